@@ -1,0 +1,48 @@
+"""One call per job, for the CLI and for Python users: corpus in, typed result out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .corpus import CorpusOptions, CorpusProfile, Progress, profile_corpus
+from .curves import load_curves, parse_mix
+from .estimate import ModelChoice, estimate, needed_encodings
+from .pricing import load_pricing
+from .recommend import DEFAULT_TOLERANCE, Recommendation, recommend
+from .scenario import Scenario
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+
+
+@dataclass
+class RecommendRequest:
+    corpus: Sequence[str]
+    scenario: Scenario
+    models: ModelChoice = field(default_factory=lambda: ModelChoice(DEFAULT_MODEL))
+    mix: str | None = None
+    min_accuracy: float | None = None
+    budget: float | None = None
+    tolerance: float = DEFAULT_TOLERANCE
+    curves: Path | None = None
+    pricing: Sequence[Path] = ()
+    corpus_options: CorpusOptions = field(default_factory=CorpusOptions)
+    today: dt.date | None = None
+
+
+def recommend_corpus(request: RecommendRequest, progress: Progress | None = None) -> Recommendation:
+    """Load prices and curves first (cheap, fail fast), then count the corpus, then decide."""
+    book = load_pricing(request.pricing, today=request.today)
+    models = request.models.resolve(book)
+    curves = load_curves(request.curves)
+    mix = parse_mix(request.mix)
+    profile = profile_corpus(request.corpus, needed_encodings(models), request.corpus_options, progress)
+    result = estimate(profile, book, request.models, request.scenario, today=request.today)
+    return recommend(result, curves, mix, request.min_accuracy, request.budget, request.tolerance)
+
+
+def count_corpus(paths: Sequence[str], encodings: Sequence[str], options: CorpusOptions = CorpusOptions(),
+                 progress: Progress | None = None) -> CorpusProfile:
+    return profile_corpus(paths, encodings, options, progress)

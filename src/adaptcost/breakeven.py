@@ -1,0 +1,78 @@
+"""Break-even volumes: the queries/day at which two strategies' total costs are equal.
+
+TCO(q) is linear in q except through the prompt-cache hit rate, so two strategies can cross
+more than once. The difference is scanned on a log grid of volumes and every sign change is
+refined with Brent's method (scipy.optimize.brentq); a pair that never crosses in the range is
+reported as such, with the one that stays cheaper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+from scipy.optimize import brentq
+
+Q_MIN, Q_MAX = 0.01, 1e7  # queries/day searched
+GRID_POINTS = 241
+
+
+@dataclass
+class BreakEven:
+    a: str
+    b: str
+    crossings: list[tuple[float, str]] = field(default_factory=list)  # (q, cheaper above q)
+    cheaper_throughout: str | None = None  # when there is no crossing
+    q_max: float = Q_MAX
+
+    def describe(self) -> list[str]:
+        if not self.crossings:
+            if self.cheaper_throughout is None:
+                return [f"{self.a} and {self.b} cost the same at every volume"]
+            other = self.b if self.cheaper_throughout == self.a else self.a
+            return [f"no crossing: {self.cheaper_throughout} is cheaper than {other} at every volume up to {self.q_max:,.0f} queries/day"]
+        lines = []
+        for q, above in self.crossings:
+            below = self.b if above == self.a else self.a
+            lines.append(f"above {q:,.0f} queries/day {above} becomes cheaper than {below}")
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "crossings": [{"queries_per_day": q, "cheaper_above": above} for q, above in self.crossings],
+            "cheaper_throughout": self.cheaper_throughout,
+            "searched_up_to_queries_per_day": self.q_max,
+            "text": self.describe(),
+        }
+
+
+def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float], float],
+               q_min: float = Q_MIN, q_max: float = Q_MAX) -> BreakEven:
+    """Every volume in [q_min, q_max] where fa(q) = fb(q)."""
+    grid = np.geomspace(q_min, q_max, GRID_POINTS)
+    diff = np.array([fa(q) - fb(q) for q in grid])
+    result = BreakEven(a, b, q_max=q_max)
+    scale = max(1.0, float(np.max(np.abs(diff))))
+    signs = np.sign(np.where(np.abs(diff) < 1e-12 * scale, 0.0, diff))
+    for i in range(len(grid) - 1):
+        if signs[i] == 0 or signs[i] * signs[i + 1] >= 0:
+            continue
+        q = brentq(lambda x: fa(x) - fb(x), grid[i], grid[i + 1], xtol=1e-9, rtol=1e-12)
+        result.crossings.append((q, b if signs[i] < 0 else a))
+    if not result.crossings:
+        nonzero = signs[signs != 0]
+        if nonzero.size:
+            result.cheaper_throughout = b if nonzero[0] > 0 else a
+    return result
+
+
+def all_pairs(curves: Mapping[str, Callable[[float], float]], q_max: float = Q_MAX) -> list[BreakEven]:
+    names = list(curves)
+    return [
+        solve_pair(names[i], names[j], curves[names[i]], curves[names[j]], q_max=q_max)
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+    ]

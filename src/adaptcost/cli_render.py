@@ -1,0 +1,159 @@
+"""Rich rendering of results for the terminal (the only module besides cli.py that imports rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from .corpus import CorpusProfile
+from .pricing import ModelPrice, PriceBook
+from .recommend import Recommendation
+from .render import money, to_dict
+
+
+def print_recommendation(console: Console, rec: Recommendation) -> None:
+    d = to_dict(rec)
+    pick = rec.pick or "none"
+    title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
+    body = "\n".join(f"• {escape(r)}" for r in rec.reasons)
+    if rec.flips:
+        body += "\n\n[bold]What would change the answer[/]\n" + "\n".join(f"• {escape(f)}" for f in rec.flips)
+    console.print(Panel(body, title=title, title_align="left"))
+    console.print(_strategy_table(d))
+    console.print(_components_table(d))
+    _print_assumptions(console, d)
+    for warning in d["warnings"]:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
+def _strategy_table(d: dict) -> Table:
+    s = d["scenario"]
+    table = Table(title=f"Strategies over {s['horizon_days']:g} days at {s['queries_per_day']:,.0f} queries/day", title_justify="left")
+    for col in ("strategy", "one-time", "per refresh", "per query", "per hour", "total", "amortized / query", "expected accuracy"):
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    for st in d["strategies"]:
+        if not st["feasible"]:
+            table.add_row(st["name"], f"[dim]not possible: {escape(st['reason'])}[/]", *[""] * 6)
+            continue
+        acc = st["expected_accuracy"]
+        band = f"\n[dim]{money(st['tco_low_usd'])}–{money(st['tco_high_usd'])}[/]" if st["tco_low_usd"] is not None else ""
+        name = f"[bold green]{st['name']}[/]" if st["name"] == d["recommendation"]["pick"] else st["name"]
+        table.add_row(
+            name, money(st["one_time_usd"]), f"{money(st['per_refresh_usd'])} × {st['refreshes']}",
+            money(st["per_query_usd"]), money(st["per_hour_usd"]), money(st["tco_usd"]) + band,
+            money(st["amortized_per_query_usd"]),
+            f"{acc['mean']:.1%} [dim]({acc['low']:.0%}–{acc['high']:.0%})[/]" if acc else "—",
+        )
+    return table
+
+
+def _components_table(d: dict) -> Table:
+    table = Table(title="Cost components", title_justify="left")
+    for col in ("strategy", "component", "kind", "USD", "formula"):
+        table.add_column(col, justify="right" if col == "USD" else "left", overflow="fold")
+    for st in d["strategies"]:
+        for c in st["components"]:
+            table.add_row(st["name"], c["label"], c["kind"].replace("_", " "), money(c["usd"]), escape(c["formula"]))
+    return table
+
+
+def _print_assumptions(console: Console, d: dict) -> None:
+    c = d["corpus"]
+    console.print("[bold]Assumptions[/]")
+    console.print(f"  adaptcost {d['tool']['version']}; corpus {escape(', '.join(c['inputs']))}: {c['documents']} documents, "
+                  f"{c['chunks']:,} sentences/chunks, {len(c['skipped'])} skipped")
+    for role, m in d["models"].items():
+        band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
+        console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(m['tokenizer'])}, corpus {m['corpus_tokens']:,} tokens{band}; "
+                      f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
+    s = d["scenario"]
+    console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.items()))
+    console.print("  question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items())
+                  + f"; quality: {escape(d['curves']['name'])} ({d['curves']['kind']})")
+    for skipped in c["skipped"]:
+        console.print(f"  [dim]skipped {escape(skipped['path'])}: {escape(skipped['reason'])}[/]")
+
+
+def print_count(console: Console, profile: CorpusProfile) -> None:
+    table = Table(title="Tokens per document", title_justify="left")
+    table.add_column("path", overflow="fold")
+    for col in ("bytes", "chunks", *profile.encodings):
+        table.add_column(col, justify="right")
+    for d in profile.documents:
+        table.add_row(escape(d.path), f"{d.size_bytes:,}", f"{d.chunks:,}", *(f"{d.tokens[e]:,}" for e in profile.encodings))
+    table.add_section()
+    table.add_row(f"[bold]TOTAL ({profile.n_documents} documents)[/]", f"{profile.size_bytes:,}", f"{profile.n_chunks:,}",
+                  *(f"[bold]{profile.tokens(e):,}[/]" for e in profile.encodings))
+    console.print(table)
+    for enc, how in profile.counters.items():
+        console.print(f"[dim]{escape(how)}[/]")
+    if profile.skipped:
+        console.print(f"[bold]Skipped ({len(profile.skipped)})[/]")
+        for s in profile.skipped:
+            console.print(f"  {escape(s.path)}: {escape(s.reason)}")
+    for warning in profile.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
+def print_pricing_list(console: Console, book: PriceBook, provider: str | None) -> None:
+    table = Table(title="Priced models (USD per 1M tokens)", title_justify="left")
+    for col in ("model", "provider", "input", "cached", "output", "context", "fine-tune training", "as of", "verified"):
+        table.add_column(col, justify="left" if col in ("model", "provider", "as of", "verified") else "right")
+    models = [m for m in book.models.values() if provider is None or m.provider == provider]
+    if not models:
+        from .errors import PricingError
+        from .suggest import did_you_mean
+
+        providers = sorted({m.provider for m in book.models.values()})
+        raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
+    for m in sorted(models, key=lambda m: (m.provider, m.name)):
+        ft = f"{m.finetune.training_usd_per_mtok:g}" if m.finetune else "—"
+        table.add_row(escape(m.name), m.provider, f"{m.rates.input:g}", f"{m.rates.cached_input:g}", f"{m.rates.output:g}",
+                      f"{m.context_window_tokens:,}", ft, m.as_of.isoformat(), "yes" if m.verified else "[yellow]no[/]")
+    console.print(table)
+    console.print(f"[dim]{len(models)} models from {len(book.files)} files[/]")
+
+
+def print_model(console: Console, m: ModelPrice) -> None:
+    rows = [
+        ("provider", m.provider), ("file", m.file), ("source", m.source), ("as of", m.as_of.isoformat()),
+        ("verified", "yes" if m.verified else "no"), ("tokenizer", m.tokenizer.describe()),
+        ("context window", f"{m.context_window_tokens:,} tokens"),
+        ("max output", f"{m.max_output_tokens:,} tokens" if m.max_output_tokens else "—"),
+        ("input / cached / output", f"${m.rates.input:g} / ${m.rates.cached_input:g} / ${m.rates.output:g} per 1M tokens"),
+        ("batch discount", f"{m.batch_discount:.0%}" if m.batch_discount else "—"),
+        ("caching", _caching_text(m)),
+    ]
+    if m.long_context:
+        lc = m.long_context
+        rows.append(("long context", f"> {lc.threshold_tokens:,} tokens: whole request at ${lc.rates.input:g} in / ${lc.rates.output:g} out"))
+    if m.finetune:
+        ft = m.finetune
+        rows += [
+            ("fine-tuning training", f"${ft.training_usd_per_mtok:g} per 1M tokens ({ft.billing})"),
+            ("fine-tuned inference", f"${ft.rates.input:g} / ${ft.rates.cached_input:g} / ${ft.rates.output:g} per 1M tokens"),
+            ("hosting", f"${ft.hosting_usd_per_hour:g}/hour" if ft.hosting_usd_per_hour else "—"),
+            ("storage", f"${ft.storage_usd_per_month:g}/month" if ft.storage_usd_per_month else "—"),
+            ("fine-tuning source", f"{ft.source} (as of {ft.as_of}, {'verified' if ft.verified else 'unverified'})"),
+        ]
+    if m.note:
+        rows.append(("note", m.note))
+    table = Table(title=m.name, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for field, value in rows:
+        table.add_row(field, escape(str(value)))
+    console.print(table)
+
+
+def _caching_text(m: ModelPrice) -> str:
+    c = m.caching
+    if c.kind == "none":
+        return "none"
+    parts = [c.kind, f"min prefix {c.min_prefix_tokens:,} tokens", f"TTL {c.ttl_minutes:g} min"]
+    parts += [f"write ({w.ttl_minutes:g} min) ${w.usd_per_mtok:g}" for w in c.writes]
+    if c.storage_usd_per_mtok_hour:
+        parts.append(f"storage ${c.storage_usd_per_mtok_hour:g} per 1M tokens per hour")
+    return ", ".join(parts)

@@ -1,0 +1,173 @@
+"""Generalization curves: how accurate each strategy is, per question type.
+
+A curves file (YAML or JSON, schema ``adaptcost-curves/1``) holds, per strategy and question
+type, an accuracy with a low/high band and the basis of each figure. The bundled
+``paper-reference`` file turns the qualitative results of Lampinen et al. 2025 into numbers and
+says so; files measured by ``adaptcost eval`` (kind: measured) may add ``curves``: accuracy
+against a scale variable, as points and a fitted saturating form, which later versions use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import CurvesError
+from .scenario import STRATEGIES
+from .suggest import did_you_mean
+
+SCHEMA_ID = "adaptcost-curves/1"
+QUESTION_TYPES = ("recall", "rephrasing", "reversal", "syllogism", "category")
+DEFAULT_MIX = {"recall": 0.4, "rephrasing": 0.3, "reversal": 0.1, "syllogism": 0.1, "category": 0.1}
+
+_cell = {
+    "type": "object",
+    "required": ["mean"],
+    "additionalProperties": False,
+    "properties": {
+        "mean": {"type": "number", "minimum": 0, "maximum": 1},
+        "low": {"type": "number", "minimum": 0, "maximum": 1},
+        "high": {"type": "number", "minimum": 0, "maximum": 1},
+        "n": {"type": "integer", "minimum": 1},
+        "basis": {"type": "string"},
+    },
+}
+
+SCHEMA = {
+    "type": "object",
+    "required": ["schema", "name", "kind", "accuracy"],
+    "properties": {
+        "schema": {"const": SCHEMA_ID},
+        "name": {"type": "string"},
+        "kind": {"enum": ["reference", "measured"]},
+        "model": {"type": "string"},
+        "citation": {"type": "string"},
+        "basis": {"type": "string"},
+        "question_types": {"type": "object", "additionalProperties": {"type": "string"}},
+        "accuracy": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"type": "object", "minProperties": 1, "additionalProperties": _cell},
+        },
+        "curves": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["strategy", "question_type", "x", "points"],
+                "properties": {
+                    "strategy": {"type": "string"},
+                    "question_type": {"type": "string"},
+                    "x": {"type": "string"},
+                    "points": {"type": "array", "items": {"type": "array", "minItems": 2}},
+                    "fit": {"type": "object"},
+                },
+            },
+        },
+        "settings": {"type": "object"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    mean: float
+    low: float
+    high: float
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class Curves:
+    name: str
+    kind: str
+    path: str
+    citation: str
+    model: str
+    table: dict[str, dict[str, Accuracy]]  # strategy -> question type -> accuracy
+
+    def expected(self, strategy: str, mix: dict[str, float]) -> Accuracy | None:
+        """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated)."""
+        cells = self.table.get(strategy)
+        if cells is None or any(t not in cells for t, w in mix.items() if w > 0):
+            return None
+        parts = [(w, cells[t]) for t, w in mix.items() if w > 0]
+        return Accuracy(
+            sum(w * c.mean for w, c in parts),
+            sum(w * c.low for w, c in parts),
+            sum(w * c.high for w, c in parts),
+        )
+
+
+def bundled_reference() -> Path:
+    return Path(__file__).parent / "data" / "curves" / "paper-reference.yaml"
+
+
+def load_curves(path: Path | None = None) -> Curves:
+    """Load and validate a curves file (the bundled paper reference when `path` is None)."""
+    import jsonschema
+
+    path = Path(path) if path else bundled_reference()
+    label = "paper-reference (bundled)" if path == bundled_reference() else str(path)
+    data = _parse(path)
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise CurvesError(f"{path}: field {where}: {error.message}")
+    table = {}
+    for strategy, cells in data["accuracy"].items():
+        if strategy not in STRATEGIES:
+            raise CurvesError(f"{path}: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
+        table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
+    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table)
+
+
+def _parse(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CurvesError(f"curves file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CurvesError(f"cannot read curves file {path}: {exc}") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise CurvesError(f"{path}: malformed curves file ({str(exc).splitlines()[0]})") from None
+
+
+def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
+    if qtype not in QUESTION_TYPES:
+        raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
+    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""))
+    if not cell.low <= cell.mean <= cell.high:
+        raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
+    return cell
+
+
+def parse_mix(text: str | None) -> dict[str, float]:
+    """'recall=0.5,reversal=0.2,...' -> weights normalized to sum to 1 (the default mix if None)."""
+    if not text:
+        return dict(DEFAULT_MIX)
+    from .errors import ScenarioError
+
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ScenarioError(f"--mix: expected TYPE=WEIGHT pairs separated by commas, got {part!r}")
+        if name not in QUESTION_TYPES:
+            raise ScenarioError(f"--mix: unknown question type {name!r}{did_you_mean(name, QUESTION_TYPES)} (types: {', '.join(QUESTION_TYPES)})")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ScenarioError(f"--mix: weight of {name} must be a number, got {value!r}") from None
+        if not weight >= 0 or weight == float("inf"):
+            raise ScenarioError(f"--mix: weight of {name} must be a finite number >= 0, got {value}")
+        weights[name] = weights.get(name, 0.0) + weight
+    total = sum(weights.values())
+    if total <= 0:
+        raise ScenarioError("--mix: the weights add up to 0; give at least one positive weight")
+    return {t: weights.get(t, 0.0) / total for t in QUESTION_TYPES if weights.get(t, 0.0) > 0}

@@ -1,0 +1,28 @@
+"""The one exception type the CLI catches: every message is a single actionable line."""
+
+
+class AdaptcostError(Exception):
+    """A user-facing error: bad input, bad data, or an impossible request.
+
+    The message must say what is wrong and what to do about it, on one line.
+    """
+
+
+class CorpusError(AdaptcostError):
+    """The corpus cannot be read (missing, empty, nothing countable)."""
+
+
+class PricingError(AdaptcostError):
+    """A pricing table is malformed, or a model is not in it."""
+
+
+class ScenarioError(AdaptcostError):
+    """An assumption is impossible (negative volume, zero horizon, ...)."""
+
+
+class TokenizerError(AdaptcostError):
+    """A vocabulary cannot be found offline, or fails its checksum."""
+
+
+class CurvesError(AdaptcostError):
+    """A curves file is malformed."""

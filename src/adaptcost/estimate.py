@@ -1,0 +1,113 @@
+"""An estimate: the corpus, the models and their prices, and every strategy's cost, traceably."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import __version__
+from .breakeven import BreakEven, all_pairs
+from .corpus import CorpusProfile
+from .costmodel import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
+from .pricing import STALE_AFTER_DAYS, ModelPrice, PriceBook
+from .scenario import STRATEGIES, Scenario
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which priced model plays each role (fine-tuning and augmentation default to `model`)."""
+
+    model: str
+    finetune_model: str | None = None
+    augment_model: str | None = None
+
+    def resolve(self, book: PriceBook) -> Models:
+        return Models(
+            icl=book.get(self.model),
+            finetune=book.get(self.finetune_model or self.model),
+            augment=book.get(self.augment_model or self.model),
+        )
+
+
+def needed_encodings(models: Models) -> set[str]:
+    return {m.tokenizer.encoding for m in (models.icl, models.finetune, models.augment)}
+
+
+def corpus_stats(profile: CorpusProfile) -> CorpusStats:
+    return CorpusStats(
+        tokens={e: profile.tokens(e) for e in profile.encodings},
+        max_doc_tokens={e: profile.max_document_tokens(e) for e in profile.encodings},
+        documents=profile.n_documents,
+        chunks=profile.n_chunks,
+    )
+
+
+@dataclass
+class Estimate:
+    scenario: Scenario
+    corpus: CorpusProfile
+    stats: CorpusStats
+    models: Models
+    strategies: list[StrategyCost]
+    breakevens: list[BreakEven]
+    tco_bands: dict[str, tuple[float, float]]  # strategy -> (low, high) from tokenizer estimates
+    pricing_files: list[tuple[str, str]]
+    today: dt.date
+    warnings: list[str] = field(default_factory=list)
+    tool_version: str = __version__
+
+    def strategy(self, name: str) -> StrategyCost:
+        return next(s for s in self.strategies if s.strategy == name)
+
+    @property
+    def feasible(self) -> list[StrategyCost]:
+        return [s for s in self.strategies if s.feasible]
+
+    def model_roles(self) -> list[tuple[str, ModelPrice]]:
+        return [("icl", self.models.icl), ("finetune", self.models.finetune), ("augment", self.models.augment)]
+
+
+def _bands(stats: CorpusStats, models: Models, scenario: Scenario, strategies) -> dict[str, tuple[float, float]]:
+    """TCO at the low and high end of estimated token counts (Claude, Gemini, ...)."""
+    if all(m.tokenizer.exact for m in (models.icl, models.finetune, models.augment)):
+        return {}
+    bands = {}
+    for s in strategies:
+        if s.feasible:
+            low = strategy_cost(s.strategy, stats, models, scenario, band=-1)
+            high = strategy_cost(s.strategy, stats, models, scenario, band=+1)
+            bands[s.strategy] = (low.tco if low.feasible else float("nan"), high.tco if high.feasible else float("nan"))
+    return bands
+
+
+def _stale_warnings(models: Models, today: dt.date) -> list[str]:
+    warnings = []
+    for model in {m.name: m for m in (models.icl, models.finetune, models.augment)}.values():
+        dates = [("prices", model.as_of)] + ([("fine-tuning prices", model.finetune.as_of)] if model.finetune else [])
+        for what, day in dates:
+            age = (today - day).days
+            if age > STALE_AFTER_DAYS:
+                warnings.append(f"{model.name} {what} are {age} days old (as of {day}, {model.file}); check {model.source} or pass --pricing with current figures")
+    return warnings
+
+
+def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scenario: Scenario,
+             strategies=STRATEGIES, today: dt.date | None = None) -> Estimate:
+    """Price every strategy for this corpus and scenario, with break-evens between feasible ones."""
+    today = today or dt.date.today()
+    models = choice.resolve(book)
+    stats = corpus_stats(profile)
+    costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
+    curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
+    warnings = list(profile.warnings) + _stale_warnings(models, today)
+    for model in {m.name: m for m in (models.icl, models.finetune, models.augment)}.values():
+        if not model.verified:
+            warnings.append(f"{model.name}: prices marked unverified in {model.file} ({model.note or 'no note'})")
+    ft = models.finetune.finetune
+    if ft is not None and not ft.verified:
+        warnings.append(f"{models.finetune.name}: fine-tuning prices marked unverified in {models.finetune.file} ({ft.note or 'no note'})")
+    return Estimate(
+        scenario=scenario, corpus=profile, stats=stats, models=models, strategies=costs,
+        breakevens=all_pairs(curves), tco_bands=_bands(stats, models, scenario, costs),
+        pricing_files=book.files, today=today, warnings=warnings,
+    )

@@ -1,0 +1,162 @@
+"""Recommendation → JSON (versioned schema) and Markdown, for reports. No timestamps inside:
+the same inputs give byte-identical output."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from .costmodel import StrategyCost
+from .estimate import Estimate
+from .pricing import STALE_AFTER_DAYS
+from .recommend import Recommendation
+
+JSON_SCHEMA_ID = "adaptcost-recommendation/1"
+KINDS = ("one_time", "per_refresh", "per_query", "per_hour")
+
+
+def _num(x: float | None, digits: int = 6) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), digits)
+
+
+def _strategy_dict(e: Estimate, s: StrategyCost, rec: Recommendation | None) -> dict:
+    band = e.tco_bands.get(s.strategy)
+    quality = rec.quality.get(s.strategy) if rec else None
+    return {
+        "name": s.strategy,
+        "feasible": s.feasible,
+        "reason": s.reason or None,
+        "one_time_usd": _num(s.one_time),
+        "per_refresh_usd": _num(s.per_refresh),
+        "refreshes": e.scenario.refreshes,
+        "per_query_usd": _num(s.per_query, 9),
+        "per_hour_usd": _num(s.per_hour),
+        "tco_usd": _num(s.tco) if s.feasible else None,
+        "tco_low_usd": _num(band[0]) if band else None,
+        "tco_high_usd": _num(band[1]) if band else None,
+        "amortized_per_query_usd": _num(s.amortized_per_query, 9) if s.feasible else None,
+        "components": [
+            {"label": c.label, "kind": c.kind, "usd": _num(c.usd, 9), "formula": c.formula,
+             "prices": [p.to_dict() for p in c.prices]}
+            for c in s.components
+        ],
+        "notes": s.notes,
+        "expected_accuracy": None if quality is None else
+        {"mean": _num(quality.mean, 4), "low": _num(quality.low, 4), "high": _num(quality.high, 4)},
+    }
+
+
+def _models_dict(e: Estimate) -> dict:
+    out = {}
+    for role, m in e.model_roles():
+        tokens = e.stats.tokens_for(m)
+        out[role] = {
+            "name": m.name, "provider": m.provider, "tokenizer": m.tokenizer.describe(), "exact_tokens": m.tokenizer.exact,
+            "corpus_tokens": round(tokens), "corpus_tokens_low": None if m.tokenizer.exact else round(e.stats.tokens_for(m, -1)),
+            "corpus_tokens_high": None if m.tokenizer.exact else round(e.stats.tokens_for(m, +1)),
+            "context_window_tokens": m.context_window_tokens, "pricing_file": m.file, "source": m.source,
+            "as_of": m.as_of.isoformat(), "verified": m.verified,
+        }
+    return out
+
+
+def to_dict(rec: Recommendation) -> dict:
+    e = rec.estimate
+    c = e.corpus
+    return {
+        "schema": JSON_SCHEMA_ID,
+        "tool": {"name": "adaptcost", "version": e.tool_version},
+        "corpus": {
+            "inputs": c.inputs, "documents": c.n_documents, "chunks": c.n_chunks, "bytes": c.size_bytes,
+            "tokens": {enc: c.tokens(enc) for enc in c.encodings}, "tokenizers": c.counters,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in c.skipped],
+        },
+        "models": _models_dict(e),
+        "scenario": e.scenario.to_dict(),
+        "pricing": {"files": [{"path": p, "sha256": h} for p, h in e.pricing_files], "stale_after_days": STALE_AFTER_DAYS},
+        "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation},
+        "strategies": [_strategy_dict(e, s, rec) for s in e.strategies],
+        "breakevens": [b.to_dict() for b in e.breakevens],
+        "recommendation": {
+            "pick": rec.pick, "meets_target": rec.meets_target, "target": _num(rec.target, 4),
+            "target_basis": rec.target_basis, "budget_usd": rec.budget, "mix": rec.mix,
+            "reasons": rec.reasons, "flips": rec.flips,
+        },
+        "warnings": e.warnings,
+    }
+
+
+def to_json(rec: Recommendation) -> str:
+    return json.dumps(to_dict(rec), indent=2, ensure_ascii=False) + "\n"
+
+
+def money(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if x != 0 and abs(x) < 0.01:
+        return f"${x:.6f}"
+    return f"${x:,.2f}"
+
+
+def to_markdown(rec: Recommendation) -> str:
+    d = to_dict(rec)
+    e = rec.estimate
+    s = e.scenario
+    lines = ["# adaptcost recommendation", ""]
+    pick = d["recommendation"]["pick"] or "none"
+    lines += [f"**Recommended: `{pick}`**" + ("" if rec.meets_target else " (accuracy target not met)"), ""]
+    lines += [f"- {r}" for r in rec.reasons] + [""]
+    if rec.flips:
+        lines += ["## What would change the answer", ""] + [f"- {f}" for f in rec.flips] + [""]
+    lines += ["## Strategies", "",
+              "| strategy | one-time | per refresh | per query | per hour | total over horizon | per query, amortized | expected accuracy |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for st in d["strategies"]:
+        if not st["feasible"]:
+            lines.append(f"| {st['name']} | not possible: {st['reason']} | | | | | | |")
+            continue
+        acc = st["expected_accuracy"]
+        acc_text = f"{acc['mean']:.1%} ({acc['low']:.0%}–{acc['high']:.0%})" if acc else "—"
+        band = f" ({money(st['tco_low_usd'])}–{money(st['tco_high_usd'])})" if st["tco_low_usd"] is not None else ""
+        lines.append(f"| {st['name']} | {money(st['one_time_usd'])} | {money(st['per_refresh_usd'])} × {st['refreshes']} | "
+                     f"{money(st['per_query_usd'])} | {money(st['per_hour_usd'])} | {money(st['tco_usd'])}{band} | "
+                     f"{money(st['amortized_per_query_usd'])} | {acc_text} |")
+    lines += ["", "## Cost components", ""]
+    for st in d["strategies"]:
+        if st["feasible"]:
+            lines += [f"### {st['name']}", "", "| component | kind | USD | formula |", "|---|---|---:|---|"]
+            lines += [f"| {c['label']} | {c['kind']} | {money(c['usd'])} | {c['formula']} |" for c in st["components"]]
+            lines += [f"- {n}" for n in st["notes"]] + [""]
+    lines += ["## Break-even volumes", ""] + [f"- {t}" for b in d["breakevens"] for t in b["text"]] + [""]
+    lines += _assumptions_md(d, s) + _prices_md(e)
+    if d["warnings"]:
+        lines += ["## Warnings", ""] + [f"- {w}" for w in d["warnings"]] + [""]
+    return "\n".join(lines)
+
+
+def _assumptions_md(d: dict, s) -> list[str]:
+    c = d["corpus"]
+    lines = ["## Assumptions", "", f"- adaptcost {d['tool']['version']}",
+             f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped"]
+    lines += [f"- tokens, {enc}: {n:,} — {c['tokenizers'][enc]}" for enc, n in c["tokens"].items()]
+    for role, m in d["models"].items():
+        band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
+        lines.append(f"- {role} model: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
+    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in d["scenario"].items()]
+    lines.append(f"- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
+    lines.append(f"- quality figures: {d['curves']['name']} ({d['curves']['kind']}) — {d['curves']['citation']}")
+    lines += [f"- price snapshot: {f['path']} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
+    return lines + [""]
+
+
+def _prices_md(e: Estimate) -> list[str]:
+    lines = ["## Prices used", "", "| model | field | price | as of | verified | source |", "|---|---|---:|---|---|---|"]
+    seen = set()
+    for s in e.feasible:
+        for p in s.prices():
+            if (p.model, p.field) not in seen:
+                seen.add((p.model, p.field))
+                lines.append(f"| {p.model} | {p.field} | {p.usd_per_unit:g} {p.unit} | {p.as_of} | {'yes' if p.verified else 'no'} | {p.source} |")
+    return lines + [""]

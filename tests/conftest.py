@@ -1,0 +1,19 @@
+"""Shared test set-up: an isolated cache folder, and a pinned terminal width for rich."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Keep vocabularies and count caches out of the user's cache folder."""
+    folder = tmp_path_factory.mktemp("adaptcost-cache")
+    old = os.environ.get("ADAPTCOST_CACHE_DIR")
+    os.environ["ADAPTCOST_CACHE_DIR"] = str(folder)
+    os.environ["COLUMNS"] = "200"
+    yield folder
+    if old is None:
+        os.environ.pop("ADAPTCOST_CACHE_DIR", None)
+    else:
+        os.environ["ADAPTCOST_CACHE_DIR"] = old

@@ -1,0 +1,340 @@
+"""Hand-worked cost examples for each strategy (the arithmetic is in each test's comment) and
+property tests of the cost model's invariants."""
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adaptcost.breakeven import solve_pair
+from adaptcost.costmodel import CorpusStats, Models, hit_rate, strategy_cost, tco_curve
+from adaptcost.pricing import CacheWrite, Caching, FineTune, LongContext, ModelPrice, Rates, TokenizerSpec
+from adaptcost.scenario import STRATEGIES, Scenario
+from adaptcost.errors import ScenarioError
+
+DAY = dt.date(2026, 11, 1)
+
+
+def model(name="m", input=2.0, output=8.0, cached=None, window=1_000_000, caching=None, long_context=None,
+          finetune=None, tokenizer=None, batch=0.0):
+    return ModelPrice(
+        name=name, provider="test", aliases=(), source="https://example.test/pricing", as_of=DAY, verified=True,
+        note="", tokenizer=tokenizer or TokenizerSpec("o200k_base"), context_window_tokens=window, max_output_tokens=None,
+        rates=Rates(input, output, input if cached is None else cached), batch_discount=batch,
+        caching=caching or Caching("none"), long_context=long_context, finetune=finetune, file="pricing/test.yaml",
+    )
+
+
+def ft_block(training=25.0, input=3.75, output=15.0, hosting=0.0, storage=0.0, billing="tokens_x_epochs", minimum=0.0):
+    return FineTune(training, billing, Rates(input, output, input), hosting, storage, minimum,
+                    "https://example.test/ft", DAY, True, "")
+
+
+def stats(tokens=10_000, max_doc=1_000, documents=20, chunks=500):
+    return CorpusStats({"o200k_base": tokens}, {"o200k_base": max_doc}, documents, chunks)
+
+
+def scenario(**kw):
+    base = dict(queries_per_day=100, horizon_days=10, refresh_days=0)
+    base.update(kw)
+    return Scenario(**base)
+
+
+def only(m):
+    return Models(m, m, m)
+
+
+# ---------------------------------------------------------------- ICL
+
+
+def test_icl_uncached_golden():
+    # prompt = 10,000 corpus + 200 question = 10,200 tokens × $2/MTok = $0.0204
+    # answer = 300 × $8/MTok = $0.0024 → $0.0228 per query
+    # TCO = 100 queries/day × 10 days × $0.0228 = $22.80
+    cost = strategy_cost("icl", stats(), only(model()), scenario())
+    assert cost.per_query == pytest.approx(0.0228)
+    assert cost.tco == pytest.approx(22.80)
+    assert cost.amortized_per_query == pytest.approx(0.0228)
+
+
+def test_icl_openai_automatic_cache_golden():
+    # cached prefix = floor(10,000 / 128) × 128 = 9,984 tokens (≥ 1,024 minimum)
+    # prefix: 9,984 × (0.9 × $0.5 + 0.1 × $2)/MTok = 9,984 × 0.65 / 1e6 = $0.0064896
+    # rest: (10,200 − 9,984) = 216 × $2/MTok = $0.000432; answer: 300 × $8/MTok = $0.0024
+    # per query = $0.0093216
+    m = model(cached=0.5, caching=Caching("automatic", min_prefix_tokens=1024, ttl_minutes=5))
+    cost = strategy_cost("icl", stats(), only(m), scenario(cache_hit_rate=0.9))
+    assert cost.per_query == pytest.approx(0.0093216)
+
+
+def test_icl_anthropic_cache_write_and_read_golden():
+    # whole 10,000-token corpus cached (explicit breakpoint); write = $3.75 (1.25 × $3), read $0.30
+    # prefix: 10,000 × (0.8 × 0.30 + 0.2 × 3.75)/1e6 = 10,000 × 0.99 / 1e6 = $0.0099
+    # question: 200 × $3/MTok = $0.0006; answer: 300 × $15/MTok = $0.0045 → $0.015
+    m = model(input=3.0, output=15.0, cached=0.3,
+              caching=Caching("explicit_ttl", 1024, 5, (CacheWrite(5, 3.75), CacheWrite(60, 6.0))))
+    cost = strategy_cost("icl", stats(), only(m), scenario(cache_hit_rate=0.8))
+    assert cost.per_query == pytest.approx(0.015)
+
+
+def test_icl_long_context_tier_bills_whole_request():
+    # prompt 250,200 > 200,000 threshold: all input at $2.50 and output at $15
+    # (250,200 × 2.5 + 300 × 15)/1e6 = (625,500 + 4,500)/1e6 = $0.63
+    m = model(input=1.25, output=10.0, long_context=LongContext(200_000, Rates(2.5, 15.0, 2.5)))
+    cost = strategy_cost("icl", stats(tokens=250_000), only(m), scenario())
+    assert cost.per_query == pytest.approx(0.63)
+    assert any(p.field == "long_context.usd_per_mtok.input" for p in cost.prices())
+
+
+def test_icl_gemini_storage_cache_chosen_only_when_cheaper():
+    # corpus 100,000; input $0.30, cached $0.03, output $2.50, storage $1/MTok/hour; 30 days.
+    # no cache: (100,200 × 0.3 + 300 × 2.5)/1e6 = $0.03081/query
+    # cache: creation 100,000 × 0.3/1e6 = $0.03; storage 0.1 $/h × 720 h = $72;
+    #        per query (100,000 × 0.03 + 200 × 0.3 + 300 × 2.5)/1e6 = $0.00381
+    # at 1,000/day: no cache 30,000 × 0.03081 = $924.30; cache 0.03 + 72 + 114.30 = $186.33 → cache
+    # at 10/day:    no cache 300 × 0.03081 = $9.243;     cache 0.03 + 72 + 1.143 = $73.173 → no cache
+    m = model(input=0.3, output=2.5, cached=0.03,
+              caching=Caching("explicit_storage", 1024, 60, (), 1.0))
+    busy = strategy_cost("icl", stats(tokens=100_000), only(m), scenario(queries_per_day=1000, horizon_days=30))
+    quiet = strategy_cost("icl", stats(tokens=100_000), only(m), scenario(queries_per_day=10, horizon_days=30))
+    assert busy.tco == pytest.approx(186.33)
+    assert quiet.tco == pytest.approx(9.243)
+
+
+def test_icl_infeasible_when_corpus_exceeds_context():
+    cost = strategy_cost("icl", stats(tokens=127_600), only(model(window=128_000)), scenario())
+    assert not cost.feasible
+    assert "context window" in cost.reason
+
+
+def test_icl_below_min_prefix_without_hits_is_billed_as_is():
+    # 800 tokens < 1,024 minimum and no cache hits: padding cannot pay, the plain price stands
+    m = model(cached=0.5, caching=Caching("automatic", min_prefix_tokens=1024, ttl_minutes=5))
+    cached = strategy_cost("icl", stats(tokens=800), only(m), scenario(cache_hit_rate=0.0))
+    plain = strategy_cost("icl", stats(tokens=800), only(model()), scenario())
+    assert cached.per_query == pytest.approx(plain.per_query)
+
+
+def test_poisson_hit_rate():
+    # 1,440 queries/day = 1 per minute; TTL 5 min → 1 − e^−5
+    m = model(caching=Caching("automatic", 1024, 5))
+    assert hit_rate(m, scenario(queries_per_day=1440)) == pytest.approx(1 - math.exp(-5))
+    assert hit_rate(m, scenario(queries_per_day=0)) == 0
+
+
+# ---------------------------------------------------------------- fine-tuning
+
+
+def test_finetune_golden():
+    # training file: 10,000 corpus + 500 examples × 10 overhead = 15,000 tokens; × 3 epochs = 45,000
+    # × $25/MTok = $1.125 per run; refreshes = ceil(365/30) − 1 = 12
+    # per query: (200 × 3.75 + 300 × 15)/1e6 = $0.00525; 100/day × 365 = 36,500 queries → $191.625
+    # TCO = 1.125 + 12 × 1.125 + 191.625 = $206.25
+    m = model(finetune=ft_block())
+    cost = strategy_cost("finetune", stats(), only(m), scenario(horizon_days=365, refresh_days=30))
+    assert cost.one_time == pytest.approx(1.125)
+    assert cost.per_refresh == pytest.approx(1.125)
+    assert cost.scenario.refreshes == 12
+    assert cost.per_query == pytest.approx(0.00525)
+    assert cost.tco == pytest.approx(206.25)
+
+
+def test_finetune_hosting_per_hour_golden():
+    # as above plus $1.70/hour × 8,760 hours = $14,892 → $15,098.25
+    m = model(finetune=ft_block(hosting=1.70))
+    cost = strategy_cost("finetune", stats(), only(m), scenario(horizon_days=365, refresh_days=30))
+    assert cost.tco == pytest.approx(15_098.25)
+
+
+def test_finetune_storage_and_minimum_charge():
+    # storage $2/month = 2/720 per hour × 240 hours (10 days) = $0.6667
+    # training 45,000 × $1/MTok = $0.045 < $5 minimum → $5
+    m = model(finetune=ft_block(training=1.0, storage=2.0, minimum=5.0))
+    cost = strategy_cost("finetune", stats(), only(m), scenario())
+    assert cost.one_time == pytest.approx(5.0)
+    assert cost.per_hour * cost.scenario.hours == pytest.approx(2.0 / 720 * 240)
+
+
+def test_finetune_validation_tokens_billed_where_provider_bills_them():
+    # 15,000 training tokens; validation 20% of the data = 15,000 × 0.2/0.8 = 3,750 tokens per epoch
+    # billed (15,000 + 3,750) × 3 = 56,250 × $25/MTok = $1.40625
+    m = model(finetune=ft_block(billing="tokens_x_epochs_plus_validation"))
+    cost = strategy_cost("finetune", stats(), only(m), scenario(validation_fraction=0.2))
+    assert cost.one_time == pytest.approx(1.40625)
+
+
+def test_finetune_infeasible_without_finetune_prices():
+    cost = strategy_cost("finetune", stats(), only(model()), scenario())
+    assert not cost.feasible and "fine-tuning price" in cost.reason
+
+
+def test_local_augmentation_golden():
+    # augmenter: $0.4 in, $1.6 out. 500 calls × 250 prompt + 10,000 chunk tokens = 135,000 in;
+    # 4 variants × 10,000 = 40,000 out → (135,000 × 0.4 + 40,000 × 1.6)/1e6 = $0.118
+    # re-augmentation at a refresh: 0.2 × 0.118 = $0.0236
+    # training: 10,000 + 40,000 + (500 + 2,000 examples) × 10 = 75,000 × 3 × $25/MTok = $5.625
+    ft = model("ft", finetune=ft_block())
+    aug = model("aug", input=0.4, output=1.6)
+    cost = strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario())
+    assert cost.one_time == pytest.approx(0.118 + 5.625)
+    assert cost.per_refresh == pytest.approx(0.0236 + 5.625)
+
+
+def test_local_augmentation_batch_discount():
+    # same as above with a 50% batch discount: 0.118 × 0.5 = $0.059
+    ft = model("ft", finetune=ft_block())
+    aug = model("aug", input=0.4, output=1.6, batch=0.5)
+    cost = strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario(batch_augmentation=True))
+    assert cost.one_time == pytest.approx(0.059 + 5.625)
+
+
+def test_global_augmentation_golden():
+    # prefix = 300 instructions + 10,000 corpus = 10,300 tokens.
+    # As is: cached = floor(10,300/128) × 128 = 10,240; first call 10,240 × 0.4 = 4,096;
+    #   19 reads 19 × 10,240 × 0.1 = 19,456; uncached tail 20 × 60 × 0.4 = 480 → 24,032 µ$
+    # Padded to the next 128-token block, 10,368: first 10,368 × 0.4 = 4,147.2;
+    #   19 × 10,368 × 0.1 = 19,699.2 → 23,846.4 µ$: cheaper, so it is used.
+    # documents once as suffixes: 10,000 × 0.4 = 4,000 µ$; output 20 × 1,000 × 1.6 = 32,000 µ$
+    # augmentation = (23,846.4 + 4,000 + 32,000)/1e6 = $0.0598464
+    # training: 20,000 inference tokens / 25 per inference = 800 examples;
+    #   10,000 + 20,000 + (500 + 800) × 10 = 43,000 × 3 × $25/MTok = $3.225
+    ft = model("ft", finetune=ft_block())
+    aug = model("aug", input=0.4, output=1.6, cached=0.1, caching=Caching("automatic", 1024, 5))
+    cost = strategy_cost("finetune+global", stats(), Models(ft, ft, aug), scenario())
+    assert cost.one_time == pytest.approx(0.0598464 + 3.225)
+    # global augmentation re-runs in full at every refresh
+    assert cost.per_refresh == pytest.approx(0.0598464 + 3.225)
+
+
+def test_prefix_just_below_cache_minimum_is_padded():
+    # 1,000-token corpus, 100% hits: as is, nothing is cacheable: (1,200 × 2 + 300 × 8)/1e6 = $0.0048
+    # padded to 1,024: 1,024 × 0.5 + 200 × 2 + 300 × 8 = 512 + 400 + 2,400 → $0.003312
+    m = model(cached=0.5, caching=Caching("automatic", min_prefix_tokens=1024, ttl_minutes=5))
+    cost = strategy_cost("icl", stats(tokens=1_000), only(m), scenario(cache_hit_rate=1.0))
+    assert cost.per_query == pytest.approx(0.003312)
+    assert any("padded" in n for n in cost.notes)
+
+
+def test_global_augmentation_infeasible_when_corpus_does_not_fit():
+    ft = model("ft", finetune=ft_block())
+    aug = model("aug", window=8_000)
+    cost = strategy_cost("finetune+global", stats(), Models(ft, ft, aug), scenario())
+    assert not cost.feasible and "context window" in cost.reason
+
+
+def test_estimated_tokenizer_scales_counts():
+    # Claude-like: 1.2 × o200k count, ±15%: 10,000 → 12,000 (10,200 .. 13,800)
+    m = model(tokenizer=TokenizerSpec("o200k_base", False, 1.2, 0.15))
+    s = stats()
+    assert s.tokens_for(m) == pytest.approx(12_000)
+    assert s.tokens_for(m, -1) == pytest.approx(10_200)
+    assert s.tokens_for(m, +1) == pytest.approx(13_800)
+
+
+# ---------------------------------------------------------------- scenario validation
+
+
+@pytest.mark.parametrize("kw, flag", [
+    (dict(queries_per_day=-1), "--queries-per-day"),
+    (dict(horizon_days=0), "--horizon-days"),
+    (dict(epochs=0), "--epochs"),
+    (dict(cache_hit_rate=1.5), "--cache-hit-rate"),
+    (dict(queries_per_day=float("nan")), "--queries-per-day"),
+    (dict(refresh_days=-3), "--refresh-days"),
+])
+def test_impossible_assumptions_are_rejected(kw, flag):
+    with pytest.raises(ScenarioError, match=flag):
+        scenario(**kw)
+
+
+def test_refreshes_are_strictly_inside_the_horizon():
+    assert scenario(horizon_days=360, refresh_days=30).refreshes == 11
+    assert scenario(horizon_days=365, refresh_days=30).refreshes == 12
+    assert scenario(horizon_days=20, refresh_days=30).refreshes == 0
+    assert scenario(horizon_days=365, refresh_days=0).refreshes == 0
+
+
+# ---------------------------------------------------------------- properties
+
+OPENAI_LIKE = model(cached=0.5, finetune=ft_block(hosting=0.5),
+                    caching=Caching("automatic", 1024, 5))
+ANTHROPIC_LIKE = model(input=3.0, output=15.0, cached=0.3, finetune=ft_block(),
+                       caching=Caching("explicit_ttl", 1024, 5, (CacheWrite(5, 3.75),)),
+                       long_context=LongContext(200_000, Rates(6.0, 22.5, 0.6)))
+GEMINI_LIKE = model(input=0.3, output=2.5, cached=0.03, finetune=ft_block(),
+                    caching=Caching("explicit_storage", 1024, 60, (), 1.0))
+
+volumes = st.floats(min_value=0, max_value=1e6, allow_nan=False)
+corpus_sizes = st.integers(min_value=1, max_value=400_000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.sampled_from([OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE]), strategy=st.sampled_from(STRATEGIES),
+       tokens=corpus_sizes, extra=st.integers(min_value=1, max_value=100_000), q=volumes,
+       hit=st.floats(min_value=0, max_value=1))
+def test_more_tokens_never_cost_less(m, strategy, tokens, extra, q, hit):
+    s = scenario(queries_per_day=q, horizon_days=90, refresh_days=30, cache_hit_rate=hit)
+    small = strategy_cost(strategy, stats(tokens=tokens, max_doc=tokens // 10, chunks=max(1, tokens // 20)), only(m), s)
+    large = strategy_cost(strategy, stats(tokens=tokens + extra, max_doc=tokens // 10, chunks=max(1, tokens // 20)), only(m), s)
+    if small.feasible and large.feasible:
+        assert large.tco >= small.tco - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.sampled_from([OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE]), strategy=st.sampled_from(STRATEGIES),
+       tokens=corpus_sizes, q=volumes, dq=st.floats(min_value=0.01, max_value=1e5), hit=st.floats(0, 1))
+def test_more_queries_never_cost_less_at_a_given_hit_rate(m, strategy, tokens, q, dq, hit):
+    s = scenario(horizon_days=90, refresh_days=30, cache_hit_rate=hit)
+    st_ = stats(tokens=tokens, max_doc=tokens // 10 + 1)
+    low = strategy_cost(strategy, st_, only(m), s.with_volume(q))
+    high = strategy_cost(strategy, st_, only(m), s.with_volume(q + dq))
+    if low.feasible:
+        assert high.tco >= low.tco - 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(strategy=st.sampled_from(STRATEGIES), tokens=corpus_sizes, q=volumes, dq=st.floats(0.01, 1e5))
+def test_more_queries_never_cost_less_with_automatic_caching(strategy, tokens, q, dq):
+    # With hit rates derived from traffic, OpenAI-style caching stays monotone: a miss costs at
+    # most 4x a hit, so q × c(q) still grows (d/dq ≥ A − 0.135·B > 0 with A ≥ B/3).
+    s = scenario(horizon_days=90, refresh_days=30)
+    st_ = stats(tokens=tokens, max_doc=tokens // 10 + 1)
+    low = strategy_cost(strategy, st_, only(OPENAI_LIKE), s.with_volume(q))
+    high = strategy_cost(strategy, st_, only(OPENAI_LIKE), s.with_volume(q + dq))
+    if low.feasible:
+        assert high.tco >= low.tco - 1e-9
+
+
+def test_warm_ttl_cache_can_make_more_traffic_cheaper():
+    # A real effect, not a bug: with a 5-minute TTL and writes at 12.5x the read price, going from
+    # one query per 10 minutes (mostly writes) to one per minute (mostly reads) lowers the bill.
+    # 144/day: h = 1 − e^−0.5 = 0.3935; 1,440/day: h = 1 − e^−5 = 0.9933.
+    s = scenario(horizon_days=30)
+    rare = strategy_cost("icl", stats(tokens=100_000), only(ANTHROPIC_LIKE), s.with_volume(144))
+    busy = strategy_cost("icl", stats(tokens=100_000), only(ANTHROPIC_LIKE), s.with_volume(1440))
+    assert busy.per_query < rare.per_query
+    assert hit_rate(ANTHROPIC_LIKE, s.with_volume(144)) == pytest.approx(1 - math.exp(-0.5))
+
+
+@settings(max_examples=30, deadline=None)
+@given(m=st.sampled_from([OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE]), tokens=st.integers(2_000, 300_000),
+       a=st.sampled_from(STRATEGIES), b=st.sampled_from(STRATEGIES))
+def test_break_even_is_where_both_totals_match(m, tokens, a, b):
+    if a == b:
+        return
+    s = scenario(horizon_days=180, refresh_days=30)
+    st_ = stats(tokens=tokens, max_doc=tokens // 10 + 1)
+    if not (strategy_cost(a, st_, only(m), s).feasible and strategy_cost(b, st_, only(m), s).feasible):
+        return
+    fa, fb = tco_curve(a, st_, only(m), s), tco_curve(b, st_, only(m), s)
+    result = solve_pair(a, b, fa, fb)
+    for q, cheaper_above in result.crossings:
+        assert fa(q) == pytest.approx(fb(q), rel=1e-6, abs=1e-6)
+        f_cheap, f_other = (fa, fb) if cheaper_above == a else (fb, fa)
+        assert f_cheap(q * 1.001) <= f_other(q * 1.001) + 1e-9
+    if not result.crossings and result.cheaper_throughout:
+        f_cheap, f_other = (fa, fb) if result.cheaper_throughout == a else (fb, fa)
+        for q in (0.01, 1.0, 100.0, 1e4, 1e6):
+            assert f_cheap(q) <= f_other(q) + 1e-9
