@@ -57,11 +57,17 @@ def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float
     result = BreakEven(a, b, q_max=q_max)
     scale = max(1.0, float(np.max(np.abs(diff))))
     signs = np.sign(np.where(np.abs(diff) < 1e-12 * scale, 0.0, diff))
-    for i in range(len(grid) - 1):
-        if signs[i] == 0 or signs[i] * signs[i + 1] >= 0:
+    last = 0.0  # sign of the last nonzero difference seen
+    for i in range(len(grid)):
+        if signs[i] == 0:
+            following = next((x for x in signs[i + 1:] if x != 0), 0.0)
+            if last and following == -last and (i == 0 or signs[i - 1] != 0):
+                result.crossings.append((float(grid[i]), b if last < 0 else a))  # exactly on the grid
             continue
-        q = brentq(lambda x: fa(x) - fb(x), grid[i], grid[i + 1], xtol=1e-9, rtol=1e-12)
-        result.crossings.append((q, b if signs[i] < 0 else a))
+        if i + 1 < len(grid) and signs[i + 1] == -signs[i]:
+            q = brentq(lambda x: fa(x) - fb(x), grid[i], grid[i + 1], xtol=1e-9, rtol=1e-12)
+            result.crossings.append((q, b if signs[i] < 0 else a))
+        last = signs[i]
     if not result.crossings:
         nonzero = signs[signs != 0]
         if nonzero.size:

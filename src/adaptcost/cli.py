@@ -62,7 +62,7 @@ def handled(fn):
         try:
             return fn(*args, **kwargs)
         except AdaptcostError as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}")
+            _err().print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             _err().print("[yellow]interrupted[/]")

@@ -21,7 +21,7 @@ import pathspec
 from .countcache import CountCache, FileKey
 from .encodings import get_counter, split_for_counting
 from .errors import CorpusError
-from .extract import EXTRACTOR_VERSION, Unusable, extract, split_chunks
+from .extract import EXTRACTOR_VERSION, Unusable, count_chunks, extract
 
 VCS_DIRS = {".git", ".hg", ".svn", "CVS", "_darcs", ".bzr", ".jj"}
 DEFAULT_MAX_FILE_MB = 50.0
@@ -310,13 +310,15 @@ def _count_pending(pending: list[_Pending], counters, profile: CorpusProfile, ca
         for piece in split_for_counting(item.text):
             pieces.append(piece)
             owner.append(index)
+    counts = {e: c.count_many(pieces) for e, c in counters.items()}
+    chunks = [count_chunks(item.text) for item in pending]
     totals = {e: [0] * len(pending) for e in counters}
-    for encoding, counter in counters.items():
-        for index, n in zip(owner, counter.count_many(pieces)):
+    for encoding, per_piece in counts.items():
+        for index, n in zip(owner, per_piece):
             totals[encoding][index] += n
     for index, item in enumerate(pending):
         tokens = {e: totals[e][index] for e in counters}
-        doc = Document(item.found.display, item.key.size, item.key.sha256, len(item.text), len(split_chunks(item.text)), tokens, item.replaced)
+        doc = Document(item.found.display, item.key.size, item.key.sha256, len(item.text), chunks[index], tokens, item.replaced)
         profile.documents.append(doc)
         cache.store(item.key, doc, EXTRACTOR_VERSION)
 

@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -186,9 +187,13 @@ class TokenCounter:
         if not texts:
             return []
         if self.backend == "quicktok":
-            import quicktok
-
-            return [int(n) for n in quicktok.count_batch(self._quicktok, list(texts))]
+            # quicktok's count() releases the GIL: one thread per core counts texts in parallel.
+            # (Measured here: faster than its count_batch, which builds the token arrays too.)
+            workers = max(1, min(os.cpu_count() or 1, len(texts)))
+            if workers == 1:
+                return [self._quicktok.count(t) for t in texts]
+            with ThreadPoolExecutor(workers) as pool:
+                return list(pool.map(self._quicktok.count, texts, chunksize=8))
         return [len(t) for t in self._tiktoken.encode_ordinary_batch(list(texts))]
 
     def describe(self) -> str:

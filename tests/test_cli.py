@@ -1,0 +1,221 @@
+"""The command line on the bundled example corpus, and every bad input the README promises to handle:
+one line on stderr, exit status 1, never a traceback."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adaptcost.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = str(ROOT / "examples" / "corpus")
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def assert_clean_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    err = result.stderr.strip()
+    assert err.startswith("error:"), err
+    assert len(err.splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+@pytest.fixture(scope="module")
+def recommendation_json():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_recommend_table_on_examples():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Recommended:" in out
+    for strategy in ("icl", "finetune", "finetune+local", "finetune+global"):
+        assert strategy in out
+    assert "o200k_base (exact)" in out and "pricing/openai.yaml" in out
+
+
+def test_recommend_json_is_traceable(recommendation_json):
+    d = recommendation_json
+    assert d["schema"] == "adaptcost-recommendation/1"
+    assert d["tool"]["name"] == "adaptcost"
+    assert d["recommendation"]["pick"] in {s["name"] for s in d["strategies"]}
+    assert d["corpus"]["documents"] >= 20
+    assert d["corpus"]["tokens"]["o200k_base"] > 10_000
+    assert all(len(f["sha256"]) == 64 for f in d["pricing"]["files"])
+    for s in d["strategies"]:
+        if not s["feasible"]:
+            continue
+        # every cost component names the prices it used, each with a date and a source
+        assert s["components"]
+        for c in s["components"]:
+            assert c["formula"]
+            for p in c["prices"]:
+                assert p["as_of"] and p["source"].startswith("http") and p["file"].startswith("pricing/")
+        # TCO = one-time + refreshes × per-refresh + queries × per-query + hours × per-hour
+        sc = d["scenario"]
+        tco = (s["one_time_usd"] + s["refreshes"] * s["per_refresh_usd"]
+               + sc["queries_per_day"] * sc["horizon_days"] * s["per_query_usd"] + sc["horizon_days"] * 24 * s["per_hour_usd"])
+        assert tco == pytest.approx(s["tco_usd"], rel=1e-6)
+
+
+def test_recommend_markdown_matches_json(recommendation_json, tmp_path):
+    out = tmp_path / "rec.md"
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--format", "markdown", "--output", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    pick = recommendation_json["recommendation"]["pick"]
+    assert f"**Recommended: `{pick}`**" in text
+    for s in recommendation_json["strategies"]:
+        assert f"${s['tco_usd']:,.2f}" in text
+    assert "## Prices used" in text and "## Assumptions" in text
+
+
+def test_recommend_is_deterministic(tmp_path):
+    args = ("recommend", "--corpus", EXAMPLES, "--queries-per-day", 700, "--format", "json")
+    assert invoke(*args).stdout == invoke(*args).stdout
+
+
+def test_estimated_tokenizer_is_labelled_with_its_band():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 100, "--model", "claude-haiku-4.5",
+                    "--finetune-model", "gpt-4.1-mini", "--format", "json")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    icl = d["models"]["icl"]
+    assert not icl["exact_tokens"] and "estimate" in icl["tokenizer"]
+    assert icl["corpus_tokens_low"] < icl["corpus_tokens"] < icl["corpus_tokens_high"]
+    strat = next(s for s in d["strategies"] if s["name"] == "icl")
+    assert strat["tco_low_usd"] < strat["tco_usd"] < strat["tco_high_usd"]
+
+
+def test_count_formats():
+    result = invoke("count", EXAMPLES, "-e", "o200k_base", "-e", "cl100k_base", "--format", "json")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["total"]["tokens"]["o200k_base"] == sum(x["tokens"]["o200k_base"] for x in d["documents"])
+    suffixes = {Path(x["path"]).suffix for x in d["documents"]}
+    assert {".md", ".txt", ".html", ".pdf", ".docx"} <= suffixes
+    rows = list(csv.reader(io.StringIO(invoke("count", EXAMPLES, "--format", "csv").stdout)))
+    assert rows[0] == ["path", "bytes", "chars", "chunks", "o200k_base"]
+    assert rows[-1][0] == "TOTAL" and int(rows[-1][4]) == d["total"]["tokens"]["o200k_base"]
+    table = invoke("count", EXAMPLES)
+    assert table.exit_code == 0 and "TOTAL" in table.stdout
+
+
+def test_pricing_commands(tmp_path):
+    listed = invoke("pricing", "list")
+    assert listed.exit_code == 0 and "gpt-4.1-mini" in listed.stdout and "claude-haiku-4.5" in listed.stdout
+    shown = invoke("pricing", "show", "gpt-4.1-mini")
+    assert shown.exit_code == 0 and "fine-tuning training" in shown.stdout and "source" in shown.stdout
+    ok = invoke("pricing", "validate", ROOT / "pricing" / "openai.yaml")
+    assert ok.exit_code == 0 and "ok" in ok.stdout
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_missing_corpus(tmp_path):
+    assert_clean_error(invoke("recommend", "--corpus", tmp_path / "nope", "--queries-per-day", 10), "not found")
+
+
+def test_empty_corpus(tmp_path):
+    assert_clean_error(invoke("recommend", "--corpus", tmp_path, "--queries-per-day", 10), "no readable text")
+
+
+def test_binary_only_corpus(tmp_path):
+    (tmp_path / "blob.dat").write_bytes(b"\x00\x01\x02" * 100)
+    assert_clean_error(invoke("count", tmp_path), "binary file")
+
+
+def test_unknown_model_suggests_close_names():
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--model", "gpt-4.1-mnii"),
+                       "unknown model", "gpt-4.1-mini")
+
+
+def test_malformed_pricing_file(tmp_path):
+    bad = tmp_path / "neg.yaml"
+    bad.write_text("schema: adaptcost-pricing/1\nprovider: x\ncurrency: USD\nmodels:\n"
+                   "  - {name: m, source: s, as_of: '2026-01-01', tokenizer: o200k_base, context_window_tokens: 100,"
+                   " usd_per_mtok: {input: -1, output: 1}}\n")
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--pricing", bad),
+                       "neg.yaml", "'m'", "usd_per_mtok.input")
+    assert_clean_error(invoke("pricing", "validate", bad), "usd_per_mtok.input")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("models: [\n")
+    assert_clean_error(invoke("pricing", "validate", broken), "malformed YAML")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--queries-per-day", -5), "--queries-per-day"),
+    (("--queries-per-day", 10, "--horizon-days", 0), "--horizon-days"),
+    (("--queries-per-day", 10, "--min-accuracy", 1.5), "--min-accuracy"),
+    (("--queries-per-day", 10, "--budget", -1), "--budget"),
+    (("--queries-per-day", 10, "--mix", "recall=x"), "--mix"),
+    (("--queries-per-day", 10, "--cache-hit-rate", 2), "--cache-hit-rate"),
+    (("--queries-per-day", 10, "--max-file-mb", 0), "--max-file-mb"),
+    (("--queries-per-day", "nan"), "finite"),
+])
+def test_impossible_numbers(args, fragment):
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, *args), fragment)
+
+
+def test_missing_curves_file(tmp_path):
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--curves", tmp_path / "c.yaml"),
+                       "curves file not found")
+
+
+def test_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert_clean_error(invoke("count", EXAMPLES, "--format", "json", "--output", blocker / "sub" / "out.json"),
+                       "cannot write")
+
+
+def test_unknown_encoding():
+    assert_clean_error(invoke("count", EXAMPLES, "-e", "o200k"), "unknown encoding", "o200k_base")
+
+
+def test_output_write_is_atomic_and_complete(tmp_path):
+    out = tmp_path / "counts.json"
+    out.write_text("old")
+    result = invoke("count", EXAMPLES, "--format", "json", "--output", out)
+    assert result.exit_code == 0
+    assert json.loads(out.read_text())["schema"] == "adaptcost-count/1"
+    assert [p.name for p in tmp_path.iterdir()] == ["counts.json"]  # no temporary left behind
+
+
+def test_pricing_import_from_litellm_round_trip(tmp_path):
+    # LiteLLM prices per token: 1.5e-07 $/token × 1e6 = $0.15 per 1M tokens
+    out = tmp_path / "litellm.yaml"
+    result = invoke("pricing", "import", ROOT / "tests" / "data" / "litellm_sample.json", "--output", out, "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert invoke("pricing", "validate", out).exit_code == 0
+    shown = invoke("pricing", "show", "claude-sonnet-4-5", "--pricing", out)
+    assert "$3 / $0.3 / $15" in shown.stdout and "> 200,000 tokens" in shown.stdout
+    # the embedding model is not a chat model and is left out
+    assert "text-embedding" not in out.read_text()
+    rec = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 100, "--pricing", out,
+                 "--model", "gpt-4o-mini", "--format", "json")
+    assert rec.exit_code == 0, rec.output
+    d = json.loads(rec.stdout)
+    assert d["models"]["icl"]["pricing_file"] == str(out)
+    # the override has no fine-tuning block: fine-tuning strategies are reported impossible, not guessed
+    assert not next(s for s in d["strategies"] if s["name"] == "finetune")["feasible"]
+
+
+def test_pricing_import_rejects_garbage(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2")
+    assert_clean_error(invoke("pricing", "import", bad, "--output", tmp_path / "o.yaml"), "not a readable LiteLLM price map")

@@ -1,0 +1,311 @@
+"""Text extraction: formats, decoding, unusable files, and chunking."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adaptcost.extract import (
+    Extracted,
+    Unusable,
+    decode_text,
+    docx_to_text,
+    extract,
+    html_to_text,
+    looks_binary,
+    pdf_to_text,
+    split_chunks,
+)
+
+# ---------------------------------------------------------------- builders
+
+
+def make_pdf(*lines: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    for line in lines:
+        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def make_blank_pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    return bytes(pdf.output())
+
+
+def make_docx(paragraphs=(), table=None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def rezip(data: bytes, mutate) -> bytes:
+    """Copy a zip, passing each member through mutate(name, bytes) -> bytes | None (drop)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = mutate(info.filename, source.read(info.filename))
+            if content is not None:
+                target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_strips_tags_scripts_styles_and_unescapes():
+    markup = (
+        "<html><head><title>Title</title><style>body { color: red }</style>"
+        "<script>var secret = '<p>not text</p>';</script></head>"
+        "<body><h1>Heading</h1><p>Fish &amp; chips &lt;3 &eacute;t&#233; &#x263A;</p>"
+        "<noscript>enable js</noscript><template><p>tmpl</p></template>"
+        "<svg><text>svg text</text></svg>"
+        "<ul><li>one</li><li>two</li></ul>"
+        "<table><tr><td>a</td><td>b</td></tr></table></body></html>"
+    )
+    text = html_to_text(markup)
+    assert "<" not in text.replace("<3", "")
+    assert "color" not in text and "secret" not in text and "not text" not in text
+    assert "enable js" not in text and "tmpl" not in text and "svg text" not in text
+    assert "Fish & chips <3 été ☺" in text
+    lines = text.splitlines()
+    assert "Title" in lines and "Heading" in lines and "one" in lines and "two" in lines
+    assert "| a | b" in text
+
+
+def test_html_entities_unescaped_exactly_once():
+    # "&amp;lt;" shows as the literal text "&lt;" in a browser, never as "<"
+    assert html_to_text("<p>a &amp;lt; b &amp;amp; c</p>") == "a &lt; b &amp; c"
+
+
+def test_html_whitespace_normalised():
+    text = html_to_text("<p>  a \t  b  </p>\n\n\n\n<p>c</p><div></div><div></div><div></div><p>d</p>")
+    assert "a b" in text
+    assert "\n\n\n" not in text
+    assert text == text.strip()
+
+
+def test_html_unclosed_script_skips_rest():
+    assert html_to_text("<p>before</p><script>never closed <p>hidden</p>") == "before"
+
+
+def test_extract_html_by_suffix(tmp_path):
+    raw = b"<p>Hello <b>bold</b> &amp; more</p>"
+    assert extract(Path("page.HTML"), raw).text == "Hello bold & more"
+    assert extract(Path("page.htm"), raw).text == "Hello bold & more"
+    # not HTML by suffix: the markup is the text
+    assert extract(Path("page.txt"), raw).text == raw.decode()
+
+
+# ---------------------------------------------------------------- PDF and DOCX
+
+
+def test_pdf_text_layer():
+    raw = make_pdf("Hello PDF world", "Second line here")
+    text = pdf_to_text(raw)
+    assert "Hello PDF world" in text and "Second line here" in text
+    assert extract(Path("doc.pdf"), raw).text == text
+    assert extract(Path("DOC.PDF"), raw).text == text
+
+
+def test_pdf_without_text_layer_is_unusable():
+    with pytest.raises(Unusable, match="no text layer"):
+        extract(Path("scan.pdf"), make_blank_pdf())
+
+
+def test_encrypted_pdf_is_unusable():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(make_pdf("secret"))))
+    writer.encrypt("pw")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(Unusable, match="encrypted"):
+        extract(Path("locked.pdf"), buffer.getvalue())
+
+
+def _pdf_corruptions():
+    good = make_pdf("Hello PDF world")
+    return {
+        "garbage": b"this is not a pdf",
+        "empty": b"",
+        "truncated": good[: len(good) // 2],
+        "header-only": b"%PDF-1.4\n%%EOF",
+        "no-pages": good.replace(b"/Pages", b"/Pagex"),
+        "no-xref": good.replace(b"xref", b"xxxx"),
+        "nul-bytes": b"%PDF-1.4\n\x00\x00\x00\x00",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_pdf_corruptions()))
+def test_corrupt_pdf_is_unusable(name):
+    with pytest.raises(Unusable):
+        extract(Path("bad.pdf"), _pdf_corruptions()[name])
+
+
+def test_docx_paragraphs_and_tables():
+    raw = make_docx(["First paragraph.", "", "Second paragraph."], table=[["h1", "h2"], ["v1", "v2"]])
+    text = docx_to_text(raw)
+    assert text.splitlines() == ["First paragraph.", "Second paragraph.", "h1 | h2", "v1 | v2"]
+    assert extract(Path("memo.docx"), raw).text == text
+
+
+def _docx_corruptions():
+    good = make_docx(["Hello docx"])
+    return {
+        "garbage": b"not a zip at all",
+        "empty": b"",
+        "truncated": good[: len(good) // 2],
+        "no-document": rezip(good, lambda n, c: None if n == "word/document.xml" else c),
+        "no-content-types": rezip(good, lambda n, c: None if n == "[Content_Types].xml" else c),
+        "empty-zip": rezip(good, lambda n, c: None),
+        "broken-document-xml": rezip(good, lambda n, c: b"<w:document><broken" if n == "word/document.xml" else c),
+        "broken-content-types": rezip(good, lambda n, c: b"garbage" if n == "[Content_Types].xml" else c),
+        "broken-rels": rezip(good, lambda n, c: b"<x" if n == "_rels/.rels" else c),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_docx_corruptions()))
+def test_corrupt_docx_is_unusable(name):
+    with pytest.raises(Unusable, match="unreadable DOCX"):
+        extract(Path("bad.docx"), _docx_corruptions()[name])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise_anything_but_unusable(data):
+    for name in ("x.pdf", "x.docx", "x.html", "x.txt", "x"):
+        try:
+            result = extract(Path(name), data)
+        except Unusable:
+            continue
+        assert isinstance(result, Extracted)
+        assert isinstance(result.text, str)
+
+
+# ---------------------------------------------------------------- text decoding
+
+
+def test_utf8_bom_dropped():
+    result = extract(Path("a.md"), "\ufeffHéllo".encode("utf-8"))
+    assert result.text == "Héllo"
+    assert result.replaced_bytes == 0
+
+
+def test_invalid_utf8_replaced_and_counted():
+    raw = b"caf\xe9 ok \xff\xfe end"
+    result = extract(Path("latin1.txt"), raw)
+    assert result.text == "caf\ufffd ok \ufffd\ufffd end"
+    assert result.replaced_bytes == 3
+
+
+def test_invalid_utf8_count_ignores_real_replacement_chars():
+    raw = "already \ufffd here ".encode() + b"\xc3"
+    result = decode_text(raw)
+    assert result.text == "already \ufffd here \ufffd"
+    assert result.replaced_bytes == 1
+
+
+def test_valid_text_is_not_marked_replaced():
+    assert decode_text("plain ünïcode 🚀".encode()).replaced_bytes == 0
+
+
+def test_nul_bytes_mean_binary():
+    assert looks_binary(b"abc\x00def")
+    assert not looks_binary(b"abc" * 100)
+    assert not looks_binary(b"a" * 9000 + b"\x00")  # only the first 8 KiB is looked at
+    with pytest.raises(Unusable, match="binary file"):
+        extract(Path("notes.txt"), b"text\x00more")
+    with pytest.raises(Unusable, match="binary file"):
+        extract(Path("no_suffix"), b"\x00\x01\x02")
+
+
+@pytest.mark.parametrize("name", ["photo.png", "archive.ZIP", "sheet.xlsx", "lib.so"])
+def test_known_binary_suffix(name):
+    with pytest.raises(Unusable, match="binary file"):
+        extract(Path(name), b"looks like text")
+
+
+def test_unknown_suffix_decoded_as_text():
+    assert extract(Path("README"), b"plain words").text == "plain words"
+    assert extract(Path("data.weird"), b"x = 1").text == "x = 1"
+
+
+# ---------------------------------------------------------------- chunks
+
+
+def test_split_chunks_prose_sentences():
+    text = "First sentence. Second one! Third? \"Quoted.\" Next (ok.) Last 42 here.\n\nNew paragraph\ncontinues here."
+    chunks = split_chunks(text)
+    assert chunks == [
+        "First sentence.",
+        "Second one!",
+        "Third?",
+        "\"Quoted.\"",
+        "Next (ok.)",
+        "Last 42 here.",
+        "New paragraph continues here.",
+    ]
+
+
+def test_split_chunks_does_not_split_lowercase_continuations():
+    assert split_chunks("e.g. this stays. One more.") == ["e.g. this stays.", "One more."]
+
+
+def test_split_chunks_lists_tables_headings_one_per_line():
+    text = (
+        "# Title\n\n"
+        "- item one\n- item two. Has Two sentences.\n* star item\n+ plus item\n\n"
+        "1. first\n2) second\n\n"
+        "| a | b |\n| c | d |\n\n"
+        "> quoted line\n> another"
+    )
+    chunks = split_chunks(text)
+    assert chunks[0] == "# Title"
+    assert "- item one" in chunks
+    assert "- item two." in chunks and "Has Two sentences." in chunks
+    assert "* star item" in chunks and "+ plus item" in chunks
+    assert "1. first" in chunks and "2) second" in chunks
+    assert "| a | b |" in chunks and "| c | d |" in chunks
+    assert "> quoted line" in chunks and "> another" in chunks
+
+
+def test_split_chunks_mixed_paragraph_keeps_lines():
+    # one structured line makes the whole paragraph line-based
+    assert split_chunks("Intro line\n- bullet\nOutro line") == ["Intro line", "- bullet", "Outro line"]
+
+
+def test_split_chunks_empty():
+    assert split_chunks("") == []
+    assert split_chunks("\n\n   \n\n") == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.sampled_from("ab .!?\n-#1 AZ\"')(]["), max_size=200))
+def test_split_chunks_keep_all_words(text):
+    chunks = split_chunks(text)
+    assert all(c.strip() for c in chunks)
+    assert "".join("".join(chunks).split()) == "".join(text.split())
