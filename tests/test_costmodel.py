@@ -165,6 +165,14 @@ def test_finetune_validation_tokens_billed_where_provider_bills_them():
     assert cost.one_time == pytest.approx(1.40625)
 
 
+def test_provisioned_serving_without_an_hourly_price_cannot_be_priced():
+    # Bedrock-style: custom models are served only on provisioned capacity; no hourly price, no figure
+    block = FineTune(8.0, "tokens_x_epochs", Rates(0.25, 1.25, 0.25), None, 1.95, 0.0, "https://example.test", DAY,
+                     False, "", serving="provisioned")
+    cost = strategy_cost("finetune", stats(), only(model(finetune=block)), scenario())
+    assert not cost.feasible and "hosting_usd_per_hour" in cost.reason
+
+
 def test_finetune_infeasible_without_finetune_prices():
     cost = strategy_cost("finetune", stats(), only(model()), scenario())
     assert not cost.feasible and "fine-tuning price" in cost.reason

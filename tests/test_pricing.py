@@ -429,3 +429,20 @@ def test_caching_write_price_rules():
     assert caching.write_price() == 3.75  # shortest TTL
     assert caching.write_price(60) == 6.0
     assert Caching.parse({"kind": "automatic"}).write_price() is None
+
+
+@pytest.mark.parametrize("value, field_path", [(".nan", "usd_per_mtok.input"), (".inf", "usd_per_mtok.input"), ("-.inf", "usd_per_mtok.input")])
+def test_non_finite_price_rejected(tmp_path, value, field_path):
+    text = yaml.safe_dump(table(), sort_keys=False).replace("input: 1.0", f"input: {value}")
+    assert f"input: {value}" in text
+    message = load_error(tmp_path, text, name="nan.yaml")
+    assert "'test-model'" in message and f"field {field_path}:" in message
+
+
+def test_override_named_like_a_bundled_alias_wins(tmp_path):
+    # bundled: model gpt-4o-2024-08-06 with alias gpt-4o; the user prices "gpt-4o" itself
+    path = write_yaml(tmp_path, table(model(name="gpt-4o", aliases=[], usd_per_mtok={"input": 1.0, "output": 2.0})))
+    merged = load_pricing(extra=[path], today=TODAY)
+    assert merged.get("gpt-4o").file == str(path)
+    assert merged.get("gpt-4o").rates.input == 1.0
+    assert merged.get("gpt-4o-2024-08-06").file == "pricing/openai.yaml"

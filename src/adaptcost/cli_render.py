@@ -98,9 +98,6 @@ def print_count(console: Console, profile: CorpusProfile) -> None:
 
 
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None) -> None:
-    table = Table(title="Priced models (USD per 1M tokens)", title_justify="left")
-    for col in ("model", "provider", "input", "cached", "output", "context", "fine-tune training", "as of", "verified"):
-        table.add_column(col, justify="left" if col in ("model", "provider", "as of", "verified") else "right")
     models = [m for m in book.models.values() if provider is None or m.provider == provider]
     if not models:
         from .errors import PricingError
@@ -108,9 +105,17 @@ def print_pricing_list(console: Console, book: PriceBook, provider: str | None) 
 
         providers = sorted({m.provider for m in book.models.values()})
         raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
+    table = Table(title="Priced models (USD per 1M tokens; FT = fine-tuning training)", title_justify="left")
+    for col in ("model", "input", "cached", "output", "context", "FT", "as of", "verified"):
+        table.add_column(col, justify="left" if col in ("model", "as of", "verified") else "right",
+                         no_wrap=col != "model", overflow="fold", min_width=20 if col == "model" else None)
+    current = None
     for m in sorted(models, key=lambda m: (m.provider, m.name)):
+        if m.provider != current:
+            current = m.provider
+            table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
         ft = f"{m.finetune.training_usd_per_mtok:g}" if m.finetune else "—"
-        table.add_row(escape(m.name), m.provider, f"{m.rates.input:g}", f"{m.rates.cached_input:g}", f"{m.rates.output:g}",
+        table.add_row("  " + escape(m.name), f"{m.rates.input:g}", f"{m.rates.cached_input:g}", f"{m.rates.output:g}",
                       f"{m.context_window_tokens:,}", ft, m.as_of.isoformat(), "yes" if m.verified else "[yellow]no[/]")
     console.print(table)
     console.print(f"[dim]{len(models)} models from {len(book.files)} files[/]")
@@ -134,7 +139,8 @@ def print_model(console: Console, m: ModelPrice) -> None:
         rows += [
             ("fine-tuning training", f"${ft.training_usd_per_mtok:g} per 1M tokens ({ft.billing})"),
             ("fine-tuned inference", f"${ft.rates.input:g} / ${ft.rates.cached_input:g} / ${ft.rates.output:g} per 1M tokens"),
-            ("hosting", f"${ft.hosting_usd_per_hour:g}/hour" if ft.hosting_usd_per_hour else "—"),
+            ("hosting", f"${ft.hosting_usd_per_hour:g}/hour" if ft.hosting_usd_per_hour
+             else "provisioned capacity required; hourly price not in the table" if ft.missing_hosting() else "—"),
             ("storage", f"${ft.storage_usd_per_month:g}/month" if ft.storage_usd_per_month else "—"),
             ("fine-tuning source", f"{ft.source} (as of {ft.as_of}, {'verified' if ft.verified else 'unverified'})"),
         ]

@@ -21,7 +21,7 @@ import pathspec
 from .countcache import CountCache, FileKey
 from .encodings import get_counter, split_for_counting
 from .errors import CorpusError
-from .extract import EXTRACTOR_VERSION, Unusable, count_chunks, extract
+from .extract import EXTRACTOR_VERSION, RECORD_SUFFIXES, Unusable, count_chunks, extract
 
 VCS_DIRS = {".git", ".hg", ".svn", "CVS", "_darcs", ".bzr", ".jj"}
 DEFAULT_MAX_FILE_MB = 50.0
@@ -311,7 +311,7 @@ def _count_pending(pending: list[_Pending], counters, profile: CorpusProfile, ca
             pieces.append(piece)
             owner.append(index)
     counts = {e: c.count_many(pieces) for e, c in counters.items()}
-    chunks = [count_chunks(item.text) for item in pending]
+    chunks = [count_chunks(item.text, item.found.path.suffix.lower() in RECORD_SUFFIXES) for item in pending]
     totals = {e: [0] * len(pending) for e in counters}
     for encoding, per_piece in counts.items():
         for index, n in zip(owner, per_piece):

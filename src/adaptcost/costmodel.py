@@ -446,6 +446,11 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     if model.finetune is None:
         cost.feasible, cost.reason = False, f"{model.name} has no fine-tuning price in the loaded tables"
         return cost
+    if model.finetune.missing_hosting():
+        cost.feasible, cost.reason = False, (
+            f"{model.name} serves fine-tuned models only on provisioned capacity billed per hour, and that "
+            f"hourly price is not in {model.file}: add hosting_usd_per_hour with --pricing")
+        return cost
     corpus = stats.tokens_for(model, band)
     examples = float(stats.chunks)
     added_tokens, added_examples = 0.0, 0.0

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 # Bump when extraction changes, so cached token counts of older extractions are not reused.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 5
 
 TEXT_SUFFIXES = {
     ".txt", ".md", ".markdown", ".rst", ".json", ".jsonl", ".csv", ".tsv", ".yaml", ".yml",
@@ -155,14 +155,20 @@ def extract(path: Path, raw: bytes) -> Extracted:
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
 _LOWER_LINE_START = re.compile(r"\n[ \t]*[a-z]")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*[ \t]+[\"'(\[]?[A-Z0-9]")
-_HARD_LINE_END = frozenset(" \t\r.!?:")
+_HARD_LINE_END = frozenset(" \t\r\n.!?:")  # \n: a blank line before it ends the paragraph
 
 
-def count_chunks(text: str) -> int:
-    """Sentences of prose plus single lines of structured text (see the rule above)."""
-    stripped = text.strip()
+RECORD_SUFFIXES = {".csv", ".tsv", ".jsonl"}  # one record per line: each line is a chunk
+
+
+def count_chunks(text: str, records: bool = False) -> int:
+    """Sentences of prose plus single lines of structured text (see the rule above);
+    with `records`, every non-empty line (CSV rows, JSON Lines)."""
+    stripped = text.replace("\r\n", "\n").strip()  # CRLF text chunks as its LF twin does
     if not stripped:
         return 0
     lines = stripped.count("\n") + 1 - len(_BLANK_LINE.findall(stripped))
+    if records:
+        return lines
     soft = sum(1 for m in _LOWER_LINE_START.finditer(stripped) if stripped[m.start() - 1] not in _HARD_LINE_END)
     return lines - soft + len(_SENTENCE_END.findall(stripped))

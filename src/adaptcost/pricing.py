@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -89,13 +90,18 @@ class FineTune:
     training_usd_per_mtok: float
     billing: str
     rates: Rates
-    hosting_usd_per_hour: float
+    hosting_usd_per_hour: float | None  # None: not in the table
     storage_usd_per_month: float
     min_training_usd: float
     source: str
     as_of: dt.date
     verified: bool
     note: str
+    serving: str = "per_token"
+
+    def missing_hosting(self) -> bool:
+        """Provisioned-only serving with no hourly price: fine-tuning cannot be priced."""
+        return self.serving == "provisioned" and not self.hosting_usd_per_hour
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,9 @@ class PriceBook:
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256)
 
     def get(self, name: str) -> ModelPrice:
-        key = self.aliases.get(name, name)
+        # A model's own name wins over another model's alias (an override named "gpt-4o" must not
+        # resolve to the bundled model whose alias is "gpt-4o").
+        key = name if name in self.models else self.aliases.get(name, name)
         if key in self.models:
             return self.models[key]
         known = list(self.models) + list(self.aliases)
@@ -230,6 +238,28 @@ def _schema_error(path: Path, data: object) -> str | None:
     return f"{path}:{model} field {field_path}: {message}"
 
 
+def _non_finite(path: Path, data: dict) -> str | None:
+    """JSON Schema's minimum/maximum let YAML's .nan and .inf through; no price may be either."""
+
+    def walk(node: object, where: list) -> list | None:
+        if isinstance(node, float) and not math.isfinite(node):
+            return where
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in children:
+            found = walk(value, where + [key])
+            if found is not None:
+                return found
+        return None
+
+    where = walk(data, [])
+    if where is None:
+        return None
+    model = ""
+    if len(where) >= 2 and where[0] == "models":
+        model, where = f" model {data['models'][where[1]].get('name', f'#{where[1] + 1}')!r}", where[2:]
+    return f"{path}:{model} field {'.'.join(map(str, where))}: must be a finite number"
+
+
 def _date(value: str, path: Path, model: str, today: dt.date) -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
@@ -259,13 +289,14 @@ def _finetune(raw: dict | None, model: dict, path: Path, today: dt.date) -> Fine
         training_usd_per_mtok=raw["training_usd_per_mtok"],
         billing=raw.get("training_billing", "tokens_x_epochs"),
         rates=Rates.parse(raw["usd_per_mtok"]),
-        hosting_usd_per_hour=raw.get("hosting_usd_per_hour", 0.0),
+        hosting_usd_per_hour=raw.get("hosting_usd_per_hour"),
         storage_usd_per_month=raw.get("storage_usd_per_month", 0.0),
         min_training_usd=raw.get("min_training_usd", 0.0),
         source=raw.get("source", model["source"]),
         as_of=_date(raw.get("as_of", model["as_of"]), path, model["name"], today),
         verified=raw.get("verified", model.get("verified", False)),
         note=raw.get("note", ""),
+        serving=raw.get("serving", "per_token"),
     )
 
 
@@ -308,7 +339,7 @@ def load_file(path: Path, today: dt.date | None = None, label: str | None = None
     today = today or dt.date.today()
     data, digest = _read_yaml(Path(path), Path(label or path))
     path = Path(label or path)
-    problem = _schema_error(path, data)
+    problem = _schema_error(path, data) or _non_finite(path, data)
     if problem:
         raise PricingError(problem)
     models, names = [], set()

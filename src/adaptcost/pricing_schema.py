@@ -76,6 +76,10 @@ _finetune = {
         # Mistral, Azure); tokens_x_epochs_plus_validation: validation tokens billed too (Together).
         "training_billing": {"enum": ["tokens_x_epochs", "tokens_x_epochs_plus_validation"]},
         "usd_per_mtok": _rates,
+        # per_token: the tuned model is served at per-token rates (OpenAI, Vertex, Together);
+        # provisioned: it can only be served on capacity billed per hour (Bedrock custom models),
+        #   so hosting_usd_per_hour is required before fine-tuning can be priced.
+        "serving": {"enum": ["per_token", "provisioned"]},
         "hosting_usd_per_hour": _price,
         "storage_usd_per_month": _price,
         "min_training_usd": _price,
