@@ -10,7 +10,7 @@ from rich.table import Table
 from .corpus import CorpusProfile
 from .pricing import ModelPrice, PriceBook
 from .recommend import Recommendation
-from .render import money, to_dict
+from .render import grouped_models, money, to_dict
 
 
 def print_recommendation(console: Console, rec: Recommendation) -> None:
@@ -23,6 +23,9 @@ def print_recommendation(console: Console, rec: Recommendation) -> None:
     console.print(Panel(body, title=title, title_align="left"))
     console.print(_strategy_table(d))
     console.print(_components_table(d))
+    for st in d["strategies"]:
+        for note in st["notes"]:
+            console.print(f"  [dim]{st['name']}: {escape(note)}[/]")
     _print_assumptions(console, d)
     for warning in d["warnings"]:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
@@ -64,7 +67,7 @@ def _print_assumptions(console: Console, d: dict) -> None:
     console.print("[bold]Assumptions[/]")
     console.print(f"  adaptcost {d['tool']['version']}; corpus {escape(', '.join(c['inputs']))}: {c['documents']} documents, "
                   f"{c['chunks']:,} sentences/chunks, {len(c['skipped'])} skipped")
-    for role, m in d["models"].items():
+    for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(m['tokenizer'])}, corpus {m['corpus_tokens']:,} tokens{band}; "
                       f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")

@@ -108,13 +108,19 @@ class _Walker:
             return False
         return not self.exclude.match_file(rel)
 
-    def add_file(self, path: Path, display: str, rel: str) -> None:
+    def _identity(self, path: Path, display: str) -> tuple[int, int] | None:
+        """(device, inode) of `path`, or None after listing it as skipped."""
         try:
             st = path.stat()
         except OSError as exc:
             self.skipped.append(Skipped(display, _os_reason(exc, path)))
+            return None
+        return st.st_dev, st.st_ino
+
+    def add_file(self, path: Path, display: str, rel: str) -> None:
+        key = self._identity(path, display)
+        if key is None:
             return
-        key = (st.st_dev, st.st_ino)
         if key in self._seen_files or not self._wanted(rel):
             return
         self._seen_files.add(key)
@@ -146,12 +152,9 @@ class _Walker:
         return False
 
     def _walk_dir(self, folder: Path, display: str, rel: str, specs: list, ancestors: set) -> None:
-        try:
-            st = folder.stat()
-        except OSError as exc:
-            self.skipped.append(Skipped(display, _os_reason(exc, folder)))
+        key = self._identity(folder, display)
+        if key is None:
             return
-        key = (st.st_dev, st.st_ino)
         if key in ancestors:
             self.skipped.append(Skipped(display, "symlink loop (folder links back to a parent)"))
             return

@@ -62,6 +62,14 @@ def _models_dict(e: Estimate) -> dict:
     return out
 
 
+def grouped_models(d: dict) -> list[tuple[str, dict]]:
+    """Roles that share a model, joined: [("icl, finetune, augment", model dict), ...]."""
+    groups: dict[str, list] = {}
+    for role, m in d["models"].items():
+        groups.setdefault(m["name"], [[], m])[0].append(role)
+    return [(", ".join(roles), m) for roles, m in groups.values()]
+
+
 def to_dict(rec: Recommendation) -> dict:
     e = rec.estimate
     c = e.corpus
@@ -141,9 +149,9 @@ def _assumptions_md(d: dict, s) -> list[str]:
     lines = ["## Assumptions", "", f"- adaptcost {d['tool']['version']}",
              f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped"]
     lines += [f"- tokens, {enc}: {n:,} — {c['tokenizers'][enc]}" for enc, n in c["tokens"].items()]
-    for role, m in d["models"].items():
+    for roles, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
-        lines.append(f"- {role} model: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
+        lines.append(f"- model for {roles}: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
     lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in d["scenario"].items()]
     lines.append(f"- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
     lines.append(f"- quality figures: {d['curves']['name']} ({d['curves']['kind']}) — {d['curves']['citation']}")
