@@ -26,6 +26,9 @@ def print_recommendation(console: Console, rec: Recommendation) -> None:
     for st in d["strategies"]:
         for note in st["notes"]:
             console.print(f"  [dim]{st['name']}: {escape(note)}[/]")
+    console.print("[bold]Break-even volumes[/] (where two strategies' total costs over the horizon are equal)")
+    for line in (t for b in d["breakevens"] for t in b["text"]):
+        console.print(f"  {escape(line)}")
     _print_assumptions(console, d)
     for warning in d["warnings"]:
         console.print(f"[yellow]warning:[/] {escape(warning)}")

@@ -216,6 +216,17 @@ def _dates_to_text(node: object) -> object:
     return node
 
 
+def _located(path: Path, data: object, where: list, message: str) -> str:
+    """'FILE: model 'NAME' field a.b: message' for an error at JSON path `where`."""
+    model = ""
+    if len(where) >= 2 and where[0] == "models" and isinstance(where[1], int):
+        entry = data["models"][where[1]]
+        label = entry.get("name", f"#{where[1] + 1}") if isinstance(entry, dict) else f"#{where[1] + 1}"
+        model, where = f" model {label!r}", where[2:]
+    field_path = ".".join(str(p) for p in where) or "(top level)"
+    return f"{path}:{model} field {field_path}: {message}"
+
+
 def _schema_error(path: Path, data: object) -> str | None:
     import jsonschema
 
@@ -224,18 +235,12 @@ def _schema_error(path: Path, data: object) -> str | None:
     if error is None:
         return None
     where = list(error.absolute_path)
-    model = ""
-    if len(where) >= 2 and where[0] == "models" and isinstance(where[1], int):
-        entry = data["models"][where[1]]
-        label = entry.get("name", f"#{where[1] + 1}") if isinstance(entry, dict) else f"#{where[1] + 1}"
-        model, where = f" model {label!r}", where[2:]
-    field_path = ".".join(str(p) for p in where) or "(top level)"
     message = error.message
     if error.validator == "additionalProperties":
         message = message.replace("Additional properties are not allowed", "unknown field")
     if error.validator == "const" and where == ["schema"]:
         message = f"expected schema {SCHEMA_ID!r}, found {error.instance!r}"
-    return f"{path}:{model} field {field_path}: {message}"
+    return _located(path, data, where, message)
 
 
 def _non_finite(path: Path, data: dict) -> str | None:
@@ -252,12 +257,7 @@ def _non_finite(path: Path, data: dict) -> str | None:
         return None
 
     where = walk(data, [])
-    if where is None:
-        return None
-    model = ""
-    if len(where) >= 2 and where[0] == "models":
-        model, where = f" model {data['models'][where[1]].get('name', f'#{where[1] + 1}')!r}", where[2:]
-    return f"{path}:{model} field {'.'.join(map(str, where))}: must be a finite number"
+    return None if where is None else _located(path, data, where, "must be a finite number")
 
 
 def _date(value: str, path: Path, model: str, today: dt.date) -> dt.date:
