@@ -12,5 +12,14 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+source"
 
 from .errors import AdaptcostError
+from .corpus import CorpusOptions, CorpusProfile, profile_corpus
+from .curves import load_curves, parse_mix
+from .estimate import Estimate, ModelChoice, estimate
+from .pricing import PriceBook, load_pricing
+from .recommend import Recommendation, recommend
+from .scenario import Scenario
 
-__all__ = ["AdaptcostError", "__version__"]
+__all__ = [
+    "AdaptcostError", "CorpusOptions", "CorpusProfile", "Estimate", "ModelChoice", "PriceBook", "Recommendation",
+    "Scenario", "__version__", "estimate", "load_curves", "load_pricing", "parse_mix", "profile_corpus", "recommend",
+]

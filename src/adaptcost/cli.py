@@ -107,6 +107,37 @@ ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Skip
 GitignoreOpt = Annotated[bool, typer.Option("--gitignore/--no-gitignore", help="Honour .gitignore files.")]
 MaxMbOpt = Annotated[float, typer.Option("--max-file-mb", help="Skip files larger than this.")]
 CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse token counts cached by content hash.")]
+# Assumptions: a number, or a range LOW..HIGH (uniform) / LOW..MODE..HIGH (triangular) for reports.
+R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"
+QueriesOpt = Annotated[Optional[str], typer.Option(help="Expected queries per day" + R + ".")]
+ModelOpt = Annotated[str, typer.Option(help="Model that answers queries (ICL) and, by default, is fine-tuned.")]
+FtModelOpt = Annotated[Optional[str], typer.Option(help="Model to fine-tune (default: --model).")]
+AugModelOpt = Annotated[Optional[str], typer.Option(help="Model that writes augmentations (default: --model).")]
+PromptOpt = Annotated[Optional[str], typer.Option(help="Tokens per query besides the corpus (default 200)" + R + ".")]
+AnswerOpt = Annotated[Optional[str], typer.Option(help="Tokens generated per query (default 300)" + R + ".")]
+HorizonOpt = Annotated[Optional[str], typer.Option(help="Days over which one-time costs are amortized (default 365).")]
+RefreshOpt = Annotated[Optional[str], typer.Option(help="The corpus changes every N days, 0 = never (default 30)" + R + ".")]
+ChangedOpt = Annotated[Optional[str], typer.Option(help="Share of chunks changed per refresh (default 0.2).")]
+EpochsOpt = Annotated[Optional[str], typer.Option(help="Fine-tuning epochs (default 3)" + R + ".")]
+VariantsOpt = Annotated[Optional[str], typer.Option("--local-variants", help="Local augmentation: rewrites per sentence (default 4).")]
+GlobalOpt = Annotated[Optional[str], typer.Option(help="Global augmentation: inference tokens per document (default 1000).")]
+HitOpt = Annotated[Optional[str], typer.Option(help="Prompt-cache hit rate (default: from arrivals and TTL)" + R + ".")]
+BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
+MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0.5,reversal=0.2,syllogism=0.3.")]
+MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
+TolOpt = Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")]
+BudgetOpt = Annotated[Optional[float], typer.Option(help="Maximum total cost over the horizon, USD.")]
+CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval'.")]
+PricingOpt = Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")]
+ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML scenario file with distributions (adaptcost-scenario/1).")]
+
+# option name -> Scenario field, for the assumptions that take a number or a range
+ASSUMPTION_OPTIONS = {
+    "queries_per_day": "queries_per_day", "prompt_tokens": "prompt_tokens", "answer_tokens": "answer_tokens",
+    "horizon_days": "horizon_days", "refresh_days": "refresh_days", "refresh_changed_fraction": "refresh_changed_fraction",
+    "epochs": "epochs", "local_variants": "local_variants_per_chunk", "global_tokens_per_doc": "global_tokens_per_doc",
+    "cache_hit_rate": "cache_hit_rate",
+}
 
 
 def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOptions:
@@ -115,30 +146,69 @@ def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOp
     return CorpusOptions(tuple(include or ()), tuple(exclude or ()), gitignore, max_file_mb, cache)
 
 
+def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
+    """The central scenario and the uncertainty spec, from the scenario file then the options."""
+    from .uncertainty import ScenarioSpec, load_scenario_file, parse_range
+
+    spec = load_scenario_file(opts["scenario"]) if opts.get("scenario") else ScenarioSpec()
+    for option, key in ASSUMPTION_OPTIONS.items():
+        if opts.get(option) is not None:
+            spec.assumptions[key] = parse_range(opts[option], "--" + option.replace("_", "-"))
+    if opts.get("seed") is not None:
+        spec.seed = opts["seed"]
+    if opts.get("draws") is not None:
+        if opts["draws"] < 1:
+            raise AdaptcostError(f"--draws must be at least 1, got {opts['draws']}")
+        spec.draws = opts["draws"]
+    if "queries_per_day" not in spec.assumptions:
+        raise AdaptcostError("give --queries-per-day (a number or a range), or a --scenario file that sets it")
+    base = Scenario(queries_per_day=0, batch_augmentation=opts.get("batch_augmentation", False))
+    return spec.centered(base), spec
+
+
+def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
+    scenario, spec = _scenario(opts)
+    request = RecommendRequest(
+        corpus=opts["corpus"], scenario=scenario,
+        models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"]), mix=opts["mix"],
+        min_accuracy=opts["min_accuracy"], budget=opts["budget"], tolerance=opts["accuracy_tolerance"],
+        curves=opts["curves"], pricing=opts["pricing"] or (),
+        corpus_options=_corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"]),
+    )
+    return request, spec
+
+
+def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
+    request, spec = _request(opts)
+    with _Bar("counting tokens") as bar:
+        return recommend_corpus(request, bar), spec
+
+
 @app.command()
 @handled
 def recommend(
     corpus: CorpusArg,
-    queries_per_day: Annotated[float, typer.Option(help="Expected queries per day.")],
-    model: Annotated[str, typer.Option(help="Model that answers queries (ICL) and, by default, is fine-tuned.")] = DEFAULT_MODEL,
-    finetune_model: Annotated[Optional[str], typer.Option(help="Model to fine-tune (default: --model).")] = None,
-    augment_model: Annotated[Optional[str], typer.Option(help="Model that writes augmentations (default: --model).")] = None,
-    prompt_tokens: Annotated[int, typer.Option(help="Tokens per query besides the corpus.")] = 200,
-    answer_tokens: Annotated[int, typer.Option(help="Tokens generated per query.")] = 300,
-    horizon_days: Annotated[float, typer.Option(help="Days over which one-time costs are amortized.")] = 365.0,
-    refresh_days: Annotated[float, typer.Option(help="The corpus changes every N days (0 = never).")] = 30.0,
-    refresh_changed_fraction: Annotated[float, typer.Option(help="Share of chunks changed per refresh.")] = 0.2,
-    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 3,
-    local_variants: Annotated[int, typer.Option(help="Local augmentation: rewrites per sentence.")] = 4,
-    global_tokens_per_doc: Annotated[int, typer.Option(help="Global augmentation: inference tokens per document.")] = 1000,
-    cache_hit_rate: Annotated[Optional[float], typer.Option(help="Prompt-cache hit rate (default: from arrivals and TTL).")] = None,
-    batch_augmentation: Annotated[bool, typer.Option(help="Run augmentation through a batch API.")] = False,
-    mix: Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0.5,reversal=0.2,syllogism=0.3.")] = None,
-    min_accuracy: Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")] = None,
-    accuracy_tolerance: Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")] = DEFAULT_TOLERANCE,
-    budget: Annotated[Optional[float], typer.Option(help="Maximum total cost over the horizon, USD.")] = None,
-    curves: Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval'.")] = None,
-    pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")] = None,
+    queries_per_day: QueriesOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+    finetune_model: FtModelOpt = None,
+    augment_model: AugModelOpt = None,
+    prompt_tokens: PromptOpt = None,
+    answer_tokens: AnswerOpt = None,
+    horizon_days: HorizonOpt = None,
+    refresh_days: RefreshOpt = None,
+    refresh_changed_fraction: ChangedOpt = None,
+    epochs: EpochsOpt = None,
+    local_variants: VariantsOpt = None,
+    global_tokens_per_doc: GlobalOpt = None,
+    cache_hit_rate: HitOpt = None,
+    batch_augmentation: BatchOpt = False,
+    mix: MixOpt = None,
+    min_accuracy: MinAccOpt = None,
+    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
+    budget: BudgetOpt = None,
+    curves: CurvesOpt = None,
+    pricing: PricingOpt = None,
+    scenario: ScenarioOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     gitignore: GitignoreOpt = True,
@@ -147,28 +217,135 @@ def recommend(
     format: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.table,
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
-    """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons."""
-    scenario = Scenario(
-        queries_per_day=queries_per_day, prompt_tokens=prompt_tokens, answer_tokens=answer_tokens,
-        horizon_days=horizon_days, refresh_days=refresh_days, refresh_changed_fraction=refresh_changed_fraction,
-        epochs=epochs, local_variants_per_chunk=local_variants, global_tokens_per_doc=global_tokens_per_doc,
-        cache_hit_rate=cache_hit_rate, batch_augmentation=batch_augmentation,
-    )
-    request = RecommendRequest(
-        corpus=corpus, scenario=scenario, models=ModelChoice(model, finetune_model, augment_model), mix=mix,
-        min_accuracy=min_accuracy, budget=budget, tolerance=accuracy_tolerance, curves=curves,
-        pricing=pricing or (), corpus_options=_corpus_options(include, exclude, gitignore, max_file_mb, cache),
-    )
-    with _Bar("counting tokens") as bar:
-        rec = recommend_corpus(request, bar)
+    """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
+
+    Ranges are priced at their central value; use 'adaptcost report' for the uncertainty."""
+    rec, _ = _run(dict(locals()))
     if format is Format.json:
         _emit(to_json(rec), output)
-    elif format is Format.markdown:
-        _emit(to_markdown(rec), output)
-    elif output:
+    elif format is Format.markdown or output:
         _emit(to_markdown(rec), output)
     else:
         _print_recommendation(rec)
+
+
+@app.command()
+@handled
+def report(
+    corpus: CorpusArg,
+    output: Annotated[Path, typer.Option(help="Folder to write the report into.")],
+    queries_per_day: QueriesOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+    finetune_model: FtModelOpt = None,
+    augment_model: AugModelOpt = None,
+    prompt_tokens: PromptOpt = None,
+    answer_tokens: AnswerOpt = None,
+    horizon_days: HorizonOpt = None,
+    refresh_days: RefreshOpt = None,
+    refresh_changed_fraction: ChangedOpt = None,
+    epochs: EpochsOpt = None,
+    local_variants: VariantsOpt = None,
+    global_tokens_per_doc: GlobalOpt = None,
+    cache_hit_rate: HitOpt = None,
+    batch_augmentation: BatchOpt = False,
+    mix: MixOpt = None,
+    min_accuracy: MinAccOpt = None,
+    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
+    budget: BudgetOpt = None,
+    curves: CurvesOpt = None,
+    pricing: PricingOpt = None,
+    scenario: ScenarioOpt = None,
+    seed: Annotated[Optional[int], typer.Option(help="Monte Carlo seed.")] = None,
+    draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws (default 100,000).")] = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    gitignore: GitignoreOpt = True,
+    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
+    cache: CacheOpt = True,
+    format: Annotated[Optional[str], typer.Option("--format", help="Comma-separated subset of md,html,json,csv,png,svg (default: all).")] = None,
+) -> None:
+    """Write a procurement-ready report folder: Markdown, HTML, JSON, CSV and charts, with uncertainty."""
+    from .report import analyse, parse_formats, write_report
+
+    formats = parse_formats(format)
+    rec, spec = _run(dict(locals()))
+    files = write_report(analyse(rec, spec), output, formats)
+    for path in files:
+        _err().print(f"wrote {escape(str(path))}", soft_wrap=True)
+
+
+@app.command()
+@handled
+def sweep(
+    corpus: CorpusArg,
+    x: Annotated[str, typer.Option("--x", help="ASSUMPTION=V1,V2,... e.g. queries_per_day=100,1000,10000")],
+    y: Annotated[str, typer.Option("--y", help="ASSUMPTION=V1,V2,... e.g. refresh_days=7,30,90 or price:training=0.5,1,2")],
+    queries_per_day: QueriesOpt = None,
+    model: ModelOpt = DEFAULT_MODEL,
+    finetune_model: FtModelOpt = None,
+    augment_model: AugModelOpt = None,
+    prompt_tokens: PromptOpt = None,
+    answer_tokens: AnswerOpt = None,
+    horizon_days: HorizonOpt = None,
+    refresh_days: RefreshOpt = None,
+    refresh_changed_fraction: ChangedOpt = None,
+    epochs: EpochsOpt = None,
+    local_variants: VariantsOpt = None,
+    global_tokens_per_doc: GlobalOpt = None,
+    cache_hit_rate: HitOpt = None,
+    batch_augmentation: BatchOpt = False,
+    mix: MixOpt = None,
+    min_accuracy: MinAccOpt = None,
+    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
+    budget: BudgetOpt = None,
+    curves: CurvesOpt = None,
+    pricing: PricingOpt = None,
+    scenario: ScenarioOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    gitignore: GitignoreOpt = True,
+    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
+    cache: CacheOpt = True,
+    format: Annotated[CountFormat, typer.Option("--format", help="table, json or csv.")] = CountFormat.table,
+    output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+) -> None:
+    """Each strategy's total cost over a grid of two assumptions, with the winner of each cell."""
+    from .uncertainty import sweep as run_sweep
+
+    opts = dict(locals())
+    (xname, xs), (yname, ys) = _axis(x, "--x"), _axis(y, "--y")
+    opts.setdefault("queries_per_day", None)
+    if opts["queries_per_day"] is None and "queries_per_day" in (xname, yname):
+        opts["queries_per_day"] = str((xs if xname == "queries_per_day" else ys)[0])
+    rec, _ = _run(opts)
+    result = run_sweep(rec, xname, xs, yname, ys)
+    if format is CountFormat.json:
+        _emit(json.dumps({"schema": "adaptcost-sweep/1", "x": xname, "y": yname, "rows": result.to_rows()}, indent=2) + "\n", output)
+    elif format is CountFormat.csv:
+        _emit(_rows_csv(result.to_rows()), output)
+    else:
+        from .cli_render import print_sweep
+
+        print_sweep(_out(), result)
+
+
+def _axis(text: str, flag: str) -> tuple[str, list[float]]:
+    name, sep, values = text.partition("=")
+    try:
+        numbers = [float(v.replace("_", "")) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise AdaptcostError(f"{flag}: values must be numbers, got {values!r}") from None
+    if not sep or not name.strip() or not numbers:
+        raise AdaptcostError(f"{flag}: expected ASSUMPTION=V1,V2,..., got {text!r}")
+    return name.strip().replace("-", "_"), numbers
+
+
+def _rows_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def _print_recommendation(rec: Recommendation) -> None:
@@ -195,29 +372,13 @@ def count(
     with _Bar("counting tokens") as bar:
         profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache), bar)
     if format is CountFormat.json:
-        _emit(json.dumps(count_dict(profile), indent=2, ensure_ascii=False) + "\n", output)
+        _emit(json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
         _emit(count_csv(profile), output)
     else:
         from .cli_render import print_count
 
         print_count(_out(), profile)
-
-
-def count_dict(profile: CorpusProfile) -> dict:
-    return {
-        "schema": "adaptcost-count/1",
-        "tool": {"name": "adaptcost", "version": __version__},
-        "tokenizers": profile.counters,
-        "documents": [
-            {"path": d.path, "bytes": d.size_bytes, "sha256": d.sha256, "chars": d.chars, "chunks": d.chunks, "tokens": d.tokens}
-            for d in profile.documents
-        ],
-        "total": {"documents": profile.n_documents, "chunks": profile.n_chunks, "bytes": profile.size_bytes,
-                  "tokens": {e: profile.tokens(e) for e in profile.encodings}},
-        "skipped": [{"path": s.path, "reason": s.reason} for s in profile.skipped],
-        "warnings": profile.warnings,
-    }
 
 
 def count_csv(profile: CorpusProfile) -> str:

@@ -169,3 +169,18 @@ def _caching_text(m: ModelPrice) -> str:
     if c.storage_usd_per_mtok_hour:
         parts.append(f"storage ${c.storage_usd_per_mtok_hour:g} per 1M tokens per hour")
     return ", ".join(parts)
+
+
+def print_sweep(console: Console, result) -> None:
+    """The sweep grid: one row per y value, one column per x value, the winner and its total cost."""
+    table = Table(title=f"Winner and its total cost: {result.y} (rows) × {result.x} (columns)", title_justify="left")
+    table.add_column(result.y, justify="right")
+    for xv in result.xs:
+        table.add_column(f"{xv:,.6g}", justify="right")
+    for j, yv in enumerate(result.ys):
+        cells = []
+        for i in range(len(result.xs)):
+            winner = result.winners[j][i]
+            cells.append(f"{winner}\n{money(result.costs[winner][j][i])}" if winner else "[dim]none[/]")
+        table.add_row(f"{yv:,.6g}", *cells)
+    console.print(table)

@@ -84,6 +84,24 @@ class CorpusProfile:
     def size_bytes(self) -> int:
         return sum(d.size_bytes for d in self.documents)
 
+    def to_dict(self) -> dict:
+        """The adaptcost-count/1 document (what `count --format json` prints)."""
+        from . import __version__
+
+        return {
+            "schema": "adaptcost-count/1",
+            "tool": {"name": "adaptcost", "version": __version__},
+            "tokenizers": self.counters,
+            "documents": [
+                {"path": d.path, "bytes": d.size_bytes, "sha256": d.sha256, "chars": d.chars, "chunks": d.chunks, "tokens": d.tokens}
+                for d in self.documents
+            ],
+            "total": {"documents": self.n_documents, "chunks": self.n_chunks, "bytes": self.size_bytes,
+                      "tokens": {e: self.tokens(e) for e in self.encodings}},
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "warnings": self.warnings,
+        }
+
 
 # ---------------------------------------------------------------- discovery
 

@@ -21,6 +21,10 @@ class ModelChoice:
     finetune_model: str | None = None
     augment_model: str | None = None
 
+    def encodings(self, book: PriceBook) -> list[str]:
+        """The encodings to count the corpus with, for these models."""
+        return sorted(needed_encodings(self.resolve(book)))
+
     def resolve(self, book: PriceBook) -> Models:
         return Models(
             icl=book.get(self.model),
@@ -62,6 +66,12 @@ class Estimate:
     @property
     def feasible(self) -> list[StrategyCost]:
         return [s for s in self.strategies if s.feasible]
+
+    def to_dict(self) -> dict:
+        """Costs, break-evens and provenance, without a recommendation."""
+        from .render import estimate_dict
+
+        return estimate_dict(self)
 
     def model_roles(self) -> list[tuple[str, ModelPrice]]:
         return [("icl", self.models.icl), ("finetune", self.models.finetune), ("augment", self.models.augment)]

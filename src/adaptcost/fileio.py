@@ -18,6 +18,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise AdaptcostError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -26,6 +27,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise AdaptcostError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0o666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: Path, text: str) -> None:

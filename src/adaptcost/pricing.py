@@ -166,6 +166,13 @@ class PriceBook:
         chosen = self.models.values() if models is None else [self.get(m) for m in models]
         return [m for m in chosen if m.age_days(today) > STALE_AFTER_DAYS]
 
+    def to_dict(self) -> dict:
+        """Every model with its rates, source and date, and the files (with sha256) they came from."""
+        return {
+            "files": [{"path": p, "sha256": h} for p, h in self.files],
+            "models": {name: _model_dict(m) for name, m in sorted(self.models.items())},
+        }
+
     def add(self, model: ModelPrice, override: bool) -> None:
         if model.name in self.models and not override:
             other = self.models[model.name].file
@@ -173,6 +180,17 @@ class PriceBook:
         self.models[model.name] = model
         for alias in model.aliases:
             self.aliases[alias] = model.name
+
+
+def _model_dict(m: ModelPrice) -> dict:
+    import dataclasses
+
+    d = dataclasses.asdict(m)
+    d["as_of"] = m.as_of.isoformat()
+    if m.finetune is not None:
+        d["finetune"]["as_of"] = m.finetune.as_of.isoformat()
+    d["tokenizer"] = {"encoding": m.tokenizer.encoding, "exact": m.tokenizer.exact, "describe": m.tokenizer.describe()}
+    return d
 
 
 def bundled_dir() -> Path:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .curves import Accuracy, Curves
+from .curves import DEFAULT_MIX, Accuracy, Curves, load_curves
 from .errors import ScenarioError
 from .estimate import Estimate
 
@@ -37,6 +37,12 @@ class Recommendation:
     reasons: list[str] = field(default_factory=list)
     flips: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        """The adaptcost-recommendation/1 document (what `recommend --format json` prints)."""
+        from .render import to_dict
+
+        return to_dict(self)
+
 
 def _check(min_accuracy: float | None, budget: float | None, tolerance: float) -> None:
     if min_accuracy is not None and not 0 <= min_accuracy <= 1:
@@ -47,9 +53,13 @@ def _check(min_accuracy: float | None, budget: float | None, tolerance: float) -
         raise ScenarioError(f"--accuracy-tolerance must lie in [0, 1), got {tolerance}")
 
 
-def recommend(estimate: Estimate, curves: Curves, mix: dict[str, float], min_accuracy: float | None = None,
-              budget: float | None = None, tolerance: float = DEFAULT_TOLERANCE) -> Recommendation:
+def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, float] | None = None,
+              min_accuracy: float | None = None, budget: float | None = None,
+              tolerance: float = DEFAULT_TOLERANCE) -> Recommendation:
+    """Pick a strategy for `estimate` (curves: the bundled paper reference; mix: the default mix)."""
     _check(min_accuracy, budget, tolerance)
+    curves = curves or load_curves()
+    mix = dict(mix or DEFAULT_MIX)
     quality = {s.strategy: q for s in estimate.strategies if (q := curves.expected(s.strategy, mix)) is not None}
     rec = Recommendation(estimate, curves, mix, quality, None, "", budget, None, False)
     candidates = _candidates(rec)

@@ -70,8 +70,8 @@ def grouped_models(d: dict) -> list[tuple[str, dict]]:
     return [(", ".join(roles), m) for roles, m in groups.values()]
 
 
-def to_dict(rec: Recommendation) -> dict:
-    e = rec.estimate
+def estimate_dict(e: Estimate, rec: Recommendation | None = None) -> dict:
+    """The cost part of the document: corpus, models, scenario, prices, strategies, break-evens."""
     c = e.corpus
     return {
         "schema": JSON_SCHEMA_ID,
@@ -84,15 +84,23 @@ def to_dict(rec: Recommendation) -> dict:
         "models": _models_dict(e),
         "scenario": e.scenario.to_dict(),
         "pricing": {"files": [{"path": p, "sha256": h} for p, h in e.pricing_files], "stale_after_days": STALE_AFTER_DAYS},
-        "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation},
         "strategies": [_strategy_dict(e, s, rec) for s in e.strategies],
         "breakevens": [b.to_dict() for b in e.breakevens],
+        "warnings": e.warnings,
+    }
+
+
+def to_dict(rec: Recommendation) -> dict:
+    d = estimate_dict(rec.estimate, rec)
+    warnings = d.pop("warnings")
+    return d | {
+        "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation},
         "recommendation": {
             "pick": rec.pick, "meets_target": rec.meets_target, "target": _num(rec.target, 4),
             "target_basis": rec.target_basis, "budget_usd": rec.budget, "mix": rec.mix,
             "reasons": rec.reasons, "flips": rec.flips,
         },
-        "warnings": e.warnings,
+        "warnings": warnings,
     }
 
 
