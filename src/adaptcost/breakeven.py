@@ -35,7 +35,7 @@ class BreakEven:
         lines = []
         for q, above in self.crossings:
             below = self.b if above == self.a else self.a
-            lines.append(f"above {q:,.0f} queries/day {above} becomes cheaper than {below}")
+            lines.append(f"above {volume_text(q)} queries/day {above} becomes cheaper than {below}")
         return lines
 
     def to_dict(self) -> dict:
@@ -47,6 +47,11 @@ class BreakEven:
             "searched_up_to_queries_per_day": self.q_max,
             "text": self.describe(),
         }
+
+
+def volume_text(q: float) -> str:
+    """A volume for prose: whole numbers from 10 up, one decimal below (2.2, not 2)."""
+    return f"{q:,.0f}" if q >= 10 else f"{q:.1f}"
 
 
 def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float], float],

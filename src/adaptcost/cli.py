@@ -445,6 +445,76 @@ def pricing_import(
     _err().print(f"wrote {count} models to {output}")
 
 
+eval_app = typer.Typer(help="Measure how each strategy generalizes on a real model; write a curves file.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback(invoke_without_command=True)
+@handled
+def eval_run(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option(help="Curves file to write (YAML).")] = Path("curves.yaml"),
+    backend: Annotated[str, typer.Option(help="Model backend: local (offline SmolLM2-135M-Instruct by default).")] = "local",
+    model: Annotated[Optional[str], typer.Option(help="Local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
+    quick: Annotated[bool, typer.Option(help="Small datasets: every strategy in a few minutes on a laptop CPU.")] = False,
+    datasets: Annotated[Optional[str], typer.Option(help="Comma-separated: reversal,syllogism,semantic.")] = None,
+    strategies: Annotated[Optional[str], typer.Option(help="Comma-separated: base,icl,finetune,finetune+local,finetune+global.")] = None,
+    augment_source: Annotated[str, typer.Option(help="oracle (ground truth: an upper bound) or model (the model itself).")] = "oracle",
+    method: Annotated[str, typer.Option(help="Fine-tuning method: lora or full.")] = "lora",
+    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
+    cache: CacheOpt = True,
+) -> None:
+    """Run the eval harness (paper datasets, five strategies) and write a measured curves file."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .evalkit.api import EvalRequest, run_and_write
+
+    request = EvalRequest(output=output, backend=backend, model=model, quick=quick, datasets=datasets, strategies=strategies,
+                          augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache)
+    with _EvalBar() as bar:
+        path, result = run_and_write(request, bar)
+    _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
+                 f"{result.cache_misses} new)", soft_wrap=True)
+    from .cli_render import print_curves
+    from .evalkit.curvesfile import to_curves_document
+
+    print_curves(_out(), to_curves_document(result))
+
+
+@eval_app.command("show")
+@handled
+def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcost-curves/1).")]) -> None:
+    """Print a curves file: the accuracy table and each curve as a small chart."""
+    from .cli_render import print_curves
+    from .curves import load_curves, read_curves_document
+
+    load_curves(file)  # validates, with a clear error
+    print_curves(_out(), read_curves_document(file))
+
+
+class _EvalBar:
+    """Progress for eval stages: one bar per stage, with ETA, on a terminal only."""
+
+    def __init__(self):
+        console = _err()
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                 console=console, transient=False, disable=not console.is_terminal)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
 @app.command()
 def version() -> None:
     """Print adaptcost's version."""

@@ -184,3 +184,30 @@ def print_sweep(console: Console, result) -> None:
             cells.append(f"{winner}\n{money(result.costs[winner][j][i])}" if winner else "[dim]none[/]")
         table.add_row(f"{yv:,.6g}", *cells)
     console.print(table)
+
+
+def print_curves(console: Console, document: dict) -> None:
+    """A curves file: the accuracy table, then each measured curve as a small bar chart."""
+    console.print(f"[bold]{escape(document.get('name', ''))}[/] ({document.get('kind')}) — model {escape(str(document.get('model', '')))}")
+    if document.get("basis"):
+        console.print(f"[dim]{escape(document['basis'])}[/]")
+    types = [t for t in ("recall", "rephrasing", "reversal", "syllogism", "category")
+             if any(t in cells for cells in document["accuracy"].values())]
+    table = Table(title="Accuracy (95% interval)", title_justify="left")
+    table.add_column("strategy")
+    for t in types:
+        table.add_column(t, justify="right")
+    for strategy, cells in document["accuracy"].items():
+        table.add_row(strategy, *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
+                                  f"{cells[t].get('high', cells[t]['mean']):.0%})[/]" if t in cells else "—" for t in types))
+    console.print(table)
+    for curve in document.get("curves", []):
+        points = curve["points"]
+        if len(points) < 2:
+            continue
+        fit = curve.get("fit")
+        label = f"{curve.get('dataset', '')} · {curve['strategy']} · {curve['question_type']} vs {curve['x'].replace('_', ' ')}"
+        console.print(f"[bold]{escape(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}[/]" if fit else ""))
+        for x, mean, low, high in points:
+            bar = "█" * int(round(mean * 40))
+            console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]")

@@ -124,6 +124,11 @@ def load_curves(path: Path | None = None) -> Curves:
     return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table)
 
 
+def read_curves_document(path: Path) -> dict:
+    """The raw document of a curves file (validate it with load_curves first)."""
+    return _parse(Path(path))
+
+
 def _parse(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")

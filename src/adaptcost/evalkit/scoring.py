@@ -1,0 +1,77 @@
+"""Scoring that measures knowledge, not bias.
+
+Small models prefer some continuations whatever the context (the last-named entity, "more"
+over "less"). So every option is scored by its length-normalized log-likelihood as a
+continuation of the item's prompt (the options are never shown), *calibrated* against the same
+prompt without the knowledge (no documents in context, the untuned base model): the choice is
+the option whose likelihood the knowledge raised most. In-context documents are presented in
+two counterbalanced orders (as given and reversed) and the two scores averaged, so recency bias
+cannot favour one fact. Accuracy comes with a bootstrap 95% interval (seeded).
+
+Design after Lampinen et al. 2025 (arXiv 2505.00661): multiple-choice likelihood scoring,
+answer choices not shown in context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+Scorer = Callable[[Sequence[tuple[str, str]]], list[tuple[float, int]]]  # backend.loglikelihood
+
+
+def normalized(scores: list[tuple[float, int]]) -> np.ndarray:
+    """Mean log-probability per continuation token."""
+    return np.array([ll / max(n, 1) for ll, n in scores])
+
+
+def option_scores(score: Scorer, contexts: Sequence[str], items: Sequence) -> np.ndarray:
+    """Length-normalized scores, averaged over the given contexts: shape (items, max options)."""
+    width = max(len(item.options) for item in items)
+    total = np.zeros((len(items), width))
+    for context in contexts:
+        requests = [(context + item.prompt, option) for item in items for option in item.options]
+        flat = normalized(score(requests))
+        position = 0
+        for row, item in enumerate(items):
+            total[row, : len(item.options)] += flat[position : position + len(item.options)]
+            position += len(item.options)
+    scores = total / len(contexts)
+    for row, item in enumerate(items):
+        scores[row, len(item.options):] = -np.inf
+    return scores
+
+
+def choices(with_knowledge: np.ndarray, without: np.ndarray | None) -> np.ndarray:
+    """The chosen option per item: calibrated (knowledge minus no-knowledge) when a baseline is given."""
+    calibrated = with_knowledge if without is None else with_knowledge - np.where(np.isfinite(without), without, 0.0)
+    return np.argmax(calibrated, axis=1)
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    def to_dict(self) -> dict:
+        return {"mean": round(self.mean, 4), "low": round(self.low, 4), "high": round(self.high, 4), "n": self.n}
+
+
+def bootstrap(correct: Sequence[bool], seed: int = 0, resamples: int = 2000) -> Accuracy:
+    """Accuracy with a percentile bootstrap 95% interval."""
+    values = np.asarray(correct, dtype=float)
+    if values.size == 0:
+        return Accuracy(float("nan"), float("nan"), float("nan"), 0)
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(resamples, values.size), replace=True).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return Accuracy(float(values.mean()), float(low), float(high), int(values.size))
+
+
+def chance(items: Sequence) -> float:
+    """Expected accuracy of guessing: the mean of 1 / number of options."""
+    return float(np.mean([1.0 / len(item.options) for item in items])) if items else float("nan")

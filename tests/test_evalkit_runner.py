@@ -1,0 +1,150 @@
+"""The eval harness with a deterministic mock model (tests only): strategies, calibration,
+resumable score cache, the curves file and its use by recommend."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adaptcost.curves import load_curves
+from adaptcost.evalkit import scoring
+from adaptcost.evalkit.curvesfile import dump, fit_saturating, saturating, to_curves_document
+from adaptcost.evalkit.runner import EvalConfig, run_eval, sentences_of
+
+
+class KnowledgeMock:
+    """Knows exactly the sentences it was trained on or shown: a continuation scores higher when
+    the prompt's last words plus the continuation appear in that knowledge. Deterministic."""
+
+    def __init__(self, knowledge=(), name="mock", fail_after=None):
+        self.knowledge = " ".join(knowledge)
+        self.name = name
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def loglikelihood(self, requests):
+        out = []
+        for context, continuation in requests:
+            self.calls += 1
+            if self.fail_after is not None and self.calls > self.fail_after:
+                raise KeyboardInterrupt("simulated interruption")
+            known = self.knowledge + " " + context.rsplit("\n\n", 1)[0]
+            stem = " ".join(context.split()[-2:])  # "trolt are"
+            phrase = (stem + continuation).strip().rstrip(".")
+            n = max(1, len(continuation.split()))
+            out.append((-1.0 * n + (0.9 * n if phrase and phrase in known else 0.0), n))
+        return out
+
+    def generate(self, prompts, max_new_tokens=128):
+        return ["" for _ in prompts]
+
+    def finetune(self, texts, settings, progress=None):
+        if progress:
+            progress(1, 1)
+        return KnowledgeMock([self.knowledge, *texts], name=f"{self.name}+ft{len(texts)}")
+
+    def context_window(self):
+        return 1_000_000
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+
+@pytest.fixture
+def ft():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Settings:
+        method: str = "lora"
+        epochs: int = 1
+        seed: int = 0
+
+    return Settings()
+
+
+def quick(**kw):
+    base = dict(profile="quick", datasets=("reversal",), scales=(1.0,), icl_shares=(0.5, 1.0))
+    base.update(kw)
+    return EvalConfig(**base)
+
+
+def by(result, strategy, split, form="all"):
+    return next(c for c in result.cells if c.strategy == strategy and c.split == split and c.form == form
+                and (c.icl_share in (None, 1.0) or strategy != "icl"))
+
+
+def test_strategies_measure_what_they_know(ft):
+    result = run_eval(KnowledgeMock(), quick(), ft)
+    # the trained direction is recalled from context or weights; the base model knows nothing
+    assert by(result, "icl", "recall").accuracy.mean == 1.0
+    assert by(result, "finetune", "recall").accuracy.mean == 1.0
+    assert by(result, "base", "recall").accuracy.mean <= 0.6
+    # reversals were never stated: only oracle local augmentation (which adds them) gets them right
+    assert by(result, "finetune+local", "reversal").accuracy.mean > by(result, "finetune", "reversal").accuracy.mean
+    for cell in result.cells:
+        assert 0 <= cell.accuracy.low <= cell.accuracy.mean <= cell.accuracy.high <= 1
+        assert cell.chance == pytest.approx(0.5)  # forced choice between reversal and contradiction
+
+
+def test_score_cache_resumes_after_an_interruption(ft, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path))
+    config = quick(strategies=("base", "icl"))
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(KnowledgeMock(fail_after=200), config, ft)
+    again = KnowledgeMock()
+    first = run_eval(again, config, ft)
+    assert first.cache_hits >= 160  # every chunk scored before the interruption was kept
+    assert again.calls == first.cache_misses
+    third = KnowledgeMock()
+    second = run_eval(third, config, ft)
+    assert third.calls == 0 and second.cache_misses == 0
+    assert [c.accuracy for c in first.cells] == [c.accuracy for c in second.cells]
+
+
+def test_curves_document_validates_and_feeds_recommend(ft, tmp_path):
+    result = run_eval(KnowledgeMock(), quick(), ft)
+    path = tmp_path / "curves.yaml"
+    path.write_text(dump(to_curves_document(result)))
+    curves = load_curves(path)
+    assert curves.kind == "measured"
+    assert curves.table["icl"]["recall"].mean == 1.0
+    assert "base" not in curves.table  # not a priced strategy
+    doc = to_curves_document(result)
+    assert doc["settings"]["augment_source"] == "oracle" and "upper bound" in doc["basis"]
+    assert doc["settings"]["dataset_fingerprints"]["reversal"]
+
+
+def test_saturating_fit_recovers_parameters():
+    xs = np.array([10, 20, 40, 80, 160], float)
+    ys = saturating(xs, 0.9, 30.0, 0.5)
+    fit = fit_saturating([(x, y, y - 0.02, y + 0.02) for x, y in zip(xs, ys)], chance=0.5)
+    assert fit["a"] == pytest.approx(0.9, abs=1e-3) and fit["b"] == pytest.approx(30.0, rel=1e-2)
+    assert fit["a_stderr"] is not None and fit["a_stderr"] < 0.05
+    assert fit_saturating([(1, 0.5, 0.4, 0.6), (2, 0.6, 0.5, 0.7)], 0.5) is None  # too few points
+
+
+def test_bootstrap_and_choices():
+    acc = scoring.bootstrap([True] * 30 + [False] * 10, seed=3)
+    assert acc.mean == 0.75 and acc.low < 0.75 < acc.high and acc.n == 40
+    assert scoring.bootstrap([True] * 30 + [False] * 10, seed=3) == acc
+    # calibration: option 1 is preferred a priori (baseline), knowledge lifts option 0 more
+    with_k = np.array([[-1.0, -0.5]])
+    without = np.array([[-3.0, -0.6]])
+    assert scoring.choices(with_k, None)[0] == 1
+    assert scoring.choices(with_k, without)[0] == 0
+
+
+def test_unknown_strategy_is_a_clear_error():
+    from adaptcost.errors import AdaptcostError
+
+    with pytest.raises(AdaptcostError, match="did you mean finetune"):
+        EvalConfig(strategies=("fintune",))
+
+
+def test_sentence_split_of_documents():
+    from types import SimpleNamespace
+
+    docs = [SimpleNamespace(text="Femp are bright. Glon are heavy.\nZint are old.")]
+    assert sentences_of(docs) == ["Femp are bright.", "Glon are heavy.", "Zint are old."]
+    assert not math.isnan(scoring.chance([SimpleNamespace(options=("a", "b", "c"))]))
