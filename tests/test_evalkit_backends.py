@@ -184,6 +184,8 @@ def test_generate_is_greedy_and_deterministic(tiny):
     assert len(first) == 2 and all(isinstance(t, str) for t in first)
     assert first[1] == again[0]
     assert not first[0].startswith("The cat")
+    with pytest.raises(AdaptcostError, match="no chat template"):
+        tiny.generate(["hi"], chat=True)
 
 
 def _mean_logprob(backend, texts):

@@ -456,7 +456,8 @@ def eval_run(
     output: Annotated[Path, typer.Option(help="Curves file to write (YAML).")] = Path("curves.yaml"),
     backend: Annotated[str, typer.Option(help="Model backend: local (offline SmolLM2-135M-Instruct by default).")] = "local",
     model: Annotated[Optional[str], typer.Option(help="Local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
-    quick: Annotated[bool, typer.Option(help="Small datasets: every strategy in a few minutes on a laptop CPU.")] = False,
+    quick: Annotated[bool, typer.Option(help="Small datasets (the quick profile).")] = False,
+    profile: Annotated[Optional[str], typer.Option(help="Dataset sizes: tiny, quick, default or paper.")] = None,
     datasets: Annotated[Optional[str], typer.Option(help="Comma-separated: reversal,syllogism,semantic.")] = None,
     strategies: Annotated[Optional[str], typer.Option(help="Comma-separated: base,icl,finetune,finetune+local,finetune+global.")] = None,
     augment_source: Annotated[str, typer.Option(help="oracle (ground truth: an upper bound) or model (the model itself).")] = "oracle",
@@ -470,7 +471,7 @@ def eval_run(
         return
     from .evalkit.api import EvalRequest, run_and_write
 
-    request = EvalRequest(output=output, backend=backend, model=model, quick=quick, datasets=datasets, strategies=strategies,
+    request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache)
     with _EvalBar() as bar:
         path, result = run_and_write(request, bar)

@@ -11,7 +11,8 @@ from .runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
 
 # Scales (shares of the training documents) and ICL context shares measured per profile:
 # three points make a saturating fit possible; quick measures full scale only.
-PROFILE_SCALES = {"quick": ((1.0,), (0.5, 1.0)), "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0))}
+PROFILE_SCALES = {"tiny": ((1.0,), (1.0,)), "quick": ((1.0,), (0.5, 1.0)),
+                  "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0)), "paper": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0))}
 
 
 @dataclass
@@ -20,6 +21,7 @@ class EvalRequest:
     backend: str = "local"
     model: str | None = None
     quick: bool = False
+    profile: str | None = None  # tiny | quick | default | paper; --quick means quick
     datasets: str | None = None
     strategies: str | None = None
     augment_source: str = "oracle"
@@ -44,7 +46,11 @@ def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], f
 def config_of(request: EvalRequest) -> EvalConfig:
     from .datasets import DATASETS
 
-    profile = "quick" if request.quick else "default"
+    profile = request.profile or ("quick" if request.quick else "default")
+    if profile not in PROFILE_SCALES:
+        from ..suggest import did_you_mean
+
+        raise AdaptcostError(f"--profile: unknown profile {profile!r}{did_you_mean(profile, PROFILE_SCALES)}")
     scales, shares = PROFILE_SCALES[profile]
     if request.epochs < 1:
         raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")

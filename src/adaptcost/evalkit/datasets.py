@@ -870,6 +870,12 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
 # Profiles
 
 PROFILES: dict[str, dict[str, dict]] = {
+    # A smoke test of the whole harness on a real model (the CI end-to-end run).
+    "tiny": {
+        "reversal": {"n_facts": 6, "docs_per_fact": 2},
+        "syllogism": {"n_pairs": 6},
+        "semantic": {"n_categories": 12, "n_docs": 12, "items_per_split": 3},
+    },
     # Small enough for a 135M model to run every strategy in minutes on 2 CPU cores; every
     # quick training set fits a 2,048-token context (semantic: ~1,600 cl100k tokens, 1,950 max).
     "quick": {

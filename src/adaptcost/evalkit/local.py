@@ -132,6 +132,8 @@ def _peft_quiet() -> Iterator[None]:
     """peft still asks for transformers' deprecated is_gradient_checkpointing."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        # The bundled model is a GGUF without config.json beside it; the vocabulary is unchanged.
+        warnings.filterwarnings("ignore", message="Could not find a config file", category=UserWarning)
         yield
 
 
@@ -393,6 +395,8 @@ class LocalBackend:
         """
         tok = self.tokenizer
         encoded: list[tuple[int, list[int]]] = []
+        if chat and not getattr(tok, "chat_template", None):
+            raise AdaptcostError(f"{self.name} has no chat template: generate without chat=True")
         room = max(1, self.context_window() - max_new_tokens)
         for index, prompt in enumerate(prompts):
             if chat:
@@ -528,7 +532,7 @@ class LocalBackend:
         seconds = time.perf_counter() - started
 
         def write(tmp: Path) -> None:
-            with _quiet():
+            with _quiet(), _peft_quiet():
                 model.save_pretrained(tmp)
             meta = {
                 "format": _CACHE_FORMAT,
