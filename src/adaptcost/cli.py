@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import inspect
+import typing
 import io
 import json
 import sys
@@ -184,43 +186,54 @@ def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
         return recommend_corpus(request, bar), spec
 
 
+def _shared_options(fn):
+    """Give a command the options every pricing command shares (assumptions, models, corpus).
+
+    typer reads the signature, so the shared parameters are appended to it here, once, instead
+    of being declared again in recommend, report and sweep; the command receives them in **opts.
+    """
+    hints = typing.get_type_hints(fn, include_extras=True)  # resolve this module's string annotations
+    signature = inspect.signature(fn)
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[p.name])
+           for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+              for name, annotation, default in SHARED_OPTIONS]
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs):
+        return fn(**kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=own + shared, return_annotation=None)
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + shared}
+    return wrapper
+
+
+SHARED_OPTIONS = [
+    ("queries_per_day", QueriesOpt, None), ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None),
+    ("augment_model", AugModelOpt, None), ("prompt_tokens", PromptOpt, None), ("answer_tokens", AnswerOpt, None),
+    ("horizon_days", HorizonOpt, None), ("refresh_days", RefreshOpt, None), ("refresh_changed_fraction", ChangedOpt, None),
+    ("epochs", EpochsOpt, None), ("local_variants", VariantsOpt, None), ("global_tokens_per_doc", GlobalOpt, None),
+    ("cache_hit_rate", HitOpt, None), ("batch_augmentation", BatchOpt, False), ("mix", MixOpt, None),
+    ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE), ("budget", BudgetOpt, None),
+    ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
+    ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
+    ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True),
+]
+
+
 @app.command()
 @handled
+@_shared_options
 def recommend(
     corpus: CorpusArg,
-    queries_per_day: QueriesOpt = None,
-    model: ModelOpt = DEFAULT_MODEL,
-    finetune_model: FtModelOpt = None,
-    augment_model: AugModelOpt = None,
-    prompt_tokens: PromptOpt = None,
-    answer_tokens: AnswerOpt = None,
-    horizon_days: HorizonOpt = None,
-    refresh_days: RefreshOpt = None,
-    refresh_changed_fraction: ChangedOpt = None,
-    epochs: EpochsOpt = None,
-    local_variants: VariantsOpt = None,
-    global_tokens_per_doc: GlobalOpt = None,
-    cache_hit_rate: HitOpt = None,
-    batch_augmentation: BatchOpt = False,
-    mix: MixOpt = None,
-    min_accuracy: MinAccOpt = None,
-    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
-    budget: BudgetOpt = None,
-    curves: CurvesOpt = None,
-    pricing: PricingOpt = None,
-    scenario: ScenarioOpt = None,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    gitignore: GitignoreOpt = True,
-    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
-    cache: CacheOpt = True,
     format: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.table,
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+    **opts,
 ) -> None:
     """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
 
     Ranges are priced at their central value; use 'adaptcost report' for the uncertainty."""
-    rec, _ = _run(dict(locals()))
+    rec, _ = _run({**opts, "corpus": corpus})
     if format is Format.json:
         _emit(to_json(rec), output)
     elif format is Format.markdown or output:
@@ -231,44 +244,20 @@ def recommend(
 
 @app.command()
 @handled
+@_shared_options
 def report(
     corpus: CorpusArg,
     output: Annotated[Path, typer.Option(help="Folder to write the report into.")],
-    queries_per_day: QueriesOpt = None,
-    model: ModelOpt = DEFAULT_MODEL,
-    finetune_model: FtModelOpt = None,
-    augment_model: AugModelOpt = None,
-    prompt_tokens: PromptOpt = None,
-    answer_tokens: AnswerOpt = None,
-    horizon_days: HorizonOpt = None,
-    refresh_days: RefreshOpt = None,
-    refresh_changed_fraction: ChangedOpt = None,
-    epochs: EpochsOpt = None,
-    local_variants: VariantsOpt = None,
-    global_tokens_per_doc: GlobalOpt = None,
-    cache_hit_rate: HitOpt = None,
-    batch_augmentation: BatchOpt = False,
-    mix: MixOpt = None,
-    min_accuracy: MinAccOpt = None,
-    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
-    budget: BudgetOpt = None,
-    curves: CurvesOpt = None,
-    pricing: PricingOpt = None,
-    scenario: ScenarioOpt = None,
     seed: Annotated[Optional[int], typer.Option(help="Monte Carlo seed.")] = None,
     draws: Annotated[Optional[int], typer.Option(help="Monte Carlo draws (default 100,000).")] = None,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    gitignore: GitignoreOpt = True,
-    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
-    cache: CacheOpt = True,
     format: Annotated[Optional[str], typer.Option("--format", help="Comma-separated subset of md,html,json,csv,png,svg (default: all).")] = None,
+    **opts,
 ) -> None:
     """Write a procurement-ready report folder: Markdown, HTML, JSON, CSV and charts, with uncertainty."""
     from .report import analyse, parse_formats, write_report
 
     formats = parse_formats(format)
-    rec, spec = _run(dict(locals()))
+    rec, spec = _run({**opts, "corpus": corpus, "seed": seed, "draws": draws})
     files = write_report(analyse(rec, spec), output, formats)
     for path in files:
         _err().print(f"wrote {escape(str(path))}", soft_wrap=True)
@@ -276,43 +265,19 @@ def report(
 
 @app.command()
 @handled
+@_shared_options
 def sweep(
     corpus: CorpusArg,
     x: Annotated[str, typer.Option("--x", help="ASSUMPTION=V1,V2,... e.g. queries_per_day=100,1000,10000")],
     y: Annotated[str, typer.Option("--y", help="ASSUMPTION=V1,V2,... e.g. refresh_days=7,30,90 or price:training=0.5,1,2")],
-    queries_per_day: QueriesOpt = None,
-    model: ModelOpt = DEFAULT_MODEL,
-    finetune_model: FtModelOpt = None,
-    augment_model: AugModelOpt = None,
-    prompt_tokens: PromptOpt = None,
-    answer_tokens: AnswerOpt = None,
-    horizon_days: HorizonOpt = None,
-    refresh_days: RefreshOpt = None,
-    refresh_changed_fraction: ChangedOpt = None,
-    epochs: EpochsOpt = None,
-    local_variants: VariantsOpt = None,
-    global_tokens_per_doc: GlobalOpt = None,
-    cache_hit_rate: HitOpt = None,
-    batch_augmentation: BatchOpt = False,
-    mix: MixOpt = None,
-    min_accuracy: MinAccOpt = None,
-    accuracy_tolerance: TolOpt = DEFAULT_TOLERANCE,
-    budget: BudgetOpt = None,
-    curves: CurvesOpt = None,
-    pricing: PricingOpt = None,
-    scenario: ScenarioOpt = None,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    gitignore: GitignoreOpt = True,
-    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
-    cache: CacheOpt = True,
     format: Annotated[CountFormat, typer.Option("--format", help="table, json or csv.")] = CountFormat.table,
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+    **opts,
 ) -> None:
     """Each strategy's total cost over a grid of two assumptions, with the winner of each cell."""
     from .uncertainty import sweep as run_sweep
 
-    opts = dict(locals())
+    opts = {**opts, "corpus": corpus}
     (xname, xs), (yname, ys) = _axis(x, "--x"), _axis(y, "--y")
     opts.setdefault("queries_per_day", None)
     if opts["queries_per_day"] is None and "queries_per_day" in (xname, yname):
