@@ -280,3 +280,14 @@ def test_real_smollm2_from_the_default_gguf():
     assert cached.tokenizer(text)["input_ids"] == first.tokenizer(text)["input_ids"]
     assert "Paris" in cached.generate(["The capital of France is"], max_new_tokens=4)[0]
     assert time.perf_counter() - started < 120
+
+
+def test_prefixed_scoring_equals_joined_text(tiny):
+    # the documents run once as a shared key/value prefix; the scores equal scoring the joined text
+    prefix = "Femp are brighter than glon. Troff are heavier than yomp.\n\nZint are older than blick."
+    requests = [("\n\nglon are", " less bright than femp."), ("\n\nglon are", " more bright than femp."),
+                ("\n\nQuestion: Are yomp heavier?\nAnswer: yomp are", " lighter than troff.")]
+    shared = tiny.loglikelihood_prefixed(prefix, requests)
+    joined = tiny.loglikelihood([(prefix + c, x) for c, x in requests])
+    for (a, n), (b, m) in zip(shared, joined):
+        assert n == m and a == pytest.approx(b, abs=1e-3)

@@ -340,6 +340,55 @@ class LocalBackend:
             split = max(1, split - drop)
         return ids, split
 
+    def loglikelihood_prefixed(self, prefix: str, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        """Scores of (prefix + context, continuation) for requests sharing one long prefix.
+
+        The prefix (in-context documents) runs once and its key/value cache is reused for every
+        request, instead of once per option. The ids equal those of the joined text when the
+        prefix ends where tokenization splits anyway: the harness ends it at a sentence end and
+        starts every context with a newline. Falls back to :meth:`loglikelihood` otherwise.
+        """
+        prefix_ids = list(self.tokenizer(prefix, add_special_tokens=True)["input_ids"]) if prefix else []
+        rests = [self._encode_rest(c, x) for c, x in requests]
+        longest = max((len(ids) for ids, _ in rests), default=0)
+        if not prefix_ids or any(split < 1 for _, split in rests) or len(prefix_ids) + longest > self.context_window():
+            return self.loglikelihood([(prefix + c, x) for c, x in requests])
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
+        order = sorted(range(len(requests)), key=lambda i: -len(rests[i][0]))
+        with torch.inference_mode():
+            cache = self.model(input_ids=torch.tensor([prefix_ids]), use_cache=True).past_key_values
+            for start in range(0, len(order), self.batch_size):
+                batch = [i for i in order[start : start + self.batch_size] if rests[i][1] < len(rests[i][0])]
+                if not batch:
+                    continue
+                input_ids, mask = self._pad([rests[i][0] for i in batch], left=False)
+                shared = copy.deepcopy(cache)
+                shared.batch_repeat_interleave(len(batch))
+                full_mask = torch.cat([torch.ones((len(batch), len(prefix_ids)), dtype=mask.dtype), mask], dim=1)
+                logits = self.model(input_ids=input_ids, attention_mask=full_mask, **{self._cache_kwarg: shared}).logits
+                for row, index in enumerate(batch):
+                    ids, split = rests[index]
+                    targets = torch.tensor(ids[split:], device=logits.device)
+                    logprobs = torch.log_softmax(logits[row, split - 1 : len(ids) - 1].float(), dim=-1)
+                    results[index] = (float(logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).sum()), len(targets))
+        return results
+
+    @functools.cached_property
+    def _cache_kwarg(self) -> str:
+        """transformers renamed forward's past_key_values to cache (5.x); use what this version takes."""
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+
+    def _encode_rest(self, context: str, continuation: str) -> tuple[list[int], int]:
+        """Ids of context+continuation after a prefix (no special tokens), and where the continuation starts."""
+        tok = self.tokenizer
+        if getattr(tok, "is_fast", False):
+            enc = tok(context + continuation, add_special_tokens=False, return_offsets_mapping=True)
+            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
+            split = next((i for i, (s, e) in enumerate(offsets) if e > s and e > len(context)), len(ids))
+            return ids, split
+        ids = list(tok(context + continuation, add_special_tokens=False)["input_ids"])
+        return ids, min(len(tok(context, add_special_tokens=False)["input_ids"]), len(ids))
+
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
         results: list[tuple[float, int] | None] = [None] * len(requests)
         encoded: list[tuple[int, list[int], int]] = []

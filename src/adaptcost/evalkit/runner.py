@@ -57,9 +57,18 @@ class ScoreCache:
     def _key(self, context: str, continuation: str) -> str:
         return hashlib.sha256(json.dumps([self.model_id, context, continuation]).encode()).hexdigest()
 
-    def wrap(self, loglikelihood: Callable) -> Callable:
-        def cached(requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
-            keys = [self._key(c, x) for c, x in requests]
+    def wrap(self, backend) -> Callable:
+        """backend.loglikelihood with a disk cache; `prefix` is shared by all requests of a call and
+        scored once where the backend can (loglikelihood_prefixed)."""
+        prefixed = getattr(backend, "loglikelihood_prefixed", None)
+
+        def loglikelihood(requests, prefix):
+            if prefix and prefixed is not None:
+                return prefixed(prefix, requests)
+            return backend.loglikelihood([(prefix + c, x) for c, x in requests])
+
+        def cached(requests: Sequence[tuple[str, str]], prefix: str = "") -> list[tuple[float, int]]:
+            keys = [self._key(prefix + c, x) for c, x in requests]
             found = {}
             if self.db is not None:
                 for start in range(0, len(keys), 500):
@@ -71,7 +80,7 @@ class ScoreCache:
             self.misses += len(todo)
             for start in range(0, len(todo), self.CHUNK):  # commit as we go: an interruption loses one chunk
                 part = todo[start : start + self.CHUNK]
-                fresh = loglikelihood([requests[i] for i in part])
+                fresh = loglikelihood([requests[i] for i in part], prefix)
                 for i, value in zip(part, fresh):
                     found[keys[i]] = (float(value[0]), int(value[1]))
                 if self.db is not None:
@@ -166,7 +175,9 @@ def fit_context(docs: Sequence, count_tokens: Callable[[str], int], budget: int)
 
 
 def context_of(docs: Sequence) -> str:
-    return "\n\n".join(d.text for d in docs) + "\n\n"
+    """The documents as an in-context prefix. It ends at the last document's end; scoring adds the
+    blank line before each question, so the prefix ends where tokenization splits anyway."""
+    return "\n\n".join(d.text.rstrip() for d in docs)
 
 
 def sentences_of(docs: Sequence) -> list[str]:
@@ -192,7 +203,7 @@ LOCAL_PROMPT = ("Rewrite the statement in other words, then state it in the reve
                 "Statement: Rubes are taller than zints.\nRephrased: Zints are shorter than rubes.\n"
                 "Reversed: Zints are shorter than rubes, so rubes are taller than zints.\n"
                 "Statement: {sentence}\nRephrased:")
-GLOBAL_PROMPT = ("{corpus}Above are documents. List new facts that follow from the document below "
+GLOBAL_PROMPT = ("{corpus}\n\nAbove are documents. List new facts that follow from the document below "
                  "together with the other documents, one per line.\nDocument: {document}\nInferences:\n")
 
 
@@ -237,7 +248,7 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
 
     report = progress or (lambda stage, done, total: None)
     cache = ScoreCache(backend.name, config.cache)
-    score = cache.wrap(backend.loglikelihood)
+    score = cache.wrap(backend)
     result = EvalResult(backend.name, config, asdict(finetune_settings))
     try:
         for name in config.datasets:
@@ -298,7 +309,7 @@ def _finetuned(backend, dataset, docs, items, baseline, strategy, scale, config:
     tuned = backend.finetune(texts + extra, settings, progress=lambda done, total: report(f"{dataset.name} · {strategy} · training", done, total))
     tuned_score = ScoreCache(tuned.name, config.cache)
     try:
-        scores = option_scores(tuned_score.wrap(tuned.loglikelihood), [""], items)
+        scores = option_scores(tuned_score.wrap(tuned), [""], items)
     finally:
         tuned_score.close()
     return _measure(dataset.name, strategy, items, scores, baseline, scale, len(docs), config.seed, augmentations=len(extra))

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-Scorer = Callable[[Sequence[tuple[str, str]]], list[tuple[float, int]]]  # backend.loglikelihood
+Scorer = Callable[..., list[tuple[float, int]]]  # (requests, prefix="") -> [(logprob sum, tokens)]
 
 
 def normalized(scores: list[tuple[float, int]]) -> np.ndarray:
@@ -32,8 +32,10 @@ def option_scores(score: Scorer, contexts: Sequence[str], items: Sequence) -> np
     width = max(len(item.options) for item in items)
     total = np.zeros((len(items), width))
     for context in contexts:
-        requests = [(context + item.prompt, option) for item in items for option in item.options]
-        flat = normalized(score(requests))
+        # the context (documents) is a prefix shared by every request; a blank line separates it
+        lead = "\n\n" if context else ""
+        requests = [(lead + item.prompt, option) for item in items for option in item.options]
+        flat = normalized(score(requests, context))
         position = 0
         for row, item in enumerate(items):
             total[row, : len(item.options)] += flat[position : position + len(item.options)]
