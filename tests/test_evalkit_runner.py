@@ -148,3 +148,16 @@ def test_sentence_split_of_documents():
     docs = [SimpleNamespace(text="Femp are bright. Glon are heavy.\nZint are old.")]
     assert sentences_of(docs) == ["Femp are bright.", "Glon are heavy.", "Zint are old."]
     assert not math.isnan(scoring.chance([SimpleNamespace(options=("a", "b", "c"))]))
+
+
+def test_shipped_measured_curves_load():
+    from pathlib import Path
+
+    import adaptcost
+
+    path = Path(adaptcost.__file__).parent / "data" / "curves" / "smollm2-135m-quick.yaml"
+    curves = load_curves(path)
+    assert curves.kind == "measured" and "SmolLM2" in curves.model
+    assert set(curves.table) == {"icl", "finetune", "finetune+local", "finetune+global"}
+    for cells in curves.table.values():
+        assert {"recall", "reversal", "syllogism"} <= set(cells)
