@@ -281,16 +281,23 @@ def _merge_close(fig, ax, items: list[tuple[float, float, str]], px: float = 12.
 # ---------------------------------------------------------------- charts
 
 
+def _titled_axes(title: str, xlabel: str, ylabel: str):
+    """A new figure with one axes, titled and labelled."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig, ax
+
+
 def cumulative_cost_chart(series: dict[str, list[tuple[float, float]]], crossings: list[tuple[float, float, str]],
                           horizon_days: float, title: str) -> Figure:
     """Cumulative cost (USD) against days, one line per strategy (steps included in the points);
     crossings marked with a marker and a short annotation; x from 0 to ``horizon_days``."""
     with matplotlib.rc_context(_STYLE):
-        fig = _new_figure()
-        ax = fig.add_subplot()
-        ax.set_title(title)
-        ax.set_xlabel("days")
-        ax.set_ylabel("cumulative cost (USD)")
+        fig, ax = _titled_axes(title, "days", "cumulative cost (USD)")
         ax.yaxis.set_major_formatter(FuncFormatter(money))
         ax.xaxis.set_major_formatter(FuncFormatter(_count))
         _ticks(ax)
@@ -333,11 +340,7 @@ def amortized_cost_chart(volumes: list[float], amortized: dict[str, list[float |
     undefined) leaves a gap; non-positive values are skipped on a log axis. Break-evens are marked and
     annotated; a dashed vertical line marks ``current_volume`` ('your volume')."""
     with matplotlib.rc_context(_STYLE):
-        fig = _new_figure()
-        ax = fig.add_subplot()
-        ax.set_title(title)
-        ax.set_xlabel("queries per day")
-        ax.set_ylabel("amortized cost per query (USD)")
+        fig, ax = _titled_axes(title, "queries per day", "amortized cost per query (USD)")
         _ticks(ax)
         vols = [float(v) if _finite(v) else math.nan for v in volumes]
         xs_pos = [v for v in vols if v > 0]
@@ -424,11 +427,7 @@ def cost_accuracy_chart(points: list[tuple[str, float, float, float, float]], pi
     """Total cost (USD) against expected accuracy; a vertical error bar (low..high) per strategy,
     labelled; the Pareto front as a step line; the pick ringed. Log x when max/min cost > 20."""
     with matplotlib.rc_context(_STYLE):
-        fig = _new_figure()
-        ax = fig.add_subplot()
-        ax.set_title(title)
-        ax.set_xlabel("total cost over horizon (USD)")
-        ax.set_ylabel("expected accuracy")
+        fig, ax = _titled_axes(title, "total cost over horizon (USD)", "expected accuracy")
         _ticks(ax)
         pts = [(str(n), float(c), float(m), float(lo), float(hi)) for n, c, m, lo, hi in points
                if _finite(c) and _finite(m)]
@@ -517,10 +516,7 @@ def tornado_chart(rows: list[tuple[str, str, str, float, float]], base_margin: f
     a line at 0 labelled 'decision flips'. Margin = runner-up's total cost - pick's (USD)."""
     low_colour, high_colour = "#56B4E9", "#E69F00"
     with matplotlib.rc_context(_STYLE):
-        fig = _new_figure()
-        ax = fig.add_subplot()
-        ax.set_title(title)
-        ax.set_xlabel(f"margin of {pick} over {runner_up} (USD)")
+        fig, ax = _titled_axes(title, f"margin of {pick} over {runner_up} (USD)", "")
         ax.xaxis.set_major_formatter(FuncFormatter(money))
         ax.grid(axis="y", visible=False)
         _ticks(ax)
