@@ -150,3 +150,11 @@ def test_sweep_table_and_csv():
     assert table.exit_code == 0 and "Winner" in table.stdout
     assert_clean_error(invoke("sweep", "--corpus", EXAMPLES, "--x", "queries_per_day", "--y", "epochs=1"), "--x")
     assert_clean_error(invoke("sweep", "--corpus", EXAMPLES, "--x", "queries_per_day=1", "--y", "epoch=1,2"), "did you mean epochs")
+
+
+def test_bundled_example_scenario_loads():
+    from adaptcost.uncertainty import load_scenario_file
+
+    spec = load_scenario_file(Path(EXAMPLES).parent / "scenario.yaml")
+    assert spec.seed == 7 and spec.assumptions["queries_per_day"].center == 5000
+    assert set(spec.prices) == {"training", "output"}
