@@ -429,6 +429,8 @@ def eval_run(
     method: Annotated[str, typer.Option(help="Fine-tuning method: lora or full.")] = "lora",
     epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
+    base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
+    budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,
     cache: CacheOpt = True,
 ) -> None:
     """Run the eval harness (paper datasets, five strategies) and write a measured curves file."""
@@ -437,7 +439,8 @@ def eval_run(
     from .evalkit.api import EvalRequest, run_and_write
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
-                          augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache)
+                          augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache,
+                          base_url=base_url, budget=budget)
     with _EvalBar() as bar:
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "

@@ -29,6 +29,8 @@ class EvalRequest:
     epochs: int = 5
     seed: int = 0
     cache: bool = True
+    base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
+    budget: float | None = None  # API backends: refuse to start if scoring would cost more (USD)
 
 
 def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], flag: str) -> tuple[str, ...]:
@@ -64,13 +66,43 @@ def config_of(request: EvalRequest) -> EvalConfig:
     )
 
 
+def planned_requests(config: EvalConfig) -> list[tuple[str, str]]:
+    """The scoring requests of the base and ICL strategies at full scale (what an API run pays for;
+    each ICL request carries the documents, as a hosted API bills them)."""
+    from .datasets import generate
+    from .runner import context_of
+
+    requests = []
+    for name in config.datasets:
+        dataset = generate(name, config.seed, config.profile)
+        contexts = [""] + ([context_of(dataset.docs) + "\n\n"] * 2 * len(config.icl_shares) if "icl" in config.strategies else [])
+        requests += [(context + item.prompt, option) for context in contexts for item in dataset.items for option in item.options]
+    return requests
+
+
+def check_budget(backend, config: EvalConfig, budget: float | None) -> None:
+    """Refuse to start an API run whose scoring alone would exceed `budget` dollars."""
+    estimate = getattr(backend, "estimate_scoring_usd", None)
+    if budget is None or estimate is None:
+        return
+    if not budget > 0:
+        raise AdaptcostError(f"--budget must be a positive amount of USD, got {budget}")
+    cost = estimate(planned_requests(config))
+    if cost > budget:
+        raise AdaptcostError(f"this eval would cost about ${cost:,.2f} in {backend.name} scoring calls, over the --budget of "
+                             f"${budget:,.2f}; use --quick, fewer --datasets or --strategies, or raise the budget")
+
+
 def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tuple[Path, EvalResult]:
     from .backends import FinetuneSettings, get_backend
     from .curvesfile import dump, to_curves_document
 
     config = config_of(request)
     options = {"model": request.model} if request.model else {}
+    if request.base_url:
+        options["base_url"] = request.base_url
     backend = get_backend(request.backend, **options)
+    check_budget(backend, config, request.budget)
     settings = FinetuneSettings(method=request.method, epochs=request.epochs, seed=request.seed)
     result = run_eval(backend, config, settings, progress)
     atomic_write_text(request.output, dump(to_curves_document(result)))

@@ -151,3 +151,12 @@ def _local_factory(**options: Any) -> Backend:
 
 
 register("local", _local_factory, needs=("torch", "transformers", "gguf", "peft"))
+
+
+def _openai_factory(**options: Any) -> Backend:
+    from adaptcost.evalkit.openai_backend import OpenAIBackend  # stdlib HTTP only
+
+    return OpenAIBackend(**options)
+
+
+register("openai", _openai_factory)
