@@ -161,3 +161,21 @@ def test_shipped_measured_curves_load():
     assert set(curves.table) == {"icl", "finetune", "finetune+local", "finetune+global"}
     for cells in curves.table.values():
         assert {"recall", "reversal", "syllogism"} <= set(cells)
+
+
+def test_accuracy_against_augmentation_amount(ft):
+    # half the oracle local augmentations, then all of them; plain fine-tuning is the zero point
+    result = run_eval(KnowledgeMock(name="mock-aug"), quick(strategies=("finetune", "finetune+local"), aug_shares=(0.5, 1.0)), ft)
+    half = [c for c in result.cells if c.aug_share == 0.5]
+    assert half and all(c.strategy == "finetune+local" for c in half)
+    doc = to_curves_document(result)
+    curve = next(c for c in doc["curves"] if c["strategy"] == "finetune+local" and c["question_type"] == "reversal"
+                 and c["x"] == "augmentations")
+    xs = [p[0] for p in curve["points"]]
+    assert xs[0] == 0 and len(xs) == 3 and xs == sorted(xs)
+    # the table uses only the full augmentation set; the curve's zero point is plain fine-tuning
+    full = next(c for c in result.cells if c.strategy == "finetune+local" and c.split == "reversal" and c.form == "all"
+                and c.aug_share is None)
+    assert doc["accuracy"]["finetune+local"]["reversal"]["mean"] == pytest.approx(full.accuracy.mean, abs=1e-4)
+    assert curve["points"][0][1] == pytest.approx(by(result, "finetune", "reversal").accuracy.mean, abs=1e-4)
+    assert curve["points"][-1][1] == pytest.approx(full.accuracy.mean, abs=1e-4)

@@ -9,10 +9,11 @@ from ..errors import AdaptcostError
 from ..fileio import atomic_write_text
 from .runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
 
-# Scales (shares of the training documents) and ICL context shares measured per profile:
-# three points make a saturating fit possible; quick measures full scale only.
-PROFILE_SCALES = {"tiny": ((1.0,), (1.0,)), "quick": ((1.0,), (0.5, 1.0)),
-                  "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0)), "paper": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0))}
+# Per profile: scales (shares of the training documents), ICL context shares and augmentation
+# shares measured; three points make a saturating fit possible; quick measures full scale only.
+PROFILE_SCALES = {"tiny": ((1.0,), (1.0,), (1.0,)), "quick": ((1.0,), (0.5, 1.0), (1.0,)),
+                  "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0), (0.5, 1.0)),
+                  "paper": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0), (0.5, 1.0))}
 
 
 @dataclass
@@ -53,7 +54,7 @@ def config_of(request: EvalRequest) -> EvalConfig:
         from ..suggest import did_you_mean
 
         raise AdaptcostError(f"--profile: unknown profile {profile!r}{did_you_mean(profile, PROFILE_SCALES)}")
-    scales, shares = PROFILE_SCALES[profile]
+    scales, shares, aug_shares = PROFILE_SCALES[profile]
     if request.epochs < 1:
         raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
     if request.method not in ("lora", "full"):
@@ -62,7 +63,8 @@ def config_of(request: EvalRequest) -> EvalConfig:
         profile=profile,
         datasets=_names(request.datasets, DATASETS, DATASETS, "--datasets"),
         strategies=_names(request.strategies, STRATEGIES, STRATEGIES, "--strategies"),
-        augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares, cache=request.cache,
+        augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares,
+        aug_shares=aug_shares, cache=request.cache,
     )
 
 

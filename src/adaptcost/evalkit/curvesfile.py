@@ -55,7 +55,8 @@ def accuracy_table(result: EvalResult) -> dict:
     full = max(result.config.scales)
     pooled: dict = defaultdict(lambda: defaultdict(list))
     for cell in result.cells:
-        if cell.scale == full and cell.form == "all" and cell.strategy in PRICED and (cell.icl_share in (None, max_share(result, cell))):
+        if (cell.scale == full and cell.form == "all" and cell.strategy in PRICED and cell.aug_share is None
+                and cell.icl_share in (None, max_share(result, cell))):
             pooled[cell.strategy][cell.split].append(cell)
     table = {}
     for strategy, splits in pooled.items():
@@ -83,11 +84,18 @@ def curves(result: EvalResult) -> list[dict]:
             continue
         if cell.strategy == "icl" and cell.icl_share is not None and cell.scale == max(result.config.scales):
             series[(cell.dataset, cell.strategy, cell.split, "icl_share")].append(cell)
-        if cell.strategy != "icl" or cell.icl_share in (None, max_share(result, cell)):
+        if cell.aug_share is None and (cell.strategy != "icl" or cell.icl_share in (None, max_share(result, cell))):
             series[(cell.dataset, cell.strategy, cell.split, "training_documents")].append(cell)
+        if cell.scale == max(result.config.scales) and cell.strategy in ("finetune", "finetune+local", "finetune+global"):
+            # accuracy against augmentation texts: plain fine-tuning is the zero point of both augmented curves
+            for aug in (("finetune+local", "finetune+global") if cell.strategy == "finetune" else (cell.strategy,)):
+                series[(cell.dataset, aug, cell.split, "augmentations")].append(cell)
     out = []
     for (dataset, strategy, split, x), cells in sorted(series.items()):
-        points = sorted({(c.icl_share if x == "icl_share" else c.docs, c.accuracy.mean, c.accuracy.low, c.accuracy.high) for c in cells})
+        xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations}.get(x, lambda c: c.docs)
+        points = sorted({(xs(c), c.accuracy.mean, c.accuracy.low, c.accuracy.high) for c in cells})
+        if x == "augmentations" and len(points) < 2:
+            continue
         entry = {"dataset": dataset, "strategy": strategy, "question_type": split, "x": x,
                  "points": [[float(p[0]), round(p[1], 4), round(p[2], 4), round(p[3], 4)] for p in points]}
         fit = fit_saturating(points, cells[0].chance)
@@ -110,7 +118,7 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
         "question_types": {t: t for t in QUESTION_TYPES},
         "accuracy": accuracy_table(result),
         "curves": curves(result),
-        "settings": {"profile": config.profile, "datasets": list(config.datasets), "strategies": list(config.strategies),
+        "settings": {"profile": config.profile, "aug_shares": list(config.aug_shares), "datasets": list(config.datasets), "strategies": list(config.strategies),
                      "augment_source": config.augment_source, "seed": config.seed, "scales": list(config.scales),
                      "icl_shares": list(config.icl_shares), "finetune": result.finetune,
                      "dataset_fingerprints": result.fingerprints, "notes": result.notes},

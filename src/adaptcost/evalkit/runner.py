@@ -104,6 +104,7 @@ class EvalConfig:
     seed: int = 0
     scales: tuple[float, ...] = (0.5, 1.0)  # shares of the training documents, for accuracy-vs-scale curves
     icl_shares: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the corpus in context, for the ICL curve
+    aug_shares: tuple[float, ...] = (1.0,)  # shares of the augmentations, for accuracy vs augmentation amount
     cache: bool = True
 
     def __post_init__(self):
@@ -132,6 +133,7 @@ class Cell:
     docs: int
     augmentations: int = 0
     icl_share: float | None = None
+    aug_share: float | None = None  # a share of the augmentations below 1 (accuracy-vs-augmentation points)
 
     def to_dict(self) -> dict:
         return {k: (v.to_dict() if isinstance(v, Accuracy) else v) for k, v in asdict(self).items()} | {"accuracy": self.accuracy.to_dict()}
@@ -301,15 +303,30 @@ def _icl(backend, score, docs, items, baseline, name, scale, config: EvalConfig,
 
 
 def _finetuned(backend, dataset, docs, items, baseline, strategy, scale, config: EvalConfig, settings, report) -> list[Cell]:
+    """Fine-tune on the sentences (+ augmentations) and measure; at full scale, augmented
+    strategies are also trained on a share of their augmentations (accuracy vs augmentation)."""
     texts = sentences_of(docs)
-    extra: list[str] = []
-    if strategy != "finetune":
-        kind = "local" if strategy == "finetune+local" else "global"
-        extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
-    tuned = backend.finetune(texts + extra, settings, progress=lambda done, total: report(f"{dataset.name} · {strategy} · training", done, total))
+    if strategy == "finetune":
+        return _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config, settings, report, texts, [])
+    kind = "local" if strategy == "finetune+local" else "global"
+    extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
+    shares = sorted(set(config.aug_shares) | {1.0}) if scale == max(config.scales) else [1.0]
+    cells = []
+    for share in shares:
+        part = extra[: round(len(extra) * share)]
+        cells += _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config, settings,
+                                    report, texts, part, aug_share=None if share == 1.0 else share)
+    return cells
+
+
+def _train_and_measure(backend, dataset, items, baseline, strategy, scale, n_docs, config, settings, report, texts, extra,
+                       aug_share=None) -> list[Cell]:
+    label = f"{dataset.name} · {strategy} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
+    tuned = backend.finetune(texts + extra, settings, progress=lambda done, total: report(label, done, total))
     tuned_score = ScoreCache(tuned.name, config.cache)
     try:
         scores = option_scores(tuned_score.wrap(tuned), [""], items)
     finally:
         tuned_score.close()
-    return _measure(dataset.name, strategy, items, scores, baseline, scale, len(docs), config.seed, augmentations=len(extra))
+    return _measure(dataset.name, strategy, items, scores, baseline, scale, n_docs, config.seed,
+                    augmentations=len(extra), aug_share=aug_share)
