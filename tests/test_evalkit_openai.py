@@ -218,7 +218,7 @@ def test_finetune_dry_run_gives_the_cost_estimate():
     assert f"about ${usd:.4f}" in message  # under a cent: four decimals
     assert f"at ${price.finetune.training_usd_per_mtok:g}/1M training tokens" in message
     assert "pricing/openai.yaml, as of 2026-11-25" in message
-    assert "pass dry_run=False to run it" in message
+    assert "pass dry_run=False (or --api-finetune) to run it" in message
 
     many = TEXTS * 1000
     big = price.finetune.training_usd_per_mtok * tokens * 1000 * 5 / 1e6
@@ -278,3 +278,11 @@ def test_eval_refuses_to_start_past_the_budget(monkeypatch, tmp_path):
                                       "--output", str(tmp_path / "c.yaml")])
     assert result.exit_code == 1
     assert "over the --budget of $0.00" in result.stderr and "sk-test" not in result.output
+
+
+def test_constructor_opt_in_runs_the_job_without_a_dry_run_argument():
+    # what `adaptcost eval --backend openai --api-finetune` builds: the runner's plain finetune() call bills
+    replay = Replay("finetune_flow")
+    tuned = backend(replay, run_finetunes=True).finetune(TEXTS[:2], FinetuneSettings(epochs=2))
+    replay.done()
+    assert tuned.name == "openai:ft:gpt-4.1-mini-2025-04-14:acme::BkR3c9Qz"

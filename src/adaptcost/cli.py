@@ -431,6 +431,7 @@ def eval_run(
     seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
     budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,
+    api_finetune: Annotated[bool, typer.Option(help="openai backend: really run (and pay for) the provider's fine-tuning jobs; without it they are a dry run that states the cost.")] = False,
     cache: CacheOpt = True,
 ) -> None:
     """Run the eval harness (paper datasets, five strategies) and write a measured curves file."""
@@ -440,7 +441,7 @@ def eval_run(
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache,
-                          base_url=base_url, budget=budget)
+                          base_url=base_url, budget=budget, api_finetune=api_finetune)
     with _EvalBar() as bar:
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "

@@ -32,6 +32,7 @@ class EvalRequest:
     cache: bool = True
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
     budget: float | None = None  # API backends: refuse to start if scoring would cost more (USD)
+    api_finetune: bool = False  # API backends: really run the provider's fine-tuning jobs (billed)
 
 
 def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], flag: str) -> tuple[str, ...]:
@@ -103,6 +104,8 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
     options = {"model": request.model} if request.model else {}
     if request.base_url:
         options["base_url"] = request.base_url
+    if request.api_finetune:
+        options["run_finetunes"] = True
     backend = get_backend(request.backend, **options)
     check_budget(backend, config, request.budget)
     settings = FinetuneSettings(method=request.method, epochs=request.epochs, seed=request.seed)

@@ -115,8 +115,10 @@ class OpenAIBackend:
         poll_interval: float = 30.0,
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        run_finetunes: bool = False,
     ) -> None:
         self.model = model
+        self.run_finetunes = run_finetunes  # opt-in: fine-tune() calls bill real money only when True
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.api_key_env = api_key_env
         self.name = f"openai:{model}"
@@ -384,7 +386,7 @@ class OpenAIBackend:
         settings: FinetuneSettings = FinetuneSettings(),
         *,
         progress: Callable[[int, int], None] | None = None,
-        dry_run: bool = True,
+        dry_run: bool | None = None,
     ) -> "OpenAIBackend":
         """Fine-tune through the provider's API: costs real money, so it is opt-in.
 
@@ -396,6 +398,8 @@ class OpenAIBackend:
         texts = [t for t in texts if t.strip()]
         if not texts:
             raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
+        if dry_run is None:
+            dry_run = not self.run_finetunes
         if dry_run:
             price, _ = self._priced()
             usd = self.estimate_finetune_usd(texts, settings)
@@ -404,7 +408,7 @@ class OpenAIBackend:
             raise AdaptcostError(
                 f"fine-tuning {self.model} on {len(texts):,} examples ({self._training_tokens(texts):,} tokens × "
                 f"{settings.epochs} epochs) would cost about {shown} at ${ft.training_usd_per_mtok:g}/1M training tokens "
-                f"({price.file}, as of {ft.as_of.isoformat()}); pass dry_run=False to run it"
+                f"({price.file}, as of {ft.as_of.isoformat()}); pass dry_run=False (or --api-finetune) to run it"
             )
         jsonl = "".join(
             json.dumps({"messages": [{"role": "user", "content": TRAIN_PROMPT}, {"role": "assistant", "content": t}]}) + "\n"
