@@ -1,7 +1,6 @@
 """The vectorized cost model equals the scalar one at every point; the Monte Carlo, tornado and
 sweep built on it agree with the deterministic recommendation when ranges collapse."""
 
-import datetime as dt
 import math
 
 import numpy as np

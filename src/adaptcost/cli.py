@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from . import __version__
 from .api import DEFAULT_MODEL, RecommendRequest, count_corpus, recommend_corpus
@@ -27,8 +26,11 @@ from .errors import AdaptcostError
 from .estimate import ModelChoice
 from .fileio import atomic_write_text
 from .recommend import DEFAULT_TOLERANCE, Recommendation
-from .render import money, to_json, to_markdown
+from .render import to_json, to_markdown
 from .scenario import Scenario
+
+if typing.TYPE_CHECKING:
+    from .uncertainty import ScenarioSpec
 
 app = typer.Typer(help="Price in-context learning against (augmented) fine-tuning for your documents.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)

@@ -161,7 +161,7 @@ def _assumptions_md(d: dict, s) -> list[str]:
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         lines.append(f"- model for {roles}: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
     lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in d["scenario"].items()]
-    lines.append(f"- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
+    lines.append("- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
     lines.append(f"- quality figures: {d['curves']['name']} ({d['curves']['kind']}) — {d['curves']['citation']}")
     lines += [f"- price snapshot: {f['path']} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
     return lines + [""]
