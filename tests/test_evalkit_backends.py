@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 import time
@@ -291,3 +292,88 @@ def test_prefixed_scoring_equals_joined_text(tiny):
     joined = tiny.loglikelihood([(prefix + c, x) for c, x in requests])
     for (a, n), (b, m) in zip(shared, joined):
         assert n == m and a == pytest.approx(b, abs=1e-3)
+
+
+def _alone(backend, ids, split):
+    """The reference: one sequence, plain causal forward, no mask, no trie."""
+    import torch
+
+    with torch.inference_mode():
+        logits = backend.model(input_ids=torch.tensor([ids])).logits[0]
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    return float(sum(logprobs[k - 1, ids[k]] for k in range(split, len(ids)))), len(ids) - split
+
+
+def test_tree_scoring_equals_each_sequence_alone(tiny, monkeypatch):
+    # options share their item's prompt; several items share "Question:"; a small tree budget
+    # forces several passes, one of them holding a sequence longer than the budget
+    requests = [(prompt, option) for prompt in ("Question: where is the cat?\nAnswer: the cat is",
+                                                "Question: where is the dog?\nAnswer:", "The cat sat on")
+                for option in (" on the mat.", " in the park.", " far away from home, under a long road.")]
+    requests += REQUESTS
+    for budget in (768, 24):
+        monkeypatch.setattr(type(tiny), "TREE_TOKENS", budget)
+        scores = tiny.loglikelihood(requests)
+        for (context, continuation), (score, n) in zip(requests, scores):
+            if not continuation:
+                continue
+            ids, split = tiny._encode_pair(context, continuation)
+            expected, m = _alone(tiny, ids, split)
+            assert n == m and score == pytest.approx(expected, abs=1e-4)
+
+
+def test_trie_shares_beginnings_and_masks_to_ancestors():
+    np = pytest.importorskip("numpy")
+    from adaptcost.evalkit.local import _Trie, _tree_chunks
+
+    trie = _Trie()
+    a, b, c = trie.add([1, 2, 3]), trie.add([1, 2, 4]), trie.add([5])
+    assert a == [0, 1, 2] and b == [0, 1, 3] and c == [4]
+    assert trie.depths == [0, 1, 2, 2, 0]
+    seen = trie.ancestry()
+    assert seen[3].tolist() == [True, True, False, True, False]  # 4 sees 1, 2 and itself, not its sibling 3
+    assert seen[4].tolist() == [False, False, False, False, True]
+    assert np.array_equal(seen, np.tril(seen))
+    encoded = [([1, 2, 3], 1), ([1, 2, 4], 1), ([5, 6], 1), ([7] * 9, 1)]
+    # sorted order 0, 1, 2, 3: sizes 3, +1, +2 -> 6 within 6; the long one gets a pass of its own
+    assert list(_tree_chunks([0, 1, 2, 3], encoded, 6)) == [[0, 1, 2], [3]]
+
+
+def test_packed_training_batch_equals_the_padded_batch(tiny):
+    # one packed row with a block-diagonal mask computes the padded batch's loss and gradients
+    import torch
+
+    rows = [tiny._training_ids(t, 64) for t in ("The cat sat on the mat.", "Birds sing.", "A dog ran in the park, far away.")]
+    model = copy.deepcopy(tiny.model).train()
+    for p in model.parameters():
+        p.requires_grad_(True)
+    ids, mask = tiny._pad(rows, left=False)
+    padded = model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+    padded.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    packed = model(**tiny._packed(rows)).loss
+    packed.backward()
+    assert float(packed.detach()) == pytest.approx(float(padded.detach()), abs=1e-5)
+    for p, g in zip(model.parameters(), expected):
+        assert torch.allclose(p.grad, g, atol=1e-5)
+
+
+def test_precision_is_validated_and_resolved(tiny):
+    with pytest.raises(AdaptcostError, match=r"unknown precision 'bf61'; did you mean bf16"):
+        FinetuneSettings(precision="bf61")
+    resolved = tiny.resolve_settings(FinetuneSettings())
+    assert resolved.precision in ("fp32", "bf16")
+    assert tiny.resolve_settings(FinetuneSettings(precision="fp32")).precision == "fp32"
+
+
+def test_bf16_finetune_learns_about_as_much_as_fp32(tiny):
+    texts = SENTENCES[:4]
+    base = _mean_logprob(tiny, texts)
+    gains = {}
+    for precision in ("fp32", "bf16"):
+        settings = FinetuneSettings(method="lora", epochs=5, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8,
+                                    precision=precision)
+        gains[precision] = _mean_logprob(tiny.finetune(texts, settings), texts) - base
+    assert gains["bf16"] > 0.1
+    assert gains["bf16"] == pytest.approx(gains["fp32"], rel=0.5)

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 _METHODS = ("lora", "full")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,21 @@ class FinetuneSettings:
     lora_alpha: int = 32
     seed: int = 0
     max_length: int = 128  # tokens per training example
+    # Training arithmetic: "bf16" = bfloat16 autocast (weights and optimizer state stay float32);
+    # "auto" = bf16 where the hardware computes it natively, else fp32 (a backend resolves it
+    # before training, and results record the resolved value). Scoring is always float32.
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         if self.method not in _METHODS:
             raise AdaptcostError(
                 f"unknown fine-tuning method {self.method!r}{did_you_mean(self.method, _METHODS)}"
                 f" (use one of: {', '.join(_METHODS)})"
+            )
+        if self.precision not in PRECISIONS:
+            raise AdaptcostError(
+                f"unknown precision {self.precision!r}{did_you_mean(self.precision, PRECISIONS)}"
+                f" (use one of: {', '.join(PRECISIONS)})"
             )
         for field_name in ("epochs", "batch_size", "lora_r", "lora_alpha", "max_length"):
             if getattr(self, field_name) < 1:

