@@ -64,7 +64,8 @@ def test_register_and_shorthand(monkeypatch):
 
 
 def test_finetune_settings_are_checked():
-    assert FinetuneSettings().learning_rate == 3e-4
+    defaults = FinetuneSettings()
+    assert (defaults.method, defaults.epochs, defaults.learning_rate, defaults.precision) == ("lora", 3, 1e-3, "auto")
     with pytest.raises(AdaptcostError, match="did you mean lora"):
         FinetuneSettings(method="lorra")
     with pytest.raises(AdaptcostError, match="epochs"):
@@ -377,3 +378,23 @@ def test_bf16_finetune_learns_about_as_much_as_fp32(tiny):
         gains[precision] = _mean_logprob(tiny.finetune(texts, settings), texts) - base
     assert gains["bf16"] > 0.1
     assert gains["bf16"] == pytest.approx(gains["fp32"], rel=0.5)
+
+
+def test_finetune_many_trains_in_parallel_like_one_at_a_time(tiny, tmp_path, monkeypatch):
+    # two jobs trained at once (one torch thread each) give what training each alone gives,
+    # and finetune() then loads them from the cache
+    settings = FinetuneSettings(method="lora", epochs=2, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, seed=7)
+    jobs = [SENTENCES[:4], SENTENCES[2:], SENTENCES[:4]]  # a repeated job trains once
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "parallel"))
+    seen = []
+    assert tiny.finetune_many(jobs, settings, progress=lambda done, total: seen.append((done, total)), workers=2) == 2
+    assert seen[-1] == (8, 8) and len(seen) == 8  # 2 jobs x 2 epochs x 2 batches
+    parallel = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    assert all(t.finetune_from_cache for t in parallel)
+    assert tiny.finetune_many(jobs, settings) == 0  # all cached
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "alone"))
+    alone = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    assert not any(t.finetune_from_cache for t in alone)
+    for a, b in zip(parallel, alone):
+        for (x, n), (y, m) in zip(a.loglikelihood(REQUESTS), b.loglikelihood(REQUESTS)):
+            assert n == m and x == pytest.approx(y, abs=1e-3)

@@ -221,7 +221,7 @@ def test_finetune_dry_run_gives_the_cost_estimate():
     assert "pass dry_run=False (or --api-finetune) to run it" in message
 
     many = TEXTS * 1000
-    big = price.finetune.training_usd_per_mtok * tokens * 1000 * 5 / 1e6
+    big = price.finetune.training_usd_per_mtok * tokens * 1000 * FinetuneSettings().epochs / 1e6
     with pytest.raises(AdaptcostError, match=rf"3,000 examples .* about \${big:,.2f} at"):
         b.finetune(many, FinetuneSettings())
 

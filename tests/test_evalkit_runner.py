@@ -133,6 +133,10 @@ def test_bootstrap_and_choices():
     without = np.array([[-3.0, -0.6]])
     assert scoring.choices(with_k, None)[0] == 1
     assert scoring.choices(with_k, without)[0] == 0
+    # credit: the answer alone best = 1, tied with one other = 1/2, beaten = 0; -inf pads ignored
+    scores = np.array([[-1.0, -2.0, -np.inf], [-1.0, -1.0, -np.inf], [-1.0, -1.0, -1.0], [-2.0, -1.0, -np.inf]])
+    assert scoring.credit(scores, None, [0, 1, 2, 0]).tolist() == [1.0, 0.5, pytest.approx(1 / 3), 0.0]
+    assert scoring.credit(with_k, without, [0]).tolist() == [1.0]
 
 
 def test_unknown_strategy_is_a_clear_error():

@@ -429,7 +429,7 @@ def eval_run(
     strategies: Annotated[Optional[str], typer.Option(help="Comma-separated: base,icl,finetune,finetune+local,finetune+global.")] = None,
     augment_source: Annotated[str, typer.Option(help="oracle (ground truth: an upper bound) or model (the model itself).")] = "oracle",
     method: Annotated[str, typer.Option(help="Fine-tuning method: lora or full.")] = "lora",
-    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 5,
+    epochs: Annotated[Optional[int], typer.Option(help="Fine-tuning epochs (default: 2 for --quick, 3 otherwise).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
     budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,

