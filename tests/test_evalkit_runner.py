@@ -122,17 +122,22 @@ def test_saturating_fit_recovers_parameters():
     assert fit["a"] == pytest.approx(0.9, abs=1e-3) and fit["b"] == pytest.approx(30.0, rel=1e-2)
     assert fit["a_stderr"] is not None and fit["a_stderr"] < 0.05
     assert fit_saturating([(1, 0.5, 0.4, 0.6), (2, 0.6, 0.5, 0.7)], 0.5) is None  # too few points
+    assert fit["r2"] > 0.99 and "note" not in fit
+    # a falling series (small-model ICL as its context grows) fits badly, and the fit says so
+    falling = fit_saturating([(4, 0.8, 0.5, 1.0), (9, 0.5, 0.25, 0.75), (18, 0.3, 0.1, 0.5)], chance=0.25)
+    assert falling["r2"] < 0.5
+    assert falling["b_stderr"] is None and "not determined" in falling["note"]
 
 
-def test_bootstrap_and_choices():
+def test_bootstrap_and_calibrated_credit():
     acc = scoring.bootstrap([True] * 30 + [False] * 10, seed=3)
     assert acc.mean == 0.75 and acc.low < 0.75 < acc.high and acc.n == 40
     assert scoring.bootstrap([True] * 30 + [False] * 10, seed=3) == acc
     # calibration: option 1 is preferred a priori (baseline), knowledge lifts option 0 more
     with_k = np.array([[-1.0, -0.5]])
     without = np.array([[-3.0, -0.6]])
-    assert scoring.choices(with_k, None)[0] == 1
-    assert scoring.choices(with_k, without)[0] == 0
+    assert scoring.credit(with_k, None, [1]).tolist() == [1.0]
+    assert scoring.credit(with_k, without, [0]).tolist() == [1.0]
     # credit: the answer alone best = 1, tied with one other = 1/2, beaten = 0; -inf pads ignored
     scores = np.array([[-1.0, -2.0, -np.inf], [-1.0, -1.0, -np.inf], [-1.0, -1.0, -1.0], [-2.0, -1.0, -np.inf]])
     assert scoring.credit(scores, None, [0, 1, 2, 0]).tolist() == [1.0, 0.5, pytest.approx(1 / 3), 0.0]
@@ -159,12 +164,23 @@ def test_shipped_measured_curves_load():
 
     import adaptcost
 
-    path = Path(adaptcost.__file__).parent / "data" / "curves" / "smollm2-135m-quick.yaml"
-    curves = load_curves(path)
-    assert curves.kind == "measured" and "SmolLM2" in curves.model
-    assert set(curves.table) == {"icl", "finetune", "finetune+local", "finetune+global"}
-    for cells in curves.table.values():
-        assert {"recall", "reversal", "syllogism"} <= set(cells)
+    import yaml
+
+    for name, profile in (("smollm2-135m-quick", "quick"), ("smollm2-135m-default", "default")):
+        path = Path(adaptcost.__file__).parent / "data" / "curves" / f"{name}.yaml"
+        curves = load_curves(path)
+        assert curves.kind == "measured" and "SmolLM2" in curves.model
+        assert set(curves.table) == {"icl", "finetune", "finetune+local", "finetune+global"}
+        for cells in curves.table.values():
+            assert {"recall", "reversal", "syllogism"} <= set(cells)
+        document = yaml.safe_load(path.read_text())
+        settings = document["settings"]
+        assert settings["profile"] == profile and settings["augment_source"] == "oracle"
+        assert settings["finetune"]["precision"] in ("fp32", "bf16")  # resolved, never "auto"
+    # the default profile measures curves: three scales for plain fine-tuning, with a fit
+    fitted = [c for c in document["curves"] if c["x"] == "training_documents" and c["strategy"] == "finetune" and "fit" in c]
+    assert fitted and all(len(c["points"]) == 3 for c in fitted)
+    assert any(c["x"] == "augmentations" and len(c["points"]) == 3 for c in document["curves"])
 
 
 def test_accuracy_against_augmentation_amount(ft):
@@ -183,3 +199,24 @@ def test_accuracy_against_augmentation_amount(ft):
     assert doc["accuracy"]["finetune+local"]["reversal"]["mean"] == pytest.approx(full.accuracy.mean, abs=1e-4)
     assert curve["points"][0][1] == pytest.approx(by(result, "finetune", "reversal").accuracy.mean, abs=1e-4)
     assert curve["points"][-1][1] == pytest.approx(full.accuracy.mean, abs=1e-4)
+
+
+def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
+    # a backend that can train several models at once gets every training job of a dataset up
+    # front: plain fine-tuning at each scale; augmented fine-tuning at full scale only, once per
+    # augmentation share
+    class Parallel(KnowledgeMock):
+        def finetune_many(self, jobs, settings, progress=None):
+            self.jobs = [list(j) for j in jobs]
+            return len(jobs)
+
+    backend = Parallel(name="mock-parallel")
+    config = quick(scales=(0.5, 1.0), aug_shares=(0.5, 1.0))
+    result = run_eval(backend, config, ft)
+    sizes = sorted(len(j) for j in backend.jobs)
+    assert len(backend.jobs) == 6  # finetune x 2 scales + (local, global) x (half, all)
+    full = [c for c in result.cells if c.strategy.startswith("finetune+")]
+    assert full and all(c.scale == 1.0 for c in full)
+    plain = {c.scale for c in result.cells if c.strategy == "finetune"}
+    assert plain == {0.5, 1.0}
+    assert sizes[0] < sizes[1]  # half the documents train on fewer sentences

@@ -131,7 +131,7 @@ MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0
 MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
 TolOpt = Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")]
 BudgetOpt = Annotated[Optional[float], typer.Option(help="Maximum total cost over the horizon, USD.")]
-CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval'.")]
+CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval', or a bundled one by name (smollm2-135m-default, smollm2-135m-quick, paper-reference).")]
 PricingOpt = Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")]
 ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML scenario file with distributions (adaptcost-scenario/1).")]
 
@@ -456,13 +456,13 @@ def eval_run(
 
 @eval_app.command("show")
 @handled
-def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcost-curves/1).")]) -> None:
+def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcost-curves/1), or a bundled one by name.")]) -> None:
     """Print a curves file: the accuracy table and each curve as a small chart."""
     from .cli_render import print_curves
-    from .curves import load_curves, read_curves_document
+    from .curves import load_curves, read_curves_document, resolve_curves
 
     load_curves(file)  # validates, with a clear error
-    print_curves(_out(), read_curves_document(file))
+    print_curves(_out(), read_curves_document(resolve_curves(file)))
 
 
 class _EvalBar:

@@ -186,6 +186,11 @@ def print_sweep(console: Console, result) -> None:
     console.print(table)
 
 
+def _r2(fit: dict) -> str:
+    r2 = fit.get("r2")
+    return "" if r2 is None else f", r²={r2:.2f}"
+
+
 def print_curves(console: Console, document: dict) -> None:
     """A curves file: the accuracy table, then each measured curve as a small bar chart."""
     console.print(f"[bold]{escape(document.get('name', ''))}[/] ({document.get('kind')}) — model {escape(str(document.get('model', '')))}")
@@ -207,7 +212,7 @@ def print_curves(console: Console, document: dict) -> None:
             continue
         fit = curve.get("fit")
         label = f"{curve.get('dataset', '')} · {curve['strategy']} · {curve['question_type']} vs {curve['x'].replace('_', ' ')}"
-        console.print(f"[bold]{escape(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}[/]" if fit else ""))
+        console.print(f"[bold]{escape(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}{_r2(fit)}[/]" if fit else ""))
         for x, mean, low, high in points:
             bar = "█" * int(round(mean * 40))
             console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]")

@@ -105,12 +105,30 @@ def bundled_reference() -> Path:
     return Path(__file__).parent / "data" / "curves" / "paper-reference.yaml"
 
 
-def load_curves(path: Path | None = None) -> Curves:
-    """Load and validate a curves file (the bundled paper reference when `path` is None)."""
+def bundled_curves() -> dict[str, Path]:
+    """The curves files shipped in the package, by name (file stem)."""
+    return {p.stem: p for p in sorted((Path(__file__).parent / "data" / "curves").glob("*.yaml"))}
+
+
+def resolve_curves(name_or_path: str | Path) -> Path:
+    """A curves file path: an existing file, else a bundled curves name (``smollm2-135m-default``)."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    bundled = bundled_curves()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    raise CurvesError(f"curves file not found: {name_or_path}{did_you_mean(str(name_or_path), bundled)}"
+                      f" (bundled curves: {', '.join(bundled)})")
+
+
+def load_curves(path: str | Path | None = None) -> Curves:
+    """Load and validate a curves file, or a bundled one by name (the paper reference when `path` is None)."""
     import jsonschema
 
-    path = Path(path) if path else bundled_reference()
-    label = "paper-reference (bundled)" if path == bundled_reference() else str(path)
+    path = resolve_curves(path) if path else bundled_reference()
+    bundled = {p: name for name, p in bundled_curves().items()}
+    label = f"{bundled[path]} (bundled)" if path in bundled else str(path)
     data = _parse(path)
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:

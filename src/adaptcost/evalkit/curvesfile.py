@@ -7,7 +7,9 @@ corpus in context) and, where there are at least three points, a saturating fit
 
     y(x) = c + (a − c) · (1 − exp(−x / b)),   c = chance accuracy (fixed), a, b fitted
 
-by scipy.optimize.curve_fit, weighted by the bootstrap half-widths, with parameter standard errors.
+by scipy.optimize.curve_fit, weighted by the bootstrap half-widths, with parameter standard errors
+and r² (a falling series, which a small model's ICL shows as its context grows, fits badly and
+says so).
 """
 
 from __future__ import annotations
@@ -42,9 +44,22 @@ def fit_saturating(points: list[tuple[float, float, float, float]], chance: floa
     except (RuntimeError, ValueError):
         return None
     errors = np.sqrt(np.clip(np.diag(cov), 0, None))
-    return {"form": "c + (a - c) * (1 - exp(-x / b))", "c": round(chance, 4),
-            "a": round(float(params[0]), 4), "a_stderr": _finite(errors[0]),
-            "b": round(float(params[1]), 4), "b_stderr": _finite(errors[1])}
+    a, b = (float(v) for v in params)
+    fit = {"form": "c + (a - c) * (1 - exp(-x / b))", "c": round(chance, 4),
+           "a": round(a, 4), "a_stderr": _finite(errors[0]), "b": round(b, 4), "b_stderr": _finite(errors[1]),
+           "r2": _r_squared(ys, saturating(xs, a, b, chance))}
+    if not xs.min() / 5 <= b <= xs.max() * 5:
+        # saturated before the first point, or still linear at the last: the points do not locate b
+        fit["b_stderr"] = None
+        fit["note"] = "the points do not show where the curve saturates: b is not determined by them"
+    return fit
+
+
+def _r_squared(ys: np.ndarray, predicted: np.ndarray) -> float | None:
+    """1 - residual / total sum of squares: how much of the points' spread the fit explains
+    (near 0 or below: the saturating form does not describe them, e.g. a falling series)."""
+    total = float(((ys - ys.mean()) ** 2).sum())
+    return round(1.0 - float(((ys - predicted) ** 2).sum()) / total, 4) if total > 0 else None
 
 
 def _finite(x: float) -> float | None:

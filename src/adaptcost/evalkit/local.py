@@ -736,8 +736,9 @@ class LocalBackend:
 
         On a CPU, small models leave cores idle between small kernels: two trainings on one
         thread each do about 1.4x the work of one on two threads (measured on 2 cores). Each job
-        runs on its own Python thread with ``cores / workers`` torch threads; models are built
-        and saved on the calling thread, in job order, so results do not depend on timing.
+        runs on its own Python thread with ``cores / workers`` torch threads; each model is built
+        (seeded adapter initialization) and saved under a lock, so results do not depend on
+        timing, and at most ``workers`` models are in memory.
         ``progress(steps_done, total_steps)`` counts the steps of all jobs together.
         """
         import threading
@@ -765,31 +766,33 @@ class LocalBackend:
                 if progress is not None:
                     progress(done[0], total)
 
-        models = [self._trainable(settings) for _ in todo]
-        started = time.perf_counter()
         queued, running = [len(todo)], [0]
 
         def threads() -> int:  # torch threads per running job: the last jobs take the cores others free
             return max(1, cores // max(running[0] if queued[0] == 0 else workers, 1))
 
         def train(k: int) -> list[float]:
-            with lock:
+            texts, examples, folder = todo[k]
+            with build:  # the seeded adapter initialization draws on torch's global generator
                 queued[0] -= 1
                 running[0] += 1
+                model = self._trainable(settings)
+            started = time.perf_counter()
             try:
-                return self._train_loop(models[k], todo[k][1], settings, step, threads)
+                losses = self._train_loop(model, examples, settings, step, threads)
+                with build:
+                    self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
             finally:
-                with lock:
+                with build:
                     running[0] -= 1
+            return len(losses)
 
+        build = threading.Lock()
         try:
             with ThreadPoolExecutor(workers) as pool:
-                losses = list(pool.map(train, range(len(todo))))
+                list(pool.map(train, range(len(todo))))  # one model per worker in memory at a time
         finally:
             torch.set_num_threads(cores)
-        seconds = (time.perf_counter() - started) / len(todo)
-        for model, (texts, examples, folder), loss in zip(models, todo, losses):
-            self._save_tuned(model, examples, settings, folder, loss, seconds)
         return len(todo)
 
     def _load_tuned(self, folder: Path, settings: FinetuneSettings):

@@ -46,17 +46,12 @@ def option_scores(score: Scorer, contexts: Sequence[str], items: Sequence) -> np
     return scores
 
 
-def choices(with_knowledge: np.ndarray, without: np.ndarray | None) -> np.ndarray:
-    """The chosen option per item: calibrated (knowledge minus no-knowledge) when a baseline is given."""
-    calibrated = with_knowledge if without is None else with_knowledge - np.where(np.isfinite(without), without, 0.0)
-    return np.argmax(calibrated, axis=1)
-
-
 def credit(with_knowledge: np.ndarray, without: np.ndarray | None, answers: Sequence[int]) -> np.ndarray:
     """Per item, the expected correctness of picking among the best options at random: 1 when
     the answer alone scores best, 1/k when it ties with k-1 others, else 0. Exact ties (a model
     with no preference) then score chance instead of favouring the first-listed option."""
     calibrated = with_knowledge if without is None else with_knowledge - np.where(np.isfinite(without), without, 0.0)
+    # the choice is the option whose likelihood the knowledge raised most (calibration)
     best = calibrated.max(axis=1, keepdims=True)
     tied = np.isclose(calibrated, best, rtol=0.0, atol=1e-9)
     rows = np.arange(len(answers))
