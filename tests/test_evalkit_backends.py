@@ -289,6 +289,7 @@ def test_prefixed_scoring_equals_joined_text(tiny):
     prefix = "Femp are brighter than glon. Troff are heavier than yomp.\n\nZint are older than blick."
     requests = [("\n\nglon are", " less bright than femp."), ("\n\nglon are", " more bright than femp."),
                 ("\n\nQuestion: Are yomp heavier?\nAnswer: yomp are", " lighter than troff.")]
+    requests.append(("", "\n\nglon are less bright than femp."))  # the continuation starts right after the prefix
     shared = tiny.loglikelihood_prefixed(prefix, requests)
     joined = tiny.loglikelihood([(prefix + c, x) for c, x in requests])
     for (a, n), (b, m) in zip(shared, joined):
