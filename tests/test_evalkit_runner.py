@@ -220,3 +220,8 @@ def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
     plain = {c.scale for c in result.cells if c.strategy == "finetune"}
     assert plain == {0.5, 1.0}
     assert sizes[0] < sizes[1]  # half the documents train on fewer sentences
+    # only what is measured is trained: augmented strategies alone need no plain fine-tuning
+    backend = Parallel(name="mock-parallel-aug")
+    result = run_eval(backend, quick(scales=(0.5, 1.0), strategies=("finetune+local",)), ft)
+    assert len(backend.jobs) == 1 and {c.strategy for c in result.cells} == {"finetune+local"}
+    assert all(c.augmentations > 0 for c in result.cells)

@@ -273,7 +273,7 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
     many = getattr(backend, "finetune_many", None)
     if many is not None and jobs:
         label = f"{dataset.name} · training {len(jobs)} models"
-        many(list(jobs.values()), settings, progress=lambda done, total: report(label, done, total))
+        many([texts for texts, _ in jobs.values()], settings, progress=lambda done, total: report(label, done, total))
     for scale in scales:
         docs, items = plans[scale]
         if not items:
@@ -291,33 +291,35 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                              shares=config.icl_shares if scale == scales[-1] else (1.0,))
             else:
                 cells = []
-                for (job_scale, job_strategy, share), texts in jobs.items():
+                for (job_scale, job_strategy, share), (texts, extra) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
-                        extra = len(texts) - len(jobs[(scale, "finetune", None)]) if strategy != "finetune" else 0
                         cells += _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config,
                                                     settings, report, texts, extra, aug_share=share)
             result.cells += cells
             report(f"{dataset.name} · {strategy} · {scale:g}", 1, 1)
 
 
-def _training_jobs(dataset, backend, config: EvalConfig, plans: dict) -> dict[tuple, list[str]]:
-    """The training texts of every fine-tuned model a dataset needs, keyed by (scale, strategy,
-    augmentation share or None): the sentences, plus a share of the local or global augmentations
-    for the augmented strategies at full scale (accuracy against augmentation amount)."""
+def _training_jobs(dataset, backend, config: EvalConfig, plans: dict) -> dict[tuple, tuple[list[str], int]]:
+    """The training texts of every fine-tuned model a dataset needs and how many of them are
+    augmentations, keyed by (scale, strategy, augmentation share or None): the sentences, plus a
+    share of the local or global augmentations for the augmented strategies, which are trained
+    at full scale only (accuracy against augmentation amount)."""
     full = max(plans)
-    jobs: dict[tuple, list[str]] = {}
+    jobs: dict[tuple, tuple[list[str], int]] = {}
     for scale, (docs, items) in sorted(plans.items()):
-        if not items or not any(s.startswith("finetune") for s in config.strategies):
+        if not items:
             continue
         texts = sentences_of(docs)
-        jobs[(scale, "finetune", None)] = texts
+        if "finetune" in config.strategies:
+            jobs[(scale, "finetune", None)] = (texts, 0)
         for strategy in config.strategies:
             if not strategy.startswith("finetune+") or scale != full:
                 continue
             kind = "local" if strategy == "finetune+local" else "global"
             extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
             for share in sorted(set(config.aug_shares) | {1.0}):
-                jobs[(scale, strategy, None if share == 1.0 else share)] = texts + extra[: round(len(extra) * share)]
+                part = extra[: round(len(extra) * share)]
+                jobs[(scale, strategy, None if share == 1.0 else share)] = (texts + part, len(part))
     return jobs
 
 
