@@ -258,6 +258,11 @@ def _tree_chunks(order: Sequence[int], encoded: Sequence[tuple[list[int], int]],
         yield chunk
 
 
+def _adapter_folder(key: str) -> Path:
+    """Where tuned weights with this cache key live."""
+    return cache_dir() / "adapters" / key
+
+
 def _adamw(params: list, learning_rate: float) -> torch.optim.Optimizer:
     """AdamW, fused into one kernel where this torch offers it (the same update, fewer passes)."""
     try:
@@ -632,11 +637,11 @@ class LocalBackend:
         """
         texts = list(texts)
         settings = self.resolve_settings(settings)
-        examples = [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
+        examples = self._examples(texts, settings)
         if not examples:
             raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
         key = self.finetune_key(texts, settings)
-        folder = cache_dir() / "adapters" / key
+        folder = _adapter_folder(key)
         losses: list[float] = []
         steps = 0
         if folder.is_dir():
@@ -676,11 +681,20 @@ class LocalBackend:
         return {"input_ids": torch.tensor([ids], device=self.device), "labels": torch.tensor([labels], device=self.device),
                 "position_ids": torch.tensor([positions], device=self.device), "attention_mask": mask.to(self.device)}
 
+    def _examples(self, texts: Sequence[str], settings: FinetuneSettings) -> list[list[int]]:
+        """Token ids of each text worth training on (at least two tokens)."""
+        return [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
+
     def _train(self, examples, settings: FinetuneSettings, folder: Path, progress):
         started = time.perf_counter()
         model = self._trainable(settings)
         losses = self._train_loop(model, examples, settings, progress)
-        return self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
+        self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
+        if settings.method == "lora":
+            model = model.merge_and_unload()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        return model, losses, len(losses)
 
     def _trainable(self, settings: FinetuneSettings):
         """A copy of the model ready to train: LoRA adapters initialized from the settings' seed, or
@@ -725,8 +739,8 @@ class LocalBackend:
                     progress(len(losses), total)
         return losses
 
-    def _save_tuned(self, model, examples, settings: FinetuneSettings, folder: Path, losses: list[float], seconds: float):
-        """Write the tuned weights to the cache (atomically); the merged, frozen model for scoring."""
+    def _save_tuned(self, model, examples, settings: FinetuneSettings, folder: Path, losses: list[float], seconds: float) -> None:
+        """Write the tuned weights (adapters, or the whole model) to the cache, atomically."""
         model.eval()
 
         def write(tmp: Path) -> None:
@@ -737,11 +751,6 @@ class LocalBackend:
             (tmp / "adaptcost.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         _atomic_folder(folder, write)
-        if settings.method == "lora":
-            model = model.merge_and_unload()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        return model, losses, len(losses)
 
     def finetune_many(self, jobs: Sequence[Sequence[str]], settings: FinetuneSettings = FinetuneSettings(), *,
                       progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> int:
@@ -749,7 +758,8 @@ class LocalBackend:
         :meth:`finetune` calls load them. Returns how many were trained.
 
         On a CPU, small models leave cores idle between small kernels: two trainings on one
-        thread each do about 1.4x the work of one on two threads (measured on 2 cores). Each job
+        thread each did 1.28x the work of one on two threads (measured on 2 cores; about 1.1x
+        over a whole run, where one long job dominates). Each job
         runs on its own Python thread with ``cores / workers`` torch threads; each model is built
         (seeded adapter initialization) and saved under a lock, so results do not depend on
         timing, and at most ``workers`` models are in memory.
@@ -761,8 +771,8 @@ class LocalBackend:
         settings = self.resolve_settings(settings)
         todo = []
         for texts in jobs:
-            folder = cache_dir() / "adapters" / self.finetune_key(list(texts), settings)
-            examples = [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
+            folder = _adapter_folder(self.finetune_key(list(texts), settings))
+            examples = self._examples(texts, settings)
             if examples and not folder.is_dir() and all(folder != f for _, _, f in todo):
                 todo.append((list(texts), examples, folder))
         todo.sort(key=lambda job: -sum(len(ids) for ids in job[1]))  # longest first: the pool ends evenly
@@ -772,7 +782,8 @@ class LocalBackend:
             return 0
         total = sum(settings.epochs * math.ceil(len(ex) / settings.batch_size) for _, ex, _ in todo)
         done = [0]
-        lock = threading.Lock()
+        lock = threading.Lock()  # the shared step counter
+        build = threading.Lock()  # building and saving models (global RNG, warning filters)
 
         def step(_done: int, _total: int) -> None:
             with lock:
@@ -785,7 +796,7 @@ class LocalBackend:
         def threads() -> int:  # torch threads per running job: the last jobs take the cores others free
             return max(1, cores // max(running[0] if queued[0] == 0 else workers, 1))
 
-        def train(k: int) -> list[float]:
+        def train(k: int) -> int:
             texts, examples, folder = todo[k]
             with build:  # the seeded adapter initialization draws on torch's global generator
                 queued[0] -= 1
@@ -801,7 +812,6 @@ class LocalBackend:
                     running[0] -= 1
             return len(losses)
 
-        build = threading.Lock()
         try:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(train, range(len(todo))))  # one model per worker in memory at a time
