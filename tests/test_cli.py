@@ -44,7 +44,7 @@ def test_recommend_table_on_examples():
     assert "Recommended:" in out
     for strategy in ("icl", "finetune", "finetune+local", "finetune+global"):
         assert strategy in out
-    assert "o200k_base (exact)" in out and "pricing/openai.yaml" in out
+    assert "1.1 × o200k_base" in out and "pricing/google.yaml" in out  # the default model: gemini-3.5-flash
 
 
 def test_recommend_json_is_traceable(recommendation_json):
@@ -146,7 +146,7 @@ def test_unknown_model_suggests_close_names():
 
 def test_malformed_pricing_file(tmp_path):
     bad = tmp_path / "neg.yaml"
-    bad.write_text("schema: adaptcost-pricing/1\nprovider: x\ncurrency: USD\nmodels:\n"
+    bad.write_text("schema: adaptcost-pricing/2\nprovider: x\ncurrency: USD\nmodels:\n"
                    "  - {name: m, source: s, as_of: '2026-01-01', tokenizer: o200k_base, context_window_tokens: 100,"
                    " usd_per_mtok: {input: -1, output: 1}}\n")
     assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--pricing", bad),

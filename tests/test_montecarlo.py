@@ -16,7 +16,10 @@ from adaptcost.scenario import STRATEGIES, Scenario
 from adaptcost.uncertainty import (
     Dist, ScenarioSpec, base_params, load_scenario_file, monte_carlo, parse_range, sweep, tornado,
 )
-from test_costmodel import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, ft_block, model, stats
+import datetime as dt
+
+from adaptcost.pricing import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
+from test_costmodel import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, stats, writes
 from test_recommend import book, run  # noqa: F401  (fixture)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
@@ -24,23 +27,39 @@ LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_b
                             long_context=LongContext(200_000, Rates(2.5, 15.0, 0.25)))
 
 
-@settings(max_examples=150, deadline=None)
+DAY = dt.date(2026, 11, 27)
+CLOSING = FineTuneLifecycle("https://example.test/deprecations", DAY,
+                            (TrainingStop(dt.date(2026, 5, 7), "new_customers"), TrainingStop(dt.date(2027, 1, 6), "everyone")),
+                            dt.date(2027, 9, 1))
+# every cache option at once, an input cap, reasoning tokens, output caps, a closing fine-tuning offer
+MANY_OPTIONS = ModelPrice(**{**model(input=3.0, output=15.0, cached=0.3, window=400_000).__dict__,
+                             "caching": Caching(1024, 128, automatic(5, 1440).options + writes((5, 3.75), (60, 6.0)).options
+                                                + (CacheOption("implicit", "implicit", 5), CacheOption("explicit", "storage", 60, None, 1.0))),
+                             "max_input_tokens": 272_000, "reasoning_tokens_per_query": 400, "max_output_tokens": 3000,
+                             "finetune": FineTune(**{**ft_block(storage=2.0).__dict__, "lifecycle": CLOSING, "max_output_tokens": 2500})})
+SELF_HOSTED = gpu_model()
+MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED]
+
+
+@settings(max_examples=250, deadline=None)
 @given(
-    icl=st.sampled_from([OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI]),
-    aug=st.sampled_from([OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI]),
-    strategy=st.sampled_from(STRATEGIES),
+    icl=st.sampled_from(MODELS), aug=st.sampled_from(MODELS), strategy=st.sampled_from(STRATEGIES),
     tokens=st.integers(100, 600_000), docs=st.integers(1, 300), chunks=st.integers(1, 20_000),
     q=st.floats(0, 1e5), p=st.integers(0, 3000), a=st.integers(1, 3000), refresh=st.sampled_from([0, 7, 30, 45.5]),
-    epochs=st.integers(1, 6), hit=st.one_of(st.none(), st.floats(0, 1)), batch=st.booleans(),
-    validation=st.sampled_from([0.0, 0.1]),
+    horizon=st.sampled_from([30, 200, 365]), epochs=st.integers(1, 6), hit=st.one_of(st.none(), st.floats(0, 1)),
+    batch=st.booleans(), validation=st.sampled_from([0.0, 0.1]), implicit=st.floats(0, 1),
+    reasoning=st.one_of(st.none(), st.integers(0, 2000)), job=st.sampled_from([0.0, 250.0]),
+    customer=st.sampled_from(["new", "inactive", "active"]),
 )
-def test_vectorized_equals_scalar(icl, aug, strategy, tokens, docs, chunks, q, p, a, refresh, epochs, hit, batch, validation):
-    s = Scenario(queries_per_day=q, prompt_tokens=p, answer_tokens=a, horizon_days=200, refresh_days=refresh,
-                 epochs=epochs, cache_hit_rate=hit, batch_augmentation=batch, validation_fraction=validation)
+def test_vectorized_equals_scalar(icl, aug, strategy, tokens, docs, chunks, q, p, a, refresh, horizon, epochs, hit, batch,
+                                  validation, implicit, reasoning, job, customer):
+    s = Scenario(queries_per_day=q, prompt_tokens=p, answer_tokens=a, horizon_days=horizon, refresh_days=refresh,
+                 epochs=epochs, cache_hit_rate=hit, batch_augmentation=batch, validation_fraction=validation,
+                 implicit_cache_hit_rate=implicit, reasoning_tokens=reasoning, training_job_usd=job, finetune_customer=customer)
     cs = stats(tokens=tokens, max_doc=max(1, tokens // docs), documents=docs, chunks=chunks)
-    models = Models(icl, icl, aug)
+    models = Models(icl, icl, aug, DAY)
     scalar = strategy_cost(strategy, cs, models, s)
-    vector = float(strategy_tco(strategy, cs, models, Params(base_params(s), batch)))
+    vector = float(strategy_tco(strategy, cs, models, Params(base_params(s), batch, customer)))
     if not scalar.feasible:
         assert math.isnan(vector)
     else:

@@ -14,8 +14,9 @@ import yaml
 
 from adaptcost.encodings import ENCODINGS
 from adaptcost.errors import PricingError
+from adaptcost.notices import STALE_AFTER_DAYS, stale
 from adaptcost.pricing import (
-    STALE_AFTER_DAYS,
+    CacheOption,
     Caching,
     PriceBook,
     bundled_dir,
@@ -103,7 +104,10 @@ def test_every_bundled_model_is_traceable(book):
             assert m.long_context.threshold_tokens < m.context_window_tokens
         if m.finetune:
             assert m.finetune.source and m.finetune.as_of <= TODAY
-        assert m.caching.kind in {"automatic", "explicit_ttl", "explicit_storage", "none"}
+        assert all(o.kind in {"automatic", "write", "implicit", "storage"} for o in m.caching.options)
+        assert m.lifecycle.source and m.lifecycle.as_of <= TODAY, m.name  # every bundled row has lifecycle facts
+        if m.finetune and m.finetune.lifecycle.training_stops:
+            assert m.finetune.lifecycle.source, m.name
 
 
 def test_bundled_known_values(book):
@@ -113,9 +117,8 @@ def test_bundled_known_values(book):
     assert gpt.finetune is not None and gpt.finetune.training_usd_per_mtok == 25.0
     sonnet = book.get("claude-sonnet-4.5")
     assert not sonnet.tokenizer.exact and sonnet.tokenizer.ratio == 1.2
-    assert sonnet.caching.write_price() == 3.75 and sonnet.caching.write_price(60) == 6.0
-    assert sonnet.caching.write_price(7) is None
-    assert sonnet.long_context.threshold_tokens == 200000
+    writes = {o.ttl_minutes: o.write_usd_per_mtok for o in sonnet.caching.options if o.kind == "write"}
+    assert writes == {5: 3.75, 60: 6.0}  # both of Anthropic's cache writes are priced
     assert "estimate" in sonnet.tokenizer.describe() and "±15%" in sonnet.tokenizer.describe()
     assert gpt.tokenizer.describe() == "o200k_base (exact)"
 
@@ -158,7 +161,7 @@ def test_minimal_file_defaults(tmp_path):
     assert m.name == "test-model" and m.provider == "testco"
     assert m.as_of == dt.date(2026, 10, 1)
     assert m.rates.cached_input == m.rates.input == 1.0  # defaults to input
-    assert m.caching == Caching("none")
+    assert m.caching == Caching()
     assert m.batch_discount == 0.0 and m.finetune is None and m.long_context is None
     assert m.verified is False and m.max_output_tokens is None
     assert digest == hashlib.sha256((tmp_path / "prices.yaml").read_bytes()).hexdigest()
@@ -228,21 +231,26 @@ def test_stale(tmp_path):
     fresh = model(name="fresh", aliases=[], as_of="2026-11-01")
     book = load_pricing(extra=[write_yaml(tmp_path, table(old, fresh))], bundled=False, today=TODAY)
     day = dt.date(2026, 1, 1)
-    assert [m.name for m in book.stale(day + dt.timedelta(days=STALE_AFTER_DAYS))] == []
-    assert [m.name for m in book.stale(day + dt.timedelta(days=STALE_AFTER_DAYS + 1))] == ["old"]
-    assert [m.name for m in book.stale(TODAY)] == ["old"]
-    assert book.stale(TODAY, models=["fresh"]) == []
-    assert [m.name for m in book.stale(TODAY, models=["old"])] == ["old"]
+    assert stale(book.models["old"], day + dt.timedelta(days=STALE_AFTER_DAYS)) == []
+    assert "91 days old" in stale(book.models["old"], day + dt.timedelta(days=STALE_AFTER_DAYS + 1))[0]
+    assert stale(book.models["fresh"], TODAY) == []
     assert book.models["old"].age_days(TODAY) == (TODAY - day).days
-    with pytest.raises(PricingError):
-        book.stale(TODAY, models=["nope"])
+
+
+def test_stale_finetune_names_its_own_source(tmp_path):
+    ft = {"training_usd_per_mtok": 3.0, "usd_per_mtok": {"input": 1, "output": 1}, "as_of": "2026-01-01",
+          "source": "https://example.com/fine-tuning"}
+    book = load_pricing(extra=[write_yaml(tmp_path, table(model(finetune=ft)))], bundled=False, today=TODAY)
+    notices = stale(book.models["test-model"], TODAY)
+    assert len(notices) == 1 and "fine-tuning prices" in notices[0] and "https://example.com/fine-tuning" in notices[0]
 
 
 def test_bundled_stale_set(book):
-    stale = {m.name for m in book.stale(TODAY)}
-    assert stale == {m.name for m in book.models.values() if (TODAY - m.as_of).days > 90}
-    assert "gpt-4.1" not in stale  # checked 2026-11-25
-    later = {m.name for m in book.stale(TODAY + dt.timedelta(days=91))}
+    old = {m.name for m in book.models.values() if stale(m, TODAY)}
+    dated = {m.name for m in book.models.values() if (TODAY - m.as_of).days > 90
+             or (m.finetune and (TODAY - m.finetune.as_of).days > 90) or (m.gpu and (TODAY - m.gpu.as_of).days > 90)}
+    assert old == dated
+    later = {m.name for m in book.models.values() if stale(m, TODAY + dt.timedelta(days=400))}
     assert later == set(book.models)
 
 
@@ -263,7 +271,7 @@ def test_folder_instead_of_file(tmp_path):
 
 
 def test_malformed_yaml_line_number(tmp_path):
-    text = "schema: adaptcost-pricing/1\nprovider: x\ncurrency: USD\nmodels:\n  - name: [unclosed\n    source: x\n"
+    text = "schema: adaptcost-pricing/2\nprovider: x\ncurrency: USD\nmodels:\n  - name: [unclosed\n    source: x\n"
     message = load_error(tmp_path, text)
     assert "malformed YAML" in message
     assert re.search(r"line [56]\b", message)
@@ -297,7 +305,7 @@ def test_non_utf8_file(tmp_path):
 
 def test_wrong_schema_id(tmp_path):
     message = load_error(tmp_path, table(schema="adaptcost-pricing/99"))
-    assert "adaptcost-pricing/1" in message and "adaptcost-pricing/99" in message
+    assert "adaptcost-pricing/2" in message and "adaptcost-pricing/99" in message
     assert "field schema" in message
 
 
@@ -330,8 +338,9 @@ def test_no_models(tmp_path):
         ({"usd_per_mtok": {"input": "cheap", "output": 4.0}}, "usd_per_mtok.input"),
         ({"context_window_tokens": 0}, "context_window_tokens"),
         ({"batch_discount": 1.5}, "batch_discount"),
-        ({"caching": {"kind": "sometimes"}}, "caching.kind"),
-        ({"caching": {"kind": "explicit_ttl", "writes": [{"ttl_minutes": 5, "usd_per_mtok": -1}]}}, "caching.writes.0.usd_per_mtok"),
+        ({"caching": {"options": [{"kind": "sometimes"}]}}, "caching.options.0.kind"),
+        ({"caching": {"options": [{"kind": "write", "ttl_minutes": 5, "write_usd_per_mtok": -1}]}}, "caching.options.0.write_usd_per_mtok"),
+        ({"caching": {"options": [{"kind": "write", "ttl_minutes": 5}]}}, "caching.options.0"),
         ({"finetune": {"training_usd_per_mtok": -3, "usd_per_mtok": {"input": 1, "output": 1}}}, "finetune.training_usd_per_mtok"),
         ({"long_context": {"threshold_tokens": 1000, "usd_per_mtok": {"input": -1, "output": 1}}}, "long_context.usd_per_mtok.input"),
         ({"as_of": "01/10/2026"}, "as_of"),
@@ -423,12 +432,21 @@ def test_bundled_label_in_messages(tmp_path):
     assert str(info.value).startswith("pricing/shown.yaml:")
 
 
-def test_caching_write_price_rules():
-    caching = Caching.parse({"kind": "explicit_ttl", "writes": [{"ttl_minutes": 60, "usd_per_mtok": 6.0}, {"ttl_minutes": 5, "usd_per_mtok": 3.75}]})
-    assert caching.ttl_minutes == 60  # the first listed write's TTL, unless given
-    assert caching.write_price() == 3.75  # shortest TTL
-    assert caching.write_price(60) == 6.0
-    assert Caching.parse({"kind": "automatic"}).write_price() is None
+def test_caching_options_parse():
+    caching = Caching.parse({"min_prefix_tokens": 1024, "options": [
+        {"name": "5m", "kind": "write", "ttl_minutes": 5, "write_usd_per_mtok": 3.75},
+        {"name": "1h", "kind": "write", "ttl_minutes": 60, "write_usd_per_mtok": 6.0},
+        {"kind": "implicit"}]})
+    assert caching.offered and caching.increment_tokens == 1
+    assert caching.options[1] == CacheOption("1h", "write", 60, 6.0)
+    assert caching.options[2].name == "implicit" and caching.options[2].write_usd_per_mtok is None
+    assert caching.options[1].field(1, "write_usd_per_mtok") == "caching.options[1:1h].write_usd_per_mtok"
+    assert not Caching.parse(None).offered
+
+
+def test_old_schema_is_refused_with_what_to_change(tmp_path):
+    message = load_error(tmp_path, table(schema="adaptcost-pricing/1"))
+    assert "older pricing schema" in message and "caching.options" in message and "lifecycle" in message
 
 
 @pytest.mark.parametrize("value, field_path", [(".nan", "usd_per_mtok.input"), (".inf", "usd_per_mtok.input"), ("-.inf", "usd_per_mtok.input")])

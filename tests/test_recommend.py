@@ -15,7 +15,7 @@ from adaptcost.recommend import recommend
 from adaptcost.scenario import STRATEGIES, Scenario
 
 PRICES = {
-    "schema": "adaptcost-pricing/1", "provider": "test", "currency": "USD",
+    "schema": "adaptcost-pricing/2", "provider": "test", "currency": "USD",
     "models": [{
         "name": "tiny", "source": "https://example.test", "as_of": "2026-11-01", "verified": True,
         "tokenizer": "o200k_base", "context_window_tokens": 1_000_000,

@@ -14,7 +14,11 @@ from .pricing import load_pricing
 from .recommend import DEFAULT_TOLERANCE, Recommendation, recommend
 from .scenario import Scenario
 
-DEFAULT_MODEL = "gpt-4.1-mini"
+# The default must be buyable today, by an organisation that never fine-tuned, for every strategy:
+# OpenAI closed fine-tuning to new organisations on 2026-05-07 (pricing/openai.yaml); Gemini 3.5
+# Flash is queried with implicit caching and tuned on Vertex AI (pricing/google.yaml, whose
+# lifecycle dates are the earliest Google allows, flagged in every output).
+DEFAULT_MODEL = "gemini-3.5-flash"
 
 
 @dataclass
@@ -29,17 +33,18 @@ class RecommendRequest:
     curves: Path | None = None
     pricing: Sequence[Path] = ()
     corpus_options: CorpusOptions = field(default_factory=CorpusOptions)
-    today: dt.date | None = None
+    today: dt.date | None = None  # the clock's date (tests pin it)
+    as_of: dt.date | None = None  # the decision date: reproduce a past decision (default: today)
 
 
 def recommend_corpus(request: RecommendRequest, progress: Progress | None = None) -> Recommendation:
     """Load prices and curves first (cheap, fail fast), then count the corpus, then decide."""
-    book = load_pricing(request.pricing, today=request.today)
+    book = load_pricing(request.pricing, today=request.today, as_of=request.as_of)
     models = request.models.resolve(book)
     curves = load_curves(request.curves)
     mix = parse_mix(request.mix)
     profile = profile_corpus(request.corpus, needed_encodings(models), request.corpus_options, progress)
-    result = estimate(profile, book, request.models, request.scenario, today=request.today)
+    result = estimate(profile, book, request.models, request.scenario)
     return recommend(result, curves, mix, request.min_accuracy, request.budget, request.tolerance)
 
 

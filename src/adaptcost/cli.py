@@ -126,6 +126,11 @@ EpochsOpt = Annotated[Optional[str], typer.Option(help="Fine-tuning epochs (defa
 VariantsOpt = Annotated[Optional[str], typer.Option("--local-variants", help="Local augmentation: rewrites per sentence (default 4).")]
 GlobalOpt = Annotated[Optional[str], typer.Option(help="Global augmentation: inference tokens per document (default 1000).")]
 HitOpt = Annotated[Optional[str], typer.Option(help="Prompt-cache hit rate (default: from arrivals and TTL)" + R + ".")]
+ImplicitOpt = Annotated[Optional[str], typer.Option(help="Implicit caching (Gemini): share of warm-cache queries billed as hits (default 0.5, an assumption)" + R + ".")]
+ReasoningOpt = Annotated[Optional[str], typer.Option(help="Reasoning tokens per query, billed as output (default: the model's documented default, 0 for non-reasoning models)" + R + ".")]
+JobOpt = Annotated[Optional[str], typer.Option(help="Fixed cost per training job in USD: evaluation and deployment work (default 0)" + R + ".")]
+CustomerOpt = Annotated[str, typer.Option(help="Who buys fine-tuning: new (never fine-tuned), inactive, or active; providers close offers to some first.")]
+AsOfOpt = Annotated[Optional[str], typer.Option(help="Decision date YYYY-MM-DD: prices and lifecycle as known that day (default: today).")]
 BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
 MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0.5,reversal=0.2,syllogism=0.3.")]
 MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
@@ -140,7 +145,8 @@ ASSUMPTION_OPTIONS = {
     "queries_per_day": "queries_per_day", "prompt_tokens": "prompt_tokens", "answer_tokens": "answer_tokens",
     "horizon_days": "horizon_days", "refresh_days": "refresh_days", "refresh_changed_fraction": "refresh_changed_fraction",
     "epochs": "epochs", "local_variants": "local_variants_per_chunk", "global_tokens_per_doc": "global_tokens_per_doc",
-    "cache_hit_rate": "cache_hit_rate",
+    "cache_hit_rate": "cache_hit_rate", "implicit_cache_hit_rate": "implicit_cache_hit_rate",
+    "reasoning_tokens": "reasoning_tokens", "training_job_usd": "training_job_usd",
 }
 
 
@@ -166,7 +172,8 @@ def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
         spec.draws = opts["draws"]
     if "queries_per_day" not in spec.assumptions:
         raise AdaptcostError("give --queries-per-day (a number or a range), or a --scenario file that sets it")
-    base = Scenario(queries_per_day=0, batch_augmentation=opts.get("batch_augmentation", False))
+    base = Scenario(queries_per_day=0, batch_augmentation=opts.get("batch_augmentation", False),
+                    finetune_customer=opts.get("finetune_customer", "new"))
     return spec.centered(base), spec
 
 
@@ -178,8 +185,21 @@ def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
         min_accuracy=opts["min_accuracy"], budget=opts["budget"], tolerance=opts["accuracy_tolerance"],
         curves=opts["curves"], pricing=opts["pricing"] or (),
         corpus_options=_corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"]),
+        as_of=parse_day(opts.get("as_of"), "--as-of"),
     )
     return request, spec
+
+
+def parse_day(text: Optional[str], flag: str):
+    """A YYYY-MM-DD option, or None."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AdaptcostError(f"{flag}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
@@ -215,7 +235,9 @@ SHARED_OPTIONS = [
     ("augment_model", AugModelOpt, None), ("prompt_tokens", PromptOpt, None), ("answer_tokens", AnswerOpt, None),
     ("horizon_days", HorizonOpt, None), ("refresh_days", RefreshOpt, None), ("refresh_changed_fraction", ChangedOpt, None),
     ("epochs", EpochsOpt, None), ("local_variants", VariantsOpt, None), ("global_tokens_per_doc", GlobalOpt, None),
-    ("cache_hit_rate", HitOpt, None), ("batch_augmentation", BatchOpt, False), ("mix", MixOpt, None),
+    ("cache_hit_rate", HitOpt, None), ("implicit_cache_hit_rate", ImplicitOpt, None), ("reasoning_tokens", ReasoningOpt, None),
+    ("training_job_usd", JobOpt, None), ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None),
+    ("batch_augmentation", BatchOpt, False), ("mix", MixOpt, None),
     ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE), ("budget", BudgetOpt, None),
     ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
     ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
@@ -291,9 +313,10 @@ def sweep(
     elif format is CountFormat.csv:
         _emit(_rows_csv(result.to_rows()), output)
     else:
-        from .cli_render import print_sweep
+        from .cli_render import print_sweep, print_warnings
 
         print_sweep(_out(), result)
+        print_warnings(_out(), rec.estimate.warnings)
 
 
 def _axis(text: str, flag: str) -> tuple[str, list[float]]:
@@ -364,12 +387,15 @@ def count_csv(profile: CorpusProfile) -> str:
 def pricing_list(
     provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
     pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML.")] = None,
+    all: Annotated[bool, typer.Option("--all", help="Include models retired on the decision date.")] = False,
+    as_of: AsOfOpt = None,
 ) -> None:
-    """List every priced model with its rates, context window and as-of date."""
+    """List every priced model with its rates, context window, as-of date and lifecycle."""
     from .cli_render import print_pricing_list
     from .pricing import load_pricing
 
-    print_pricing_list(_out(), load_pricing(pricing or ()), provider)
+    book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
+    print_pricing_list(_out(), book, provider, include_retired=all)
 
 
 @pricing_app.command("show")
@@ -377,12 +403,14 @@ def pricing_list(
 def pricing_show(
     model: Annotated[str, typer.Argument(help="Model name or alias.")],
     pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML.")] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
-    """Every price of one model, with its source and date."""
+    """Every price of one model, with its source, date and lifecycle."""
     from .cli_render import print_model
     from .pricing import load_pricing
 
-    print_model(_out(), load_pricing(pricing or ()).get(model))
+    book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
+    print_model(_out(), book.get(model), book.day)
 
 
 @pricing_app.command("validate")
@@ -410,6 +438,39 @@ def pricing_import(
     text, count = import_litellm(source, models or (), as_of)
     atomic_write_text(output, text)
     _err().print(f"wrote {count} models to {output}")
+
+
+@pricing_app.command("diff")
+@handled
+def pricing_diff(
+    source: Annotated[Path, typer.Argument(help="LiteLLM's model_prices_and_context_window.json, or another adaptcost pricing YAML.")],
+    pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML, as 'pricing list' loads it; repeatable.")] = None,
+    provider: Annotated[Optional[str], typer.Option(help="Only this provider's models.")] = None,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output: Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of the terminal.")] = None,
+    fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 1 if a price differs (for CI).")] = False,
+) -> None:
+    """Compare the loaded price tables with LiteLLM's price map or another table: prices, caps, lifecycle."""
+    from .pricing import load_pricing
+    from .pricing_diff import diff_pricing
+
+    if format not in ("table", "json"):
+        raise AdaptcostError(f"--format must be table or json, not {format!r}")
+    diff = diff_pricing(load_pricing(pricing or ()), source, provider)
+    if format == "json":
+        _emit(json.dumps(diff.to_dict(), indent=2) + "\n", output)
+    elif output:
+        from .cli_render import print_pricing_diff
+
+        console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
+        print_pricing_diff(console, diff.to_dict())
+        _emit(console.file.getvalue(), output)
+    else:
+        from .cli_render import print_pricing_diff
+
+        print_pricing_diff(_out(), diff.to_dict())
+    if fail_on_diff and diff.price_differs:
+        raise typer.Exit(1)
 
 
 eval_app = typer.Typer(help="Measure how each strategy generalizes on a real model; write a curves file.")

@@ -30,8 +30,7 @@ def print_recommendation(console: Console, rec: Recommendation) -> None:
     for line in (t for b in d["breakevens"] for t in b["text"]):
         console.print(f"  {escape(line)}")
     _print_assumptions(console, d)
-    for warning in d["warnings"]:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    print_warnings(console, d["warnings"])
 
 
 def _strategy_table(d: dict) -> Table:
@@ -103,53 +102,79 @@ def print_count(console: Console, profile: CorpusProfile) -> None:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
-def print_pricing_list(console: Console, book: PriceBook, provider: str | None) -> None:
-    models = [m for m in book.models.values() if provider is None or m.provider == provider]
-    if not models:
+def print_warnings(console: Console, warnings: list[str]) -> None:
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+
+
+def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:
+    from .notices import lifecycle, stale
+
+    chosen = [m for m in book.models.values() if provider is None or m.provider == provider]
+    if not chosen:
         from .errors import PricingError
         from .suggest import did_you_mean
 
         providers = sorted({m.provider for m in book.models.values()})
         raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
-    table = Table(title="Priced models (USD per 1M tokens; FT = fine-tuning training)", title_justify="left")
-    for col in ("model", "input", "cached", "output", "context", "FT", "as of", "verified"):
-        table.add_column(col, justify="left" if col in ("model", "as of", "verified") else "right",
+    retired = [m for m in chosen if m.status_on(book.day) == "retired"]
+    models = chosen if include_retired else [m for m in chosen if m not in retired]
+    table = Table(title=f"Priced models on {book.day} (USD per 1M tokens; FT = fine-tuning training)", title_justify="left")
+    for col in ("model", "input", "cached", "output", "context", "FT", "as of", "status"):
+        table.add_column(col, justify="left" if col in ("model", "as of", "status") else "right",
                          no_wrap=col != "model", overflow="fold", min_width=20 if col == "model" else None)
     current = None
     for m in sorted(models, key=lambda m: (m.provider, m.name)):
         if m.provider != current:
             current = m.provider
             table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
-        ft = f"{m.finetune.training_usd_per_mtok:g}" if m.finetune else "—"
-        table.add_row("  " + escape(m.name), f"{m.rates.input:g}", f"{m.rates.cached_input:g}", f"{m.rates.output:g}",
-                      f"{m.context_window_tokens:,}", ft, m.as_of.isoformat(), "yes" if m.verified else "[yellow]no[/]")
+        ft = f"{m.finetune.training_usd_per_mtok:.3g}" if m.finetune else "—"
+        as_of = m.as_of.isoformat() + ("" if m.verified else "[yellow]*[/]")
+        table.add_row("  " + escape(m.name), f"{m.rates.input:.4g}", f"{m.rates.cached_input:.4g}", f"{m.rates.output:.4g}",
+                      f"{m.context_window_tokens:,}", ft, as_of, _status_text(m, book.day))
     console.print(table)
-    console.print(f"[dim]{len(models)} models from {len(book.files)} files[/]")
+    hidden = "" if include_retired or not retired else f"; {len(retired)} retired hidden (--all shows them)"
+    console.print(f"[dim]{len(models)} models from {len(book.files)} files{hidden}; * = unverified[/]")
+    old = [m for m in models if stale(m, book.day)]
+    if old:
+        console.print(f"[yellow]warning:[/] {len(old)} of these models have prices older than 90 days on {book.day} "
+                      "(see 'adaptcost pricing show MODEL'; pass --pricing with current figures)", soft_wrap=True)
+    print_warnings(console, [n for m in models if m.status_on(book.day) == "deprecated" for n in lifecycle(m, book.day)])
 
 
-def print_model(console: Console, m: ModelPrice) -> None:
+def _status_text(m: ModelPrice, day) -> str:
+    status, end = m.status_on(day), m.lifecycle.shutdown_date
+    if status == "retired":
+        return f"[red]retired {end or ''}[/]".replace(" [/]", "[/]")
+    text = f"{status}, ends {end}" if end and end >= day else status
+    return f"[yellow]{text}[/]" if status == "deprecated" or end else text
+
+
+def print_model(console: Console, m: ModelPrice, day) -> None:
+    from .notices import model_notices
+
     rows = [
         ("provider", m.provider), ("file", m.file), ("source", m.source), ("as of", m.as_of.isoformat()),
         ("verified", "yes" if m.verified else "no"), ("tokenizer", m.tokenizer.describe()),
         ("context window", f"{m.context_window_tokens:,} tokens"),
+        ("input cap", f"{m.max_input_tokens:,} tokens" if m.max_input_tokens else "—"),
         ("max output", f"{m.max_output_tokens:,} tokens" if m.max_output_tokens else "—"),
-        ("input / cached / output", f"${m.rates.input:g} / ${m.rates.cached_input:g} / ${m.rates.output:g} per 1M tokens"),
+        ("reasoning tokens", f"{m.reasoning_tokens_per_query:,} per query by default (billed as output)" if m.reasoning_tokens_per_query else "—"),
+        ("input / cached / output", f"${m.rates.input:.4g} / ${m.rates.cached_input:.4g} / ${m.rates.output:.4g} per 1M tokens"),
         ("batch discount", f"{m.batch_discount:.0%}" if m.batch_discount else "—"),
         ("caching", _caching_text(m)),
+        ("lifecycle", _lifecycle_text(m, day)),
     ]
+    if m.gpu:
+        g = m.gpu
+        rows.append(("self-hosted", f"{g.count} × {g.name} at ${g.usd_per_hour:g}/GPU-hour ({g.source}, {g.as_of}); "
+                     f"{g.input_tokens_per_second:,.0f} in / {g.output_tokens_per_second:,.0f} out tokens/s ({g.throughput_source}); "
+                     f"{g.always_on_replicas} always-on replica(s)"))
     if m.long_context:
         lc = m.long_context
         rows.append(("long context", f"> {lc.threshold_tokens:,} tokens: whole request at ${lc.rates.input:g} in / ${lc.rates.output:g} out"))
     if m.finetune:
-        ft = m.finetune
-        rows += [
-            ("fine-tuning training", f"${ft.training_usd_per_mtok:g} per 1M tokens ({ft.billing})"),
-            ("fine-tuned inference", f"${ft.rates.input:g} / ${ft.rates.cached_input:g} / ${ft.rates.output:g} per 1M tokens"),
-            ("hosting", f"${ft.hosting_usd_per_hour:g}/hour" if ft.hosting_usd_per_hour
-             else "provisioned capacity required; hourly price not in the table" if ft.missing_hosting() else "—"),
-            ("storage", f"${ft.storage_usd_per_month:g}/month" if ft.storage_usd_per_month else "—"),
-            ("fine-tuning source", f"{ft.source} (as of {ft.as_of}, {'verified' if ft.verified else 'unverified'})"),
-        ]
+        rows += _finetune_rows(m)
     if m.note:
         rows.append(("note", m.note))
     table = Table(title=m.name, show_header=False, title_justify="left")
@@ -158,17 +183,51 @@ def print_model(console: Console, m: ModelPrice) -> None:
     for field, value in rows:
         table.add_row(field, escape(str(value)))
     console.print(table)
+    print_warnings(console, model_notices(m, day))
+
+
+def _finetune_rows(m: ModelPrice) -> list[tuple[str, str]]:
+    ft = m.finetune
+    life = ft.lifecycle
+    stops = "; ".join(f"no new jobs for {t.audience.replace('_', ' ')} from {t.date}" for t in life.training_stops)
+    serving = f"; tuned models stop serving {life.serving_stops}" if life.serving_stops else ""
+    return [
+        ("fine-tuning training", f"${ft.training_usd_per_mtok:.4g} per 1M tokens ({ft.billing})"),
+        ("fine-tuned inference", f"${ft.rates.input:.4g} / ${ft.rates.cached_input:.4g} / ${ft.rates.output:.4g} per 1M tokens ({ft.serving})"),
+        ("hosting", f"${ft.hosting_usd_per_hour:g}/hour" if ft.hosting_usd_per_hour
+         else "capacity billed per hour required; hourly price not in the table" if ft.missing_hosting() else "—"),
+        ("storage", f"${ft.storage_usd_per_month:g}/month" if ft.storage_usd_per_month else "—"),
+        ("fine-tuning source", f"{ft.source} (as of {ft.as_of}, {'verified' if ft.verified else 'unverified'})"),
+        ("fine-tuning lifecycle", (stops + serving).strip("; ") + (f" ({life.source}, as of {life.as_of})" if life.source else "")
+         if stops or serving else (life.note or "no closing date known")),
+    ]
+
+
+def _lifecycle_text(m: ModelPrice, day) -> str:
+    life = m.lifecycle
+    parts = [f"{life.status_on(day)} on {day}"]
+    parts += [f"deprecated {life.deprecation_date}"] if life.deprecation_date else []
+    parts += [f"shutdown {life.shutdown_date}"] if life.shutdown_date else []
+    parts += [f"successor {life.successor}"] if life.successor else []
+    parts += [f"source {life.source} (as of {life.as_of})"] if life.source else [life.note]
+    return ", ".join(parts)
 
 
 def _caching_text(m: ModelPrice) -> str:
     c = m.caching
-    if c.kind == "none":
+    if not c.offered:
         return "none"
-    parts = [c.kind, f"min prefix {c.min_prefix_tokens:,} tokens", f"TTL {c.ttl_minutes:g} min"]
-    parts += [f"write ({w.ttl_minutes:g} min) ${w.usd_per_mtok:g}" for w in c.writes]
-    if c.storage_usd_per_mtok_hour:
-        parts.append(f"storage ${c.storage_usd_per_mtok_hour:g} per 1M tokens per hour")
-    return ", ".join(parts)
+    parts = [f"min prefix {c.min_prefix_tokens:,} tokens"] + ([f"{c.increment_tokens}-token blocks"] if c.increment_tokens > 1 else [])
+    return ", ".join(parts + [f"{o.name} ({o.kind}: {_option_text(o)})" for o in c.options])
+
+
+def _option_text(o) -> str:
+    if o.kind == "storage":
+        return f"storage ${o.storage_usd_per_mtok_hour:g} per 1M tokens per hour"
+    if o.kind == "implicit":
+        return f"no guaranteed hit, TTL {o.ttl_minutes:g} min assumed"
+    write = f"write ${o.write_usd_per_mtok:g}, " if o.write_usd_per_mtok is not None else ""
+    return f"{write}TTL {o.ttl_minutes:g} min"
 
 
 def print_sweep(console: Console, result) -> None:
@@ -216,3 +275,68 @@ def print_curves(console: Console, document: dict) -> None:
         for x, mean, low, high in points:
             bar = "█" * int(round(mean * 40))
             console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]")
+
+
+def print_pricing_diff(console: Console, d: dict) -> None:
+    """`pricing diff`: one row per disagreeing field, grouped by model; then one-sided models and notes."""
+    other = "LiteLLM" if d["other"]["kind"] == "litellm" else "other"
+    s = d["summary"]
+
+    def value(row: dict, v: object) -> str:
+        if v is None:
+            return "—"
+        if row["kind"] == "price" and isinstance(v, (int, float)):
+            return f"${v:,.6g}"
+        return f"{v:,}" if isinstance(v, int) else escape(str(v))
+
+    def delta(row: dict) -> str:
+        if row["status"] != "differs":
+            return f"only {other}" if row["status"] == "only_other" else "only adaptcost"
+        if row["relative"] is not None:
+            return f"{row['relative']:+.1%}"
+        return f"{row['days']:+,} d" if row["days"] is not None else "≠"
+
+    console.print(f"[bold]adaptcost vs {other}[/] {escape(d['other']['path'])} ({d['other']['entries']:,} entries; "
+                  f"decision date {d['day']}): {s['compared']} models compared, {s['identical']} identical")
+    if d["rows"]:
+        table = Table(title="Differences (USD per 1M tokens; Δ = (other − adaptcost) / adaptcost)", title_justify="left")
+        table.add_column("model", overflow="fold", ratio=3, min_width=14)
+        table.add_column("field", overflow="fold", ratio=2, min_width=8)
+        for col in ("adaptcost", other, "Δ"):
+            table.add_column(col, justify="right", no_wrap=True)
+        models = {m["model"]: m for m in d["models"]}
+        current = None
+        for row in d["rows"]:
+            label = ""
+            if row["model"] != current:
+                current, m = row["model"], models[row["model"]]
+                if table.row_count:
+                    table.add_section()
+                label = f"[bold]{escape(m['model'])}[/]\n[dim]as of {m['as_of']}[/]"
+            warn = row["kind"] == "price" and row["status"] != "only_adaptcost"
+            table.add_row(label, escape(row["field"].replace("_", " ")), value(row, row["adaptcost"]),
+                          value(row, row["other"]), f"[yellow]{delta(row)}[/]" if warn else delta(row))
+        console.print(table)
+        for m in (m for m in d["models"] if m["differences"]):
+            console.print(f"  [dim]{escape(m['model'])} ({escape(m['file'])}) = {other} {escape(m['other_key'])}[/]")
+        for row in (r for r in d["rows"] if r["note"]):
+            console.print(f"  [dim]{escape(row['model'])} {row['field'].replace('_', ' ')}: {escape(row['note'])}[/]")
+    else:
+        console.print("[green]No differences[/] in the compared models.")
+    if d["only_adaptcost"]:
+        names = ", ".join(m["model"] for m in d["only_adaptcost"])
+        console.print(f"[bold]Only in adaptcost[/] ({len(d['only_adaptcost'])}): {escape(names)}")
+    if d["only_other"]:
+        what = "newer models of families adaptcost prices" if other == "LiteLLM" else "models the tables lack"
+        console.print(f"[bold]Only in {other}[/], {what} ({len(d['only_other'])}):")
+        for o in d["only_other"]:
+            newer = f" (newer than {o['newer_than']})" if o.get("newer_than") else ""
+            console.print(f"  {escape(o['key'])}{escape(newer)}: ${o['input']:g} in / ${o['output'] or 0:g} out")
+    if s["only_other_omitted"]:
+        console.print(f"[dim]{s['only_other_omitted']:,} other {other} entries match no adaptcost model and are not listed.[/]")
+    for note in d["notes"]:
+        console.print(f"[dim]{escape(note)}[/]")
+    if s["price_differs"]:
+        console.print(f"[yellow]{s['price_rows']} price difference(s)[/]: refresh the tables (or pass --pricing) before deciding.")
+    else:
+        console.print("[green]No price differences.[/]")

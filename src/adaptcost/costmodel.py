@@ -17,32 +17,49 @@ Provider rules implemented here (prices come from pricing/*.yaml, each with sour
 - Prices are USD per 1M tokens: cost = tokens × rate / 1,000,000.
 - Long-context tier (Gemini 2.5 Pro > 200k, Claude Sonnet 4.x > 200k input tokens): once the
   prompt exceeds the threshold the *whole request*, input and output, bills at the tier rates.
-- OpenAI automatic prompt caching: prompts of at least 1,024 tokens; the cached prefix grows in
-  128-token increments; hits bill the cached part at the cached-input rate; no write surcharge.
-- Anthropic explicit caching (explicit_ttl): a miss writes the prefix at the cache-write rate
-  (1.25× input for the 5-minute TTL), a hit reads it at the cached rate (0.1× input); each hit
-  refreshes the TTL.
-- Gemini explicit caching (explicit_storage): a cache created once (billed as input) and kept
-  for the horizon bills storage per token-hour; hits bill the cached-input rate. adaptcost prices
-  ICL both with and without it and keeps the cheaper.
+- Prompt caching: a model lists every option its provider offers (pricing/*.yaml caching.options)
+  and ICL and global augmentation price each, plus no caching, and keep the cheapest for the
+  traffic (the notes say which, and what the next costs). The rules (adaptcost.rules):
+  - automatic (OpenAI in-memory ~5 min, extended retention 24 h): prompts of at least 1,024
+    tokens; the cached prefix grows in 128-token increments; a hit bills the cached part at the
+    cached-input rate, a miss plain input; no write surcharge.
+  - write (Anthropic 5-minute and 1-hour writes): a miss writes the prefix at that TTL's write
+    rate (1.25× or 2× input), a hit reads it at 0.1× input; each hit refreshes the TTL.
+  - implicit (Gemini 2.5+): a miss bills input; a warm-cache query is billed as a hit with the
+    assumed probability implicit_cache_hit_rate (Google guarantees none).
+  - storage (Gemini explicit): a cache created once (billed as input) and kept for the horizon
+    bills storage per token-hour; hits bill the cached-input rate.
+  Hits follow Poisson arrivals: P(hit) = 1 − exp(−q × TTL / 1440) unless a hit rate is given.
+- Limits: the prompt must fit the input cap (a separate cap where the provider has one, e.g.
+  272k of gpt-5's 400k window) and prompt + answer + reasoning the window; answer + reasoning
+  the model's (or the fine-tuned model's) maximum output.
+- Reasoning ("thinking") tokens bill as output tokens: per query, the scenario's figure or the
+  model's documented default (0 for models that do not reason).
 - Fine-tuning: billed training tokens = tokens in the training file × epochs (OpenAI, Vertex,
   Mistral, Azure), plus validation tokens × epochs where the provider bills them (Together);
   a provider minimum per job applies. Fine-tuned inference bills the fine-tuned model's rates.
-  Hosting (Azure OpenAI deployments, Bedrock provisioned throughput) bills every hour, used or not.
+  Hosting (Azure OpenAI deployments, Bedrock provisioned throughput, Together dedicated endpoints)
+  bills every hour, used or not; model storage per month is spread over a 730-hour month. A fixed
+  cost per training job (evaluation and deployment work) is a scenario assumption.
+- Lifecycle: a fine-tuning plan needs a training job at the start and at every refresh, and the
+  tuned model for the whole horizon; when the provider stops new jobs (for this kind of customer)
+  or stops serving tuned models inside the horizon, the strategy is not possible.
+- Self-hosting: per-token rates are GPU time at the declared throughput; training bills GPU hours
+  = billed tokens / training throughput; always-on replicas set an hourly floor.
 - Batch APIs (50% off at OpenAI, Anthropic, Google) apply to augmentation when the scenario says
   it runs in batch.
 """
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .pricing import MTOK, ModelPrice, Rates
-from .scenario import STRATEGIES, Scenario
+from . import rules
+from .pricing import CacheOption, ModelPrice, Rates
+from .scenario import Scenario
 
-CACHE_INCREMENT_TOKENS = 128  # OpenAI: cached prefixes grow in 128-token steps
 GLOBAL_JOB_HOURS = 1.0  # Gemini explicit cache kept alive for one augmentation job
 
 
@@ -96,9 +113,12 @@ def _factor(model: ModelPrice, band: int) -> float:
 
 @dataclass(frozen=True)
 class Models:
+    """Which priced model plays each role, and the decision date their lifecycle is judged on."""
+
     icl: ModelPrice
     finetune: ModelPrice
     augment: ModelPrice
+    day: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass
@@ -132,12 +152,8 @@ class StrategyCost:
     @property
     def tco(self) -> float:
         s = self.scenario
-        return (
-            self.one_time
-            + s.refreshes * self.per_refresh
-            + s.queries_per_day * s.horizon_days * self.per_query
-            + s.hours * self.per_hour
-        )
+        return float(rules.total_usd(s.queries_per_day, s.horizon_days, s.refreshes, self.one_time,
+                                     self.per_refresh, self.per_query, self.per_hour))
 
     @property
     def amortized_per_query(self) -> float | None:
@@ -159,12 +175,14 @@ def _ref(model: ModelPrice, field_name: str, usd: float, unit: str = "USD per 1M
     source, as_of, verified = model.source, model.as_of, model.verified
     if field_name.startswith("finetune.") and model.finetune is not None:
         source, as_of, verified = model.finetune.source, model.finetune.as_of, model.finetune.verified
+    elif model.gpu is not None and field_name.startswith(("usd_per_mtok", "gpu.")):
+        source, as_of = f"{model.gpu.source}; throughput: {model.gpu.throughput_source}", model.gpu.as_of
     return PriceRef(model.name, field_name, usd, unit, as_of.isoformat(), source, model.file, verified)
 
 
 def usd(tokens: float, rate_per_mtok: float) -> float:
     """Provider rule: prices are per 1M tokens."""
-    return tokens * rate_per_mtok / MTOK
+    return float(rules.usd(tokens, rate_per_mtok))
 
 
 def request_rates(model: ModelPrice, prompt_tokens: float) -> tuple[Rates, str]:
@@ -175,33 +193,49 @@ def request_rates(model: ModelPrice, prompt_tokens: float) -> tuple[Rates, str]:
     return model.rates, "usd_per_mtok"
 
 
-def hit_rate(model: ModelPrice, scenario: Scenario) -> float:
-    """Share of queries finding a warm cache.
+def reasoning_tokens(model: ModelPrice, s: Scenario) -> int:
+    """Reasoning tokens per query: the scenario's figure, else the model's documented default."""
+    return model.reasoning_tokens_per_query if s.reasoning_tokens is None else s.reasoning_tokens
 
-    Given by the scenario, or derived assuming Poisson arrivals at q per day: a query hits when the
-    previous one came less than one TTL earlier, P = 1 − exp(−q × TTL / 1440 min). Each hit
-    refreshes the TTL (Anthropic's rule; OpenAI keeps caches 5–10 minutes idle).
-    """
-    if scenario.cache_hit_rate is not None:
-        return scenario.cache_hit_rate
-    per_minute = scenario.queries_per_day / 1440.0
-    return 1.0 - math.exp(-per_minute * model.caching.ttl_minutes)
+
+def hit_rate(model: ModelPrice, option: CacheOption, s: Scenario) -> float:
+    """Share of queries billed as hits under `option` (rules.hit_probability)."""
+    return float(rules.hit_probability(option.kind, option.ttl_minutes, s.queries_per_day, s.cache_hit_rate,
+                                       s.implicit_cache_hit_rate))
 
 
 def cacheable_prefix(model: ModelPrice, prefix_tokens: float) -> float:
-    """Tokens of the prefix a cache hit covers (0 when below the provider's minimum)."""
-    caching = model.caching
-    if caching.kind == "none" or prefix_tokens < caching.min_prefix_tokens:
-        return 0.0
-    if caching.kind == "automatic":
-        return math.floor(prefix_tokens / CACHE_INCREMENT_TOKENS) * CACHE_INCREMENT_TOKENS
-    return prefix_tokens
+    """Tokens of the prefix a cache hit covers (0 when below the provider's minimum or no caching)."""
+    c = model.caching
+    return float(rules.cacheable_tokens(prefix_tokens, c.min_prefix_tokens, c.increment_tokens)) if c.offered else 0.0
 
 
-def write_multiplier(model: ModelPrice) -> float:
-    """Cache-write price as a multiple of the base input price (applied to tier prices too)."""
-    write = model.caching.write_price()
-    return write / model.rates.input if write is not None and model.rates.input else 1.0
+def write_multiplier(model: ModelPrice, option: CacheOption) -> float:
+    """What a miss bills per prefix token, as a multiple of input (applied to tier prices too):
+    the option's write rate over the base input rate, or 1 where a miss bills plain input."""
+    if option.write_usd_per_mtok is None or not model.rates.input:
+        return 1.0
+    return option.write_usd_per_mtok / model.rates.input
+
+
+# ---------------------------------------------------------------- limits
+
+
+def prompt_limit(model: ModelPrice, prompt: float, output: float) -> str:
+    """Why a request of `prompt` tokens generating `output` cannot run on `model` ('' if it can)."""
+    if prompt > model.input_cap:
+        what = "input cap" if model.input_cap < model.context_window_tokens else "context window"
+        return f"the prompt ({prompt:,.0f} tokens) exceeds {model.name}'s {what} of {model.input_cap:,} tokens"
+    if prompt + output > model.context_window_tokens:
+        return (f"the prompt ({prompt:,.0f}) + answer and reasoning ({output:,.0f}) tokens exceed "
+                f"{model.name}'s context window of {model.context_window_tokens:,} tokens")
+    return ""
+
+
+def output_limit(model: ModelPrice, output: float, cap: int | None, what: str = "") -> str:
+    if cap and output > cap:
+        return f"answers with reasoning ({output:,.0f} tokens) exceed {model.name}{what}'s max output of {cap:,} tokens"
+    return ""
 
 
 # ---------------------------------------------------------------- ICL
@@ -215,64 +249,60 @@ def padded_sizes(model: ModelPrice, prefix_tokens: float) -> list[float]:
     longer one. Padding is always possible, so the cost of a prefix is taken as the cheapest of
     these sizes; this also keeps cost non-decreasing in corpus size.
     """
-    caching = model.caching
-    if caching.kind == "none":
+    c = model.caching
+    if not c.offered:
         return [prefix_tokens]
-    sizes = [prefix_tokens]
-    if prefix_tokens < caching.min_prefix_tokens:
-        sizes.append(float(caching.min_prefix_tokens))
-    elif caching.kind == "automatic":
-        sizes.append(math.ceil(prefix_tokens / CACHE_INCREMENT_TOKENS) * CACHE_INCREMENT_TOKENS)
-    return sorted(set(sizes))
+    return sorted({prefix_tokens, float(rules.padded_size(prefix_tokens, c.min_prefix_tokens, c.increment_tokens))})
 
 
 def icl_cost(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
-    """The corpus in every prompt, priced with the provider's prompt caching (the cheapest way)."""
+    """The corpus in every prompt, priced with each of the provider's cache options; the cheapest wins."""
     model = models.icl
     corpus = stats.tokens_for(model, band)
-    reason = _icl_infeasible(model, corpus, s)
+    output = s.answer_tokens + reasoning_tokens(model, s)
+    reason = prompt_limit(model, corpus + s.prompt_tokens, output) or output_limit(model, output, model.max_output_tokens)
     if reason:
         return StrategyCost("icl", s, feasible=False, reason=reason)
     variants = []
     for size in padded_sizes(model, corpus):
-        if size + s.prompt_tokens + s.answer_tokens <= model.context_window_tokens:
+        if not prompt_limit(model, size + s.prompt_tokens, output):
             padded = _icl_variants(model, size, s, cached_only=size > corpus)
             for variant in padded if size > corpus else ():
                 variant.notes.append(f"corpus prefix padded from {corpus:,.0f} to {size:,.0f} tokens to be cacheable")
             variants += padded
     best = min(variants, key=lambda c: c.tco)
-    others = [v.tco for v in variants if v is not best]
+    others = sorted(variants, key=lambda c: c.tco)[1:]
     if others:
-        best.notes.append(f"cheapest of {len(variants)} ways to send the corpus; the next costs ${min(others):,.2f} over the horizon")
+        best.notes.append(f"cheapest of {len(variants)} ways to send the corpus; the next ({others[0].notes[0]}) "
+                          f"costs ${others[0].tco:,.2f} over the horizon")
+    best.components += _gpu_floor(model, best.per_query, s)
     return best
 
 
-def _icl_infeasible(model: ModelPrice, corpus: float, s: Scenario) -> str:
-    if corpus + s.prompt_tokens + s.answer_tokens > model.context_window_tokens:
-        return (f"corpus ({corpus:,.0f}) + prompt + answer tokens exceed {model.name}'s context window "
-                f"of {model.context_window_tokens:,} tokens")
-    if model.max_output_tokens and s.answer_tokens > model.max_output_tokens:
-        return f"answers exceed {model.name}'s max output of {model.max_output_tokens:,} tokens"
-    return ""
-
-
 def _icl_variants(model: ModelPrice, corpus: float, s: Scenario, cached_only: bool = False) -> list[StrategyCost]:
-    """ICL priced without a cache and, where the provider offers one, with it."""
+    """ICL priced without a cache and with each cache option the provider offers."""
     rates, tier = request_rates(model, corpus + s.prompt_tokens)
     variants = [] if cached_only else [_icl_uncached(model, rates, tier, corpus, s)]
     cached = cacheable_prefix(model, corpus)
-    if cached and model.caching.kind in ("automatic", "explicit_ttl"):
-        variants.append(_icl_ttl_cache(model, rates, tier, corpus, cached, s))
-    elif cached and model.caching.kind == "explicit_storage":
-        variants.append(_icl_storage_cache(model, rates, tier, corpus, s))
+    if not cached:
+        return variants
+    for index, option in enumerate(model.caching.options):
+        if option.kind == "storage":
+            variants.append(_icl_storage_cache(model, option, index, rates, tier, corpus, s))
+        else:
+            variants.append(_icl_ttl_cache(model, option, index, rates, tier, corpus, cached, s))
     return variants
 
 
 def _output_component(model: ModelPrice, rates: Rates, tier: str, s: Scenario, fine_tuned: bool = False) -> Component:
+    """Answer and reasoning tokens, both billed at the output rate."""
     prefix = "finetune." if fine_tuned else ""
+    thinking = reasoning_tokens(model, s)
+    tokens = s.answer_tokens + thinking
+    detail = f"({s.answer_tokens:,} answer + {thinking:,} reasoning)" if thinking else f"{s.answer_tokens:,}"
     return Component(
-        "answer tokens", "per_query", usd(s.answer_tokens, rates.output),
-        f"{s.answer_tokens:,} × ${rates.output:g}/MTok",
+        "answer + reasoning tokens" if thinking else "answer tokens", "per_query", usd(tokens, rates.output),
+        f"{detail} × ${rates.output:g}/MTok",
         (_ref(model, f"{prefix}{tier}.output", rates.output),),
     )
 
@@ -289,50 +319,72 @@ def _icl_uncached(model: ModelPrice, rates: Rates, tier: str, corpus: float, s: 
     return cost
 
 
-def _icl_ttl_cache(model: ModelPrice, rates: Rates, tier: str, corpus: float, cached: float, s: Scenario) -> StrategyCost:
-    """Automatic (OpenAI) or explicit-TTL (Anthropic) caching of the corpus prefix."""
+def _icl_ttl_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, corpus: float,
+                   cached: float, s: Scenario) -> StrategyCost:
+    """An automatic, write or implicit cache option on the corpus prefix."""
     cost = StrategyCost("icl", s)
-    h = hit_rate(model, s)
-    fresh = corpus + s.prompt_tokens - cached
-    miss_rate_for_prefix = rates.input * (write_multiplier(model) if model.caching.kind == "explicit_ttl" else 1.0)
+    h = hit_rate(model, option, s)
+    mult = write_multiplier(model, option)
+    miss_rate = rates.input * mult
     refs = [_ref(model, f"{tier}.input", rates.input), _ref(model, f"{tier}.cached_input", rates.cached_input)]
     miss_label = "input"
-    if model.caching.kind == "explicit_ttl":
-        refs.append(_ref(model, "caching.writes[0]", model.caching.write_price() or rates.input))
-        miss_label = f"cache write {write_multiplier(model):g}× input"
-    prefix_usd = h * usd(cached, rates.cached_input) + (1 - h) * usd(cached, miss_rate_for_prefix)
+    if option.write_usd_per_mtok is not None:
+        refs.append(_ref(model, option.field(index, "write_usd_per_mtok"), option.write_usd_per_mtok))
+        miss_label = f"cache write {mult:g}× input"
+    fresh = corpus + s.prompt_tokens - cached
     cost.components = [
-        Component("prompt: cached corpus prefix", "per_query", prefix_usd,
-                  f"{cached:,.0f} × (hit {h:.3f} × ${rates.cached_input:g} + miss {1 - h:.3f} × ${miss_rate_for_prefix:g} [{miss_label}])/MTok",
+        Component("prompt: cached corpus prefix", "per_query", float(rules.cached_prefix_usd(cached, h, rates.cached_input, miss_rate)),
+                  f"{cached:,.0f} × (hit {h:.3f} × ${rates.cached_input:g} + miss {1 - h:.3f} × ${miss_rate:g} [{miss_label}])/MTok",
                   tuple(refs)),
         Component("prompt: uncached rest + question", "per_query", usd(fresh, rates.input),
                   f"{fresh:,.0f} × ${rates.input:g}/MTok", (refs[0],)),
         _output_component(model, rates, tier, s),
     ]
-    how = "given" if s.cache_hit_rate is not None else f"from Poisson arrivals at {s.queries_per_day:,.0f}/day, TTL {model.caching.ttl_minutes:g} min"
-    cost.notes.append(f"{model.caching.kind} prompt caching, hit rate {h:.3f} ({how})")
+    cost.notes.append(f"{option.kind} cache '{option.name}', hit rate {h:.3f} ({_hit_basis(option, s)})")
     return cost
 
 
-def _icl_storage_cache(model: ModelPrice, rates: Rates, tier: str, corpus: float, s: Scenario) -> StrategyCost:
+def _hit_basis(option: CacheOption, s: Scenario) -> str:
+    if s.cache_hit_rate is not None:
+        return "given"
+    arrivals = f"Poisson arrivals at {s.queries_per_day:,.0f}/day, TTL {option.ttl_minutes:g} min"
+    if option.kind == "implicit":
+        return f"{arrivals}, × assumed implicit hit rate {s.implicit_cache_hit_rate:g}"
+    return arrivals
+
+
+def _icl_storage_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, corpus: float,
+                       s: Scenario) -> StrategyCost:
     """Gemini explicit cache held for the whole horizon, re-created at each refresh."""
     cost = StrategyCost("icl", s)
-    storage = model.caching.storage_usd_per_mtok_hour
+    storage = option.storage_usd_per_mtok_hour
+    create = Component("cache creation", "one_time", usd(corpus, rates.input), f"{corpus:,.0f} × ${rates.input:g}/MTok",
+                       (_ref(model, f"{tier}.input", rates.input),))
     cost.components = [
-        Component("cache creation", "one_time", usd(corpus, rates.input), f"{corpus:,.0f} × ${rates.input:g}/MTok",
-                  (_ref(model, f"{tier}.input", rates.input),)),
-        Component("cache re-creation", "per_refresh", usd(corpus, rates.input), f"{corpus:,.0f} × ${rates.input:g}/MTok",
-                  (_ref(model, f"{tier}.input", rates.input),)),
+        create,
+        Component("cache re-creation", "per_refresh", create.usd, create.formula, create.prices),
         Component("cache storage", "per_hour", usd(corpus, storage), f"{corpus:,.0f} × ${storage:g}/MTok/hour",
-                  (_ref(model, "caching.storage_usd_per_mtok_hour", storage, "USD per 1M tokens per hour"),)),
+                  (_ref(model, option.field(index, "storage_usd_per_mtok_hour"), storage, "USD per 1M tokens per hour"),)),
         Component("prompt: cached corpus", "per_query", usd(corpus, rates.cached_input),
                   f"{corpus:,.0f} × ${rates.cached_input:g}/MTok", (_ref(model, f"{tier}.cached_input", rates.cached_input),)),
         Component("prompt: question", "per_query", usd(s.prompt_tokens, rates.input),
                   f"{s.prompt_tokens:,} × ${rates.input:g}/MTok", (_ref(model, f"{tier}.input", rates.input),)),
         _output_component(model, rates, tier, s),
     ]
-    cost.notes.append("with an explicit context cache kept for the whole horizon")
+    cost.notes.append(f"storage cache '{option.name}' kept for the whole horizon")
     return cost
+
+
+def _gpu_floor(model: ModelPrice, gpu_usd_per_query: float, s: Scenario) -> list[Component]:
+    """Self-hosting: the always-on replicas' hours that the traffic's GPU time does not pay for."""
+    gpu = model.gpu
+    if gpu is None or not gpu.floor_usd_per_hour:
+        return []
+    top_up = float(rules.gpu_floor_top_up(gpu.floor_usd_per_hour, s.queries_per_day, gpu_usd_per_query))
+    formula = (f"max(0, {gpu.always_on_replicas} × {gpu.count} × ${gpu.usd_per_hour:g}/h − "
+               f"{s.queries_per_day:,.0f}/day × ${gpu_usd_per_query:.6f} ÷ 24)")
+    return [Component("always-on GPU floor", "per_hour", top_up, formula,
+                      (_ref(model, "gpu.usd_per_hour", gpu.usd_per_hour, "USD per GPU-hour"),))]
 
 
 # ---------------------------------------------------------------- augmentation
@@ -378,12 +430,11 @@ def global_augmentation(stats: CorpusStats, model: ModelPrice, s: Scenario, band
     prefix = s.global_prompt_tokens + corpus
     out = s.global_tokens_per_doc
     longest = prefix + stats.max_doc_for(model, band)
-    if longest + out > model.context_window_tokens or (model.max_output_tokens and out > model.max_output_tokens):
-        reason = (f"the corpus ({corpus:,.0f} tokens) + one document + {out:,} output tokens do not fit "
-                  f"{model.name}'s context window of {model.context_window_tokens:,}")
-        return Augmentation(0.0, "", (), 0.0, 0.0, False, reason)
+    reason = prompt_limit(model, longest, out) or output_limit(model, out, model.max_output_tokens)
+    if reason:
+        return Augmentation(0.0, "", (), 0.0, 0.0, False, f"global augmentation: {reason}")
     runs = [_global_run(stats, model, s, size, corpus, longest - prefix + size)
-            for size in padded_sizes(model, prefix) if longest - prefix + size + out <= model.context_window_tokens]
+            for size in padded_sizes(model, prefix) if not prompt_limit(model, longest - prefix + size, out)]
     return min(runs, key=lambda a: a.cost_usd)
 
 
@@ -391,9 +442,8 @@ def _global_run(stats: CorpusStats, model: ModelPrice, s: Scenario, prefix: floa
     docs, out = stats.documents, s.global_tokens_per_doc
     rates, tier = request_rates(model, longest)
     cached = cacheable_prefix(model, prefix)
-    first, rest, refs, label = _global_prefix_cost(model, rates, tier, prefix, cached, docs)
-    tail = usd(docs * (prefix - cached), rates.input) if cached else 0.0
-    total_in = first + rest + tail + usd(corpus, rates.input)  # + every document once, as the suffix
+    shared, refs, label = _global_prefix_cost(model, rates, tier, prefix, cached, docs, s)
+    total_in = shared + usd(corpus, rates.input)  # + every document once, as the suffix
     factor = _batch(model, s)
     total = (total_in + usd(docs * out, rates.output)) * factor
     formula = (f"{docs:,} calls over a {prefix:,.0f}-token prefix ({label}) + {corpus:,.0f} document tokens in, "
@@ -403,22 +453,38 @@ def _global_run(stats: CorpusStats, model: ModelPrice, s: Scenario, prefix: floa
     return Augmentation(total, formula, refs, docs * out, examples)
 
 
-def _global_prefix_cost(model, rates: Rates, tier: str, prefix: float, cached: float, docs: int):
-    """Cost of the shared prefix over all calls: (first call, the others, price refs, label)."""
+def _global_prefix_cost(model: ModelPrice, rates: Rates, tier: str, prefix: float, cached: float, docs: int, s: Scenario):
+    """The shared prefix over all calls, the cheapest way: (USD, price refs, label).
+
+    Back-to-back calls keep a cache warm, so after the first call every call reads it (implicit
+    caching: with the assumed hit rate); what the cached part costs the first time depends on the
+    option (a write, plain input, or creation plus an hour of storage).
+    """
     base = (_ref(model, f"{tier}.input", rates.input),)
+    ways = [(usd(docs * prefix, rates.input), base, "uncached")]
     if not cached:
-        return usd(prefix, rates.input), usd((docs - 1) * prefix, rates.input), base, "uncached"
+        return ways[0]
+    read = (_ref(model, f"{tier}.cached_input", rates.cached_input),)
+    tail = usd(docs * (prefix - cached), rates.input)
+    for index, option in enumerate(model.caching.options):
+        first, rest, refs = _global_option(model, option, index, rates, cached, docs, s)
+        ways.append((first + rest + tail, base + read + refs, f"{option.kind} cache '{option.name}'"))
+    return min(ways, key=lambda way: way[0])
+
+
+def _global_option(model: ModelPrice, option: CacheOption, index: int, rates: Rates, cached: float, docs: int, s: Scenario):
+    """(first call's cached part, the other calls' cached parts, extra price refs) under one option."""
     reads = usd((docs - 1) * cached, rates.cached_input)
-    refs = base + (_ref(model, f"{tier}.cached_input", rates.cached_input),)
-    kind = model.caching.kind
-    if kind == "explicit_ttl":
-        write = usd(cached, rates.input * write_multiplier(model))
-        return write, reads, refs + (_ref(model, "caching.writes[0]", model.caching.write_price() or 0.0),), "1 cache write, then reads"
-    if kind == "explicit_storage":
-        hold = usd(cached, model.caching.storage_usd_per_mtok_hour) * GLOBAL_JOB_HOURS
-        storage = _ref(model, "caching.storage_usd_per_mtok_hour", model.caching.storage_usd_per_mtok_hour, "USD per 1M tokens per hour")
-        return usd(cached, rates.input) + hold, reads, refs + (storage,), f"cache created once, held {GLOBAL_JOB_HOURS:g} h"
-    return usd(cached, rates.input), reads, refs, "first call full price, then cached reads"
+    if option.kind == "storage":
+        storage = option.storage_usd_per_mtok_hour
+        ref = _ref(model, option.field(index, "storage_usd_per_mtok_hour"), storage, "USD per 1M tokens per hour")
+        return usd(cached, rates.input) + usd(cached, storage) * GLOBAL_JOB_HOURS, reads, (ref,)
+    if option.kind == "implicit":
+        p = s.implicit_cache_hit_rate
+        return usd(cached, rates.input), float(rules.cached_prefix_usd((docs - 1) * cached, p, rates.cached_input, rates.input)), ()
+    first = usd(cached, rates.input * write_multiplier(model, option))
+    refs = (_ref(model, option.field(index, "write_usd_per_mtok"), option.write_usd_per_mtok),) if option.write_usd_per_mtok is not None else ()
+    return first, reads, refs
 
 
 # ---------------------------------------------------------------- fine-tuning
@@ -435,21 +501,48 @@ def training_run(model: ModelPrice, train_tokens: float, s: Scenario) -> tuple[f
         detail += f" + {validation:,.0f} validation tokens"
     amount = usd(billed, ft.training_usd_per_mtok)
     refs = (_ref(model, "finetune.training_usd_per_mtok", ft.training_usd_per_mtok),)
+    if ft.billing == "gpu_hours":  # self-hosted: GPU hours = billed tokens / training throughput
+        gpu = model.gpu
+        hours = billed / gpu.training_tokens_per_second / 3600.0
+        refs = (_ref(model, "gpu.usd_per_hour", gpu.usd_per_hour, "USD per GPU-hour"),)
+        detail += f" ÷ {gpu.training_tokens_per_second:g} tokens/s = {hours:,.2f} h × {gpu.count} × ${gpu.usd_per_hour:g}/GPU-hour"
     if amount < ft.min_training_usd:
         return ft.min_training_usd, f"{detail}: provider minimum ${ft.min_training_usd:g} per job", refs
+    if ft.billing == "gpu_hours":
+        return amount, detail, refs
     return amount, f"{detail} × ${ft.training_usd_per_mtok:g}/MTok", refs
+
+
+def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
+    """Why the fine-tuning plan cannot run to the end of the horizon ('' when it can).
+
+    The plan starts a training job on the decision day and at every refresh, and needs the tuned
+    model for the whole horizon (rules.finetune_offer_open).
+    """
+    life = model.finetune.lifecycle
+    if life.dates_are_earliest:
+        return ""  # the dates are the earliest the provider allows: notices flag them as a risk
+    source = f" ({life.source})" if life.source else ""
+    stop = life.training_stop(s.finetune_customer)
+    last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
+    if stop is not None and (stop.date - day).days <= last:
+        who = stop.audience.replace("_", " ")
+        if stop.date <= day:
+            return f"{model.name} fine-tuning takes no new training jobs for {who} since {stop.date}{source}"
+        plan = f"the plan retrains until {day + dt.timedelta(days=last)}" if last else "the plan trains on the decision day"
+        return f"{model.name} fine-tuning stops taking new training jobs for {who} on {stop.date}{source}, but {plan}"
+    if life.serving_stops is not None and (life.serving_stops - day).days < s.horizon_days:
+        return (f"fine-tuned {model.name} models stop serving on {life.serving_stops}{source}, "
+                f"inside the {s.horizon_days:g}-day horizon")
+    return ""
 
 
 def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
     model = models.finetune
     cost = StrategyCost(strategy, s)
-    if model.finetune is None:
-        cost.feasible, cost.reason = False, f"{model.name} has no fine-tuning price in the loaded tables"
-        return cost
-    if model.finetune.missing_hosting():
-        cost.feasible, cost.reason = False, (
-            f"{model.name} serves fine-tuned models only on provisioned capacity billed per hour, and that "
-            f"hourly price is not in {model.file}: add hosting_usd_per_hour with --pricing")
+    reason = _finetune_infeasible(model, s, models.day)
+    if reason:
+        cost.feasible, cost.reason = False, reason
         return cost
     corpus = stats.tokens_for(model, band)
     examples = float(stats.chunks)
@@ -468,9 +561,25 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
         Component("training", "one_time", amount, detail, refs),
         Component("retraining", "per_refresh", amount, detail, refs),
     ]
+    if s.training_job_usd:
+        fixed = f"${s.training_job_usd:,.2f} per job (assumption: evaluation and deployment work)"
+        cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed),
+                            Component("retraining job work", "per_refresh", s.training_job_usd, fixed)]
     cost.components += _finetuned_serving(model, s)
     cost.notes.append(f"training file: {examples + added_examples:,.0f} examples (sentence-split), {train_tokens:,.0f} tokens")
     return cost
+
+
+def _finetune_infeasible(model: ModelPrice, s: Scenario, day: dt.date) -> str:
+    ft = model.finetune
+    if ft is None:
+        return f"{model.name} has no fine-tuning price in the loaded tables"
+    if ft.missing_hosting():
+        return (f"{model.name} serves fine-tuned models only on capacity billed per hour ({ft.serving}), and that "
+                f"hourly price is not in {model.file}: add hosting_usd_per_hour with --pricing")
+    output = s.answer_tokens + reasoning_tokens(model, s)
+    return (offer_closed(model, s, day) or prompt_limit(model, s.prompt_tokens, output)
+            or output_limit(model, output, ft.max_output_tokens or model.max_output_tokens, " (fine-tuned)"))
 
 
 def _augment(strategy: str, stats: CorpusStats, model: ModelPrice, s: Scenario, band: int) -> Augmentation:
@@ -501,9 +610,12 @@ def _finetuned_serving(model: ModelPrice, s: Scenario) -> list[Component]:
         parts.append(Component("hosting", "per_hour", ft.hosting_usd_per_hour, f"${ft.hosting_usd_per_hour:g}/hour",
                                (_ref(model, "finetune.hosting_usd_per_hour", ft.hosting_usd_per_hour, "USD per hour"),)))
     if ft.storage_usd_per_month:
-        hourly = ft.storage_usd_per_month / (30 * 24)
-        parts.append(Component("model storage", "per_hour", hourly, f"${ft.storage_usd_per_month:g}/month ÷ 720 h",
+        hourly = ft.storage_usd_per_month / rules.HOURS_PER_MONTH
+        parts.append(Component("model storage", "per_hour", hourly,
+                               f"${ft.storage_usd_per_month:g}/month ÷ {rules.HOURS_PER_MONTH:g} h",
                                (_ref(model, "finetune.storage_usd_per_month", ft.storage_usd_per_month, "USD per month"),)))
+    if ft.serving == "self_hosted":
+        parts += _gpu_floor(model, sum(p.usd for p in parts[:2]), s)
     return parts
 
 
@@ -514,10 +626,6 @@ def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     if strategy == "icl":
         return icl_cost(stats, models, s, band)
     return finetune_cost(strategy, stats, models, s, band)
-
-
-def estimate_all(stats: CorpusStats, models: Models, s: Scenario, strategies=STRATEGIES) -> list[StrategyCost]:
-    return [strategy_cost(name, stats, models, s) for name in strategies]
 
 
 def tco_curve(strategy: str, stats: CorpusStats, models: Models, s: Scenario) -> Callable[[float], float]:

@@ -9,7 +9,8 @@ from . import __version__
 from .breakeven import BreakEven, all_pairs
 from .corpus import CorpusProfile
 from .costmodel import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
-from .pricing import STALE_AFTER_DAYS, ModelPrice, PriceBook
+from .notices import model_notices
+from .pricing import ModelPrice, PriceBook
 from .scenario import STRATEGIES, Scenario
 
 
@@ -26,10 +27,12 @@ class ModelChoice:
         return sorted(needed_encodings(self.resolve(book)))
 
     def resolve(self, book: PriceBook) -> Models:
+        """The models for each role, refused if retired on the book's decision date."""
         return Models(
-            icl=book.get(self.model),
-            finetune=book.get(self.finetune_model or self.model),
-            augment=book.get(self.augment_model or self.model),
+            icl=book.buyable(self.model),
+            finetune=book.buyable(self.finetune_model or self.model),
+            augment=book.buyable(self.augment_model or self.model),
+            day=book.day,
         )
 
 
@@ -90,32 +93,28 @@ def _bands(stats: CorpusStats, models: Models, scenario: Scenario, strategies) -
     return bands
 
 
-def _stale_warnings(models: Models, today: dt.date) -> list[str]:
+def _model_warnings(models: Models, scenario: Scenario) -> list[str]:
+    """Lifecycle, fine-tuning offer, staleness and verification notices for every model in use."""
+    horizon_end = models.day + dt.timedelta(days=scenario.horizon_days)
     warnings = []
     for model in {m.name: m for m in (models.icl, models.finetune, models.augment)}.values():
-        dates = [("prices", model.as_of)] + ([("fine-tuning prices", model.finetune.as_of)] if model.finetune else [])
-        for what, day in dates:
-            age = (today - day).days
-            if age > STALE_AFTER_DAYS:
-                warnings.append(f"{model.name} {what} are {age} days old (as of {day}, {model.file}); check {model.source} or pass --pricing with current figures")
+        warnings += model_notices(model, models.day, horizon_end, scenario.finetune_customer,
+                                  finetune=model is models.finetune)
     return warnings
 
 
 def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scenario: Scenario,
              strategies=STRATEGIES, today: dt.date | None = None) -> Estimate:
-    """Price every strategy for this corpus and scenario, with break-evens between feasible ones."""
-    today = today or dt.date.today()
+    """Price every strategy for this corpus and scenario, with break-evens between feasible ones.
+
+    The decision date is the price book's (today, or --as-of): lifecycle and staleness are judged on it.
+    """
     models = choice.resolve(book)
+    today = today or book.day
     stats = corpus_stats(profile)
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
-    warnings = list(profile.warnings) + _stale_warnings(models, today)
-    for model in {m.name: m for m in (models.icl, models.finetune, models.augment)}.values():
-        if not model.verified:
-            warnings.append(f"{model.name}: prices marked unverified in {model.file} ({model.note or 'no note'})")
-    ft = models.finetune.finetune
-    if ft is not None and not ft.verified:
-        warnings.append(f"{models.finetune.name}: fine-tuning prices marked unverified in {models.finetune.file} ({ft.note or 'no note'})")
+    warnings = list(profile.warnings) + _model_warnings(models, scenario)
     return Estimate(
         scenario=scenario, corpus=profile, stats=stats, models=models, strategies=costs,
         breakevens=all_pairs(curves), tco_bands=_bands(stats, models, scenario, costs),

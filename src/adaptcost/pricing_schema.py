@@ -1,15 +1,23 @@
-"""JSON Schema of a pricing table (pricing/*.yaml), schema version 1.
+"""JSON Schema of a pricing table (pricing/*.yaml), schema version 2.
 
 Units are part of the field names: ``*_usd_per_mtok`` is US dollars per 1,000,000 tokens,
 ``*_usd_per_hour`` dollars per wall-clock hour, ``*_usd_per_mtok_hour`` dollars per 1M tokens
-held for one hour, ``*_usd_per_month`` dollars per 30-day month, ``*_tokens`` a token count.
+held for one hour, ``*_usd_per_month`` dollars per billing month (730 hours: 8,760 h / 12),
+``*_tokens`` a token count, ``*_tokens_per_second`` a throughput.
+
+Version 2 (adaptcost 0.2) adds lifecycle facts (per model, and per fine-tuning offer), every
+prompt-cache option a model offers (``caching.options``), a separate input cap, a default number
+of reasoning tokens, dedicated and self-hosted serving, and self-hosted models priced from a GPU
+row. Version-1 files are refused with a message that says what to change.
 """
 
-SCHEMA_ID = "adaptcost-pricing/1"
+SCHEMA_ID = "adaptcost-pricing/2"
+OLD_SCHEMA_IDS = ("adaptcost-pricing/1",)
 
 _price = {"type": "number", "minimum": 0}
 _tokens = {"type": "integer", "minimum": 1}
 _date = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_text = {"type": "string", "minLength": 1}
 
 _rates = {
     "type": "object",
@@ -35,27 +43,45 @@ _tokenizer = {
     ]
 }
 
-_cache_write = {
+# One way a provider lets a repeated prompt prefix be billed less. Every option a model offers is
+# listed; ICL and global augmentation price each and keep the cheapest for the traffic.
+#   automatic: the provider caches repeated prefixes itself for ttl_minutes after the last use
+#     (OpenAI in-memory ~5-10 min; OpenAI extended retention 24 h); a miss bills plain input,
+#     a hit the cached-input rate; no write surcharge unless write_usd_per_mtok is given.
+#   write: the caller marks the prefix; a miss writes it at write_usd_per_mtok and it lives
+#     ttl_minutes, refreshed by every hit (Anthropic 5-minute and 1-hour writes).
+#   implicit: the provider may discount a repeated prefix but promises nothing (Gemini 2.5+);
+#     the hit probability is the scenario's implicit_cache_hit_rate assumption.
+#   storage: the caller creates a cache billed per token-hour while it exists (Gemini explicit).
+_cache_option = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["ttl_minutes", "usd_per_mtok"],
-    "properties": {"ttl_minutes": {"type": "number", "exclusiveMinimum": 0}, "usd_per_mtok": _price},
+    "required": ["kind"],
+    "properties": {
+        "name": _text,
+        "kind": {"enum": ["automatic", "write", "implicit", "storage"]},
+        "ttl_minutes": {"type": "number", "exclusiveMinimum": 0},
+        "write_usd_per_mtok": _price,
+        "storage_usd_per_mtok_hour": _price,
+        "note": {"type": "string"},
+    },
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "write"}}},
+         "then": {"required": ["ttl_minutes", "write_usd_per_mtok"]}},
+        {"if": {"properties": {"kind": {"const": "automatic"}}}, "then": {"required": ["ttl_minutes"]}},
+        {"if": {"properties": {"kind": {"const": "storage"}}}, "then": {"required": ["storage_usd_per_mtok_hour"]}},
+    ],
 }
 
 _caching = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["kind"],
+    "required": ["options"],
     "properties": {
-        # automatic: provider caches repeated prefixes itself (OpenAI; reads at cached_input).
-        # explicit_ttl: the caller marks a prefix; each write bills at a cache-write rate and lives
-        #   ttl_minutes, refreshed on every hit (Anthropic).
-        # explicit_storage: the caller creates a cache billed per token-hour of storage (Gemini).
-        "kind": {"enum": ["automatic", "explicit_ttl", "explicit_storage", "none"]},
         "min_prefix_tokens": _tokens,
-        "ttl_minutes": {"type": "number", "exclusiveMinimum": 0},
-        "writes": {"type": "array", "items": _cache_write, "minItems": 1},
-        "storage_usd_per_mtok_hour": _price,
+        # automatic caches at OpenAI grow in blocks (128 tokens): a hit covers whole blocks only.
+        "increment_tokens": _tokens,
+        "options": {"type": "array", "items": _cache_option},
     },
 }
 
@@ -66,50 +92,133 @@ _long_context = {
     "properties": {"threshold_tokens": _tokens, "usd_per_mtok": _rates},
 }
 
+# Lifecycle of a model as its provider states it. The status holds from `as_of` on (the date the
+# source says it); dates of deprecation and shutdown make it change on those days.
+_lifecycle = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["status", "source", "as_of"],
+    "properties": {
+        "status": {"enum": ["active", "deprecated", "retired"]},
+        "deprecation_date": _date,
+        "shutdown_date": _date,
+        "successor": _text,
+        "source": _text,
+        "as_of": _date,
+        "note": {"type": "string"},
+    },
+}
+
+# When a fine-tuning offer stops taking new training jobs (for whom), and when the models it
+# produced stop serving. Audiences: new_customers (organisations that never fine-tuned),
+# inactive_customers (no fine-tuned inference recently: new ones included), everyone.
+_training_stop = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["date", "for"],
+    "properties": {"date": _date, "for": {"enum": ["new_customers", "inactive_customers", "everyone"]},
+                   "note": {"type": "string"}},
+}
+
+_finetune_lifecycle = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["source", "as_of"],
+    "properties": {
+        "training_stops": {"type": "array", "items": _training_stop},
+        "serving_stops": _date,
+        # true where the provider gives its dates as the earliest ("retirement: May 19, 2027 or
+        # later"): a plan past them is flagged as a risk, not refused.
+        "dates_are_earliest": {"type": "boolean"},
+        "source": _text,
+        "as_of": _date,
+        "note": {"type": "string"},
+    },
+}
+
+# Self-hosting: a GPU rented by the hour and the throughput it reaches. Per-token serving rates
+# and training hours are derived from them (see pricing.ModelPrice / costmodel).
+_gpu = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "usd_per_hour", "source", "as_of", "serving_tokens_per_second", "throughput_source"],
+    "properties": {
+        "name": _text,
+        "usd_per_hour": _price,  # per GPU
+        "count": _tokens,  # GPUs per replica
+        "always_on_replicas": {"type": "integer", "minimum": 0},  # billed every hour, used or not
+        "source": _text,
+        "as_of": _date,
+        "serving_tokens_per_second": {
+            "type": "object", "additionalProperties": False, "required": ["input", "output"],
+            "properties": {"input": {"type": "number", "exclusiveMinimum": 0},
+                           "output": {"type": "number", "exclusiveMinimum": 0}},
+        },
+        "training_tokens_per_second": {"type": "number", "exclusiveMinimum": 0},
+        "throughput_source": _text,
+        "note": {"type": "string"},
+    },
+}
+
 _finetune = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["training_usd_per_mtok", "usd_per_mtok"],
     "properties": {
-        "training_usd_per_mtok": _price,
+        "training_usd_per_mtok": _price,  # derived from the GPU row for self-hosted models
         # tokens_x_epochs: billed tokens = tokens in the training file x epochs (OpenAI, Vertex,
-        # Mistral, Azure); tokens_x_epochs_plus_validation: validation tokens billed too (Together).
-        "training_billing": {"enum": ["tokens_x_epochs", "tokens_x_epochs_plus_validation"]},
+        # Mistral, Azure); tokens_x_epochs_plus_validation: validation tokens billed too (Together);
+        # gpu_hours: self-hosted, billed tokens / training throughput = GPU hours.
+        "training_billing": {"enum": ["tokens_x_epochs", "tokens_x_epochs_plus_validation", "gpu_hours"]},
         "usd_per_mtok": _rates,
-        # per_token: the tuned model is served at per-token rates (OpenAI, Vertex, Together);
-        # provisioned: it can only be served on capacity billed per hour (Bedrock custom models),
-        #   so hosting_usd_per_hour is required before fine-tuning can be priced.
-        "serving": {"enum": ["per_token", "provisioned"]},
+        # per_token: the tuned model is served at per-token rates (OpenAI, Vertex, Together serverless LoRA);
+        # provisioned: only on capacity billed per hour (Bedrock custom models): hosting_usd_per_hour required;
+        # dedicated: on a dedicated endpoint billed per hour, plus its per-token rates if any (Together);
+        # self_hosted: on the model's own GPU row.
+        "serving": {"enum": ["per_token", "provisioned", "dedicated", "self_hosted"]},
         "hosting_usd_per_hour": _price,
         "storage_usd_per_month": _price,
         "min_training_usd": _price,
-        "source": {"type": "string", "minLength": 1},
+        "max_output_tokens": _tokens,
+        "lifecycle": _finetune_lifecycle,
+        "source": _text,
         "as_of": _date,
         "verified": {"type": "boolean"},
         "note": {"type": "string"},
     },
+    "if": {"properties": {"serving": {"const": "self_hosted"}}, "required": ["serving"]},
+    "else": {"required": ["training_usd_per_mtok", "usd_per_mtok"]},
 }
 
 _model = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["name", "source", "as_of", "tokenizer", "context_window_tokens", "usd_per_mtok"],
+    "required": ["name", "source", "as_of", "tokenizer", "context_window_tokens"],
     "properties": {
-        "name": {"type": "string", "minLength": 1},
+        "name": _text,
         "aliases": {"type": "array", "items": {"type": "string"}},
-        "source": {"type": "string", "minLength": 1},
+        "source": _text,
         "as_of": _date,
         "verified": {"type": "boolean"},
         "note": {"type": "string"},
         "tokenizer": _tokenizer,
         "context_window_tokens": _tokens,
+        # Some providers cap the prompt below the window (gpt-5: 272k input of a 400k window).
+        "max_input_tokens": _tokens,
         "max_output_tokens": _tokens,
+        # Reasoning ("thinking") tokens a query generates by default, billed as output.
+        "reasoning_tokens_per_query": {"type": "integer", "minimum": 0},
         "usd_per_mtok": _rates,
+        "gpu": _gpu,
         "batch_discount": {"type": "number", "minimum": 0, "maximum": 1},
         "caching": _caching,
         "long_context": _long_context,
+        # Optional in a user's file (then: active, as far as the file says); every bundled row has it.
+        "lifecycle": _lifecycle,
         "finetune": _finetune,
     },
+    # Per-token rates come from the table, or are derived from a GPU row (self-hosting).
+    "oneOf": [{"required": ["usd_per_mtok"], "not": {"required": ["gpu"]}},
+              {"required": ["gpu"], "not": {"required": ["usd_per_mtok"]}}],
 }
 
 SCHEMA = {

@@ -8,7 +8,7 @@ import math
 
 from .costmodel import StrategyCost
 from .estimate import Estimate
-from .pricing import STALE_AFTER_DAYS
+from .notices import STALE_AFTER_DAYS
 from .recommend import Recommendation
 
 JSON_SCHEMA_ID = "adaptcost-recommendation/1"
@@ -58,8 +58,28 @@ def _models_dict(e: Estimate) -> dict:
             "corpus_tokens_high": None if m.tokenizer.exact else round(e.stats.tokens_for(m, +1)),
             "context_window_tokens": m.context_window_tokens, "pricing_file": m.file, "source": m.source,
             "as_of": m.as_of.isoformat(), "verified": m.verified,
+            "lifecycle": _lifecycle_dict(m, e.models.day),
         }
+        if role == "finetune" and m.finetune is not None:
+            out[role]["finetune_offer"] = _offer_dict(m)
     return out
+
+
+def _lifecycle_dict(m, day) -> dict:
+    life = m.lifecycle
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {"status_on_decision_date": life.status_on(day), "status": life.status, "deprecation_date": iso(life.deprecation_date),
+            "shutdown_date": iso(life.shutdown_date), "successor": life.successor, "source": life.source or None,
+            "as_of": iso(life.as_of)}
+
+
+def _offer_dict(m) -> dict:
+    ft = m.finetune
+    life = ft.lifecycle
+    return {"serving": ft.serving, "source": ft.source, "as_of": ft.as_of.isoformat(), "verified": ft.verified,
+            "training_stops": [{"date": t.date.isoformat(), "for": t.audience} for t in life.training_stops],
+            "serving_stops": life.serving_stops.isoformat() if life.serving_stops else None,
+            "lifecycle_source": life.source or None}
 
 
 def grouped_models(d: dict) -> list[tuple[str, dict]]:
@@ -83,7 +103,8 @@ def estimate_dict(e: Estimate, rec: Recommendation | None = None) -> dict:
         },
         "models": _models_dict(e),
         "scenario": e.scenario.to_dict(),
-        "pricing": {"files": [{"path": p, "sha256": h} for p, h in e.pricing_files], "stale_after_days": STALE_AFTER_DAYS},
+        "pricing": {"files": [{"path": p, "sha256": h} for p, h in e.pricing_files], "stale_after_days": STALE_AFTER_DAYS,
+                    "decision_date": e.models.day.isoformat()},
         "strategies": [_strategy_dict(e, s, rec) for s in e.strategies],
         "breakevens": [b.to_dict() for b in e.breakevens],
         "warnings": e.warnings,
@@ -155,6 +176,7 @@ def to_markdown(rec: Recommendation) -> str:
 def _assumptions_md(d: dict, s) -> list[str]:
     c = d["corpus"]
     lines = ["## Assumptions", "", f"- adaptcost {d['tool']['version']}",
+             f"- decision date: {d['pricing']['decision_date']} (prices and lifecycle as known that day)",
              f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped"]
     lines += [f"- tokens, {enc}: {n:,} — {c['tokenizers'][enc]}" for enc, n in c["tokens"].items()]
     for roles, m in grouped_models(d):

@@ -6,6 +6,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from .errors import ScenarioError
+from .pricing import CUSTOMERS
+from .rules import refreshes
 
 STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global")
 
@@ -32,12 +34,18 @@ class Scenario:
     global_prompt_tokens: int = 300  # instructions per global call, besides corpus and document
     global_tokens_per_inference: int = 25  # one inference = one training example (a sentence)
     cache_hit_rate: float | None = None  # None: derived from query arrivals and the cache TTL
+    # Implicit caching (Gemini 2.5+) promises no hit: the share of warm-cache queries billed as hits.
+    # 0.5 is an assumption (Google publishes no hit rate); give a range to carry the doubt.
+    implicit_cache_hit_rate: float = 0.5
+    reasoning_tokens: int | None = None  # per query, billed as output; None: the model's default
+    training_job_usd: float = 0.0  # fixed cost per training job: evaluation and deployment work
+    finetune_customer: str = "new"  # new (never fine-tuned) | inactive | active: who a provider's stop applies to
     batch_augmentation: bool = False  # run augmentation through a batch API (its discount)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, float) and not math.isfinite(value):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
                 raise ScenarioError(f"{_flag(f.name)} must be a finite number, not {value}")
         _at_least(self, "queries_per_day", 0)
         _at_least(self, "prompt_tokens", 0)
@@ -55,13 +63,17 @@ class Scenario:
         _fraction(self, "validation_fraction", upper_open=True)
         if self.cache_hit_rate is not None:
             _fraction(self, "cache_hit_rate")
+        _fraction(self, "implicit_cache_hit_rate")
+        if self.reasoning_tokens is not None:
+            _at_least(self, "reasoning_tokens", 0)
+        _at_least(self, "training_job_usd", 0)
+        if self.finetune_customer not in CUSTOMERS:
+            raise ScenarioError(f"{_flag('finetune_customer')} must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}")
 
     @property
     def refreshes(self) -> int:
         """Refreshes strictly inside the horizon: ceil(H / R) - 1 (none when R = 0)."""
-        if not self.refresh_days:
-            return 0
-        return max(0, math.ceil(self.horizon_days / self.refresh_days - 1e-9) - 1)
+        return int(refreshes(self.horizon_days, self.refresh_days))
 
     @property
     def hours(self) -> float:

@@ -40,7 +40,7 @@ SCENARIO_SCHEMA = "adaptcost-scenario/1"
 DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20251125
 Z95 = 1.6448536269514722  # standard normal 95th percentile
-VARIABLE = tuple(f.name for f in fields(Scenario) if f.name not in ("batch_augmentation",))
+VARIABLE = tuple(f.name for f in fields(Scenario) if f.name not in ("batch_augmentation", "finetune_customer"))
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,8 @@ class ScenarioSpec:
         values = base.to_dict()
         for key, dist in self.assumptions.items():
             center = dist.center
-            values[key] = int(round(center)) if isinstance(values[key], int) and not isinstance(values[key], bool) else center
+            whole = key == "reasoning_tokens" or (isinstance(values[key], int) and not isinstance(values[key], bool))
+            values[key] = int(round(center)) if whole else center
         return Scenario(**values)
 
     def to_dict(self) -> dict:
@@ -207,7 +208,7 @@ def base_params(scenario: Scenario) -> dict:
 def _params(scenario: Scenario, overrides: dict) -> Params:
     values = base_params(scenario)
     values.update(overrides)
-    return Params(values, scenario.batch_augmentation)
+    return Params(values, scenario.batch_augmentation, scenario.finetune_customer)
 
 
 def tco_table(e: Estimate, overrides: dict) -> dict[str, np.ndarray]:
@@ -256,9 +257,10 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
     error = _estimate_error(e)
     if error:  # estimated tokenizers: the corpus size itself is uncertain
         overrides["corpus_factor"] = rng.triangular(1 - error, 1.0, 1 + error, n)
-    for key in ("queries_per_day", "prompt_tokens", "answer_tokens", "cache_hit_rate", "epochs"):
+    for key in ("queries_per_day", "prompt_tokens", "answer_tokens", "cache_hit_rate", "implicit_cache_hit_rate",
+                "epochs", "reasoning_tokens", "training_job_usd"):
         if key in overrides:
-            overrides[key] = np.clip(overrides[key], 0.0, 1.0 if key == "cache_hit_rate" else None)
+            overrides[key] = np.clip(overrides[key], 0.0, 1.0 if key.endswith("hit_rate") else None)
     costs = {k: v * np.ones(n) for k, v in tco_table(e, overrides).items()}
     eligible = {}
     for s, tco in costs.items():
@@ -350,8 +352,8 @@ def tornado(rec: Recommendation, spec: ScenarioSpec | None = None) -> Tornado | 
             low, high = spec.assumptions[key].bounds()
         elif key in DEFAULT_SWINGS and base.get(key):
             low, high = (base[key] * f for f in DEFAULT_SWINGS[key])
-        elif key == "cache_hit_rate":
-            low, high = 0.5, 1.0
+        elif key in ("cache_hit_rate", "implicit_cache_hit_rate"):
+            low, high = 0.5 if key == "cache_hit_rate" else 0.0, 1.0
         else:
             continue
         rows.append(TornadoRow(key.replace("_", " "), _fmt(low), _fmt(high), margin({key: low}), margin({key: high})))
