@@ -14,6 +14,7 @@ from adaptcost.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = str(ROOT / "examples" / "corpus")
 runner = CliRunner()
+DAY = ("--as-of", "2026-11-27")  # lifecycle facts change with the date: pin the decision day
 
 
 def invoke(*args):
@@ -32,7 +33,7 @@ def assert_clean_error(result, *fragments):
 
 @pytest.fixture(scope="module")
 def recommendation_json():
-    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--format", "json")
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--format", "json", *DAY)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -219,3 +220,79 @@ def test_pricing_import_rejects_garbage(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text("[1, 2")
     assert_clean_error(invoke("pricing", "import", bad, "--output", tmp_path / "o.yaml"), "not a readable LiteLLM price map")
+
+
+# ---------------------------------------------------------------- the market of the day (pinned with --as-of)
+
+
+def test_retired_model_is_refused_with_its_successor():
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--model", "gpt-4.1-nano", *DAY),
+                       "gpt-4.1-nano was retired on 2026-10-23", "successor is gpt-5.6-luna")
+
+
+def test_as_of_reproduces_a_decision_before_the_retirement():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--model", "gpt-4.1-nano",
+                    "--as-of", "2026-08-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["pricing"]["decision_date"] == "2026-08-01"
+    assert d["models"]["icl"]["lifecycle"]["status_on_decision_date"] != "retired"  # deprecated, still sold
+    # OpenAI had closed fine-tuning to organisations that never fine-tuned on 2026-05-07
+    ft = next(s for s in d["strategies"] if s["name"] == "finetune")
+    assert not ft["feasible"] and "2026-05-07" in ft["reason"]
+
+
+def test_the_default_models_are_buyable_by_a_new_organisation(recommendation_json):
+    d = recommendation_json
+    assert all(s["feasible"] for s in d["strategies"]), [s["reason"] for s in d["strategies"]]
+    assert all(m["lifecycle"]["status_on_decision_date"] == "active" for m in d["models"].values())
+
+
+def test_an_active_customer_can_still_fine_tune_until_openai_closes():
+    base = ("recommend", "--corpus", EXAMPLES, "--queries-per-day", 1000, "--model", "gpt-4.1", *DAY, "--format", "json")
+    new = json.loads(invoke(*base).stdout)
+    active = json.loads(invoke(*base, "--finetune-customer", "active", "--refresh-days", 0, "--horizon-days", 40).stdout)
+    assert not next(s for s in new["strategies"] if s["name"] == "finetune")["feasible"]
+    assert next(s for s in active["strategies"] if s["name"] == "finetune")["feasible"]
+    assert any("shuts down on 2027-01-14" in w for w in new["warnings"])
+
+
+def test_new_assumptions_are_options_and_recorded(tmp_path):
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 100, *DAY, "--reasoning-tokens", 0,
+                    "--training-job-usd", 500, "--implicit-cache-hit-rate", 0.8, "--format", "json")
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)["scenario"]
+    assert (s["reasoning_tokens"], s["training_job_usd"], s["implicit_cache_hit_rate"]) == (0, 500.0, 0.8)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--as-of", "2026-13-01"), "--as-of"),
+    (("--as-of", "2999-01-01"), "in the future"),
+    (("--finetune-customer", "someone"), "--finetune-customer"),
+    (("--training-job-usd", "-5"), "--training-job-usd"),
+    (("--implicit-cache-hit-rate", "1.5"), "--implicit-cache-hit-rate"),
+])
+def test_bad_market_options(args, fragment):
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, *args), fragment)
+
+
+def test_pricing_list_hides_retired_and_warns():
+    listed = invoke("pricing", "list", *DAY)
+    assert listed.exit_code == 0, listed.output
+    assert "gpt-4.1-nano" not in listed.stdout and "retired hidden (--all shows them)" in listed.stdout
+    assert "older than 90 days" in listed.stdout and "claude-sonnet-4.5 is deprecated" in listed.stdout
+    everything = invoke("pricing", "list", "--all", *DAY)
+    assert "gpt-4.1-nano" in everything.stdout and "retired" in everything.stdout
+
+
+def test_pricing_show_prints_lifecycle_and_warnings():
+    shown = invoke("pricing", "show", "claude-sonnet-4.5", *DAY)
+    assert shown.exit_code == 0, shown.output
+    assert "lifecycle" in shown.stdout and "1h (write: write $6" in shown.stdout
+    assert "warning: claude-sonnet-4.5 is deprecated, shuts down 2026-11-30" in shown.stdout
+
+
+def test_sweep_prints_warnings():
+    result = invoke("sweep", "--corpus", EXAMPLES, "--x", "queries_per_day=10,1000", "--y", "refresh_days=0,30", *DAY)
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.stdout and "days old" in result.stdout
