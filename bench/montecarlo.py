@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=2_000)
     args = parser.parse_args()
     book = load_pricing()
-    m = book.get("gpt-4.1-mini")
+    m = book.get("gemini-3.5-flash")
     models = Models(m, m, m)
     stats = CorpusStats({"o200k_base": 50_000}, {"o200k_base": 3_000}, 40, 2_700)
     base = Scenario(queries_per_day=5000)

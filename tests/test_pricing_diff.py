@@ -169,7 +169,7 @@ def test_litellm_fields_in_adaptcost_units():
     # claude-sonnet-4-5: 3.75e-06 $/token × 1e6 = $3.75 per 1M tokens (5-minute write), 6e-06 -> $6 (1 hour)
     spec = json.loads(SUBSET.read_text())["claude-sonnet-4-5"]
     facts = _litellm_facts("claude-sonnet-4-5", spec, None, None, 200_000)
-    assert facts["cache_write_5m"].value == pytest.approx(3.75)
+    assert facts["cache_write"].value == pytest.approx(3.75)
     assert facts["cache_write_1h"].value == pytest.approx(6.0)
     assert facts["cache_write_1h"].label == "cache_creation_input_token_cost_above_1hr"
     assert facts["long_context_threshold"].value == 200_000

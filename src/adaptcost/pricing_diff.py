@@ -10,8 +10,9 @@ Fields compared with LiteLLM, adaptcost's first:
 
 * ``usd_per_mtok.input / cached_input / output`` - ``input_cost_per_token``,
   ``cache_read_input_token_cost``, ``output_cost_per_token``;
-* cache writes (``caching.options`` of kind "write"): the 5-minute write - ``cache_creation_input_token_cost``,
-  the 1-hour write - ``cache_creation_input_token_cost_above_1hr``;
+* cache writes (``caching.options`` of kind "write"): the 5-minute write (the shortest write under an
+  hour, whatever its TTL) - ``cache_creation_input_token_cost``, the 1-hour write -
+  ``cache_creation_input_token_cost_above_1hr``;
 * ``long_context`` (threshold and rates) - ``*_above_<K>k_tokens`` (the tier at adaptcost's threshold,
   else LiteLLM's lowest tier, whose K then shows as a threshold difference);
 * the input cap (``ModelPrice.input_cap``: ``max_input_tokens``, else the context window) -
@@ -69,9 +70,10 @@ DIFFERS, ONLY_ADAPTCOST, ONLY_OTHER = "differs", "only_adaptcost", "only_other"
 
 # Every field compared, in report order, and its kind. Cache writes of other TTLs (cache_write_<N>m)
 # sort after cache_write_1h.
+# cache_write: LiteLLM's cache_creation_input_token_cost, which is Anthropic's 5-minute write.
 FIELDS = {
     "input": PRICE, "cached_input": PRICE, "output": PRICE,
-    "cache_write_5m": PRICE, "cache_write_1h": PRICE,
+    "cache_write": PRICE, "cache_write_5m": PRICE, "cache_write_1h": PRICE,
     "long_context_threshold": LIMIT, "long_context_input": PRICE, "long_context_cached_input": PRICE,
     "long_context_output": PRICE,
     "input_cap": LIMIT, "context_window": LIMIT, "max_output_tokens": LIMIT,
@@ -236,9 +238,14 @@ def _model_facts(m: ModelPrice, litellm: bool) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     for part in ("input", "cached_input", "output"):
         facts[part] = Fact(f"usd_per_mtok.{part}", getattr(m.rates, part))
-    for i, option in enumerate(m.caching.options):
-        if option.kind == "write" and option.write_usd_per_mtok is not None:
-            facts.setdefault(_write_field(option.ttl_minutes), Fact(option.field(i, "write_usd_per_mtok"), option.write_usd_per_mtok))
+    writes = [(o.ttl_minutes, i, o) for i, o in enumerate(m.caching.options)
+              if o.kind == "write" and o.write_usd_per_mtok is not None]
+    for ttl, i, option in sorted(writes, key=lambda w: (w[0], w[1])):
+        # LiteLLM has one short write (Anthropic's 5 minutes) and the 1-hour write: the shortest
+        # write under an hour is compared with the first, whatever its TTL
+        name = ("cache_write" if ttl < 60 else "cache_write_1h" if ttl == 60 else None) if litellm else _write_field(ttl)
+        if name:
+            facts.setdefault(name, Fact(option.field(i, "write_usd_per_mtok"), option.write_usd_per_mtok))
     if m.long_context:
         facts["long_context_threshold"] = Fact("long_context.threshold_tokens", m.long_context.threshold_tokens)
         for part in ("input", "cached_input", "output"):
@@ -297,7 +304,7 @@ def _litellm_facts(key: str, spec: dict, ft_key: str | None, ft_spec: dict | Non
     price("cached_input", "cache_read_input_token_cost")
     price("output", "output_cost_per_token")
     for ttl, field_name in CACHE_WRITE_FIELDS.items():
-        price(_write_field(ttl), field_name)
+        price("cache_write" if ttl < 60 else "cache_write_1h", field_name)
     k = _tier(spec, threshold)
     if k is not None:
         facts["long_context_threshold"] = Fact(f"input_cost_per_token_above_{k}k_tokens", int(k) * 1000)
@@ -362,7 +369,7 @@ def _litellm_would_have(name: str, m: ModelPrice, theirs: dict[str, Fact]) -> bo
         return any(other.startswith("ft_") for other in theirs)
     if name == "cached_input":
         return m.caching.offered
-    return name.startswith(("cache_write_", "long_context_")) and _kind(name) == PRICE
+    return name.startswith(("cache_write", "long_context_")) and _kind(name) == PRICE
 
 
 def _compare(m: ModelPrice, other_key: str, ours: dict[str, Fact], theirs: dict[str, Fact], litellm: bool,
@@ -438,11 +445,13 @@ def _litellm_key(m: ModelPrice, entries: dict) -> str | None:
 
 
 def _ft_key(m: ModelPrice, key: str, entries: dict) -> str | None:
+    """LiteLLM's ft:<model> entry of the model's own provider (OpenAI's ft: rates are not Azure's)."""
     if m.finetune is None:
         return None
+    allowed = litellm_providers(m.provider)
     for candidate in (key, *litellm_keys(m.name, m.aliases, m.provider)):
         for form in (candidate, bare_name(candidate, m.provider)):
-            if f"ft:{form}" in entries:
+            if f"ft:{form}" in entries and _usable(entries[f"ft:{form}"], allowed):
                 return f"ft:{form}"
     return None
 
