@@ -217,7 +217,7 @@ def test_finetune_dry_run_gives_the_cost_estimate():
     assert f"fine-tuning gpt-4.1-mini on 3 examples ({tokens:,} tokens × 3 epochs)" in message
     assert f"about ${usd:.4f}" in message  # under a cent: four decimals
     assert f"at ${price.finetune.training_usd_per_mtok:g}/1M training tokens" in message
-    assert "pricing/openai.yaml, as of 2026-11-25" in message
+    assert f"pricing/openai.yaml, as of {price.finetune.as_of}" in message
     assert "pass dry_run=False (or --api-finetune) to run it" in message
 
     many = TEXTS * 1000

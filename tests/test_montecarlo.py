@@ -185,3 +185,18 @@ def test_sweep_winner_matches_recommendation(book):
     assert len(result.to_rows()) == 2
     with pytest.raises(ScenarioError, match="did you mean"):
         sweep(run(book, 5000), "queries_per_dya", [1], "epochs", [1])
+
+
+def test_training_job_cost_from_a_scenario_file_moves_the_fine_tuning_totals(book, tmp_path):
+    # a fixed $200..$600 (mode $400) per training job: 13 jobs over 365 days with monthly refreshes,
+    # so the fine-tuning medians move by about 13 × $400 = $5,200 and ICL's not at all
+    path = tmp_path / "s.yaml"
+    path.write_text("schema: adaptcost-scenario/1\nseed: 2\ndraws: 20000\nassumptions:\n"
+                    "  training_job_usd: {triangular: [200, 400, 600]}\n")
+    spec = load_scenario_file(path)
+    assert spec.centered(Scenario(queries_per_day=1)).training_job_usd == 400
+    rec = run(book, 10)
+    mc = {r.strategy: r for r in monte_carlo(rec, spec).strategies}
+    for s in rec.estimate.strategies:
+        shift = 0 if s.strategy == "icl" else 13 * 400
+        assert mc[s.strategy].p50 == pytest.approx(s.tco + shift, rel=0.02)
