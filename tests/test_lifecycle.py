@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from adaptcost.corpus import CorpusProfile, Document
 from adaptcost.errors import PricingError
-from adaptcost.estimate import ModelChoice, estimate
+from adaptcost.estimation import ModelChoice, estimate
 from adaptcost.notices import finetune_offer, lifecycle
 from adaptcost.pricing import STATUS_RANK, Lifecycle, load_pricing
 from adaptcost.scenario import Scenario

@@ -20,7 +20,7 @@ import datetime as dt
 
 from adaptcost.pricing import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
 from test_costmodel import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, stats, writes
-from test_recommend import book, run  # noqa: F401  (fixture)
+from test_decision import book, run  # noqa: F401  (fixture)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
                             caching=GEMINI_LIKE.caching, window=2_000_000,

@@ -266,7 +266,7 @@ def test_missing_file(tmp_path):
 
 
 def test_folder_instead_of_file(tmp_path):
-    with pytest.raises(PricingError, match="cannot read"):
+    with pytest.raises(PricingError, match="is a folder, not a pricing file"):
         load_file(tmp_path, TODAY)
 
 

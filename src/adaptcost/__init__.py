@@ -2,24 +2,35 @@
 
 Design and quality figures follow Lampinen et al. 2025, "On the generalization of language
 models from in-context learning and finetuning: a controlled study" (arXiv 2505.00661).
+
+The public names below are loaded on first use (PEP 562), so that importing a submodule, or
+starting the command line, does not import numpy, scipy and the whole package.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("adaptcost")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+source"
-
+from ._version import __version__
 from .errors import AdaptcostError
-from .corpus import CorpusOptions, CorpusProfile, profile_corpus
-from .curves import load_curves, parse_mix
-from .estimate import Estimate, ModelChoice, estimate
-from .pricing import PriceBook, load_pricing
-from .recommend import Recommendation, recommend
-from .scenario import Scenario
 
-__all__ = [
-    "AdaptcostError", "CorpusOptions", "CorpusProfile", "Estimate", "ModelChoice", "PriceBook", "Recommendation",
-    "Scenario", "__version__", "estimate", "load_curves", "load_pricing", "parse_mix", "profile_corpus", "recommend",
-]
+_EXPORTS = {
+    "CorpusOptions": "corpus", "CorpusProfile": "corpus", "profile_corpus": "corpus",
+    "load_curves": "curves", "parse_mix": "curves",
+    "Estimate": "estimation", "ModelChoice": "estimation", "estimate": "estimation",
+    "PriceBook": "pricing", "load_pricing": "pricing",
+    "Recommendation": "decision", "recommend": "decision",
+    "Scenario": "scenario",
+}
+
+__all__ = ["AdaptcostError", "__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'adaptcost' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

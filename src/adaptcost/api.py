@@ -9,16 +9,12 @@ from typing import Sequence
 
 from .corpus import CorpusOptions, CorpusProfile, Progress, profile_corpus
 from .curves import load_curves, parse_mix
-from .estimate import ModelChoice, estimate, needed_encodings
+from .estimation import ModelChoice, estimate, needed_encodings
 from .pricing import load_pricing
-from .recommend import DEFAULT_TOLERANCE, Recommendation, recommend
+from .decision import DEFAULT_TOLERANCE, Recommendation, recommend
 from .scenario import Scenario
 
-# The default must be buyable today, by an organisation that never fine-tuned, for every strategy:
-# OpenAI closed fine-tuning to new organisations on 2026-05-07 (pricing/openai.yaml); Gemini 3.5
-# Flash is queried with implicit caching and tuned on Vertex AI (pricing/google.yaml, whose
-# lifecycle dates are the earliest Google allows, flagged in every output).
-DEFAULT_MODEL = "gemini-3.5-flash"
+from .defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 
 
 @dataclass

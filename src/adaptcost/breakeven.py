@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy.optimize import brentq
 
+GridDiff = Callable[[np.ndarray], np.ndarray]
 Q_MIN, Q_MAX = 0.01, 1e7  # queries/day searched
 GRID_POINTS = 241
 
@@ -55,10 +55,16 @@ def volume_text(q: float) -> str:
 
 
 def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float], float],
-               q_min: float = Q_MIN, q_max: float = Q_MAX) -> BreakEven:
-    """Every volume in [q_min, q_max] where fa(q) = fb(q)."""
+               q_min: float = Q_MIN, q_max: float = Q_MAX, grid_diff: GridDiff | None = None) -> BreakEven:
+    """Every volume in [q_min, q_max] where fa(q) = fb(q).
+
+    `grid_diff`, where given, evaluates fa − fb over the whole grid at once (the vectorized cost
+    model, equal to the scalar one); the crossings are then refined on fa and fb themselves.
+    """
+    from scipy.optimize import brentq  # imported here: scipy costs ~0.3 s to import
+
     grid = np.geomspace(q_min, q_max, GRID_POINTS)
-    diff = np.array([fa(q) - fb(q) for q in grid])
+    diff = np.asarray(grid_diff(grid), float) if grid_diff else np.array([fa(q) - fb(q) for q in grid])
     result = BreakEven(a, b, q_max=q_max)
     scale = max(1.0, float(np.max(np.abs(diff))))
     signs = np.sign(np.where(np.abs(diff) < 1e-12 * scale, 0.0, diff))
@@ -80,10 +86,14 @@ def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float
     return result
 
 
-def all_pairs(curves: Mapping[str, Callable[[float], float]], q_max: float = Q_MAX) -> list[BreakEven]:
+def all_pairs(curves: Mapping[str, Callable[[float], float]], q_max: float = Q_MAX,
+              grids: Mapping[str, Callable[[np.ndarray], np.ndarray]] | None = None) -> list[BreakEven]:
+    """Break-evens between every pair; `grids` gives each strategy's TCO over an array of volumes."""
     names = list(curves)
-    return [
-        solve_pair(names[i], names[j], curves[names[i]], curves[names[j]], q_max=q_max)
-        for i in range(len(names))
-        for j in range(i + 1, len(names))
-    ]
+    pairs = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            a, b = names[i], names[j]
+            diff = (lambda qs, a=a, b=b: grids[a](qs) - grids[b](qs)) if grids else None
+            pairs.append(solve_pair(a, b, curves[a], curves[b], q_max=q_max, grid_diff=diff))
+    return pairs

@@ -18,18 +18,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from . import __version__
-from .api import DEFAULT_MODEL, RecommendRequest, count_corpus, recommend_corpus
-from .corpus import DEFAULT_MAX_FILE_MB, CorpusOptions, CorpusProfile
+from ._version import __version__
+from .defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MODEL, DEFAULT_TOLERANCE
 from .encodings import ENCODINGS
 from .errors import AdaptcostError
-from .estimate import ModelChoice
 from .fileio import atomic_write_text
-from .recommend import DEFAULT_TOLERANCE, Recommendation
-from .render import to_json, to_markdown
-from .scenario import Scenario
 
+# The core (numpy, scipy, the price tables) is imported inside the commands that need it, so
+# that `adaptcost --help` starts fast (bench/cli_latency.py).
 if typing.TYPE_CHECKING:
+    from .api import RecommendRequest
+    from .corpus import CorpusOptions, CorpusProfile
+    from .decision import Recommendation
+    from .scenario import Scenario
     from .uncertainty import ScenarioSpec
 
 app = typer.Typer(help="Price in-context learning against (augmented) fine-tuning for your documents.",
@@ -151,6 +152,8 @@ ASSUMPTION_OPTIONS = {
 
 
 def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOptions:
+    from .corpus import CorpusOptions
+
     if not max_file_mb > 0:
         raise AdaptcostError(f"--max-file-mb must be positive, got {max_file_mb}")
     return CorpusOptions(tuple(include or ()), tuple(exclude or ()), gitignore, max_file_mb, cache)
@@ -158,6 +161,7 @@ def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOp
 
 def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
     """The central scenario and the uncertainty spec, from the scenario file then the options."""
+    from .scenario import Scenario
     from .uncertainty import ScenarioSpec, load_scenario_file, parse_range
 
     spec = load_scenario_file(opts["scenario"]) if opts.get("scenario") else ScenarioSpec()
@@ -178,6 +182,9 @@ def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
 
 
 def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
+    from .api import RecommendRequest
+    from .estimation import ModelChoice
+
     scenario, spec = _scenario(opts)
     request = RecommendRequest(
         corpus=opts["corpus"], scenario=scenario,
@@ -203,6 +210,8 @@ def parse_day(text: Optional[str], flag: str):
 
 
 def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
+    from .api import recommend_corpus
+
     request, spec = _request(opts)
     with _Bar("counting tokens") as bar:
         return recommend_corpus(request, bar), spec
@@ -257,6 +266,8 @@ def recommend(
     """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
 
     Ranges are priced at their central value; use 'adaptcost report' for the uncertainty."""
+    from .render import to_json, to_markdown
+
     rec, _ = _run({**opts, "corpus": corpus})
     if format is Format.json:
         _emit(to_json(rec), output)
@@ -358,6 +369,8 @@ def count(
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
     """Count the tokens of every document, exactly, per encoding."""
+    from .api import count_corpus
+
     encodings = encoding or ["o200k_base"]
     with _Bar("counting tokens") as bar:
         profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache), bar)

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .corpus import CorpusProfile
 from .pricing import ModelPrice, PriceBook
-from .recommend import Recommendation
+from .decision import Recommendation
 from .render import grouped_models, money, to_dict
 
 

@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .errors import CurvesError
+from .fileio import decode_text, parse_yaml, read_bytes
 from .scenario import STRATEGIES
 from .suggest import did_you_mean
 
@@ -148,16 +147,13 @@ def read_curves_document(path: Path) -> dict:
 
 
 def _parse(path: Path) -> dict:
+    text = decode_text(read_bytes(path, "curves file", CurvesError), path, "curves file", CurvesError)
+    if path.suffix != ".json":
+        return parse_yaml(text, path, CurvesError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CurvesError(f"curves file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CurvesError(f"cannot read curves file {path}: {exc}") from None
-    try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise CurvesError(f"{path}: malformed curves file ({str(exc).splitlines()[0]})") from None
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CurvesError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
 
 
 def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:

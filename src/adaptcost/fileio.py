@@ -41,3 +41,48 @@ def _mode_for(path: Path) -> int:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ---------------------------------------------------------------- reading (one ladder of errors)
+
+
+def read_bytes(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError, shown: Path | None = None) -> bytes:
+    """A file's bytes; a missing file, a folder or an OS error is one line naming it (as `shown`)."""
+    shown = shown or path
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{shown}: {what} not found") from None
+    except IsADirectoryError:
+        raise error(f"{shown}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise error(f"{shown}: cannot read {what} ({exc.strerror or exc})") from None
+
+
+def decode_text(raw: bytes, path: Path, what: str, error: type[AdaptcostError] = AdaptcostError) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{path}: {what} is not UTF-8 text") from None
+
+
+def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostError) -> object:
+    """yaml.safe_load's rules (no Python objects), with libyaml's C parser where it is installed
+    (PyYAML's own wheels ship it; several times faster); errors name the line."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise error(f"{path}: malformed YAML{where}: {problem}") from None
+    except ValueError as exc:  # an unquoted impossible date (as_of: 2025-13-45) fails in the loader
+        raise error(f"{path}: malformed YAML: invalid value ({exc})") from None
+
+
+def read_yaml(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError) -> object:
+    """Read, decode and parse a YAML file, each failure one line naming the file."""
+    return parse_yaml(decode_text(read_bytes(path, what, error), path, what, error), path, error)

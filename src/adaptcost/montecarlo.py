@@ -38,6 +38,13 @@ class Params:
     batch_augmentation: bool = False
     finetune_customer: str = "new"
 
+    @classmethod
+    def from_scenario(cls, scenario, **overrides) -> "Params":
+        """The scenario's values (corpus at its counted size), with some overridden (arrays allowed)."""
+        values = {k: v for k, v in scenario.to_dict().items() if k in SCENARIO_KEYS}
+        values["corpus_factor"] = 1.0
+        return cls(values | overrides, scenario.batch_augmentation, scenario.finetune_customer)
+
     def __getitem__(self, key):
         return self.values[key]
 
@@ -258,6 +265,11 @@ def _training(model: ModelPrice, train_tokens, p: Params):
         vf = p["validation_fraction"]
         billed = billed + train_tokens * vf / (1 - vf) * p["epochs"]
     return np.maximum(_usd(billed, ft.training_usd_per_mtok * p.m("training")), ft.min_training_usd)
+
+
+def volume_curve(strategy: str, stats: CorpusStats, models: Models, scenario):
+    """TCO over an array of queries/day, everything else held at the scenario (for break-evens)."""
+    return lambda volumes: strategy_tco(strategy, stats, models, Params.from_scenario(scenario, queries_per_day=volumes))
 
 
 def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):

@@ -1,7 +1,7 @@
 """Dated price tables: loading, validation, lookup.
 
 Each provider has one YAML file (bundled in ``pricing/``; ``--pricing FILE`` adds or overrides
-models, e.g. with negotiated prices). Files are parsed with ``yaml.safe_load`` and validated
+models, e.g. with negotiated prices). Files are parsed with a safe YAML loader (fileio.parse_yaml) and validated
 against :data:`adaptcost.pricing_schema.SCHEMA`; an error names the file, the model and the field.
 Every model carries the address of the provider page its figures come from and the date they
 were true, so every cost adaptcost prints can be traced to a price and a date.
@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from .encodings import ENCODINGS
-from .errors import PricingError
+from .errors import AdaptcostError, PricingError
+from .fileio import decode_text, parse_yaml, read_bytes
 from .pricing_schema import OLD_SCHEMA_IDS, SCHEMA, SCHEMA_ID
 from .suggest import did_you_mean
 
@@ -339,23 +338,8 @@ def bundled_dir() -> Path:
 
 def _read_yaml(source: Path, path: Path) -> tuple[object, str]:
     """Parse `source` (named `path` in messages); return the data and the file's sha256."""
-    try:
-        raw = source.read_bytes()
-    except FileNotFoundError:
-        raise PricingError(f"{path}: pricing file not found") from None
-    except OSError as exc:
-        raise PricingError(f"{path}: cannot read pricing file ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PricingError(f"{path}: pricing file is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise PricingError(f"{path}: malformed YAML{where}: {problem}") from None
-    except ValueError as exc:  # an unquoted impossible date (as_of: 2025-13-45) fails in the loader
-        raise PricingError(f"{path}: malformed YAML: invalid value ({exc})") from None
+    raw = read_bytes(source, "pricing file", PricingError, shown=path)
+    data = parse_yaml(decode_text(raw, path, "pricing file", PricingError), path, PricingError)
     return _dates_to_text(data), hashlib.sha256(raw).hexdigest()
 
 
@@ -379,6 +363,24 @@ def _located(path: Path, data: object, where: list, message: str) -> str:
         model, where = f" model {label!r}", where[2:]
     field_path = ".".join(str(p) for p in where) or "(top level)"
     return f"{path}:{model} field {field_path}: {message}"
+
+
+def _validated_marker(digest: str) -> Path:
+    """Written once a file with this sha256 passed this schema: a later run skips jsonschema
+    (its import and the walk cost a fifth of a second). The name holds the schema and tool version."""
+    from ._version import __version__
+    from .paths import cache_dir
+
+    return cache_dir() / "validated" / f"{SCHEMA_ID.replace('/', '-')}-{__version__}-{digest}"
+
+
+def _remember_valid(digest: str) -> None:
+    from .fileio import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(_validated_marker(digest), b"")
+    except (OSError, PricingError, AdaptcostError):
+        pass  # a read-only cache: validate again next time
 
 
 def _schema_error(path: Path, data: object) -> str | None:
@@ -576,9 +578,12 @@ def load_file(path: Path, today: dt.date | None = None, label: str | None = None
     today = today or dt.date.today()
     data, digest = _read_yaml(Path(path), Path(label or path))
     path = Path(label or path)
-    problem = _old_schema(path, data) or _schema_error(path, data) or _non_finite(path, data)
+    known_good = _validated_marker(digest).is_file()
+    problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or _non_finite(path, data)
     if problem:
         raise PricingError(problem)
+    if not known_good:
+        _remember_valid(digest)
     models, names = [], set()
     for raw in data["models"]:
         if raw["name"] in names:

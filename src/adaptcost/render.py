@@ -7,9 +7,9 @@ import json
 import math
 
 from .costmodel import StrategyCost
-from .estimate import Estimate
+from .estimation import Estimate
 from .notices import STALE_AFTER_DAYS
-from .recommend import Recommendation
+from .decision import Recommendation
 
 JSON_SCHEMA_ID = "adaptcost-recommendation/1"
 KINDS = ("one_time", "per_refresh", "per_query", "per_hour")

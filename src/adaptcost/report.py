@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import AdaptcostError
 from .fileio import atomic_write_text
-from .recommend import Recommendation
+from .decision import Recommendation
 from .render import money, to_dict, to_markdown
 from .uncertainty import MonteCarlo, ScenarioSpec, Tornado, monte_carlo, tco_table, tornado
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from .errors import ScenarioError
-from .estimate import Estimate
+from .fileio import read_yaml
+from .estimation import Estimate
 from .montecarlo import PRICE_CLASSES, SCENARIO_KEYS, Params, strategy_tco
-from .recommend import Recommendation
+from .decision import Recommendation
 from .scenario import Scenario
 from .suggest import did_you_mean
 
@@ -162,15 +162,7 @@ class ScenarioSpec:
 
 
 def load_scenario_file(path: Path) -> ScenarioSpec:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"scenario file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(f"{path}: malformed YAML{f' at line {mark.line + 1}' if mark else ''}") from None
+    data = read_yaml(path, "scenario file", ScenarioError)
     if not isinstance(data, dict) or data.get("schema") != SCENARIO_SCHEMA:
         raise ScenarioError(f"{path}: expected 'schema: {SCENARIO_SCHEMA}' at the top")
     unknown = set(data) - {"schema", "seed", "draws", "assumptions", "prices"}
@@ -200,15 +192,11 @@ def _int(value: object, where: str, low: int) -> int:
 
 
 def base_params(scenario: Scenario) -> dict:
-    values = {k: v for k, v in scenario.to_dict().items() if k in SCENARIO_KEYS}
-    values["corpus_factor"] = 1.0
-    return values
+    return Params.from_scenario(scenario).values
 
 
 def _params(scenario: Scenario, overrides: dict) -> Params:
-    values = base_params(scenario)
-    values.update(overrides)
-    return Params(values, scenario.batch_augmentation, scenario.finetune_customer)
+    return Params.from_scenario(scenario, **overrides)
 
 
 def tco_table(e: Estimate, overrides: dict) -> dict[str, np.ndarray]:

@@ -9,9 +9,9 @@ import yaml
 from adaptcost.corpus import CorpusProfile, Document
 from adaptcost.curves import DEFAULT_MIX, Accuracy, Curves, load_curves, parse_mix
 from adaptcost.errors import CurvesError, ScenarioError
-from adaptcost.estimate import ModelChoice, estimate
+from adaptcost.estimation import ModelChoice, estimate
 from adaptcost.pricing import load_file, PriceBook
-from adaptcost.recommend import recommend
+from adaptcost.decision import recommend
 from adaptcost.scenario import STRATEGIES, Scenario
 
 PRICES = {

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from .curves import DEFAULT_MIX, Accuracy, Curves, load_curves
 from .errors import ScenarioError
-from .estimate import Estimate
+from .estimation import Estimate
 
-DEFAULT_TOLERANCE = 0.02
+from .defaults import DEFAULT_TOLERANCE  # noqa: F401  (re-exported)
 
 
 @dataclass

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import __version__
+from ._version import __version__
 from .breakeven import BreakEven, all_pairs
 from .corpus import CorpusProfile
 from .costmodel import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
+from .montecarlo import volume_curve
 from .notices import model_notices
 from .pricing import ModelPrice, PriceBook
 from .scenario import STRATEGIES, Scenario
@@ -114,9 +115,10 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
     stats = corpus_stats(profile)
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
+    grids = {name: volume_curve(name, stats, models, scenario) for name in curves}
     warnings = list(profile.warnings) + _model_warnings(models, scenario)
     return Estimate(
         scenario=scenario, corpus=profile, stats=stats, models=models, strategies=costs,
-        breakevens=all_pairs(curves), tco_bands=_bands(stats, models, scenario, costs),
+        breakevens=all_pairs(curves, grids=grids), tco_bands=_bands(stats, models, scenario, costs),
         pricing_files=book.files, today=today, warnings=warnings,
     )
