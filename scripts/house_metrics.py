@@ -13,11 +13,21 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node that can run: all of them but the bodies of `if TYPE_CHECKING:` blocks."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped |= {id(n) for child in node.body for n in ast.walk(child)}
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
+
+
 def imports(tree: ast.AST, name: str, is_package: bool) -> set[str]:
-    """Every adaptcost module this module imports, at any depth (lazy imports included)."""
+    """Every adaptcost module this module imports at run time, at any depth (lazy imports
+    included; imports for type checkers only are not imports)."""
     found = set()
     package = name if is_package else name.rpartition(".")[0]
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("adaptcost")}
         elif isinstance(node, ast.ImportFrom):

@@ -166,6 +166,7 @@ def test_malformed_pricing_file(tmp_path):
     (("--queries-per-day", 10, "--mix", "recall=x"), "--mix"),
     (("--queries-per-day", 10, "--cache-hit-rate", 2), "--cache-hit-rate"),
     (("--queries-per-day", 10, "--max-file-mb", 0), "--max-file-mb"),
+    (("--queries-per-day", 10, "--local-variants", -1), "--local-variants must be at least 0"),
     (("--queries-per-day", "nan"), "finite"),
 ])
 def test_impossible_numbers(args, fragment):

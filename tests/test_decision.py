@@ -105,8 +105,9 @@ def test_flip_point_matches_break_even(book):
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5])
 def test_min_accuracy_must_be_a_share(book, bad):
-    with pytest.raises(ScenarioError, match="--min-accuracy"):
+    with pytest.raises(ScenarioError, match="^min_accuracy must lie in") as info:
         run(book, 100, min_accuracy=bad)
+    assert info.value.field == "min_accuracy"
 
 
 def test_bundled_reference_curves_are_labelled_and_complete():

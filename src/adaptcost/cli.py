@@ -67,7 +67,7 @@ def handled(fn):
         try:
             return fn(*args, **kwargs)
         except AdaptcostError as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            _err().print(f"[bold red]error:[/] {escape(_in_cli_terms(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             _err().print("[yellow]interrupted[/]")
@@ -149,6 +149,19 @@ ASSUMPTION_OPTIONS = {
     "cache_hit_rate": "cache_hit_rate", "implicit_cache_hit_rate": "implicit_cache_hit_rate",
     "reasoning_tokens": "reasoning_tokens", "training_job_usd": "training_job_usd",
 }
+
+
+# The one place where the API's field names become the command line's flags.
+FIELD_FLAGS = {field: "--" + option.replace("_", "-") for option, field in ASSUMPTION_OPTIONS.items()} | {
+    "min_accuracy": "--min-accuracy", "budget": "--budget", "tolerance": "--accuracy-tolerance", "mix": "--mix",
+    "finetune_customer": "--finetune-customer",
+}
+
+
+def _in_cli_terms(exc: AdaptcostError) -> str:
+    """The error's message with the field at fault named by its flag."""
+    message, field = str(exc), exc.field
+    return message.replace(field, FIELD_FLAGS[field], 1) if field in FIELD_FLAGS else message
 
 
 def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOptions:

@@ -176,17 +176,17 @@ def parse_mix(text: str | None) -> dict[str, float]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ScenarioError(f"--mix: expected TYPE=WEIGHT pairs separated by commas, got {part!r}")
+            raise ScenarioError(f"mix: expected TYPE=WEIGHT pairs separated by commas, got {part!r}", field="mix")
         if name not in QUESTION_TYPES:
-            raise ScenarioError(f"--mix: unknown question type {name!r}{did_you_mean(name, QUESTION_TYPES)} (types: {', '.join(QUESTION_TYPES)})")
+            raise ScenarioError(f"mix: unknown question type {name!r}{did_you_mean(name, QUESTION_TYPES)} (types: {', '.join(QUESTION_TYPES)})", field="mix")
         try:
             weight = float(value)
         except ValueError:
-            raise ScenarioError(f"--mix: weight of {name} must be a number, got {value!r}") from None
+            raise ScenarioError(f"mix: weight of {name} must be a number, got {value!r}", field="mix") from None
         if not weight >= 0 or weight == float("inf"):
-            raise ScenarioError(f"--mix: weight of {name} must be a finite number >= 0, got {value}")
+            raise ScenarioError(f"mix: weight of {name} must be a finite number >= 0, got {value}", field="mix")
         weights[name] = weights.get(name, 0.0) + weight
     total = sum(weights.values())
     if total <= 0:
-        raise ScenarioError("--mix: the weights add up to 0; give at least one positive weight")
+        raise ScenarioError("mix: the weights add up to 0; give at least one positive weight", field="mix")
     return {t: weights.get(t, 0.0) / total for t in QUESTION_TYPES if weights.get(t, 0.0) > 0}

@@ -46,11 +46,11 @@ class Recommendation:
 
 def _check(min_accuracy: float | None, budget: float | None, tolerance: float) -> None:
     if min_accuracy is not None and not 0 <= min_accuracy <= 1:
-        raise ScenarioError(f"--min-accuracy must lie in [0, 1] (a share of questions), got {min_accuracy}")
+        raise ScenarioError(f"min_accuracy must lie in [0, 1] (a share of questions), got {min_accuracy}", field="min_accuracy")
     if budget is not None and not budget > 0:
-        raise ScenarioError(f"--budget must be a positive amount of USD, got {budget}")
+        raise ScenarioError(f"budget must be a positive amount of USD, got {budget}", field="budget")
     if not 0 <= tolerance < 1:
-        raise ScenarioError(f"--accuracy-tolerance must lie in [0, 1), got {tolerance}")
+        raise ScenarioError(f"tolerance must lie in [0, 1), got {tolerance}", field="tolerance")
 
 
 def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, float] | None = None,
@@ -107,7 +107,7 @@ def _candidates(rec: Recommendation) -> list:
 
 def _set_target(rec: Recommendation, candidates: list, min_accuracy: float | None, tolerance: float) -> None:
     if min_accuracy is not None:
-        rec.target, rec.target_basis = min_accuracy, f"--min-accuracy {min_accuracy:.1%}"
+        rec.target, rec.target_basis = min_accuracy, f"minimum accuracy {min_accuracy:.1%}"
         return
     best = max(candidates, key=lambda s: rec.quality[s.strategy].mean)
     best_mean = rec.quality[best.strategy].mean

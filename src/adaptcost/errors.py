@@ -4,8 +4,15 @@
 class AdaptcostError(Exception):
     """A user-facing error: bad input, bad data, or an impossible request.
 
-    The message must say what is wrong and what to do about it, on one line.
+    The message must say what is wrong and what to do about it, on one line. It speaks the
+    API's terms: where one input is at fault, `field` names it as the Python API does
+    (`min_accuracy`), and the message begins with that name; the command line maps fields to its
+    flags (`--min-accuracy`) in one place (cli.py).
     """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class CorpusError(AdaptcostError):

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import math
 
-from .costmodel import StrategyCost
-from .estimation import Estimate
+from typing import TYPE_CHECKING
+
 from .notices import STALE_AFTER_DAYS
-from .decision import Recommendation
+
+if TYPE_CHECKING:  # the serializer reads these objects; it never imports the modules that build them
+    from .costmodel import StrategyCost
+    from .decision import Recommendation
+    from .estimation import Estimate
 
 JSON_SCHEMA_ID = "adaptcost-recommendation/1"
 KINDS = ("one_time", "per_refresh", "per_query", "per_hour")

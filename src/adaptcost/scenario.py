@@ -46,7 +46,7 @@ class Scenario:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
-                raise ScenarioError(f"{_flag(f.name)} must be a finite number, not {value}")
+                raise ScenarioError(f"{f.name} must be a finite number, not {value}", field=f.name)
         _at_least(self, "queries_per_day", 0)
         _at_least(self, "prompt_tokens", 0)
         _at_least(self, "answer_tokens", 1)
@@ -68,7 +68,8 @@ class Scenario:
             _at_least(self, "reasoning_tokens", 0)
         _at_least(self, "training_job_usd", 0)
         if self.finetune_customer not in CUSTOMERS:
-            raise ScenarioError(f"{_flag('finetune_customer')} must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}")
+            raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
+                                field="finetune_customer")
 
     @property
     def refreshes(self) -> int:
@@ -88,22 +89,18 @@ class Scenario:
         return asdict(self)
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
 def _at_least(s: Scenario, name: str, low: float) -> None:
     if getattr(s, name) < low:
-        raise ScenarioError(f"{_flag(name)} must be at least {low}, got {getattr(s, name)}")
+        raise ScenarioError(f"{name} must be at least {low}, got {getattr(s, name)}", field=name)
 
 
 def _above(s: Scenario, name: str, low: float) -> None:
     if getattr(s, name) <= low:
-        raise ScenarioError(f"{_flag(name)} must be greater than {low}, got {getattr(s, name)}")
+        raise ScenarioError(f"{name} must be greater than {low}, got {getattr(s, name)}", field=name)
 
 
 def _fraction(s: Scenario, name: str, upper_open: bool = False) -> None:
     value = getattr(s, name)
     if not (0 <= value < 1 if upper_open else 0 <= value <= 1):
         bound = "[0, 1)" if upper_open else "[0, 1]"
-        raise ScenarioError(f"{_flag(name)} must lie in {bound}, got {value}")
+        raise ScenarioError(f"{name} must lie in {bound}, got {value}", field=name)
