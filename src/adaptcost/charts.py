@@ -28,6 +28,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter
 from matplotlib.transforms import ScaledTranslation
 
+from .money import axis_money
+
 __all__ = [
     "STRATEGY_COLOURS",
     "amortized_cost_chart",
@@ -98,23 +100,6 @@ def strategy_style(names: Iterable[str]) -> dict[str, tuple[str, object]]:
 
 def _finite(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def money(v: float, pos=None) -> str:
-    """$1,234 / $12.5 / $0.0012, with a true minus sign."""
-    if not _finite(v):
-        return ""
-    sign = _MINUS if v < 0 else ""
-    a = abs(float(v))
-    if a < 1e-12:
-        return "$0"
-    if a >= 100:
-        s = f"{a:,.0f}"
-    elif a >= 1:
-        s = f"{a:,.2f}".rstrip("0").rstrip(".")
-    else:
-        s = f"{float(f'{a:.3g}'):.10f}".rstrip("0").rstrip(".")
-    return f"{sign}${s}"
 
 
 def _count(v: float, pos=None) -> str:
@@ -298,7 +283,7 @@ def cumulative_cost_chart(series: dict[str, list[tuple[float, float]]], crossing
     crossings marked with a marker and a short annotation; x from 0 to ``horizon_days``."""
     with matplotlib.rc_context(_STYLE):
         fig, ax = _titled_axes(title, "days", "cumulative cost (USD)")
-        ax.yaxis.set_major_formatter(FuncFormatter(money))
+        ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.xaxis.set_major_formatter(FuncFormatter(_count))
         _ticks(ax)
         styles = strategy_style(series)
@@ -307,7 +292,7 @@ def cumulative_cost_chart(series: dict[str, list[tuple[float, float]]], crossing
         for name, pts in series.items():
             clean = [(float(d), float(c)) for d, c in pts if _finite(d) and _finite(c)]
             colour, ls = styles[name]
-            final = f": {money(clean[-1][1])}" if clean else " (no data)"
+            final = f": {axis_money(clean[-1][1])}" if clean else " (no data)"
             ax.plot([p[0] for p in clean], [p[1] for p in clean], color=colour, linestyle=ls, label=f"{name}{final}",
                     solid_joinstyle="miter")
             xs += [p[0] for p in clean]
@@ -363,7 +348,7 @@ def amortized_cost_chart(volumes: list[float], amortized: dict[str, list[float |
         if not shown:
             ax.set_xscale("linear")
             ax.set_yscale("linear")
-            ax.yaxis.set_major_formatter(FuncFormatter(money))
+            ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
             ax.xaxis.set_major_formatter(FuncFormatter(_count))
             if xs_pos:
                 ax.set_xlim(min(xs_pos), max(xs_pos))
@@ -387,11 +372,11 @@ def amortized_cost_chart(volumes: list[float], amortized: dict[str, list[float |
                 ylo, yhi = ylo / 3, yhi * 3
             ax.set_yscale("log")
             ax.set_ylim(ylo / 1.6, yhi * 1.6)
-            _log_axis(ax.yaxis, ylo, yhi, money)
+            _log_axis(ax.yaxis, ylo, yhi, axis_money)
         else:
             pad = 0.06 * (yhi - ylo or 1.0)
             ax.set_ylim(ylo - pad, yhi + pad)
-            ax.yaxis.set_major_formatter(FuncFormatter(money))
+            ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
         fixed = []
         if _finite(current_volume) and (current_volume > 0 or not log_x):
             ax.axvline(current_volume, color="#333333", linestyle=(0, (5, 4)), linewidth=1.3, zorder=1)
@@ -436,7 +421,7 @@ def cost_accuracy_chart(points: list[tuple[str, float, float, float, float]], pi
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=scale, decimals=0))
         if not pts:
             ax.set_ylim(0, scale)
-            ax.xaxis.set_major_formatter(FuncFormatter(money))
+            ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
             _no_data(ax)
             return fig
         costs = [p[1] for p in pts]
@@ -453,11 +438,11 @@ def cost_accuracy_chart(points: list[tuple[str, float, float, float, float]], pi
         if log_x:
             ax.set_xscale("log")
             ax.set_xlim(cl / 1.5, ch * 1.8)
-            _log_axis(ax.xaxis, cl, ch, money)
+            _log_axis(ax.xaxis, cl, ch, axis_money)
         else:
             cspan = ch - cl if ch > cl else max(abs(ch), 1.0)
             ax.set_xlim(cl - 0.1 * cspan, ch + 0.25 * cspan)
-            ax.xaxis.set_major_formatter(FuncFormatter(money))
+            ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
         dodge = _dodge(fig, ax, [p[1] for p in pts])
         for (n, c, m, lo, hi), off in zip(pts, dodge):
             lo = lo if _finite(lo) else m
@@ -483,7 +468,7 @@ def cost_accuracy_chart(points: list[tuple[str, float, float, float, float]], pi
         legend = ax.legend(loc="best", frameon=True, framealpha=0.9)
         anns = []
         for (n, c, m, _, _), off in sorted(zip(pts, dodge), key=lambda t: (-t[0][2], t[0][1])):
-            text = f"{n}: {money(c)}" + (" (pick)" if n == pick else "")
+            text = f"{n}: {axis_money(c)}" + (" (pick)" if n == pick else "")
             tr = ax.transData + ScaledTranslation(off / 72.0, 0.0, fig.dpi_scale_trans)
             anns.append(_annotate(ax, c, m, text, xycoords=tr, color=styles[n][0],
                                   fontweight="bold" if n == pick else "normal"))
@@ -517,7 +502,7 @@ def tornado_chart(rows: list[tuple[str, str, str, float, float]], base_margin: f
     low_colour, high_colour = "#56B4E9", "#E69F00"
     with matplotlib.rc_context(_STYLE):
         fig, ax = _titled_axes(title, f"margin of {pick} over {runner_up} (USD)", "")
-        ax.xaxis.set_major_formatter(FuncFormatter(money))
+        ax.xaxis.set_major_formatter(FuncFormatter(axis_money))
         ax.grid(axis="y", visible=False)
         _ticks(ax)
         base = float(base_margin) if _finite(base_margin) else 0.0
@@ -550,7 +535,7 @@ def tornado_chart(rows: list[tuple[str, str, str, float, float]], base_margin: f
                         edgecolor="white", linewidth=0.5, zorder=3)
             for k, (end, _, setting, dy) in enumerate(bars):
                 right = end > base or (end == base and bars[1 - k][0] < base)
-                texts.append(ax.annotate(f"{setting} ({money(end)})", (end, y + dy), xytext=(4 if right else -4, 0),
+                texts.append(ax.annotate(f"{setting} ({axis_money(end)})", (end, y + dy), xytext=(4 if right else -4, 0),
                                          textcoords="offset points", ha="left" if right else "right", va="center",
                                          fontsize=9.5, zorder=5, bbox=_TEXT_BOX))
         ax.set_yticks(range(n))
@@ -562,7 +547,7 @@ def tornado_chart(rows: list[tuple[str, str, str, float, float]], base_margin: f
         ax.axvline(base, color="#222222", linewidth=1.4, zorder=4)
         flips = x0 < 0 < x1
         base_right = base >= 0
-        base_label = ax.annotate(f"base case {money(base)}", (base, 1.0), xycoords=ax.get_xaxis_transform(),
+        base_label = ax.annotate(f"base case {axis_money(base)}", (base, 1.0), xycoords=ax.get_xaxis_transform(),
                     xytext=(4 if base_right else -4, -3), textcoords="offset points",
                     ha="left" if base_right else "right", va="top", fontsize=9.5)
         if flips:

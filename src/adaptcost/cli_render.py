@@ -10,7 +10,8 @@ from rich.table import Table
 from .corpus import CorpusProfile
 from .pricing import ModelPrice, PriceBook
 from .decision import Recommendation
-from .render import grouped_models, money, to_dict
+from .money import money
+from .render import grouped_models, to_dict
 
 
 def print_recommendation(console: Console, rec: Recommendation) -> None:

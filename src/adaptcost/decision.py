@@ -21,6 +21,13 @@ from .errors import ScenarioError
 from .estimation import Estimate
 
 from .defaults import DEFAULT_TOLERANCE  # noqa: F401  (re-exported)
+from .money import money
+
+
+def meets(accuracy, target: float | None):
+    """The one rule for "meets the target": an expected accuracy not below it (float noise
+    aside); with no target, everything meets it. Works on numbers and on arrays of draws."""
+    return True if target is None else accuracy >= target - 1e-12
 
 
 @dataclass
@@ -67,25 +74,25 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
         rec.reasons.append("no strategy is feasible within the constraints above; relax them (budget, models, context)")
         return rec
     _set_target(rec, candidates, min_accuracy, tolerance)
-    meeting = [s for s in candidates if quality[s.strategy].mean >= rec.target - 1e-12]
+    meeting = [s for s in candidates if meets(quality[s.strategy].mean, rec.target)]
     if meeting:
         best = min(meeting, key=lambda s: s.tco)
         rec.pick, rec.meets_target = best.strategy, True
         rec.reasons.append(
             f"{best.strategy} is the cheapest strategy meeting the target ({rec.target_basis}): "
-            f"${best.tco:,.2f} over {estimate.scenario.horizon_days:g} days, expected accuracy {quality[best.strategy].mean:.1%}"
+            f"{money(best.tco)} over {estimate.scenario.horizon_days:g} days, expected accuracy {quality[best.strategy].mean:.1%}"
         )
         for other in sorted(meeting, key=lambda s: s.tco)[1:]:
-            rec.reasons.append(f"{other.strategy} also meets it but costs ${other.tco - best.tco:,.2f} more (${other.tco:,.2f})")
+            rec.reasons.append(f"{other.strategy} also meets it but costs {money(other.tco - best.tco)} more ({money(other.tco)})")
     else:
         best = max(candidates, key=lambda s: quality[s.strategy].mean / max(s.tco, 1e-9))
         rec.pick = best.strategy
         rec.reasons.append(
             f"no candidate reaches {rec.target:.1%}; {best.strategy} gives the best expected accuracy per dollar "
-            f"({quality[best.strategy].mean:.1%} for ${best.tco:,.2f})"
+            f"({quality[best.strategy].mean:.1%} for {money(best.tco)})"
         )
     for s in candidates:
-        if s.strategy != rec.pick and quality[s.strategy].mean < rec.target - 1e-12:
+        if s.strategy != rec.pick and not meets(quality[s.strategy].mean, rec.target):
             rec.reasons.append(f"{s.strategy} falls short of the target: expected {quality[s.strategy].mean:.1%}")
     rec.flips = _flips(rec)
     return rec
@@ -99,7 +106,7 @@ def _candidates(rec: Recommendation) -> list:
         elif s.strategy not in rec.quality:
             rec.reasons.append(f"{s.strategy} has no accuracy figure in {rec.curves.path} for this question mix")
         elif rec.budget is not None and s.tco > rec.budget:
-            rec.reasons.append(f"{s.strategy} exceeds the budget: ${s.tco:,.2f} > ${rec.budget:,.2f}")
+            rec.reasons.append(f"{s.strategy} exceeds the budget: {money(s.tco)} > {money(rec.budget)}")
         else:
             candidates.append(s)
     return candidates
@@ -128,9 +135,9 @@ def _flips(rec: Recommendation) -> list[str]:
         other = be.b if be.a == rec.pick else be.a
         if other not in rec.quality:
             continue
-        meets = rec.quality[other].mean >= (rec.target or 0) - 1e-12
-        if not meets and not be.crossings:
+        met = meets(rec.quality[other].mean, rec.target)
+        if not met and not be.crossings:
             continue
-        note = "" if meets else f" (but {other} misses the accuracy target)"
+        note = "" if met else f" (but {other} misses the accuracy target)"
         flips += [line + note for line in be.describe()]
     return flips

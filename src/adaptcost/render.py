@@ -8,6 +8,7 @@ import math
 
 from typing import TYPE_CHECKING
 
+from .money import money
 from .notices import STALE_AFTER_DAYS
 
 if TYPE_CHECKING:  # the serializer reads these objects; it never imports the modules that build them
@@ -131,14 +132,6 @@ def to_dict(rec: Recommendation) -> dict:
 
 def to_json(rec: Recommendation) -> str:
     return json.dumps(to_dict(rec), indent=2, ensure_ascii=False) + "\n"
-
-
-def money(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    if x != 0 and abs(x) < 0.01:
-        return f"${x:.6f}"
-    return f"${x:,.2f}"
 
 
 def to_markdown(rec: Recommendation) -> str:

@@ -21,7 +21,8 @@ import numpy as np
 from .errors import AdaptcostError
 from .fileio import atomic_write_text
 from .decision import Recommendation
-from .render import money, to_dict, to_markdown
+from .money import money
+from .render import to_dict, to_markdown
 from .uncertainty import MonteCarlo, ScenarioSpec, Tornado, monte_carlo, tco_table, tornado
 
 FORMATS = ("md", "html", "json", "csv", "png", "svg")

@@ -32,7 +32,7 @@ from .errors import ScenarioError
 from .fileio import read_yaml
 from .estimation import Estimate
 from .montecarlo import PRICE_CLASSES, SCENARIO_KEYS, Params, strategy_tco
-from .decision import Recommendation
+from .decision import Recommendation, meets
 from .scenario import Scenario
 from .suggest import did_you_mean
 
@@ -258,7 +258,7 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
             ok &= False
         elif rec.target is not None:
             acc = rng.triangular(q.low, q.mean, q.high, n) if q.low < q.high else np.full(n, q.mean)
-            ok &= acc >= rec.target - 1e-12
+            ok &= meets(acc, rec.target)
         if rec.budget is not None:
             ok &= tco <= rec.budget
         eligible[s] = np.where(ok, tco, np.inf)
@@ -313,7 +313,7 @@ class Tornado:
 def runner_up(rec: Recommendation) -> str | None:
     """The cheapest other feasible strategy that meets the target (else the cheapest other one)."""
     others = [s for s in rec.estimate.feasible if s.strategy != rec.pick and s.strategy in rec.quality]
-    meeting = [s for s in others if rec.target is None or rec.quality[s.strategy].mean >= rec.target - 1e-12]
+    meeting = [s for s in others if meets(rec.quality[s.strategy].mean, rec.target)]
     pool = meeting or others
     return min(pool, key=lambda s: s.tco).strategy if pool else None
 
@@ -395,6 +395,6 @@ def sweep(rec: Recommendation, x: str, xs: list[float], y: str, ys: list[float])
 
 def _winner(rec: Recommendation, tcos: dict[str, float | None]) -> str | None:
     ok = {s: c for s, c in tcos.items() if c is not None and s in rec.quality
-          and (rec.target is None or rec.quality[s].mean >= rec.target - 1e-12)
+          and meets(rec.quality[s].mean, rec.target)
           and (rec.budget is None or c <= rec.budget)}
     return min(ok, key=ok.get) if ok else None
