@@ -12,7 +12,6 @@ import html
 import io
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,62 +213,22 @@ th{background:#f0f4f8;text-align:left}td.n{text-align:right;white-space:nowrap}.
 """
 
 
-def _md_inline(text: str) -> str:
-    text = html.escape(text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-
-
-_NUMERIC = re.compile(r"^[$×\d.,%()–—\- ]+$")
-
-
-def _cell_class(tag: str, cell: str) -> str:
-    return " class=n" if tag == "td" and _NUMERIC.match(cell or "-") else ""
-
-
 def markdown_to_html(md: str, svgs: dict[str, str], title: str) -> str:
-    """HTML for the Markdown adaptcost writes (headings, lists, pipe tables, images -> inline SVG)."""
-    out, table, in_list = [], [], False
+    """The report's Markdown as one self-contained page: markdown-it-py (CommonMark with pipe
+    tables; it comes with rich) renders it, and each chart image becomes its inline SVG."""
+    from markdown_it import MarkdownIt
 
-    def flush_table():
-        if not table:
-            return
-        rows = [[c.strip() for c in r.strip().strip("|").split("|")] for r in table if not re.match(r"^\|[-:| ]+\|$", r.strip())]
-        out.append("<table>")
-        for i, row in enumerate(rows):
-            tag = "th" if i == 0 else "td"
-            cells = "".join(f"<{tag}{_cell_class(tag, c)}>{_md_inline(c)}</{tag}>" for c in row)
-            out.append(f"<tr>{cells}</tr>")
-        out.append("</table>")
-        table.clear()
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
 
-    for line in md.splitlines():
-        if line.startswith("|"):
-            table.append(line)
-            continue
-        flush_table()
-        if in_list and not line.startswith("- "):
-            out.append("</ul>")
-            in_list = False
-        image = re.match(r"^!\[(.*)\]\((.+)\.png\)$", line)
-        if image:
-            out.append(f"<figure class=chart><figcaption>{html.escape(image.group(1))}</figcaption>{svgs.get(image.group(2), '')}</figure>")
-        elif line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level}>{_md_inline(line[level:].strip())}</h{level}>")
-        elif line.startswith("- "):
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{_md_inline(line[2:])}</li>")
-        elif line.strip():
-            out.append(f"<p>{_md_inline(line)}</p>")
-    flush_table()
-    if in_list:
-        out.append("</ul>")
-    body = "\n".join(out)
+    def chart(renderer, tokens, idx, options, env) -> str:
+        token = tokens[idx]
+        name = (token.attrGet("src") or "").removesuffix(".png")
+        caption = html.escape(token.content)
+        return f"<figure class=chart><figcaption>{caption}</figcaption>{svgs.get(name, '')}</figure>"
+
+    parser.add_render_rule("image", chart)
     return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n")
+            f"<style>{_CSS}</style></head><body>\n{parser.render(md)}</body></html>\n")
 
 
 def _inline_svg(path: Path) -> str:
