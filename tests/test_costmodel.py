@@ -529,3 +529,15 @@ def test_adding_a_cache_option_never_raises_the_cost(options, extra, tokens, q, 
     fewer, more = priced(options), priced(options + [o for o in [extra] if o not in options])
     if fewer.feasible:
         assert more.tco <= fewer.tco * (1 + 1e-12) + 1e-12
+
+
+def test_spending_by_day_ends_at_the_total():
+    # one-time $100, $10 per refresh (every 30 days over 90: refreshes on days 30 and 60),
+    # $0.01 per query at 100/day, $1 per hour: by day 45 = 100 + 1 × 10 + 100 × 45 × 0.01 + 24 × 45 × 1 = $1,235
+    from adaptcost import rules
+
+    args = (90, 30, 100, 100.0, 10.0, 0.01, 1.0)
+    assert float(rules.spent_by(45, *args)) == pytest.approx(1235.0)
+    assert float(rules.spent_by(60, *args)) - float(rules.spent_by(59.999, *args)) == pytest.approx(10.0, abs=0.05)
+    total = float(rules.total_usd(100, 90, rules.refreshes(90, 30), 100.0, 10.0, 0.01, 1.0))
+    assert float(rules.spent_by(90, *args)) == pytest.approx(total)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import rules
 from .errors import AdaptcostError
 from .fileio import atomic_write_text
 from .decision import Recommendation
@@ -133,25 +134,24 @@ def _chart_title(name: str) -> str:
 
 
 def _cumulative_series(data: ReportData) -> tuple[dict, list]:
+    """Each strategy's spending over the horizon (rules.spent_by): a line with a step at every
+    refresh, and where two lines cross."""
     e = data.rec.estimate
     s = e.scenario
     days = np.linspace(0, s.horizon_days, 2001)
-    series, grid = {}, {}
     refresh_days = [s.refresh_days * k for k in range(1, s.refreshes + 1)]
+    series, grid = {}, {}
     for st in e.feasible:
-        daily = s.queries_per_day * st.per_query + 24 * st.per_hour
+        def spent(day, st=st):
+            return float(rules.spent_by(day, s.horizon_days, s.refresh_days, s.queries_per_day,
+                                        st.one_time, st.per_refresh, st.per_query, st.per_hour))
+
         points = [(0.0, 0.0), (0.0, st.one_time)]
-        spent = st.one_time
-        last = 0.0
         for day in refresh_days:
-            spent += daily * (day - last)
-            points += [(day, spent), (day, spent + st.per_refresh)]
-            spent += st.per_refresh
-            last = day
-        points.append((s.horizon_days, spent + daily * (s.horizon_days - last)))
-        series[st.strategy] = points
-        steps = np.array([sum(1 for d in refresh_days if d <= t) for t in days])
-        grid[st.strategy] = st.one_time + daily * days + steps * st.per_refresh
+            points += [(day, spent(day) - st.per_refresh), (day, spent(day))]
+        series[st.strategy] = points + [(s.horizon_days, spent(s.horizon_days))]
+        grid[st.strategy] = rules.spent_by(days, s.horizon_days, s.refresh_days, s.queries_per_day,
+                                           st.one_time, st.per_refresh, st.per_query, st.per_hour)
     crossings = []
     names = list(grid)
     for i in range(len(names)):

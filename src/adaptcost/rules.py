@@ -87,3 +87,17 @@ def gpu_floor_top_up(floor_usd_per_hour, queries_per_day, gpu_usd_per_query):
 def last_training_day(horizon_days, refresh_days):
     """Days after the decision on which the last (re)training job starts: refreshes × R."""
     return refreshes(horizon_days, refresh_days) * np.asarray(refresh_days, float)
+
+
+def refreshes_by(day, horizon_days, refresh_days):
+    """Refreshes on or before `day` (they fall on days R, 2R, ... strictly inside the horizon)."""
+    every = np.asarray(refresh_days, float)
+    safe = np.where(every > 0, every, 1.0)
+    done = np.where(every > 0, np.floor(np.asarray(day, float) / safe + 1e-9), 0.0)
+    return np.minimum(done, refreshes(horizon_days, refresh_days))
+
+
+def spent_by(day, horizon_days, refresh_days, queries_per_day, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
+    """What a strategy has cost by `day` of the horizon; on the last day, its total (total_usd)."""
+    return total_usd(queries_per_day, day, refreshes_by(day, horizon_days, refresh_days), one, per_refresh,
+                     per_query, per_hour)
