@@ -17,3 +17,23 @@ def _isolated_cache(tmp_path_factory):
         os.environ.pop("ADAPTCOST_CACHE_DIR", None)
     else:
         os.environ["ADAPTCOST_CACHE_DIR"] = old
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A price book with one small model ("tiny"), loaded from a real YAML file."""
+    import datetime as dt
+
+    import yaml
+
+    from adaptcost.pricing import PriceBook, load_file
+    from builders import PRICES
+
+    path = tmp_path / "test.yaml"
+    path.write_text(yaml.safe_dump(PRICES))
+    models, digest = load_file(path, dt.date(2026, 11, 25))
+    b = PriceBook()
+    for m in models:
+        b.add(m, override=False)
+    b.files.append((str(path), digest))
+    return b

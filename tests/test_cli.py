@@ -7,28 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from adaptcost.cli import app
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = str(ROOT / "examples" / "corpus")
-runner = CliRunner()
-DAY = ("--as-of", "2026-11-27")  # lifecycle facts change with the date: pin the decision day
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
-
-
-def assert_clean_error(result, *fragments):
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    err = result.stderr.strip()
-    assert err.startswith("error:"), err
-    assert len(err.splitlines()) == 1, err
-    for fragment in fragments:
-        assert fragment in err, err
+from builders import AS_OF as DAY, EXAMPLES, ROOT, assert_clean_error, invoke
 
 
 @pytest.fixture(scope="module")

@@ -9,57 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adaptcost.breakeven import solve_pair
-from adaptcost.costmodel import CorpusStats, Models, hit_rate, strategy_cost, tco_curve
+from adaptcost.costmodel import Models, hit_rate, strategy_cost, tco_curve
+from adaptcost.errors import ScenarioError
 from adaptcost.pricing import CacheOption, Caching, FineTune, LongContext, ModelPrice, Rates, TokenizerSpec
 from adaptcost.scenario import STRATEGIES, Scenario
-from adaptcost.errors import ScenarioError
-
-DAY = dt.date(2026, 11, 1)
-
-
-def model(name="m", input=2.0, output=8.0, cached=None, window=1_000_000, caching=None, long_context=None,
-          finetune=None, tokenizer=None, batch=0.0):
-    return ModelPrice(
-        name=name, provider="test", aliases=(), source="https://example.test/pricing", as_of=DAY, verified=True,
-        note="", tokenizer=tokenizer or TokenizerSpec("o200k_base"), context_window_tokens=window, max_output_tokens=None,
-        rates=Rates(input, output, input if cached is None else cached), batch_discount=batch,
-        caching=caching or Caching(), long_context=long_context, finetune=finetune, file="pricing/test.yaml",
-    )
-
-
-def automatic(*ttls, min_prefix=1024):
-    """OpenAI-style automatic caching: 128-token blocks, one option per retention (minutes)."""
-    return Caching(min_prefix, 128, tuple(CacheOption(f"{t:g}m", "automatic", t) for t in ttls))
-
-
-def writes(*pairs, min_prefix=1024):
-    """Anthropic-style explicit caching: (TTL minutes, write USD/MTok) per option."""
-    return Caching(min_prefix, 1, tuple(CacheOption(f"{t:g}m", "write", t, w) for t, w in pairs))
-
-
-def storage(rate, min_prefix=1024):
-    """Gemini-style explicit cache billed per token-hour."""
-    return Caching(min_prefix, 1, (CacheOption("explicit", "storage", 60, None, rate),))
-
-
-def ft_block(training=25.0, input=3.75, output=15.0, hosting=0.0, storage=0.0, billing="tokens_x_epochs", minimum=0.0):
-    return FineTune(training, billing, Rates(input, output, input), hosting, storage, minimum,
-                    "https://example.test/ft", DAY, True, "")
-
-
-def stats(tokens=10_000, max_doc=1_000, documents=20, chunks=500):
-    return CorpusStats({"o200k_base": tokens}, {"o200k_base": max_doc}, documents, chunks)
-
-
-def scenario(**kw):
-    base = dict(queries_per_day=100, horizon_days=10, refresh_days=0)
-    base.update(kw)
-    return Scenario(**base)
-
-
-def only(m):
-    return Models(m, m, m)
-
+from builders import (ANTHROPIC_LIKE, DAY, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, only, scenario,
+                      stats, storage, writes)
 
 # ---------------------------------------------------------------- ICL
 
@@ -285,14 +240,6 @@ def test_refreshes_are_strictly_inside_the_horizon():
 
 # ---------------------------------------------------------------- properties
 
-OPENAI_LIKE = model(cached=0.5, finetune=ft_block(hosting=0.5),
-                    caching=automatic(5))
-ANTHROPIC_LIKE = model(input=3.0, output=15.0, cached=0.3, finetune=ft_block(),
-                       caching=writes((5, 3.75)),
-                       long_context=LongContext(200_000, Rates(6.0, 22.5, 0.6)))
-GEMINI_LIKE = model(input=0.3, output=2.5, cached=0.03, finetune=ft_block(),
-                    caching=storage(1.0))
-
 volumes = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 corpus_sizes = st.integers(min_value=1, max_value=400_000)
 
@@ -459,16 +406,6 @@ def test_fixed_cost_per_training_job():
     plain = strategy_cost("finetune", stats(), only(m), s)
     worked = strategy_cost("finetune", stats(), only(m), Scenario(**{**s.to_dict(), "training_job_usd": 400.0}))
     assert worked.tco - plain.tco == pytest.approx(13 * 400.0)
-
-
-def gpu_model(always_on=1):
-    from adaptcost.pricing import Gpu
-
-    gpu = Gpu("H100 80GB", 2.0, 1, always_on, "https://example.test/gpus", DAY, 10_000, 1_000, 2_000, "https://example.test/bench")
-    rates = Rates(gpu.usd_per_mtok(10_000), gpu.usd_per_mtok(1_000), gpu.usd_per_mtok(10_000))
-    ft = FineTune(gpu.usd_per_mtok(2_000), "gpu_hours", rates, None, 0.0, 0.0, "https://example.test/ft", DAY, True, "",
-                  serving="self_hosted")
-    return ModelPrice(**{**model(finetune=ft).__dict__, "rates": rates, "gpu": gpu})
 
 
 def test_self_hosting_at_two_volumes_golden():

@@ -1,65 +1,13 @@
 """The decision rule and the quality figures it uses."""
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
-import yaml
 
-from adaptcost.corpus import CorpusProfile, Document
-from adaptcost.curves import DEFAULT_MIX, Accuracy, Curves, load_curves, parse_mix
+from adaptcost.curves import DEFAULT_MIX, load_curves, parse_mix
 from adaptcost.errors import CurvesError, ScenarioError
-from adaptcost.estimation import ModelChoice, estimate
-from adaptcost.pricing import load_file, PriceBook
-from adaptcost.decision import recommend
-from adaptcost.scenario import STRATEGIES, Scenario
-
-PRICES = {
-    "schema": "adaptcost-pricing/2", "provider": "test", "currency": "USD",
-    "models": [{
-        "name": "tiny", "source": "https://example.test", "as_of": "2026-11-01", "verified": True,
-        "tokenizer": "o200k_base", "context_window_tokens": 1_000_000,
-        "usd_per_mtok": {"input": 2.0, "output": 8.0},
-        "finetune": {"training_usd_per_mtok": 25.0, "usd_per_mtok": {"input": 3.0, "output": 12.0}},
-    }],
-}
-
-
-@pytest.fixture
-def book(tmp_path):
-    path = tmp_path / "test.yaml"
-    path.write_text(yaml.safe_dump(PRICES))
-    models, digest = load_file(path, dt.date(2026, 11, 25))
-    b = PriceBook()
-    for m in models:
-        b.add(m, override=False)
-    b.files.append((str(path), digest))
-    return b
-
-
-def profile(tokens=50_000, docs=10, chunks=2_000):
-    per = tokens // docs
-    documents = [Document(f"d{i}.md", 100, f"{i:064d}", 400, chunks // docs, {"o200k_base": per}) for i in range(docs)]
-    return CorpusProfile(["corpus"], ["o200k_base"], documents)
-
-
-def curves_with(table):
-    cells = {s: {t: Accuracy(*v) for t, v in row.items()} for s, row in table.items()}
-    return Curves("test", "measured", "test.yaml", "", "", cells)
-
-
-FLAT = {  # accuracy on recall only
-    "icl": {"recall": (0.90, 0.85, 0.95)},
-    "finetune": {"recall": (0.70, 0.60, 0.80)},
-    "finetune+local": {"recall": (0.85, 0.80, 0.90)},
-    "finetune+global": {"recall": (0.89, 0.85, 0.93)},
-}
-
-
-def run(book, q, **kw):
-    e = estimate(profile(), book, ModelChoice("tiny"), Scenario(queries_per_day=q, horizon_days=365),
-                 today=dt.date(2026, 11, 25))
-    return recommend(e, curves_with(FLAT), {"recall": 1.0}, **kw)
+from adaptcost.scenario import STRATEGIES
+from builders import FLAT, curves_with, run
 
 
 def test_cheapest_meeting_the_target_wins(book):

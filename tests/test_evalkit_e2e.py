@@ -9,7 +9,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from adaptcost.curves import load_curves  # noqa: E402
-from test_cli import EXAMPLES, assert_clean_error, invoke  # noqa: E402
+from builders import EXAMPLES, assert_clean_error, invoke  # noqa: E402
 
 
 def test_eval_tiny_end_to_end(tmp_path):

@@ -19,8 +19,7 @@ from adaptcost.uncertainty import (
 import datetime as dt
 
 from adaptcost.pricing import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
-from test_costmodel import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, stats, writes
-from test_decision import book, run  # noqa: F401  (fixture)
+from builders import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, run, stats, writes
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
                             caching=GEMINI_LIKE.caching, window=2_000_000,

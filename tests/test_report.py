@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from test_cli import EXAMPLES, assert_clean_error, invoke
+from builders import EXAMPLES, assert_clean_error, invoke
 
 ARGS = ("--corpus", EXAMPLES, "--queries-per-day", "2000..5000..8000", "--draws", 20000, "--seed", 11)
 
