@@ -11,7 +11,7 @@ from adaptcost.corpus import CorpusOptions, discover, profile_corpus
 from adaptcost.countcache import CountCache
 from adaptcost.encodings import get_counter
 from adaptcost.errors import CorpusError
-from adaptcost.extract import extract
+from adaptcost.extract import ExtractOptions, extract
 
 ENCS = ["cl100k_base", "o200k_base"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "corpus"
@@ -519,17 +519,18 @@ def test_corrupt_cache_file_degrades(tmp_path, own_cache):
     assert cache.db is None and warnings
 
 
-def test_extractor_version_separates_entries(tmp_path):
+def test_extractor_version_and_options_separate_entries(tmp_path):
     root = tmp_path / "c"
     write(root / "a.md", "alpha beta\n")
     profile = profile_corpus([str(root)], ["cl100k_base"])
     sha = profile.documents[0].sha256
+    tag = ExtractOptions().cache_tag()
+    other = ExtractOptions(svg="skip").cache_tag()
+    assert other != tag
     cache = CountCache.open()
     try:
-        from adaptcost.extract import EXTRACTOR_VERSION
-
-        assert cache.lookup_hash(sha, ["cl100k_base"], EXTRACTOR_VERSION) is not None
-        assert cache.lookup_hash(sha, ["cl100k_base"], EXTRACTOR_VERSION + 1) is None
-        assert cache.lookup_hash(sha, ["cl100k_base", "o200k_base"], EXTRACTOR_VERSION) is None
+        assert cache.lookup_hash(sha, ["cl100k_base"], tag) is not None
+        assert cache.lookup_hash(sha, ["cl100k_base"], other) is None
+        assert cache.lookup_hash(sha, ["cl100k_base", "o200k_base"], tag) is None
     finally:
         cache.close()

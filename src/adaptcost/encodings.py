@@ -182,6 +182,15 @@ class TokenCounter:
     def count(self, text: str) -> int:
         return self.count_many([text])[0]
 
+    def count_piece(self, text: str | bytes) -> int:
+        """The count of one text, given as str or as its UTF-8 bytes (the fast path reads the bytes
+        as they are, which saves converting a str to UTF-8 first). Releases the GIL while counting."""
+        if self._quicktok is not None:
+            return self._quicktok.count(text)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return len(self._tiktoken.encode_ordinary(text))
+
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Counts for many texts; the fast path spreads them over all cores."""
         if not texts:
@@ -249,20 +258,24 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
 # Both encodings' pre-tokenizers end every whitespace run that contains a newline at the last
 # newline ("\s*[\r\n]"), and a letter after a newline always starts a new piece (the optional
 # leading character of a word piece excludes \r and \n), so no piece spans the boundary.
+# The same points in UTF-8 bytes (both characters are ASCII, so the cuts fall on the same places).
 _SAFE_SPLIT = re.compile(r"(?<=\n)(?=[A-Za-z])")
+_SAFE_SPLIT_BYTES = re.compile(rb"(?<=\n)(?=[A-Za-z])")
 
 
-def split_for_counting(text: str, target_chars: int = 1 << 20) -> list[str]:
-    """Cut a long text into ~target_chars pieces at tokenization-neutral points.
+def split_for_counting(text: str | bytes, target_chars: int = 1 << 20) -> list:
+    """Cut a long text (str, or its UTF-8 bytes) into ~target_chars pieces at tokenization-neutral
+    points.
 
     The token counts of the pieces add up to the count of the whole text (tests check this).
     A text with no safe point stays whole.
     """
     if len(text) <= target_chars:
         return [text]
+    safe = _SAFE_SPLIT_BYTES if isinstance(text, bytes) else _SAFE_SPLIT
     pieces, start = [], 0
     while len(text) - start > target_chars:
-        match = _SAFE_SPLIT.search(text, start + target_chars)
+        match = safe.search(text, start + target_chars)
         if match is None:
             break
         pieces.append(text[start : match.start()])
