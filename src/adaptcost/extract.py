@@ -252,8 +252,8 @@ def notebook_text(raw: bytes, outputs: bool) -> str:
     except (ValueError, RecursionError) as exc:
         raise Unusable(f"notebook is not valid JSON ({type(exc).__name__})") from None
     cells = document.get("cells") if isinstance(document, dict) else None
-    if cells is None and isinstance(document, dict):  # nbformat 3
-        cells = [c for w in document.get("worksheets") or [] if isinstance(w, dict) for c in w.get("cells") or []]
+    if cells is None and isinstance(document, dict) and isinstance(document.get("worksheets"), list):  # nbformat 3
+        cells = [c for w in document["worksheets"] if isinstance(w, dict) for c in w.get("cells") or []]
     if not isinstance(cells, list):
         raise Unusable("not a Jupyter notebook (no cells)")
     parts = []
@@ -269,8 +269,9 @@ def notebook_text(raw: bytes, outputs: bool) -> str:
 
 # A data URI with base64 content (an inline image, font, ...): nothing a reader reads.
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,[A-Za-z0-9+/]*={0,2}")
-# A base64 run: lines of 64+ base64 characters (line breaks literal or JSON-escaped), 200+ in all.
-_BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{64,}={0,2}(?:\\r|\\n|\r|\n)?)+")
+# A base64 run: lines of 64+ base64 characters (line breaks literal or JSON-escaped) and a shorter
+# last line, 200+ characters in all.
+_BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{64,}={0,2}(?:\\r|\\n|\r|\n)?)+(?:[A-Za-z0-9+/]{1,63}={0,2})?")
 BLOB_RUN_MIN = 200
 BLOB_SUFFIXES = {".json", ".jsonl", ".csv", ".tsv", ".xml", ".yaml", ".yml", ".toml"}
 
