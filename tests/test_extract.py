@@ -480,7 +480,7 @@ def _chunks_reference(text: str) -> int:
     return lines - soft + len(re.findall(r"[.!?][\"')\]]*[ \t]+[\"'(\[]?[A-Z0-9]", stripped))
 
 
-@given(st.text(alphabet=st.sampled_from(list("aZ9 .!?:\"')([]\n\t\r—é")), max_size=300))
+@given(st.text(alphabet=st.sampled_from(list("aZ9 .!?:\"')([]\n\t\r—é\xa0\x1c\u3000")), max_size=300))
 @settings(max_examples=400, deadline=None)
 def test_count_chunks_equals_reference_rule(text):
     assert count_chunks(text) == _chunks_reference(text)

@@ -31,7 +31,7 @@ from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, ex
 
 VCS_DIRS = {".git", ".hg", ".svn", "CVS", "_darcs", ".bzr", ".jj"}
 DEFAULT_MAX_FILE_MB = 50.0
-IN_FLIGHT_BYTES = 64 << 20  # texts read but not yet counted, at most (plus the file being read)
+IN_FLIGHT_BYTES = 32 << 20  # texts read but not yet counted, at most (plus the file being read)
 STDIN = "-"
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -438,7 +438,7 @@ def _extract_one(item: _Found, key, options: CorpusOptions, profile: CorpusProfi
         profile.skipped.append(Skipped(item.display, str(exc)))
         return
     text = extracted.text
-    if not text.strip():
+    if not text or text.isspace():
         profile.skipped.append(Skipped(item.display, "empty (no text)"))
         return
     chunks = count_chunks(text, item.path.suffix.lower() in RECORD_SUFFIXES)

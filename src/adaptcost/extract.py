@@ -365,16 +365,33 @@ _SENTENCE_ENDS = tuple(re.compile(re.escape(mark) + _SENTENCE_TAIL) for mark in 
 RECORD_SUFFIXES = {".csv", ".tsv", ".jsonl"}  # one record per line: each line is a chunk
 
 
+def _content_bounds(text: str) -> tuple[int, int]:
+    """(start, end) of `text` without its leading and trailing whitespace, as str.strip() would cut
+    it, without copying a large text."""
+    match = _NON_SPACE.search(text)
+    if match is None:
+        return 0, 0
+    end = len(text)
+    while end > match.start() and text[end - 1].isspace() and len(text) - end < 4096:
+        end -= 1
+    if text[end - 1].isspace():  # more than 4 KiB of trailing whitespace: let rstrip find the end
+        end = len(text.rstrip())
+    return match.start(), end
+
+
+_NON_SPACE = re.compile(r"\S")
+
+
 def count_chunks(text: str, records: bool = False) -> int:
     """Sentences of prose plus single lines of structured text (see the rule above);
     with `records`, every non-empty line (CSV rows, JSON Lines)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # CRLF text chunks as its LF twin does
-    stripped = text.strip()
-    if not stripped:
+    start, end = _content_bounds(text)
+    if start == end:
         return 0
-    lines = stripped.count("\n") + 1 - len(_BLANK_LINE.findall(stripped))
+    lines = text.count("\n", start, end) + 1 - len(_BLANK_LINE.findall(text, start, end))
     if records:
         return lines
-    soft = len(_SOFT_BREAK.findall(stripped))
-    return lines - soft + sum(len(pattern.findall(stripped)) for pattern in _SENTENCE_ENDS)
+    soft = len(_SOFT_BREAK.findall(text, start, end))
+    return lines - soft + sum(len(pattern.findall(text, start, end)) for pattern in _SENTENCE_ENDS)
