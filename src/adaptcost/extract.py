@@ -350,11 +350,13 @@ def extract(path: Path, raw: bytes, options: ExtractOptions = ExtractOptions()) 
 #          − soft line breaks (a line ending without . ! ? : whose next line starts lower-case
 #            continues the same sentence: hard-wrapped prose)
 #          + sentence ends inside a line (". " followed by an upper-case letter or a digit)
-_BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
-# A soft break: a line starting lower-case after a line that ends without " \t\r\n.!?:" (a "\n"
-# there means a blank line, which ends the paragraph)
-# (the lookbehind after the literal newline keeps the engine's fast scan for "\n").
-_SOFT_BREAK = re.compile(r"\n(?<=[^ \t\r\n.!?:]\n)[ \t]*[a-z]")
+_BLANK_AFTER = r"(?=[ \t]*\n)"  # after a newline: the line is blank
+# after a newline: a soft break, a line starting lower-case after a line that ends without one of
+# " \t\r\n.!?:" ("\n" there means a blank line, which ends the paragraph). The lookbehind comes
+# after the literal newline, so the engine keeps its fast scan for "\n".
+_SOFT_AFTER = r"(?<=[^ \t\r\n.!?:]\n)[ \t]*[a-z]"
+_BLANK_LINE = re.compile(r"\n" + _BLANK_AFTER)
+_BLANK_OR_SOFT = re.compile(r"\n(?:" + _BLANK_AFTER + "|" + _SOFT_AFTER + ")")  # one scan, exclusive cases
 _SENTENCE_TAIL = r"[\"')\]]*[ \t]+[\"'(\[]?[A-Z0-9]"
 _SENTENCE_END = re.compile(r"[.!?]" + _SENTENCE_TAIL)
 # Counted with one pattern per mark: a literal first character lets the regex engine skip ahead to
@@ -390,8 +392,9 @@ def count_chunks(text: str, records: bool = False) -> int:
     start, end = _content_bounds(text)
     if start == end:
         return 0
-    lines = text.count("\n", start, end) + 1 - len(_BLANK_LINE.findall(text, start, end))
+    lines = text.count("\n", start, end) + 1
     if records:
-        return lines
-    soft = len(_SOFT_BREAK.findall(text, start, end))
-    return lines - soft + sum(len(pattern.findall(text, start, end)) for pattern in _SENTENCE_ENDS)
+        return lines - len(_BLANK_LINE.findall(text, start, end))
+    # one scan for both: a newline starts a blank line or a soft break, never both
+    blank_or_soft = len(_BLANK_OR_SOFT.findall(text, start, end))
+    return lines - blank_or_soft + sum(len(pattern.findall(text, start, end)) for pattern in _SENTENCE_ENDS)
