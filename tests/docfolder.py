@@ -8,6 +8,7 @@ import base64
 import json
 import struct
 import zlib
+from xml.sax.saxutils import escape
 
 
 def png(width: int = 64, height: int = 48, seed: int = 1) -> bytes:
@@ -30,16 +31,17 @@ def drawio_svg(labels: list[str], title: str = "", images: int = 1) -> str:
              f'width="652px" height="817px" content="&lt;mxfile&gt;&lt;diagram&gt;{"3Vlbc6M2FP41eTQDAl94" * 40}&lt;/diagram&gt;&lt;/mxfile&gt;">',
              "<defs><style type=\"text/css\">@font-face { font-family: 'Roboto'; src: url(\"https://fonts.example/r.woff2\"); }</style></defs>"]
     if title:
-        parts.append(f"<title>{title}</title>")
+        parts.append(f"<title>{escape(title)}</title>")
     parts.append("<g>")
-    for i, label in enumerate(labels):
+    for i, raw_label in enumerate(labels):
+        label, fallback = escape(raw_label), escape(raw_label[:10])
         parts.append(
             f'<rect x="{i * 10}" y="5" width="380" height="250" fill="#ffffff" stroke="#000000"/>'
             '<g transform="translate(-0.5 -0.5)"><switch><foreignObject style="overflow: visible;" width="100%" height="100%" '
             'requiredFeatures="http://www.w3.org/TR/SVG11/feature#Extensibility"><div xmlns="http://www.w3.org/1999/xhtml" '
             'style="display: flex;"><div style="font-size: 0;"><div style="display: inline-block;">'
             f'<font face="Roboto" style="font-size: 24px">{label}</font></div></div></div></foreignObject>'
-            f'<text x="250" y="622" font-family="Helvetica" font-size="12px">{label[:10]}...</text></switch></g>'
+            f'<text x="250" y="622" font-family="Helvetica" font-size="12px">{fallback}...</text></switch></g>'
             f'<path d="M 289.06 793.99 C 293.87 793.99 297.23 791.75 296.28 790.03 L 286.73 773.39 Z" fill="#505050"/>'
         )
     for i in range(images):

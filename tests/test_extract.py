@@ -377,6 +377,16 @@ def test_svg_bomb_refused_fast():
     assert time.perf_counter() - start < 1.0  # refused before any expansion (10^9 "lol"s)
 
 
+def test_svg_without_words_is_an_image():
+    logo = b'<svg xmlns="http://www.w3.org/2000/svg"><title>  </title><path d="M0 0 L 10 10"/></svg>'
+    with pytest.raises(Unusable, match="SVG drawing without visible text"):
+        extract(Path("logo.svg"), logo)
+
+
+def test_svg_labels_with_markup_characters():
+    assert svg_text(drawio_svg(["Q&A <beta>"]).encode()) == "Q&A <beta>"
+
+
 def test_svg_skip_option():
     with pytest.raises(Unusable, match="SVG drawing"):
         extract(Path("d.svg"), drawio_svg(["x"]).encode(), ExtractOptions(svg="skip"))

@@ -221,6 +221,8 @@ def svg_text(raw: bytes) -> str:
         raise Unusable(f"not an SVG drawing (root element <{_local(root.tag)}>)")
     out: list[str] = []
     _svg_words(root, out)
+    if not out:
+        raise Unusable("SVG drawing without visible text")
     return "\n".join(out)
 
 
