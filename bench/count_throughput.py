@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import subprocess
 import shutil
 import sys
@@ -96,10 +95,12 @@ def generate_big(folder: Path, gigabytes: float, seed_folder: Path) -> tuple[int
 def count_in_child(folder: Path, cache: Path, encoding: str) -> tuple[float, float]:
     """`adaptcost count` in a child process: (seconds, the child's peak RSS in MB)."""
     env = {**os.environ, "ADAPTCOST_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT / "src")}
-    code = ("import resource, sys; from adaptcost.cli import app\n"
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the (large) parent's at fork
+    code = ("import sys; from adaptcost.cli import app\n"
             "try: app(sys.argv[1:])\n"
             "except SystemExit: pass\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+            "print(hwm, file=sys.stderr)")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, "count", str(folder), "-e", encoding, "--format", "csv",
                            "--output", str(cache / "counts.csv")], env=env, capture_output=True, text=True)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .errors import TokenizerError
+from .errors import AdaptcostError, TokenizerError
 from .paths import cache_dir
 
 # Official rank files: the URL tiktoken fetches and the sha256 it expects
@@ -229,6 +229,32 @@ def _quicktok_matches(encoding: str, reference) -> object | None:
     return fast
 
 
+def _quicktok_fingerprint() -> str | None:
+    """sha256 over everything the fast-path check depends on: quicktok's installed files (native
+    module, vocabularies) and tiktoken's version; None if quicktok is not an installed package."""
+    qt = _quicktok()
+    root = Path(getattr(qt, "__file__", "") or ".").parent if qt is not None else None
+    if root is None or not (root / "__init__.py").is_file():
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(version("tiktoken").encode())
+    except PackageNotFoundError:
+        return None
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _verified_marker(encoding: str, fingerprint: str) -> Path:
+    """Written once quicktok passed both checks for `encoding`; its name holds the fingerprint, so
+    any change to quicktok's files or to tiktoken's version checks again."""
+    return cache_dir() / "verified" / f"{encoding}-quicktok-{fingerprint}"
+
+
 def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
     """The counter for `encoding`; `fast=False` forces plain tiktoken (the reference)."""
     if encoding not in ENCODINGS:
@@ -244,12 +270,26 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
             raise TokenizerError(f"{encoding} needs quicktok-v1's vocabulary, which is missing or changed")
         counter = TokenCounter(encoding, "quicktok", "quicktok-v1 (pinned sha256)", _quicktok=fast_tok)
     else:
+        fingerprint = _quicktok_fingerprint() if fast else None
+        if fingerprint and _verified_marker(encoding, fingerprint).is_file():
+            # checked on an earlier run with these very files: skip loading tiktoken (a second)
+            counter = TokenCounter(encoding, "quicktok", "quicktok-v1, checked earlier against the official sha256 "
+                                   "and tiktoken", None, _quicktok().get_encoding(encoding))
+            _counters[key] = counter
+            return counter
         enc, source = load_tiktoken(encoding)
         fast_tok = _quicktok_matches(encoding, enc) if fast else None
         backend = "quicktok" if fast_tok is not None else "tiktoken"
         counter = TokenCounter(encoding, backend, f"{source}, sha256 verified", enc, fast_tok)
         if backend == "tiktoken":
             counter._quicktok = None
+        elif fingerprint:
+            from .fileio import atomic_write_bytes
+
+            try:
+                atomic_write_bytes(_verified_marker(encoding, fingerprint), PROBE_TEXT.encode())
+            except (OSError, AdaptcostError):
+                pass  # a read-only cache: check again next time
     _counters[key] = counter
     return counter
 
