@@ -109,18 +109,16 @@ class CountCache:
     def lookup_hash(self, sha256: str, encodings: list[str], extractor: int) -> CachedDoc | None:
         if self.db is None:
             return None
-        doc = self.db.execute(
-            "SELECT chars, chunks, replaced FROM docs WHERE sha256 = ? AND extractor = ?", (sha256, extractor)
-        ).fetchone()
-        if doc is None:
-            return None
-        rows = self.db.execute(
-            "SELECT encoding, tokens FROM counts WHERE sha256 = ? AND extractor = ?", (sha256, extractor)
+        rows = self.db.execute(  # one query: a re-run over a large unchanged corpus makes one per file
+            "SELECT d.chars, d.chunks, d.replaced, c.encoding, c.tokens FROM docs d JOIN counts c "
+            "ON c.sha256 = d.sha256 AND c.extractor = d.extractor WHERE d.sha256 = ? AND d.extractor = ?",
+            (sha256, extractor),
         ).fetchall()
-        tokens = {enc: n for enc, n in rows if enc in encodings}
-        if len(tokens) != len(encodings):
+        tokens = {row[3]: row[4] for row in rows if row[3] in encodings}
+        if not rows or len(tokens) != len(encodings):
             return None
-        return CachedDoc(sha256, doc[0], doc[1], doc[2], tokens)
+        chars, chunks, replaced = rows[0][:3]
+        return CachedDoc(sha256, chars, chunks, replaced, tokens)
 
     def remember_file(self, key: FileKey) -> None:
         # A file modified within the timestamp granularity of now could change again with the
