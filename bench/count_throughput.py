@@ -1,6 +1,6 @@
 """Token-counting throughput: adaptcost against a plain single-threaded tiktoken loop, same run.
 
-    python bench/count_throughput.py [--mb 200] [--encoding o200k_base] [--keep DIR]
+    python bench/count_throughput.py [--mb 200] [--encoding o200k_base] [--keep DIR] [--big-gb 3]
 
 Generates a corpus of at least --mb megabytes of text files (varied English-like prose, markdown,
 numbers, code and non-Latin text, built from the bundled example corpus), then measures:
@@ -12,6 +12,10 @@ numbers, code and non-Latin text, built from the bundled example corpus), then m
 4. the same command again, now served by the cache (a file scan).
 
 Counts must be identical between 1, 2 and 3; the script exits non-zero otherwise.
+
+With --big-gb N it then writes a folder of N GB (every file distinct, one of them 40 MB) and runs
+`adaptcost count` on it in a child process, twice (empty cache, then cached), printing throughput
+and the child's peak resident memory: it should follow the largest file, not the folder.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import shutil
 import sys
 import tempfile
@@ -67,6 +72,56 @@ def generate(folder: Path, megabytes: int, seed: int = 7) -> list[Path]:
     return paths
 
 
+def generate_big(folder: Path, gigabytes: float, seed_folder: Path) -> tuple[int, int, int]:
+    """Write `gigabytes` of distinct text files (each a seed file with its own first line), plus
+    one 40 MB file; return (files, bytes, largest file's bytes)."""
+    seeds = [p.read_bytes() for p in sorted(seed_folder.rglob("*.*"))]
+    target, written, n = int(gigabytes * 1e9), 0, 0
+    big = b"".join(seeds[:400])[:40_000_000]
+    (folder / "big").mkdir(parents=True, exist_ok=True)
+    (folder / "big" / "large.md").write_bytes(big)
+    written += len(big)
+    while written < target:
+        data = f"Document {n}: generated for the memory bench.\n\n".encode() + seeds[n % len(seeds)]
+        path = folder / f"part{n // 1000:04d}" / f"doc{n:06d}.md"
+        if n % 1000 == 0:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += len(data)
+        n += 1
+    return n + 1, written, len(big)
+
+
+def count_in_child(folder: Path, cache: Path, encoding: str) -> tuple[float, float]:
+    """`adaptcost count` in a child process: (seconds, the child's peak RSS in MB)."""
+    env = {**os.environ, "ADAPTCOST_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT / "src")}
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the (large) parent's at fork
+    code = ("import sys; from adaptcost.cli import app\n"
+            "try: app(sys.argv[1:])\n"
+            "except SystemExit: pass\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+            "print(hwm, file=sys.stderr)")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, "count", str(folder), "-e", encoding, "--format", "csv",
+                           "--output", str(cache / "counts.csv")], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"adaptcost count failed: {done.stderr}")
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def big_run(gigabytes: float, seed_folder: Path, work: Path, encoding: str, baseline_mb_s: float) -> None:
+    folder = work / "big"
+    (files, size, largest), gen_s = timed(lambda: generate_big(folder, gigabytes, seed_folder))
+    mb = size / 1e6
+    print(f"\nbig folder: {files:,} files, {mb / 1000:.2f} GB, largest file {largest / 1e6:.0f} MB (written in {gen_s:.0f} s)")
+    first_s, first_rss = count_in_child(folder, work / "big-cache", encoding)
+    again_s, again_rss = count_in_child(folder, work / "big-cache", encoding)
+    print(f"{'adaptcost count, end to end':34s} {first_s:7.1f} s {mb / first_s:8.1f} MB/s {mb / first_s / baseline_mb_s:5.2f}×  peak RSS {first_rss:,.0f} MB")
+    print(f"{'adaptcost count, cached re-run':34s} {again_s:7.1f} s  {again_s / first_s:6.1%} of the first run     peak RSS {again_rss:,.0f} MB")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def timed(fn):
     start = time.perf_counter()
     value = fn()
@@ -78,6 +133,7 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--encoding", default="o200k_base")
     parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
+    parser.add_argument("--big-gb", type=float, help="also count a folder of this many GB in a child process, printing peak RSS")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="adaptcost-bench-"))
@@ -113,6 +169,8 @@ def main() -> int:
     print(f"{'adaptcost count, end to end':34s} {first_s:7.2f} s {total_mb / first_s:8.1f} MB/s {base_s / first_s:5.2f}×")
     print(f"{'adaptcost count, cached re-run':34s} {cached_s:7.2f} s  {cached_s / first_s:6.1%} of the first run "
           f"({again.cache_hits}/{again.n_documents} from cache)")
+    if args.big_gb:
+        big_run(args.big_gb, corpus, work, args.encoding, total_mb / base_s)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if identical else 1

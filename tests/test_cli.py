@@ -6,9 +6,13 @@ import io
 import json
 from pathlib import Path
 
+import shutil
+
 import pytest
 
+from adaptcost.money import money
 from builders import AS_OF as DAY, EXAMPLES, ROOT, assert_clean_error, invoke
+from docfolder import png
 
 
 @pytest.fixture(scope="module")
@@ -276,4 +280,90 @@ def test_pricing_show_prints_lifecycle_and_warnings():
 def test_sweep_prints_warnings():
     result = invoke("sweep", "--corpus", EXAMPLES, "--x", "queries_per_day=10,1000", "--y", "refresh_days=0,30", *DAY)
     assert result.exit_code == 0, result.output
-    assert "warning:" in result.stdout and "days old" in result.stdout
+    assert "warning:" in result.stdout and "older than 90 days" in result.stdout
+
+# ---------------------------------------------------------------- real terminals (issue 12)
+
+def invoke_at(width: int, *args, **kwargs):
+    from typer.testing import CliRunner
+
+    from adaptcost.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": str(width)}, **kwargs)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_recommend_fits_the_terminal_and_one_screen(width, recommendation_json):
+    result = invoke_at(width, "recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= width for line in lines)
+    assert "…" not in result.stdout  # nothing truncated
+    assert len(lines) <= 50  # about one screen
+    for st in recommendation_json["strategies"]:  # every name, total and accuracy readable, in full
+        row = next(line for line in lines if line.startswith(f"│ {st['name']} "))
+        assert money(st["tco_usd"]) in row and f"{st['expected_accuracy']['mean']:.1%}" in row
+    assert "Cost components" not in result.stdout and "Break-even volumes" in result.stdout
+    assert "extraction: svg=text" in result.stdout and "Assumptions" in result.stdout
+
+
+def test_recommend_detail_shows_components_and_every_assumption():
+    result = invoke_at(120, "recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--detail")
+    assert result.exit_code == 0, result.output
+    assert "Cost components" in result.stdout and "amortized / query" in result.stdout
+    assert "local variants per chunk 4" in result.stdout and "no crossing" in result.stdout
+
+
+@pytest.fixture()
+def docs_with_screenshots(tmp_path):
+    root = tmp_path / "docs"
+    shutil.copytree(EXAMPLES, root)
+    for i in range(30):
+        (root / f"shot{i:02d}.png").write_bytes(png(seed=i))
+    return root
+
+
+def test_skipped_files_summarized_by_reason_and_type(docs_with_screenshots):
+    for args in (["recommend", "--corpus", docs_with_screenshots, "--queries-per-day", 5000], ["count", docs_with_screenshots]):
+        out = invoke_at(80, *args).stdout
+        assert sum("shot" in line for line in out.splitlines()) == 1  # one summary line with examples
+        assert "30 .png: binary file (shot00.png, shot01.png, shot02.png, … 27 more)" in out
+        verbose = invoke_at(200, *args, "--verbose").stdout
+        assert sum("shot" in line for line in verbose.splitlines()) == 30
+
+
+def test_count_top_shows_the_largest_and_their_share():
+    d = json.loads(invoke("count", EXAMPLES, "--format", "json").stdout)
+    total = d["total"]["tokens"]["o200k_base"]
+    largest = sorted(d["documents"], key=lambda x: (-x["tokens"]["o200k_base"], x["path"]))[:3]
+    result = invoke_at(120, "count", EXAMPLES, "--top", 3)
+    assert result.exit_code == 0, result.output
+    for doc in largest:
+        row = next(line for line in result.stdout.splitlines() if Path(doc["path"]).name in line)
+        assert f"{doc['tokens']['o200k_base']:,}" in row and f"{doc['tokens']['o200k_base'] / total:.1%}" in row
+    assert f"{len(d['documents']) - 3} other document(s)" in result.stdout
+    assert "By file type" in result.stdout
+    assert_clean_error(invoke("count", EXAMPLES, "--top", 0), "--top")
+
+
+def test_count_reads_standard_input():
+    text = "Counted from a pipe. Like ttok.\n"
+    result = invoke_at(200, "count", "-", "--format", "json", input=text)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    from adaptcost.encodings import get_counter
+
+    assert d["documents"][0]["path"] == "-"
+    assert d["total"]["tokens"]["o200k_base"] == len(get_counter("o200k_base", fast=False).encode(text))
+
+
+def test_version_option_and_command():
+    from adaptcost import __version__
+
+    for args in (["--version"], ["-V"], ["version"]):
+        result = invoke(*args)
+        assert result.exit_code == 0 and result.stdout.strip() == f"adaptcost {__version__}"
+
+
+def test_bad_extract_option():
+    assert_clean_error(invoke("count", EXAMPLES, "--extract", "svg=markup"), "--extract", "svg=text|skip")

@@ -11,7 +11,7 @@ from adaptcost.corpus import CorpusOptions, discover, profile_corpus
 from adaptcost.countcache import CountCache
 from adaptcost.encodings import get_counter
 from adaptcost.errors import CorpusError
-from adaptcost.extract import extract
+from adaptcost.extract import ExtractOptions, extract
 
 ENCS = ["cl100k_base", "o200k_base"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "corpus"
@@ -519,17 +519,124 @@ def test_corrupt_cache_file_degrades(tmp_path, own_cache):
     assert cache.db is None and warnings
 
 
-def test_extractor_version_separates_entries(tmp_path):
+def test_extractor_version_and_options_separate_entries(tmp_path):
     root = tmp_path / "c"
     write(root / "a.md", "alpha beta\n")
     profile = profile_corpus([str(root)], ["cl100k_base"])
     sha = profile.documents[0].sha256
+    tag = ExtractOptions().cache_tag()
+    other = ExtractOptions(svg="skip").cache_tag()
+    assert other != tag
     cache = CountCache.open()
     try:
-        from adaptcost.extract import EXTRACTOR_VERSION
-
-        assert cache.lookup_hash(sha, ["cl100k_base"], EXTRACTOR_VERSION) is not None
-        assert cache.lookup_hash(sha, ["cl100k_base"], EXTRACTOR_VERSION + 1) is None
-        assert cache.lookup_hash(sha, ["cl100k_base", "o200k_base"], EXTRACTOR_VERSION) is None
+        assert cache.lookup_hash(sha, ["cl100k_base"], tag) is not None
+        assert cache.lookup_hash(sha, ["cl100k_base"], other) is None
+        assert cache.lookup_hash(sha, ["cl100k_base", "o200k_base"], tag) is None
     finally:
         cache.close()
+
+
+# ---------------------------------------------------------------- a documentation folder (issue 12)
+
+import io  # noqa: E402
+import sys  # noqa: E402
+
+from adaptcost.corpus import STDIN, Skipped, _Counting, summarize_skipped  # noqa: E402
+from adaptcost.encodings import split_for_counting  # noqa: E402
+
+from docfolder import BILLION_LAUGHS, data_uri, drawio_svg, notebook, png  # noqa: E402
+
+
+def test_doc_folder_counts_what_a_reader_reads(tmp_path):
+    root = tmp_path / "docs"
+    prose = "# Deployment\n\nPut a TLS proxy in front of the app. It renews certificates.\n"
+    write(root / "index.md", prose + f"\n![https]({data_uri(png())})\n")
+    write(root / "img" / "https.drawio.svg", drawio_svg(["DNS Servers", "TLS Termination Proxy"], images=4))
+    for i in range(5):
+        write(root / "img" / f"shot{i}.png", png(seed=i))
+    write(root / "tutorial.ipynb", notebook([("markdown", "## Try it"), ("code", "print(6 * 7)")]))
+    write(root / "bomb.svg", BILLION_LAUGHS)
+    write(root / "package-lock.json", '{"lockfileVersion": 3, "packages": {}}\n')
+    profile = profile_corpus([str(root)], ["o200k_base"])
+    texts = {"index.md": prose + "\n![https]()\n", "https.drawio.svg": "DNS Servers\nTLS Termination Proxy",
+             "tutorial.ipynb": "## Try it\n\nprint(6 * 7)"}
+    got = {Path(d.path).name: d.tokens["o200k_base"] for d in profile.documents}
+    assert got == {name: reference_count(text, "o200k_base") for name, text in texts.items()}
+    # by hand, o200k_base: DNS| Servers|\n|TLS| Term|ination| Proxy = 7 tokens, for a 4,000+ byte file
+    assert got["https.drawio.svg"] == 7
+    kinds = {g.kind: (g.file_type, g.count) for g in summarize_skipped(profile.skipped)}
+    assert kinds == {"binary file": (".png", 5), "SVG refused: EntitiesForbidden": (".svg", 1),
+                     "generated file: lock file": (".json", 1)}
+    assert profile.extraction == "svg=text, notebook=source, blobs=strip, generated=skip"
+    by_type = {t.file_type: t.tokens for t in profile.by_type("o200k_base")}
+    assert by_type == {".md": got["index.md"], ".svg": got["https.drawio.svg"], ".ipynb": got["tutorial.ipynb"]}
+    assert [Path(d.path).name for d in profile.top(1, "o200k_base")] == [max(got, key=got.get)]
+
+
+def test_extraction_options_change_the_count_and_the_cache_key(tmp_path):
+    root = tmp_path / "docs"
+    write(root / "d.svg", drawio_svg(["Hello"]))
+    write(root / "a.md", "Words.\n")
+    first = profile_corpus([str(root)], ["o200k_base"])
+    assert {Path(d.path).name: d.tokens["o200k_base"] for d in first.documents} == {"d.svg": 1, "a.md": 2}  # Hello | Words|.\n
+    skip_svg = CorpusOptions(extract=ExtractOptions(svg="skip"))
+    second = profile_corpus([str(root)], ["o200k_base"], skip_svg)
+    assert second.cache_hits == 0 and reasons(second)["d.svg"].startswith("SVG drawing")
+    with pytest.raises(CorpusError, match="SVG drawing"):
+        profile_corpus([str(root / "d.svg")], ["o200k_base"], skip_svg)
+
+
+def test_two_gigabyte_single_line_file_skipped_without_reading(tmp_path):
+    root = tmp_path / "c"
+    write(root / "ok.md", "fine\n")
+    with open(root / "huge.txt", "wb") as f:  # sparse: 2 GB on paper, nothing on disk
+        f.truncate(2 * 1024**3)
+    profile = profile_corpus([str(root)], ["o200k_base"])
+    assert reasons(profile)["huge.txt"].startswith("larger than the 50 MB limit (2147.5 MB")
+
+
+def test_stdin_is_a_document(tmp_path, monkeypatch):
+    text = "Piped text. Counted as ttok would.\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    profile = profile_corpus([STDIN], ENCS)
+    doc = profile.documents[0]
+    assert doc.path == "-" and doc.tokens == {e: reference_count(text, e) for e in ENCS} and doc.chunks == 2
+
+
+def test_counting_budget_keeps_counts_exact(tmp_path):
+    """A budget of one byte collects each text before the next is queued: same counts."""
+    texts = ["alpha beta.\n" * 5000, "γράμμα and 日本語\n" * 3000, "x"]
+    counters = {e: get_counter(e) for e in ENCS}
+    results = {}
+    for budget in (1, 1 << 30):
+        counting = _Counting(counters, budget)
+        docs = [type("D", (), {"tokens": {}})() for _ in texts]
+        for doc, text in zip(docs, texts):
+            counting.submit(doc, None, text.encode() if budget == 1 else text)
+        done = counting.drain()
+        counting.close()
+        assert len(done) == len(texts) and not counting.pending
+        results[budget] = [doc.tokens for doc in docs]
+    assert results[1] == results[1 << 30] == [{e: reference_count(t, e) for e in ENCS} for t in texts]
+
+
+def test_bytes_split_at_safe_points_and_counts_add_up():
+    text = ("Ünïcödé line one.\nsecond line\n" * 40000)
+    pieces = split_for_counting(text, 1000)
+    byte_pieces = split_for_counting(text.encode(), 1000)
+    assert len(pieces) > 10 and len(byte_pieces) > 10 and b"".join(byte_pieces) == text.encode()
+    # every cut is a safe point: after a newline, before an ASCII letter (the text's "second" lines)
+    assert all(a.endswith(b"\n") and b.startswith(b"second") for a, b in zip(byte_pieces, byte_pieces[1:]))
+    counter = get_counter("o200k_base")
+    assert sum(counter.count_piece(p) for p in byte_pieces) == reference_count(text, "o200k_base")
+
+
+def test_skipped_summary_groups_by_reason_and_type():
+    skipped = [Skipped(f"img/s{i}.png", "binary file") for i in range(183)]
+    skipped += [Skipped("a.txt", "larger than the 50 MB limit (61.0 MB; raise --max-file-mb)"),
+                Skipped("b.txt", "larger than the 50 MB limit (70.2 MB; raise --max-file-mb)")]
+    groups = summarize_skipped(skipped, examples=2)
+    assert [(g.kind, g.file_type, g.count, g.examples) for g in groups] == [
+        ("binary file", ".png", 183, ("img/s0.png", "img/s1.png")),
+        ("larger than the 50 MB limit", ".txt", 2, ("a.txt", "b.txt")),
+    ]

@@ -303,3 +303,18 @@ def test_split_pieces_count_adds_up(encoding, text, target):
 
 def test_encodings_tuple():
     assert set(ENCODINGS) == {"cl100k_base", "o200k_base", "llama3", "qwen3"}
+
+
+def test_fast_path_check_is_remembered_for_the_same_files(fresh_cache, monkeypatch):
+    """The second process (here: a cleared memo) skips tiktoken; a changed quicktok checks again."""
+    first = get_counter("o200k_base")
+    assert first.backend == "quicktok" and first._tiktoken is not None  # checked against tiktoken
+    monkeypatch.setattr(enc_mod, "_counters", {})
+    monkeypatch.setattr(enc_mod, "load_tiktoken", lambda e: pytest.fail("tiktoken loaded again"))
+    second = get_counter("o200k_base")
+    assert second.backend == "quicktok" and second._tiktoken is None and "checked earlier" in second.describe()
+    assert second.count_piece(b"hello world") == second.count("hello world") == 2
+    monkeypatch.setattr(enc_mod, "_counters", {})
+    monkeypatch.setattr(enc_mod, "_quicktok_fingerprint", lambda: "0" * 64)  # other files: no marker
+    with pytest.raises(pytest.fail.Exception, match="tiktoken loaded again"):
+        get_counter("o200k_base")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -323,3 +324,173 @@ def test_count_chunks_records_are_one_chunk_per_line():
     text = "name,price\nwidget,3\ngadget,4\n\n"
     assert count_chunks(text, records=True) == 3
     assert count_chunks(text) < 3
+
+
+# ---------------------------------------------------------------- what a reader reads (issue 12)
+
+from adaptcost.extract import (  # noqa: E402
+    BLOB_RUN_MIN,
+    ExtractOptions,
+    generated_kind,
+    notebook_text,
+    strip_blobs,
+    svg_text,
+)
+
+from docfolder import BILLION_LAUGHS, EXTERNAL_ENTITY, data_uri, drawio_svg, notebook, png  # noqa: E402
+
+
+def test_svg_gives_the_words_a_viewer_sees_once():
+    # Each label is written twice by drawio (HTML, then a "DNS Serve..." fallback): counted once;
+    # the mxfile content attribute, the font CSS, the paths, the embedded PNGs and the
+    # "Viewer does not support" fallback (second child of its switch) give nothing.
+    svg = drawio_svg(["DNS Servers", "Who is: someapp.example.com"], title="HTTPS, step 1", images=3)
+    assert svg_text(svg.encode()) == "HTTPS, step 1\nDNS Servers\nWho is: someapp.example.com"
+    assert len(svg) > 4000  # the markup the old extraction counted
+
+
+def test_svg_text_desc_and_tspans():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><desc>A cache in front of the API</desc>'
+           '<text x="1"><tspan>first line</tspan><tspan dy="1em">second line</tspan></text>'
+           '<defs><text id="hidden">not drawn</text></defs><metadata>rdf</metadata></svg>')
+    assert svg_text(svg.encode()) == "A cache in front of the API\nfirst line second line"
+
+
+@pytest.mark.parametrize("markup, reason", [
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><text>unclosed", "SVG is not well-formed XML"),
+    (b"\xef\xbb\xbfnot xml at all", "SVG is not well-formed XML"),
+    (BILLION_LAUGHS.encode(), "SVG refused"),
+    (EXTERNAL_ENTITY.encode(), "SVG refused"),
+    (b"<html><body>hi</body></html>", "not an SVG drawing"),
+])
+def test_bad_svg_is_unusable_with_reason(markup, reason):
+    with pytest.raises(Unusable, match=reason):
+        extract(Path("d.svg"), markup)
+
+
+def test_svg_bomb_refused_fast():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(Unusable):
+        extract(Path("bomb.svg"), BILLION_LAUGHS.encode())
+    assert time.perf_counter() - start < 1.0  # refused before any expansion (10^9 "lol"s)
+
+
+def test_svg_without_words_is_an_image():
+    logo = b'<svg xmlns="http://www.w3.org/2000/svg"><title>  </title><path d="M0 0 L 10 10"/></svg>'
+    with pytest.raises(Unusable, match="SVG drawing without visible text"):
+        extract(Path("logo.svg"), logo)
+
+
+def test_svg_labels_with_markup_characters():
+    assert svg_text(drawio_svg(["Q&A <beta>"]).encode()) == "Q&A <beta>"
+
+
+def test_svg_skip_option():
+    with pytest.raises(Unusable, match="SVG drawing"):
+        extract(Path("d.svg"), drawio_svg(["x"]).encode(), ExtractOptions(svg="skip"))
+
+
+def test_notebook_sources_by_default_text_outputs_on_request_images_never():
+    nb = notebook([("markdown", "# Title\n\nSome prose."), ("code", "print(6 * 7)")]).encode()
+    assert extract(Path("n.ipynb"), nb).text == "# Title\n\nSome prose.\n\nprint(6 * 7)"
+    with_outputs = extract(Path("n.ipynb"), nb, ExtractOptions(notebook="outputs")).text
+    assert with_outputs == "# Title\n\nSome prose.\n\nprint(6 * 7)\n\nprinted line\n\n42\n\n<Figure size 640x480>"
+    assert "iVBOR" not in with_outputs  # the PNG output's base64
+
+
+def test_notebook_v3_cells():
+    nb = json.dumps({"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": ["x = 1"]},
+                                                              {"cell_type": "markdown", "source": "Text"}]}]})
+    assert notebook_text(nb.encode(), outputs=False) == "x = 1\n\nText"
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"{not json", "notebook is not valid JSON"),
+    (b"[1, 2]", "not a Jupyter notebook"),
+    (b'{"metadata": {}}', "not a Jupyter notebook"),
+])
+def test_bad_notebook_is_unusable(raw, reason):
+    with pytest.raises(Unusable, match=reason):
+        extract(Path("n.ipynb"), raw)
+
+
+def test_data_uri_removed_from_markdown_and_html():
+    image = data_uri(png())
+    md = f"Intro.\n\n![diagram]({image})\n\nOutro.\n"
+    assert extract(Path("a.md"), md.encode()).text == "Intro.\n\n![diagram]()\n\nOutro.\n"
+    assert not extract(Path("a.md"), md.encode()).verbatim
+    html = f'<p>Before</p><img src="{image}"><p style="background:url({image})">After</p>'
+    assert extract(Path("a.html"), html.encode()).text == "Before\n\nAfter"
+    kept = extract(Path("a.md"), md.encode(), ExtractOptions(blobs="keep")).text
+    assert image in kept
+
+
+def test_base64_runs_removed_from_structured_files_only():
+    import base64 as b64
+
+    blob = b64.b64encode(png(40, 40)).decode()
+    wrapped = "\\n".join(blob[i:i + 76] for i in range(0, len(blob), 76))  # JSON-escaped MIME lines
+    record = json.dumps({"name": "logo", "png": blob, "mime": wrapped.replace("\\n", "\n")})
+    assert json.loads(extract(Path("a.json"), record.encode()).text) == {"name": "logo", "png": "", "mime": ""}
+    sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"  # a hash is data: kept
+    assert strip_blobs(f"{sha},{sha}\n", runs=True) == f"{sha},{sha}\n"
+    assert strip_blobs("x" * (BLOB_RUN_MIN - 1), runs=True) == "x" * (BLOB_RUN_MIN - 1)
+    assert strip_blobs("x" * BLOB_RUN_MIN, runs=True) == ""
+    assert strip_blobs("x" * BLOB_RUN_MIN, runs=False) == "x" * BLOB_RUN_MIN  # prose formats: data URIs only
+
+
+@pytest.mark.parametrize("name, text, kind", [
+    ("package-lock.json", '{"lockfileVersion": 3}', "lock file"),
+    ("poetry.lock", "[[package]]", "lock file"),
+    ("app.min.js", "var a=1;", "minified JS/CSS"),
+    ("bundle.js", "var a=1,b=2;" * 400, "minified JS/CSS"),  # 4,800 characters on one line
+    ("app.js.map", '{"version":3,"sources":["a.ts"],"mappings":"AAAA"}', "source map"),
+    ("site.map", "Home\n  About\n", None),  # a .map that is not a source map
+    ("app.js", "function a() {\n  return 1;\n}\n" * 200, None),  # hand-written
+])
+def test_generated_files(name, text, kind):
+    assert generated_kind(Path(name), text) == kind
+    if kind:
+        with pytest.raises(Unusable, match=f"generated file: {kind}"):
+            extract(Path(name), text.encode())
+        assert extract(Path(name), text.encode(), ExtractOptions(generated="count")).text == text
+
+
+def test_extract_options_parse_and_describe():
+    options = ExtractOptions.parse(["svg=skip,notebook=outputs", "blobs=keep"])
+    assert options == ExtractOptions(svg="skip", notebook="outputs", blobs="keep")
+    assert options.describe() == "svg=skip, notebook=outputs, blobs=keep, generated=skip"
+    assert ExtractOptions.parse(None) == ExtractOptions()
+    for bad in (["svg=markup"], ["colour=red"], ["svg"]):
+        with pytest.raises(ValueError, match="--extract"):
+            ExtractOptions.parse(bad)
+    tags = {ExtractOptions.parse([f"{k}={v}"]).cache_tag() for k, vs in ExtractOptions.CHOICES.items() for v in vs}
+    assert len(tags) == 5  # the default and one change per key: all distinct
+
+
+def test_verbatim_only_when_text_is_the_bytes():
+    assert extract(Path("a.md"), "plain — text\n".encode()).verbatim
+    assert not extract(Path("a.md"), b"\xef\xbb\xbfwith BOM").verbatim
+    assert not extract(Path("a.md"), b"bad \xff byte").verbatim
+    assert not extract(Path("a.html"), b"<p>x</p>").verbatim
+
+
+# The chunk rule as it was first written (one class-first sentence pattern, a Python check of the
+# character before each lower-case line start): the faster scans must agree with it exactly.
+def _chunks_reference(text: str) -> int:
+    import re
+
+    stripped = text.replace("\r\n", "\n").strip()
+    if not stripped:
+        return 0
+    lines = stripped.count("\n") + 1 - len(re.findall(r"\n[ \t]*(?=\n)", stripped))
+    soft = sum(1 for m in re.finditer(r"\n[ \t]*[a-z]", stripped) if stripped[m.start() - 1] not in " \t\r\n.!?:")
+    return lines - soft + len(re.findall(r"[.!?][\"')\]]*[ \t]+[\"'(\[]?[A-Z0-9]", stripped))
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ9 .!?:\"')([]\n\t\r—é\xa0\x1c\u3000")), max_size=300))
+@settings(max_examples=400, deadline=None)
+def test_count_chunks_equals_reference_rule(text):
+    assert count_chunks(text) == _chunks_reference(text)

@@ -232,7 +232,7 @@ def test_stale(tmp_path):
     book = load_pricing(extra=[write_yaml(tmp_path, table(old, fresh))], bundled=False, today=TODAY)
     day = dt.date(2026, 1, 1)
     assert stale(book.models["old"], day + dt.timedelta(days=STALE_AFTER_DAYS)) == []
-    assert "91 days old" in stale(book.models["old"], day + dt.timedelta(days=STALE_AFTER_DAYS + 1))[0]
+    assert "(91 days)" in stale(book.models["old"], day + dt.timedelta(days=STALE_AFTER_DAYS + 1))[0]
     assert stale(book.models["fresh"], TODAY) == []
     assert book.models["old"].age_days(TODAY) == (TODAY - day).days
 
@@ -242,7 +242,8 @@ def test_stale_finetune_names_its_own_source(tmp_path):
           "source": "https://example.com/fine-tuning"}
     book = load_pricing(extra=[write_yaml(tmp_path, table(model(finetune=ft)))], bundled=False, today=TODAY)
     notices = stale(book.models["test-model"], TODAY)
-    assert len(notices) == 1 and "fine-tuning prices" in notices[0] and "https://example.com/fine-tuning" in notices[0]
+    assert len(notices) == 1 and "fine-tuning prices as of 2026-01-01" in notices[0]
+    assert "https://example.com/fine-tuning" in notices[0] and "https://example.com/pricing" not in notices[0]
 
 
 def test_bundled_stale_set(book):

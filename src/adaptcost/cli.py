@@ -112,6 +112,10 @@ ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Skip
 GitignoreOpt = Annotated[bool, typer.Option("--gitignore/--no-gitignore", help="Honour .gitignore files.")]
 MaxMbOpt = Annotated[float, typer.Option("--max-file-mb", help="Skip files larger than this.")]
 CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse token counts cached by content hash.")]
+ExtractOpt = Annotated[Optional[list[str]], typer.Option("--extract", help="What text files give, KEY=VALUE (repeatable or comma-separated): "
+                       "svg=text|skip, notebook=source|outputs, blobs=strip|keep, generated=skip|count. "
+                       "Default: svg=text, notebook=source, blobs=strip, generated=skip.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped file (by default: counts by reason and type).")]
 # Assumptions: a number, or a range LOW..HIGH (uniform) / LOW..MODE..HIGH (triangular) for reports.
 R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"
 QueriesOpt = Annotated[Optional[str], typer.Option(help="Expected queries per day" + R + ".")]
@@ -164,12 +168,17 @@ def _in_cli_terms(exc: AdaptcostError) -> str:
     return message.replace(field, FIELD_FLAGS[field], 1) if field in FIELD_FLAGS else message
 
 
-def _corpus_options(include, exclude, gitignore, max_file_mb, cache) -> CorpusOptions:
+def _corpus_options(include, exclude, gitignore, max_file_mb, cache, extract=None) -> CorpusOptions:
     from .corpus import CorpusOptions
+    from .extract import ExtractOptions
 
     if not max_file_mb > 0:
         raise AdaptcostError(f"--max-file-mb must be positive, got {max_file_mb}")
-    return CorpusOptions(tuple(include or ()), tuple(exclude or ()), gitignore, max_file_mb, cache)
+    try:
+        extraction = ExtractOptions.parse(extract)
+    except ValueError as exc:
+        raise AdaptcostError(str(exc)) from None
+    return CorpusOptions(tuple(include or ()), tuple(exclude or ()), gitignore, max_file_mb, cache, extract=extraction)
 
 
 def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
@@ -204,7 +213,8 @@ def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
         models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"]), mix=opts["mix"],
         min_accuracy=opts["min_accuracy"], budget=opts["budget"], tolerance=opts["accuracy_tolerance"],
         curves=opts["curves"], pricing=opts["pricing"] or (),
-        corpus_options=_corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"]),
+        corpus_options=_corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"],
+                                       opts.get("extract")),
         as_of=parse_day(opts.get("as_of"), "--as-of"),
     )
     return request, spec
@@ -263,7 +273,7 @@ SHARED_OPTIONS = [
     ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE), ("budget", BudgetOpt, None),
     ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
     ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
-    ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True),
+    ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True), ("extract", ExtractOpt, None),
 ]
 
 
@@ -274,6 +284,8 @@ def recommend(
     corpus: CorpusArg,
     format: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.table,
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
+    detail: Annotated[bool, typer.Option("--detail", help="Also show every cost component with its formula, and all assumptions.")] = False,
+    verbose: VerboseOpt = False,
     **opts,
 ) -> None:
     """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
@@ -287,7 +299,7 @@ def recommend(
     elif format is Format.markdown or output:
         _emit(to_markdown(rec), output)
     else:
-        _print_recommendation(rec)
+        _print_recommendation(rec, detail, verbose)
 
 
 @app.command()
@@ -362,31 +374,36 @@ def _rows_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _print_recommendation(rec: Recommendation) -> None:
+def _print_recommendation(rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
     from .cli_render import print_recommendation
 
-    print_recommendation(_out(), rec)
+    print_recommendation(_out(), rec, detail, verbose)
 
 
 @app.command()
 @handled
 def count(
-    paths: Annotated[list[str], typer.Argument(help="Folders, files or globs.")],
+    paths: Annotated[list[str], typer.Argument(help="Folders, files or globs; '-' reads standard input.")],
     encoding: Annotated[Optional[list[str]], typer.Option("--encoding", "-e", help=f"Encoding(s): {', '.join(ENCODINGS)}.")] = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
     cache: CacheOpt = True,
+    extract: ExtractOpt = None,
+    top: Annotated[Optional[int], typer.Option("--top", help="Show only the N documents with the most tokens, with their share of the total.")] = None,
+    verbose: VerboseOpt = False,
     format: Annotated[CountFormat, typer.Option("--format", help="table, json or csv.")] = CountFormat.table,
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
     """Count the tokens of every document, exactly, per encoding."""
     from .api import count_corpus
 
+    if top is not None and top < 1:
+        raise AdaptcostError(f"--top must be at least 1, got {top}")
     encodings = encoding or ["o200k_base"]
     with _Bar("counting tokens") as bar:
-        profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache), bar)
+        profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), bar)
     if format is CountFormat.json:
         _emit(json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
@@ -394,7 +411,7 @@ def count(
     else:
         from .cli_render import print_count
 
-        print_count(_out(), profile)
+        print_count(_out(), profile, top, verbose)
 
 
 def count_csv(profile: CorpusProfile) -> str:
@@ -578,6 +595,20 @@ class _EvalBar:
 def version() -> None:
     """Print adaptcost's version."""
     _out().print(f"adaptcost {__version__}")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit()
+
+
+@app.callback()
+def _app(
+    show_version: Annotated[bool, typer.Option("--version", "-V", callback=_print_version, is_eager=True,
+                                               help="Print adaptcost's version and exit.")] = False,
+) -> None:
+    """Price in-context learning against (augmented) fine-tuning for your documents."""
 
 
 def main() -> None:

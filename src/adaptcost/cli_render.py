@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from .corpus import CorpusProfile
+from .corpus import CorpusProfile, summarize_skipped
 from .pricing import ModelPrice, PriceBook
 from .decision import Recommendation
 from .money import money
 from .render import grouped_models, to_dict
 
 
-def print_recommendation(console: Console, rec: Recommendation) -> None:
+def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
+    """About one screen that fits 80 columns: the pick and its reasons, the strategies, the
+    break-evens, a short summary of the assumptions, the warnings. `detail` adds each strategy's
+    cost components with their formulas and notes; `verbose` lists every skipped file."""
     d = to_dict(rec)
     pick = rec.pick or "none"
     title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
@@ -22,37 +27,56 @@ def print_recommendation(console: Console, rec: Recommendation) -> None:
     if rec.flips:
         body += "\n\n[bold]What would change the answer[/]\n" + "\n".join(f"• {escape(f)}" for f in rec.flips)
     console.print(Panel(body, title=title, title_align="left"))
-    console.print(_strategy_table(d))
-    console.print(_components_table(d))
-    for st in d["strategies"]:
-        for note in st["notes"]:
-            console.print(f"  [dim]{st['name']}: {escape(note)}[/]")
-    console.print("[bold]Break-even volumes[/] (where two strategies' total costs over the horizon are equal)")
-    for line in (t for b in d["breakevens"] for t in b["text"]):
-        console.print(f"  {escape(line)}")
-    _print_assumptions(console, d)
-    print_warnings(console, d["warnings"])
-
-
-def _strategy_table(d: dict) -> Table:
-    s = d["scenario"]
-    table = Table(title=f"Strategies over {s['horizon_days']:g} days at {s['queries_per_day']:,.0f} queries/day", title_justify="left")
-    for col in ("strategy", "one-time", "per refresh", "per query", "per hour", "total", "amortized / query", "expected accuracy"):
-        table.add_column(col, justify="left" if col == "strategy" else "right")
+    console.print(_strategy_table(d, detail))
     for st in d["strategies"]:
         if not st["feasible"]:
-            table.add_row(st["name"], f"[dim]not possible: {escape(st['reason'])}[/]", *[""] * 6)
+            console.print(f"  [dim]{st['name']}: not possible: {escape(st['reason'])}[/]")
+    if detail:
+        _print_bands(console, d)
+        console.print(_components_table(d))
+        for st in d["strategies"]:
+            for note in st["notes"]:
+                console.print(f"  [dim]{st['name']}: {escape(note)}[/]")
+    _print_breakevens(console, d, detail)
+    _print_assumptions(console, d, rec.estimate.corpus, detail, verbose)
+    print_warnings(console, d["warnings"])
+    if not detail:
+        console.print("[dim]--detail: cost components and formulas; --format json or markdown: everything[/]")
+
+
+def _strategy_table(d: dict, detail: bool) -> Table:
+    """One row per strategy. By default five columns that fit 80 terminal columns (names, totals
+    and accuracies never cut); with `detail` every cost column and the total's range."""
+    s = d["scenario"]
+    table = Table(title=f"Strategies over {s['horizon_days']:g} days at {s['queries_per_day']:,.0f} queries/day", title_justify="left")
+    columns = ["strategy", "one-time", "per refresh", "per query", "per hour", "total", "amortized / query", "expected accuracy"] \
+        if detail else ["strategy", "one-time", "total", "per query", "accuracy"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=True)
+    for st in d["strategies"]:
+        name = f"[bold green]{st['name']}[/]" if st["name"] == d["recommendation"]["pick"] else st["name"]
+        if not st["feasible"]:
+            table.add_row(name, "[dim]not possible[/]", *["[dim]—[/]"] * (len(columns) - 2))
             continue
         acc = st["expected_accuracy"]
-        band = f"\n[dim]{money(st['tco_low_usd'])}–{money(st['tco_high_usd'])}[/]" if st["tco_low_usd"] is not None else ""
-        name = f"[bold green]{st['name']}[/]" if st["name"] == d["recommendation"]["pick"] else st["name"]
+        accuracy = f"{acc['mean']:.1%} [dim]({acc['low']:.0%}–{acc['high']:.0%})[/]" if acc else "—"
+        if not detail:
+            table.add_row(name, money(st["one_time_usd"]), money(st["tco_usd"]), money(st["per_query_usd"]), accuracy)
+            continue
         table.add_row(
             name, money(st["one_time_usd"]), f"{money(st['per_refresh_usd'])} × {st['refreshes']}",
-            money(st["per_query_usd"]), money(st["per_hour_usd"]), money(st["tco_usd"]) + band,
-            money(st["amortized_per_query_usd"]),
-            f"{acc['mean']:.1%} [dim]({acc['low']:.0%}–{acc['high']:.0%})[/]" if acc else "—",
+            money(st["per_query_usd"]), money(st["per_hour_usd"]), money(st["tco_usd"]),
+            money(st["amortized_per_query_usd"]), accuracy,
         )
     return table
+
+
+def _print_bands(console: Console, d: dict) -> None:
+    """Totals at the ends of an estimated tokenizer's error band (Claude, Gemini, ...)."""
+    bands = [f"{st['name']} {money(st['tco_low_usd'])}–{money(st['tco_high_usd'])}" for st in d["strategies"]
+             if st["feasible"] and st["tco_low_usd"] is not None]
+    if bands:
+        console.print("  [dim]total if the estimated token counts are off by their band: " + "; ".join(bands) + "[/]")
 
 
 def _components_table(d: dict) -> Table:
@@ -65,47 +89,98 @@ def _components_table(d: dict) -> Table:
     return table
 
 
-def _print_assumptions(console: Console, d: dict) -> None:
+def _print_breakevens(console: Console, d: dict, detail: bool) -> None:
+    """The volumes where two strategies' totals cross; pairs that never cross are one line
+    unless `detail`."""
+    lines = [t for b in d["breakevens"] for t in b["text"]]
+    never = [t for t in lines if t.startswith("no crossing")]
+    console.print("[bold]Break-even volumes[/] [dim](total costs over the horizon equal)[/]")
+    for line in lines if detail else [t for t in lines if t not in never]:
+        console.print(f"  {escape(line)}")
+    if never and not detail:
+        console.print(f"  [dim]{len(never)} other pair(s) never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day[/]")
+
+
+SCENARIO_SHORT = ("queries_per_day", "prompt_tokens", "answer_tokens", "horizon_days", "refresh_days", "epochs")
+
+
+def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail: bool, verbose: bool) -> None:
     c = d["corpus"]
     console.print("[bold]Assumptions[/]")
-    console.print(f"  adaptcost {d['tool']['version']}; corpus {escape(', '.join(c['inputs']))}: {c['documents']} documents, "
-                  f"{c['chunks']:,} sentences/chunks, {len(c['skipped'])} skipped")
+    console.print(f"  adaptcost {d['tool']['version']}; decision date {d['pricing']['decision_date']}; corpus "
+                  f"{escape(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks")
+    console.print(f"  [dim]extraction: {escape(profile.extraction)} (--extract)[/]")
     for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(m['tokenizer'])}, corpus {m['corpus_tokens']:,} tokens{band}; "
                       f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
     s = d["scenario"]
-    console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.items()))
+    shown = s if detail else {k: s[k] for k in SCENARIO_SHORT if k in s}
+    console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+                                   for k, v in shown.items()) + ("" if detail else " [dim](all: --detail)[/]"))
     console.print("  question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items())
                   + f"; quality: {escape(d['curves']['name'])} ({d['curves']['kind']})")
-    for skipped in c["skipped"]:
-        console.print(f"  [dim]skipped {escape(skipped['path'])}: {escape(skipped['reason'])}[/]")
+    print_skipped(console, profile.skipped, verbose, indent="  ")
 
 
-def print_count(console: Console, profile: CorpusProfile) -> None:
-    table = Table(title="Tokens per document", title_justify="left")
+def print_skipped(console: Console, skipped, verbose: bool, indent: str = "") -> None:
+    """Skipped files: by reason and file type with a few examples, or every one with `verbose`."""
+    if not skipped:
+        return
+    console.print(f"{indent}[bold]Skipped {len(skipped)} file(s)[/]" + ("" if verbose else " [dim](each one: --verbose)[/]"))
+    if verbose:
+        for s in skipped:
+            console.print(f"{indent}  {escape(s.path)}: {escape(s.reason)}", soft_wrap=True)
+        return
+    for g in summarize_skipped(skipped):
+        more = f", … {g.count - len(g.examples)} more" if g.count > len(g.examples) else ""
+        names = ", ".join(escape(os.path.basename(p) or p) for p in g.examples)
+        console.print(f"{indent}  {g.count} {escape(g.file_type)}: {escape(g.kind)} [dim]({names}{more})[/]")
+
+
+def print_count(console: Console, profile: CorpusProfile, top: int | None = None, verbose: bool = False) -> None:
+    """Every document's tokens (or, with `top`, the largest and their share), tokens by file
+    type, the counters, skipped files by reason, warnings."""
+    first = profile.encodings[0]
+    total = profile.tokens(first) or 1
+    docs = profile.top(top, first) if top else profile.documents
+    table = Table(title=f"The {len(docs)} largest documents" if top else "Tokens per document", title_justify="left")
     table.add_column("path", overflow="fold")
-    for col in ("bytes", "chunks", *profile.encodings):
-        table.add_column(col, justify="right")
-    for d in profile.documents:
-        table.add_row(escape(d.path), f"{d.size_bytes:,}", f"{d.chunks:,}", *(f"{d.tokens[e]:,}" for e in profile.encodings))
+    for col in ("bytes", "chunks", *profile.encodings, *(["share"] if top else [])):
+        table.add_column(col, justify="right", no_wrap=True)
+    for d in docs:
+        share = [f"{d.tokens[first] / total:.1%}"] if top else []
+        table.add_row(escape(d.path), f"{d.size_bytes:,}", f"{d.chunks:,}", *(f"{d.tokens[e]:,}" for e in profile.encodings), *share)
+    rest = profile.n_documents - len(docs)
+    if top and rest:
+        shown = {id(d) for d in docs}
+        others = [d for d in profile.documents if id(d) not in shown]
+        table.add_row(f"[dim]{rest} other document(s)[/]", f"{sum(d.size_bytes for d in others):,}", f"{sum(d.chunks for d in others):,}",
+                      *(f"{sum(d.tokens[e] for d in others):,}" for e in profile.encodings),
+                      f"{sum(d.tokens[first] for d in others) / total:.1%}")
     table.add_section()
     table.add_row(f"[bold]TOTAL ({profile.n_documents} documents)[/]", f"{profile.size_bytes:,}", f"{profile.n_chunks:,}",
-                  *(f"[bold]{profile.tokens(e):,}[/]" for e in profile.encodings))
+                  *(f"[bold]{profile.tokens(e):,}[/]" for e in profile.encodings), *(["100%"] if top else []))
     console.print(table)
+    types = profile.by_type(first)
+    if len(types) > 1:
+        by_type = Table(title=f"By file type ({first})", title_justify="left")
+        for col in ("type", "documents", "bytes", "tokens", "share"):
+            by_type.add_column(col, justify="left" if col == "type" else "right", no_wrap=True)
+        for t in types:
+            by_type.add_row(escape(t.file_type), f"{t.documents:,}", f"{t.bytes:,}", f"{t.tokens:,}", f"{t.tokens / total:.1%}")
+        console.print(by_type)
     for enc, how in profile.counters.items():
         console.print(f"[dim]{escape(how)}[/]")
-    if profile.skipped:
-        console.print(f"[bold]Skipped ({len(profile.skipped)})[/]")
-        for s in profile.skipped:
-            console.print(f"  {escape(s.path)}: {escape(s.reason)}")
+    console.print(f"[dim]extraction: {escape(profile.extraction)} (--extract)[/]")
+    print_skipped(console, profile.skipped, verbose)
     for warning in profile.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def print_warnings(console: Console, warnings: list[str]) -> None:
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:

@@ -6,12 +6,18 @@ reason (binary, unreadable, empty, too large, symlink loop, ...) instead of fail
 Counts are per document (a document is never split mid-word: long texts are cut only at
 tokenization-neutral points, so chunked counts equal whole-file counts) and cached by content
 hash (see :mod:`adaptcost.countcache`), so a re-run over an unchanged corpus costs a file scan.
+Counting runs on a thread pool while the next files are read and extracted, with a bounded
+number of bytes in flight: memory follows the largest file, not the corpus. The input ``-`` is
+standard input.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import sys
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -19,12 +25,14 @@ from typing import Callable, Iterable, Sequence
 import pathspec
 
 from .countcache import CountCache, FileKey
+from .defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
 from .encodings import get_counter, split_for_counting
 from .errors import CorpusError
-from .extract import EXTRACTOR_VERSION, RECORD_SUFFIXES, Unusable, count_chunks, extract
+from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, extract
 
 VCS_DIRS = {".git", ".hg", ".svn", "CVS", "_darcs", ".bzr", ".jj"}
-DEFAULT_MAX_FILE_MB = 50.0
+IN_FLIGHT_BYTES = 32 << 20  # texts read but not yet counted, at most (plus the file being read)
+STDIN = "-"
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 
@@ -37,6 +45,7 @@ class CorpusOptions:
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     use_cache: bool = True
     fast: bool = True  # verified native counter (quicktok); False forces plain tiktoken
+    extract: ExtractOptions = field(default_factory=ExtractOptions)
 
 
 @dataclass
@@ -55,6 +64,43 @@ class Skipped:
     path: str
     reason: str
 
+    @property
+    def kind(self) -> str:
+        """The reason without its particulars ("larger than the 50 MB limit"): what groups skips."""
+        return self.reason.split(" (")[0]
+
+
+def file_type(path: str) -> str:
+    """A document's type as a reader names it: its suffix ('.md'), '(none)', or 'stdin'."""
+    if path == STDIN:
+        return "stdin"
+    return os.path.splitext(path)[1].lower() or "(none)"
+
+
+@dataclass(frozen=True)
+class SkipGroup:
+    kind: str
+    file_type: str
+    count: int
+    examples: tuple[str, ...]
+
+
+def summarize_skipped(skipped: Sequence[Skipped], examples: int = 3) -> list[SkipGroup]:
+    """Skipped files grouped by reason and file type, largest group first, with a few examples."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in skipped:
+        groups.setdefault((s.kind, file_type(s.path)), []).append(s.path)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [SkipGroup(kind, ftype, len(paths), tuple(paths[:examples])) for (kind, ftype), paths in ordered]
+
+
+@dataclass(frozen=True)
+class TypeTotal:
+    file_type: str
+    documents: int
+    bytes: int
+    tokens: int
+
 
 @dataclass
 class CorpusProfile:
@@ -65,6 +111,21 @@ class CorpusProfile:
     warnings: list[str] = field(default_factory=list)
     counters: dict[str, str] = field(default_factory=dict)  # encoding -> how it was counted
     cache_hits: int = 0
+    extraction: str = ExtractOptions().describe()
+
+    def by_type(self, encoding: str) -> list[TypeTotal]:
+        """Documents, bytes and tokens per file type, most tokens first."""
+        docs, size, tokens = Counter(), Counter(), Counter()
+        for d in self.documents:
+            t = file_type(d.path)
+            docs[t] += 1
+            size[t] += d.size_bytes
+            tokens[t] += d.tokens[encoding]
+        return [TypeTotal(t, docs[t], size[t], tokens[t]) for t in sorted(docs, key=lambda t: (-tokens[t], t))]
+
+    def top(self, n: int, encoding: str) -> list[Document]:
+        """The `n` documents with the most tokens (ties by path)."""
+        return sorted(self.documents, key=lambda d: (-d.tokens[encoding], d.path))[:n]
 
     def tokens(self, encoding: str) -> int:
         return sum(d.tokens[encoding] for d in self.documents)
@@ -86,7 +147,7 @@ class CorpusProfile:
 
     def to_dict(self) -> dict:
         """The adaptcost-count/1 document (what `count --format json` prints)."""
-        from . import __version__
+        from ._version import __version__
 
         return {
             "schema": "adaptcost-count/1",
@@ -98,7 +159,11 @@ class CorpusProfile:
             ],
             "total": {"documents": self.n_documents, "chunks": self.n_chunks, "bytes": self.size_bytes,
                       "tokens": {e: self.tokens(e) for e in self.encodings}},
+            "by_type": {e: [t.__dict__ for t in self.by_type(e)] for e in self.encodings},
+            "extraction": self.extraction,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped_summary": [{"reason": g.kind, "file_type": g.file_type, "count": g.count, "examples": list(g.examples)}
+                                for g in summarize_skipped(self.skipped)],
             "warnings": self.warnings,
         }
 
@@ -110,6 +175,7 @@ class CorpusProfile:
 class _Found:
     path: Path
     display: str
+    stdin: bool = False
 
 
 class _Walker:
@@ -223,6 +289,10 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
         raise CorpusError("no corpus given: pass --corpus PATH (a folder, a file or a glob)")
     walker = _Walker(options)
     for item in inputs:
+        if item == STDIN:
+            if not any(f.stdin for f in walker.found):
+                walker.found.append(_Found(Path(STDIN), STDIN, stdin=True))
+            continue
         if _is_glob(item):
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
@@ -249,22 +319,67 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
 # ---------------------------------------------------------------- counting
 
 
-@dataclass
-class _Pending:
-    found: _Found
-    key: FileKey
-    text: str
-    replaced: int
-
-
 def _read(found: _Found, max_bytes: float) -> tuple[bytes | None, str | None]:
+    too_large = "larger than the {limit:g} MB limit ({size:.1f} MB; raise --max-file-mb)"
+    if found.stdin:
+        raw = sys.stdin.buffer.read(int(max_bytes) + 1)
+        if len(raw) > max_bytes:
+            return None, too_large.format(limit=max_bytes / 1e6, size=len(raw) / 1e6).replace(" MB;", "+ MB;")
+        return raw, None
     try:
         size = found.path.stat().st_size
         if size > max_bytes:
-            return None, f"larger than the {max_bytes / 1e6:g} MB limit ({size / 1e6:.1f} MB; raise --max-file-mb)"
+            return None, too_large.format(limit=max_bytes / 1e6, size=size / 1e6)
         return found.path.read_bytes(), None
     except OSError as exc:
         return None, _os_reason(exc, found.path)
+
+
+class _Counting:
+    """Counts texts on a thread pool (the counters release the GIL) while the caller reads and
+    extracts the next files. At most IN_FLIGHT_BYTES wait to be counted: when more are queued,
+    `submit` first collects the oldest results, so memory follows the largest file."""
+
+    def __init__(self, counters: dict, budget: int = IN_FLIGHT_BYTES):
+        self.counters = counters
+        self.budget = budget
+        self.pool = ThreadPoolExecutor(max(1, os.cpu_count() or 1))
+        self.queue: deque = deque()  # (future, document, encoding, size)
+        self.queued_bytes = 0
+        self.pending: dict[int, int] = {}  # id(document) -> pieces still being counted
+        self.finished: list = []  # (document, key), complete
+
+    def submit(self, doc: "Document", key: FileKey, payload: str | bytes) -> None:
+        pieces = split_for_counting(payload)
+        doc.tokens = {e: 0 for e in self.counters}
+        self.pending[id(doc)] = len(pieces) * len(self.counters)
+        for encoding, counter in self.counters.items():
+            for piece in pieces:
+                self.queue.append((self.pool.submit(counter.count_piece, piece), doc, key, encoding, len(piece)))
+                self.queued_bytes += len(piece)
+        while self.queued_bytes > self.budget:
+            self._collect_oldest()
+
+    def _collect_oldest(self) -> None:
+        future, doc, key, encoding, size = self.queue.popleft()
+        doc.tokens[encoding] += future.result()
+        self.queued_bytes -= size
+        self.pending[id(doc)] -= 1
+        if not self.pending[id(doc)]:
+            del self.pending[id(doc)]
+            self.finished.append((doc, key))
+
+    def drain(self) -> list:
+        """Every submitted document, counted: (document, key) pairs."""
+        while self.queue:
+            self._collect_oldest()
+        done, self.finished = self.finished, []
+        return done
+
+    def close(self) -> None:
+        for future, *_ in self.queue:
+            future.cancel()
+        self.pool.shutdown(wait=True)
 
 
 def profile_corpus(
@@ -276,72 +391,60 @@ def profile_corpus(
     """Find, extract and count every document of the corpus, for each encoding."""
     encodings = sorted(set(encodings))
     found, skipped = discover(inputs, options)
-    profile = CorpusProfile(list(inputs), encodings, skipped=list(skipped))
+    profile = CorpusProfile(list(inputs), encodings, skipped=list(skipped), extraction=options.extract.describe())
     counters = {e: get_counter(e, fast=options.fast) for e in encodings}
     profile.counters = {e: c.describe() for e, c in counters.items()}
     cache = CountCache.open(enabled=options.use_cache, warnings=profile.warnings)
-    pending: list[_Pending] = []
-    total = len(found)
-    for done, item in enumerate(found, 1):
-        key = cache.file_key(item.path)
-        cached = cache.lookup(key, encodings, EXTRACTOR_VERSION) if key else None
-        if cached is not None:
-            profile.documents.append(Document(item.display, key.size, cached.sha256, cached.chars, cached.chunks, cached.tokens, cached.replaced))
-            profile.cache_hits += 1
-        else:
-            _extract_one(item, key, options, profile, pending, cache)
-        if progress and (done % 64 == 0 or done == total):
-            progress(done, total)
-    _count_pending(pending, counters, profile, cache)
-    cache.close()
+    tag = options.extract.cache_tag()
+    counting = _Counting(counters)
+    try:
+        total = len(found)
+        for done, item in enumerate(found, 1):
+            key = None if item.stdin else cache.file_key(item.path)
+            cached = cache.lookup(key, encodings, tag) if key else None
+            if cached is not None:
+                profile.documents.append(Document(item.display, key.size, cached.sha256, cached.chars, cached.chunks, cached.tokens, cached.replaced))
+                profile.cache_hits += 1
+            else:
+                _extract_one(item, key, options, profile, counting, cache, tag)
+            if progress and (done % 64 == 0 or done == total):
+                progress(done, total)
+        for doc, key in counting.drain():
+            cache.store(key, doc, tag)
+    finally:
+        counting.close()
+        cache.close()
     profile.documents.sort(key=lambda d: d.path)
     _finish(profile)
     return profile
 
 
-def _extract_one(item: _Found, key, options, profile, pending, cache) -> None:
+def _extract_one(item: _Found, key, options: CorpusOptions, profile: CorpusProfile, counting: _Counting, cache, tag: int) -> None:
+    """Read, hash and extract one file; its text goes to `counting` (or its cached count is used)."""
     raw, reason = _read(item, options.max_file_mb * 1e6)
     if raw is None:
         profile.skipped.append(Skipped(item.display, reason))
         return
     key = cache.key_with_hash(item.path, raw, key)
-    hit = cache.lookup_hash(key.sha256, profile.encodings, EXTRACTOR_VERSION)
+    hit = cache.lookup_hash(key.sha256, profile.encodings, tag)
     if hit is not None:
         cache.remember_file(key)
         profile.documents.append(Document(item.display, len(raw), hit.sha256, hit.chars, hit.chunks, hit.tokens, hit.replaced))
         profile.cache_hits += 1
         return
     try:
-        extracted = extract(item.path, raw)
+        extracted = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract)
     except Unusable as exc:
         profile.skipped.append(Skipped(item.display, str(exc)))
         return
-    if not extracted.text.strip():
+    text = extracted.text
+    if not text or text.isspace():
         profile.skipped.append(Skipped(item.display, "empty (no text)"))
         return
-    pending.append(_Pending(item, key, extracted.text, extracted.replaced_bytes))
-
-
-def _count_pending(pending: list[_Pending], counters, profile: CorpusProfile, cache) -> None:
-    """Count all new texts in one batch per encoding (the fast path spreads it over the cores)."""
-    if not pending:
-        return
-    pieces, owner = [], []
-    for index, item in enumerate(pending):
-        for piece in split_for_counting(item.text):
-            pieces.append(piece)
-            owner.append(index)
-    counts = {e: c.count_many(pieces) for e, c in counters.items()}
-    chunks = [count_chunks(item.text, item.found.path.suffix.lower() in RECORD_SUFFIXES) for item in pending]
-    totals = {e: [0] * len(pending) for e in counters}
-    for encoding, per_piece in counts.items():
-        for index, n in zip(owner, per_piece):
-            totals[encoding][index] += n
-    for index, item in enumerate(pending):
-        tokens = {e: totals[e][index] for e in counters}
-        doc = Document(item.found.display, item.key.size, item.key.sha256, len(item.text), chunks[index], tokens, item.replaced)
-        profile.documents.append(doc)
-        cache.store(item.key, doc, EXTRACTOR_VERSION)
+    chunks = count_chunks(text, item.path.suffix.lower() in RECORD_SUFFIXES)
+    doc = Document(item.display, len(raw), key.sha256, len(text), chunks, {}, extracted.replaced_bytes)
+    profile.documents.append(doc)
+    counting.submit(doc, key, raw if extracted.verbatim else text)
 
 
 def _finish(profile: CorpusProfile) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ class CachedDoc:
 class CountCache:
     def __init__(self, db: sqlite3.Connection | None):
         self.db = db
+        self._real_dirs: dict[str, str] = {}  # folder -> its realpath, during one run
 
     @classmethod
     def open(cls, enabled: bool = True, warnings: list[str] | None = None) -> "CountCache":
@@ -67,11 +69,23 @@ class CountCache:
                 warnings.append(f"token-count cache unavailable ({exc}); counting without it")
             return cls(None)
 
+    def _real_stat(self, path: Path) -> tuple[str, os.stat_result]:
+        """os.path.realpath(path) and its stat, in one system call for a file that is not a link
+        (its folder is resolved once per folder, not once per file)."""
+        path = os.path.abspath(path)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            real = os.path.realpath(path)
+            return real, os.stat(real)
+        folder, name = os.path.split(path)
+        if folder not in self._real_dirs:
+            self._real_dirs[folder] = os.path.realpath(folder)
+        return os.path.join(self._real_dirs[folder], name), st
+
     def file_key(self, path: Path) -> FileKey | None:
         """The stat signature of `path`, with its content hash if the cache already knows it."""
         try:
-            real = os.path.realpath(path)
-            st = os.stat(real)
+            real, st = self._real_stat(path)
         except OSError:
             return None
         key = FileKey(real, st.st_size, st.st_mtime_ns, st.st_ino)
@@ -95,18 +109,16 @@ class CountCache:
     def lookup_hash(self, sha256: str, encodings: list[str], extractor: int) -> CachedDoc | None:
         if self.db is None:
             return None
-        doc = self.db.execute(
-            "SELECT chars, chunks, replaced FROM docs WHERE sha256 = ? AND extractor = ?", (sha256, extractor)
-        ).fetchone()
-        if doc is None:
-            return None
-        rows = self.db.execute(
-            "SELECT encoding, tokens FROM counts WHERE sha256 = ? AND extractor = ?", (sha256, extractor)
+        rows = self.db.execute(  # one query: a re-run over a large unchanged corpus makes one per file
+            "SELECT d.chars, d.chunks, d.replaced, c.encoding, c.tokens FROM docs d JOIN counts c "
+            "ON c.sha256 = d.sha256 AND c.extractor = d.extractor WHERE d.sha256 = ? AND d.extractor = ?",
+            (sha256, extractor),
         ).fetchall()
-        tokens = {enc: n for enc, n in rows if enc in encodings}
-        if len(tokens) != len(encodings):
+        tokens = {row[3]: row[4] for row in rows if row[3] in encodings}
+        if not rows or len(tokens) != len(encodings):
             return None
-        return CachedDoc(sha256, doc[0], doc[1], doc[2], tokens)
+        chars, chunks, replaced = rows[0][:3]
+        return CachedDoc(sha256, chars, chunks, replaced, tokens)
 
     def remember_file(self, key: FileKey) -> None:
         # A file modified within the timestamp granularity of now could change again with the

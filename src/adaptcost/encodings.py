@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .errors import TokenizerError
+from .errors import AdaptcostError, TokenizerError
 from .paths import cache_dir
 
 # Official rank files: the URL tiktoken fetches and the sha256 it expects
@@ -182,6 +182,15 @@ class TokenCounter:
     def count(self, text: str) -> int:
         return self.count_many([text])[0]
 
+    def count_piece(self, text: str | bytes) -> int:
+        """The count of one text, given as str or as its UTF-8 bytes (the fast path reads the bytes
+        as they are, which saves converting a str to UTF-8 first). Releases the GIL while counting."""
+        if self._quicktok is not None:
+            return self._quicktok.count(text)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return len(self._tiktoken.encode_ordinary(text))
+
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Counts for many texts; the fast path spreads them over all cores."""
         if not texts:
@@ -220,6 +229,32 @@ def _quicktok_matches(encoding: str, reference) -> object | None:
     return fast
 
 
+def _quicktok_fingerprint() -> str | None:
+    """sha256 over everything the fast-path check depends on: quicktok's installed files (native
+    module, vocabularies) and tiktoken's version; None if quicktok is not an installed package."""
+    qt = _quicktok()
+    root = Path(getattr(qt, "__file__", "") or ".").parent if qt is not None else None
+    if root is None or not (root / "__init__.py").is_file():
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(version("tiktoken").encode())
+    except PackageNotFoundError:
+        return None
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _verified_marker(encoding: str, fingerprint: str) -> Path:
+    """Written once quicktok passed both checks for `encoding`; its name holds the fingerprint, so
+    any change to quicktok's files or to tiktoken's version checks again."""
+    return cache_dir() / "verified" / f"{encoding}-quicktok-{fingerprint}"
+
+
 def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
     """The counter for `encoding`; `fast=False` forces plain tiktoken (the reference)."""
     if encoding not in ENCODINGS:
@@ -235,12 +270,26 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
             raise TokenizerError(f"{encoding} needs quicktok-v1's vocabulary, which is missing or changed")
         counter = TokenCounter(encoding, "quicktok", "quicktok-v1 (pinned sha256)", _quicktok=fast_tok)
     else:
+        fingerprint = _quicktok_fingerprint() if fast else None
+        if fingerprint and _verified_marker(encoding, fingerprint).is_file():
+            # checked on an earlier run with these very files: skip loading tiktoken (a second)
+            counter = TokenCounter(encoding, "quicktok", "quicktok-v1, checked earlier against the official sha256 "
+                                   "and tiktoken", None, _quicktok().get_encoding(encoding))
+            _counters[key] = counter
+            return counter
         enc, source = load_tiktoken(encoding)
         fast_tok = _quicktok_matches(encoding, enc) if fast else None
         backend = "quicktok" if fast_tok is not None else "tiktoken"
         counter = TokenCounter(encoding, backend, f"{source}, sha256 verified", enc, fast_tok)
         if backend == "tiktoken":
             counter._quicktok = None
+        elif fingerprint:
+            from .fileio import atomic_write_bytes
+
+            try:
+                atomic_write_bytes(_verified_marker(encoding, fingerprint), PROBE_TEXT.encode())
+            except (OSError, AdaptcostError):
+                pass  # a read-only cache: check again next time
     _counters[key] = counter
     return counter
 
@@ -249,20 +298,24 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
 # Both encodings' pre-tokenizers end every whitespace run that contains a newline at the last
 # newline ("\s*[\r\n]"), and a letter after a newline always starts a new piece (the optional
 # leading character of a word piece excludes \r and \n), so no piece spans the boundary.
+# The same points in UTF-8 bytes (both characters are ASCII, so the cuts fall on the same places).
 _SAFE_SPLIT = re.compile(r"(?<=\n)(?=[A-Za-z])")
+_SAFE_SPLIT_BYTES = re.compile(rb"(?<=\n)(?=[A-Za-z])")
 
 
-def split_for_counting(text: str, target_chars: int = 1 << 20) -> list[str]:
-    """Cut a long text into ~target_chars pieces at tokenization-neutral points.
+def split_for_counting(text: str | bytes, target_chars: int = 1 << 20) -> list:
+    """Cut a long text (str, or its UTF-8 bytes) into ~target_chars pieces at tokenization-neutral
+    points.
 
     The token counts of the pieces add up to the count of the whole text (tests check this).
     A text with no safe point stays whole.
     """
     if len(text) <= target_chars:
         return [text]
+    safe = _SAFE_SPLIT_BYTES if isinstance(text, bytes) else _SAFE_SPLIT
     pieces, start = [], 0
     while len(text) - start > target_chars:
-        match = _SAFE_SPLIT.search(text, start + target_chars)
+        match = safe.search(text, start + target_chars)
         if match is None:
             break
         pieces.append(text[start : match.start()])

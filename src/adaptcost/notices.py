@@ -12,29 +12,29 @@ STALE_AFTER_DAYS = 90
 
 
 def stale(model: ModelPrice, day: dt.date) -> list[str]:
-    """Prices older than 90 days on the decision day, each with its own source."""
+    """Prices older than 90 days on the decision day: one notice per model naming each old block
+    with its date and its own source (a fine-tuning block is checked against its own page)."""
     dated = [("prices", model.as_of, model.source)]
     if model.finetune is not None:
         dated.append(("fine-tuning prices", model.finetune.as_of, model.finetune.source))
     if model.gpu is not None:
         dated.append(("GPU price", model.gpu.as_of, model.gpu.source))
-    notices = []
-    for what, as_of, source in dated:
-        age = (day - as_of).days
-        if age > STALE_AFTER_DAYS:
-            notices.append(f"{model.name} {what} are {age} days old (as of {as_of}, {model.file}); "
-                           f"check {source} or pass --pricing with current figures")
-    return notices
+    old = [(what, as_of, source) for what, as_of, source in dated if (day - as_of).days > STALE_AFTER_DAYS]
+    if not old:
+        return []
+    blocks = ", ".join(f"{what} as of {as_of} ({(day - as_of).days} days)" for what, as_of, _ in old)
+    sources = " and ".join(dict.fromkeys(source for _, _, source in old))
+    return [f"{model.name} {blocks} are older than {STALE_AFTER_DAYS} days ({model.file}); check {sources} "
+            "or pass --pricing with current figures"]
 
 
 def unverified(model: ModelPrice) -> list[str]:
-    notices = []
-    if not model.verified:
-        notices.append(f"{model.name}: prices marked unverified in {model.file} ({model.note or 'no note'})")
-    ft = model.finetune
-    if ft is not None and not ft.verified:
-        notices.append(f"{model.name}: fine-tuning prices marked unverified in {model.file} ({ft.note or 'no note'})")
-    return notices
+    """Figures the tables could not confirm in a primary source (the reason is the row's note,
+    shown by 'adaptcost pricing show' and in JSON)."""
+    parts = (["prices"] if not model.verified else []) + (["fine-tuning prices"] if model.finetune and not model.finetune.verified else [])
+    if not parts:
+        return []
+    return [f"{model.name}: {' and '.join(parts)} unverified in {model.file} (why: 'adaptcost pricing show {model.name}')"]
 
 
 def lifecycle(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None) -> list[str]:
@@ -56,26 +56,24 @@ def lifecycle(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = Non
 
 
 def finetune_offer(model: ModelPrice, day: dt.date, customer: str = "new") -> list[str]:
-    """A fine-tuning offer that is deprecated or closes on a known day (the cost model decides
-    whether the plan still fits; this tells the reader the dates either way)."""
+    """A fine-tuning offer that is deprecated or closes on a known day, in one notice (the cost
+    model decides whether the plan still fits; this tells the reader the dates either way)."""
     ft = model.finetune
     if ft is None:
         return []
     life = ft.lifecycle
-    source = f" ({life.source})" if life.source else ""
-    notices = []
     maybe = " as early as" if life.dates_are_earliest else ""
+    events = []
     stop = life.training_stop(customer)
     if stop is not None:
         tense = "took" if stop.date <= day and not maybe else "may take" if maybe else "takes"
-        notices.append(f"{model.name} fine-tuning {tense} no new training jobs for {stop.audience.replace('_', ' ')} "
-                       f"from{maybe} {stop.date}{source}")
+        events.append(f"{tense} no new training jobs for {stop.audience.replace('_', ' ')} from{maybe} {stop.date}")
     if life.serving_stops is not None:
-        when = f"may stop serving as early as {life.serving_stops}" if maybe else f"stop serving on {life.serving_stops}"
-        notices.append(f"fine-tuned {model.name} models {when}{source}")
+        events.append(f"{'may stop' if maybe else 'stops'} serving tuned models {'as early as' if maybe else 'on'} {life.serving_stops}")
     if life.note and "deprecat" in life.note.lower():
-        notices.append(f"{model.name} fine-tuning: {life.note}{source}")
-    return notices
+        events.append(life.note.rstrip("."))
+    source = f" ({life.source})" if life.source else ""
+    return [f"{model.name} fine-tuning {'; '.join(events)}{source}"] if events else []
 
 
 def model_notices(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None,

@@ -62,7 +62,7 @@ def _models_dict(e: Estimate) -> dict:
             "corpus_tokens": round(tokens), "corpus_tokens_low": None if m.tokenizer.exact else round(e.stats.tokens_for(m, -1)),
             "corpus_tokens_high": None if m.tokenizer.exact else round(e.stats.tokens_for(m, +1)),
             "context_window_tokens": m.context_window_tokens, "pricing_file": m.file, "source": m.source,
-            "as_of": m.as_of.isoformat(), "verified": m.verified,
+            "as_of": m.as_of.isoformat(), "verified": m.verified, "note": m.note or None,
             "lifecycle": _lifecycle_dict(m, e.models.day),
         }
         if role == "finetune" and m.finetune is not None:
@@ -82,6 +82,7 @@ def _offer_dict(m) -> dict:
     ft = m.finetune
     life = ft.lifecycle
     return {"serving": ft.serving, "source": ft.source, "as_of": ft.as_of.isoformat(), "verified": ft.verified,
+            "note": ft.note or None,
             "training_stops": [{"date": t.date.isoformat(), "for": t.audience} for t in life.training_stops],
             "serving_stops": life.serving_stops.isoformat() if life.serving_stops else None,
             "lifecycle_source": life.source or None}
@@ -103,6 +104,7 @@ def estimate_dict(e: Estimate, rec: Recommendation | None = None) -> dict:
         "tool": {"name": "adaptcost", "version": e.tool_version},
         "corpus": {
             "inputs": c.inputs, "documents": c.n_documents, "chunks": c.n_chunks, "bytes": c.size_bytes,
+            "extraction": c.extraction,
             "tokens": {enc: c.tokens(enc) for enc in c.encodings}, "tokenizers": c.counters,
             "skipped": [{"path": s.path, "reason": s.reason} for s in c.skipped],
         },
@@ -174,7 +176,8 @@ def _assumptions_md(d: dict, s) -> list[str]:
     c = d["corpus"]
     lines = ["## Assumptions", "", f"- adaptcost {d['tool']['version']}",
              f"- decision date: {d['pricing']['decision_date']} (prices and lifecycle as known that day)",
-             f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped"]
+             f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
+             f"- extraction: {c['extraction']}"]
     lines += [f"- tokens, {enc}: {n:,} — {c['tokenizers'][enc]}" for enc, n in c["tokens"].items()]
     for roles, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
