@@ -118,22 +118,29 @@ ExtractOpt = Annotated[Optional[list[str]], typer.Option("--extract", help="What
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped file (by default: counts by reason and type).")]
 # Assumptions: a number, or a range LOW..HIGH (uniform) / LOW..MODE..HIGH (triangular) for reports.
 R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"
-QueriesOpt = Annotated[Optional[str], typer.Option(help="Expected queries per day" + R + ".")]
+
+
+def _assumption_options() -> list[tuple[str, str, object]]:
+    """One option per assumption the command line takes, its help and default read from the one
+    list of assumptions (scenario.py): [(option name, scenario field, annotation)]."""
+    from .scenario import assumptions, describe_default
+
+    options = []
+    for name, (meta, default) in assumptions().items():
+        if meta.cli:
+            option = meta.option or name
+            shown = "" if default is None and not meta.default_text else f" (default: {describe_default(meta, default)})"
+            annotation = Annotated[Optional[str], typer.Option("--" + option.replace("_", "-"), help=meta.help + shown + R + ".")]
+            options.append((option, name, annotation))
+    return options
+
+
+ASSUMPTIONS = _assumption_options()
+# option name -> Scenario field, for the assumptions that take a number or a range
+ASSUMPTION_OPTIONS = {option: name for option, name, _ in ASSUMPTIONS}
 ModelOpt = Annotated[str, typer.Option(help="Model that answers queries (ICL) and, by default, is fine-tuned.")]
 FtModelOpt = Annotated[Optional[str], typer.Option(help="Model to fine-tune (default: --model).")]
 AugModelOpt = Annotated[Optional[str], typer.Option(help="Model that writes augmentations (default: --model).")]
-PromptOpt = Annotated[Optional[str], typer.Option(help="Tokens per query besides the corpus (default 200)" + R + ".")]
-AnswerOpt = Annotated[Optional[str], typer.Option(help="Tokens generated per query (default 300)" + R + ".")]
-HorizonOpt = Annotated[Optional[str], typer.Option(help="Days over which one-time costs are amortized (default 365).")]
-RefreshOpt = Annotated[Optional[str], typer.Option(help="The corpus changes every N days, 0 = never (default 30)" + R + ".")]
-ChangedOpt = Annotated[Optional[str], typer.Option(help="Share of chunks changed per refresh (default 0.2).")]
-EpochsOpt = Annotated[Optional[str], typer.Option(help="Fine-tuning epochs (default 3)" + R + ".")]
-VariantsOpt = Annotated[Optional[str], typer.Option("--local-variants", help="Local augmentation: rewrites per sentence (default 4).")]
-GlobalOpt = Annotated[Optional[str], typer.Option(help="Global augmentation: inference tokens per document (default 1000).")]
-HitOpt = Annotated[Optional[str], typer.Option(help="Prompt-cache hit rate (default: from arrivals and TTL)" + R + ".")]
-ImplicitOpt = Annotated[Optional[str], typer.Option(help="Implicit caching (Gemini): share of warm-cache queries billed as hits (default 0.5, an assumption)" + R + ".")]
-ReasoningOpt = Annotated[Optional[str], typer.Option(help="Reasoning tokens per query, billed as output (default: the model's documented default, 0 for non-reasoning models)" + R + ".")]
-JobOpt = Annotated[Optional[str], typer.Option(help="Fixed cost per training job in USD: evaluation and deployment work (default 0)" + R + ".")]
 CustomerOpt = Annotated[str, typer.Option(help="Who buys fine-tuning: new (never fine-tuned), inactive, or active; providers close offers to some first.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(help="Decision date YYYY-MM-DD: prices and lifecycle as known that day (default: today).")]
 BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
@@ -144,15 +151,6 @@ BudgetOpt = Annotated[Optional[float], typer.Option(help="Maximum total cost ove
 CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval', or a bundled one by name (smollm2-135m-default, smollm2-135m-quick, paper-reference).")]
 PricingOpt = Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")]
 ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML scenario file with distributions (adaptcost-scenario/1).")]
-
-# option name -> Scenario field, for the assumptions that take a number or a range
-ASSUMPTION_OPTIONS = {
-    "queries_per_day": "queries_per_day", "prompt_tokens": "prompt_tokens", "answer_tokens": "answer_tokens",
-    "horizon_days": "horizon_days", "refresh_days": "refresh_days", "refresh_changed_fraction": "refresh_changed_fraction",
-    "epochs": "epochs", "local_variants": "local_variants_per_chunk", "global_tokens_per_doc": "global_tokens_per_doc",
-    "cache_hit_rate": "cache_hit_rate", "implicit_cache_hit_rate": "implicit_cache_hit_rate",
-    "reasoning_tokens": "reasoning_tokens", "training_job_usd": "training_job_usd",
-}
 
 
 # The one place where the API's field names become the command line's flags.
@@ -262,16 +260,11 @@ def _shared_options(fn):
     return wrapper
 
 
-SHARED_OPTIONS = [
-    ("queries_per_day", QueriesOpt, None), ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None),
-    ("augment_model", AugModelOpt, None), ("prompt_tokens", PromptOpt, None), ("answer_tokens", AnswerOpt, None),
-    ("horizon_days", HorizonOpt, None), ("refresh_days", RefreshOpt, None), ("refresh_changed_fraction", ChangedOpt, None),
-    ("epochs", EpochsOpt, None), ("local_variants", VariantsOpt, None), ("global_tokens_per_doc", GlobalOpt, None),
-    ("cache_hit_rate", HitOpt, None), ("implicit_cache_hit_rate", ImplicitOpt, None), ("reasoning_tokens", ReasoningOpt, None),
-    ("training_job_usd", JobOpt, None), ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None),
-    ("batch_augmentation", BatchOpt, False), ("mix", MixOpt, None),
-    ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE), ("budget", BudgetOpt, None),
-    ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
+SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMPTIONS] + [
+    ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None), ("augment_model", AugModelOpt, None),
+    ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None), ("batch_augmentation", BatchOpt, False),
+    ("mix", MixOpt, None), ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE),
+    ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
     ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
     ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True), ("extract", ExtractOpt, None),
 ]

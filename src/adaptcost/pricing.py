@@ -118,7 +118,6 @@ class Lifecycle:
 # Who a fine-tuning stop applies to: an organisation that never fine-tuned ("new") is also inactive.
 AUDIENCES = {"new_customers": ("new",), "inactive_customers": ("new", "inactive"),
              "everyone": ("new", "inactive", "active")}
-CUSTOMERS = ("new", "inactive", "active")
 
 
 @dataclass(frozen=True)

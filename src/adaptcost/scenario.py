@@ -1,15 +1,57 @@
-"""The assumptions of an estimate, with their units, defaults and validation."""
+"""The assumptions of an estimate: the one list of them, each with its unit, default, help and
+bounds. The command line builds its options and their help from this list (cli.py), scenario
+files and the Monte Carlo name assumptions by these fields, and validation reads the bounds here.
+
+This module imports nothing heavy: `adaptcost --help` reads it.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from .errors import ScenarioError
-from .pricing import CUSTOMERS
-from .rules import refreshes
 
 STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global")
+# Who buys fine-tuning; providers close offers to some first (pricing: training_stops).
+CUSTOMERS = ("new", "inactive", "active")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """What a scenario field means: help text, unit, bounds (inclusive `low`/`high`, exclusive
+    `above`/`below`), and its command-line option (`option`: the name if it differs from the
+    field's; `cli=False`: scenario files only)."""
+
+    help: str
+    unit: str = ""
+    low: float | None = None
+    above: float | None = None
+    high: float | None = None
+    below: float | None = None
+    option: str | None = None
+    cli: bool = True
+    default_text: str | None = None  # how the default reads where it is not a number
+
+    def check(self, name: str, value) -> None:
+        if value is None:
+            return
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
+            raise ScenarioError(f"{name} must be a finite number, not {value}", field=name)
+        if self.low is not None and value < self.low:
+            raise ScenarioError(f"{name} must be at least {self.low:g}, got {value}", field=name)
+        if self.above is not None and value <= self.above:
+            raise ScenarioError(f"{name} must be greater than {self.above:g}, got {value}", field=name)
+        if self.high is not None and self.below is None and value > self.high or self.below is not None and value >= self.below:
+            bound = f"[{self.low:g}, {self.high:g}]" if self.below is None else f"[{self.low:g}, {self.below:g})"
+            raise ScenarioError(f"{name} must lie in {bound}, got {value}", field=name)
+
+
+def assumption(default, help: str, unit: str = "", **meta):
+    return field(default=default, metadata={"assumption": Assumption(help, unit, **meta)})
+
+
+SHARE = {"low": 0, "high": 1}
 
 
 @dataclass(frozen=True)
@@ -19,54 +61,42 @@ class Scenario:
     Token figures are in the tokens of the model that handles them.
     """
 
-    queries_per_day: float
-    prompt_tokens: int = 200  # per query, besides the corpus: instructions + question
-    answer_tokens: int = 300  # per query, generated
-    horizon_days: float = 365.0  # period over which one-time costs are amortized
-    refresh_days: float = 30.0  # the corpus changes this often (0 = never): retrain, re-augment
-    refresh_changed_fraction: float = 0.2  # share of chunks that change at a refresh (local aug.)
-    epochs: int = 3
-    example_overhead_tokens: int = 10  # chat formatting per training example (roles, separators)
-    validation_fraction: float = 0.0  # held-out share, billed where the provider bills it
-    local_variants_per_chunk: int = 4  # local augmentation: e.g. 2 rephrasings + 2 reversals
-    local_prompt_tokens: int = 250  # instructions + few-shot examples per local call
-    global_tokens_per_doc: int = 1000  # global augmentation: inference tokens written per document
-    global_prompt_tokens: int = 300  # instructions per global call, besides corpus and document
-    global_tokens_per_inference: int = 25  # one inference = one training example (a sentence)
-    cache_hit_rate: float | None = None  # None: derived from query arrivals and the cache TTL
-    # Implicit caching (Gemini 2.5+) promises no hit: the share of warm-cache queries billed as hits.
-    # 0.5 is an assumption (Google publishes no hit rate); give a range to carry the doubt.
-    implicit_cache_hit_rate: float = 0.5
-    reasoning_tokens: int | None = None  # per query, billed as output; None: the model's default
-    training_job_usd: float = 0.0  # fixed cost per training job: evaluation and deployment work
+    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0)})
+    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0)
+    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1)
+    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0)
+    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0)
+    refresh_changed_fraction: float = assumption(0.2, "Share of chunks changed per refresh (local augmentation re-runs on them)",
+                                                 **SHARE)
+    epochs: int = assumption(3, "Fine-tuning epochs", low=1)
+    example_overhead_tokens: int = assumption(10, "Chat formatting per training example (roles, separators)", "tokens",
+                                              low=0, cli=False)
+    validation_fraction: float = assumption(0.0, "Held-out share, billed where the provider bills it", low=0, below=1, cli=False)
+    local_variants_per_chunk: int = assumption(4, "Local augmentation: rewrites per sentence (e.g. 2 rephrasings + 2 reversals)",
+                                               low=0, option="local_variants")
+    local_prompt_tokens: int = assumption(250, "Instructions + few-shot examples per local augmentation call", "tokens",
+                                          low=0, cli=False)
+    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1)
+    global_prompt_tokens: int = assumption(300, "Instructions per global augmentation call, besides corpus and document",
+                                           "tokens", low=0, cli=False)
+    global_tokens_per_inference: int = assumption(25, "One inference = one training example (a sentence)", "tokens",
+                                                  low=1, cli=False)
+    cache_hit_rate: float | None = assumption(None, "Prompt-cache hit rate", default_text="from arrivals and each cache's TTL",
+                                              **SHARE)
+    implicit_cache_hit_rate: float = assumption(
+        0.5, "Implicit caching (Gemini): share of warm-cache queries billed as hits; Google publishes no hit rate, so "
+        "0.5 is an assumption", **SHARE)
+    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
+                                              default_text="the model's documented default, 0 for non-reasoning models")
+    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
     finetune_customer: str = "new"  # new (never fine-tuned) | inactive | active: who a provider's stop applies to
     batch_augmentation: bool = False  # run augmentation through a batch API (its discount)
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
-                raise ScenarioError(f"{f.name} must be a finite number, not {value}", field=f.name)
-        _at_least(self, "queries_per_day", 0)
-        _at_least(self, "prompt_tokens", 0)
-        _at_least(self, "answer_tokens", 1)
-        _above(self, "horizon_days", 0)
-        _at_least(self, "refresh_days", 0)
-        _at_least(self, "epochs", 1)
-        _at_least(self, "example_overhead_tokens", 0)
-        _at_least(self, "local_variants_per_chunk", 0)
-        _at_least(self, "local_prompt_tokens", 0)
-        _at_least(self, "global_tokens_per_doc", 1)
-        _at_least(self, "global_prompt_tokens", 0)
-        _at_least(self, "global_tokens_per_inference", 1)
-        _fraction(self, "refresh_changed_fraction")
-        _fraction(self, "validation_fraction", upper_open=True)
-        if self.cache_hit_rate is not None:
-            _fraction(self, "cache_hit_rate")
-        _fraction(self, "implicit_cache_hit_rate")
-        if self.reasoning_tokens is not None:
-            _at_least(self, "reasoning_tokens", 0)
-        _at_least(self, "training_job_usd", 0)
+            meta = f.metadata.get("assumption")
+            if meta is not None:
+                meta.check(f.name, getattr(self, f.name))
         if self.finetune_customer not in CUSTOMERS:
             raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
                                 field="finetune_customer")
@@ -74,6 +104,8 @@ class Scenario:
     @property
     def refreshes(self) -> int:
         """Refreshes strictly inside the horizon: ceil(H / R) - 1 (none when R = 0)."""
+        from .rules import refreshes
+
         return int(refreshes(self.horizon_days, self.refresh_days))
 
     @property
@@ -89,18 +121,15 @@ class Scenario:
         return asdict(self)
 
 
-def _at_least(s: Scenario, name: str, low: float) -> None:
-    if getattr(s, name) < low:
-        raise ScenarioError(f"{name} must be at least {low}, got {getattr(s, name)}", field=name)
+def assumptions() -> dict[str, tuple[Assumption, object]]:
+    """Every assumption: field name -> (its metadata, its default; None for a required field)."""
+    return {f.name: (f.metadata["assumption"], None if f.default is MISSING else f.default)
+            for f in fields(Scenario) if "assumption" in f.metadata}
 
 
-def _above(s: Scenario, name: str, low: float) -> None:
-    if getattr(s, name) <= low:
-        raise ScenarioError(f"{name} must be greater than {low}, got {getattr(s, name)}", field=name)
-
-
-def _fraction(s: Scenario, name: str, upper_open: bool = False) -> None:
-    value = getattr(s, name)
-    if not (0 <= value < 1 if upper_open else 0 <= value <= 1):
-        bound = "[0, 1)" if upper_open else "[0, 1]"
-        raise ScenarioError(f"{name} must lie in {bound}, got {value}", field=name)
+def describe_default(meta: Assumption, default) -> str:
+    """How an assumption's default reads in help text and documentation."""
+    if meta.default_text:
+        return meta.default_text
+    unit = f" {meta.unit}" if meta.unit and meta.unit not in ("USD",) else ""
+    return f"${default:g}" if meta.unit == "USD" else f"{default:g}{unit}"
