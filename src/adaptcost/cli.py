@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import inspect
 import typing
@@ -28,7 +27,7 @@ from .fileio import atomic_write_text
 # that `adaptcost --help` starts fast (bench/cli_latency.py).
 if typing.TYPE_CHECKING:
     from .api import RecommendRequest
-    from .corpus import CorpusOptions, CorpusProfile
+    from .corpus import CorpusOptions
     from .decision import Recommendation
     from .scenario import Scenario
     from .uncertainty import ScenarioSpec
@@ -76,14 +75,17 @@ def handled(fn):
     return wrapper
 
 
-class _Bar:
-    """A rich progress bar for corpus scans, shown only on a terminal."""
+class _Progress:
+    """A rich progress bar on a terminal (nothing elsewhere): called as (done, total) for one task
+    named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
+    stage (eval stages, which stay)."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str = "", transient: bool = True):
         console = _err()
-        self.progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=console, transient=True, disable=not console.is_terminal)
-        self.task = None
+        self.label = label
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                 console=console, transient=transient, disable=not console.is_terminal)
+        self.tasks: dict[str, int] = {}
 
     def __enter__(self):
         self.progress.__enter__()
@@ -92,10 +94,11 @@ class _Bar:
     def __exit__(self, *exc):
         self.progress.__exit__(*exc)
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.task is None:
-            self.task = self.progress.add_task("", total=total)
-        self.progress.update(self.task, completed=done)
+    def __call__(self, *args) -> None:
+        stage, done, total = args if len(args) == 3 else (self.label, *args)
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
@@ -234,7 +237,7 @@ def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
     from .api import recommend_corpus
 
     request, spec = _request(opts)
-    with _Bar("counting tokens") as bar:
+    with _Progress("counting tokens") as bar:
         return recommend_corpus(request, bar), spec
 
 
@@ -338,9 +341,11 @@ def sweep(
     rec, _ = _run(opts)
     result = run_sweep(rec, xname, xs, yname, ys)
     if format is CountFormat.json:
-        _emit(json.dumps({"schema": "adaptcost-sweep/1", "x": xname, "y": yname, "rows": result.to_rows()}, indent=2) + "\n", output)
+        _emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
     elif format is CountFormat.csv:
-        _emit(_rows_csv(result.to_rows()), output)
+        from .tables import records_csv
+
+        _emit(records_csv(result.to_rows()), output)
     else:
         from .cli_render import print_sweep, print_warnings
 
@@ -357,14 +362,6 @@ def _axis(text: str, flag: str) -> tuple[str, list[float]]:
     if not sep or not name.strip() or not numbers:
         raise AdaptcostError(f"{flag}: expected ASSUMPTION=V1,V2,..., got {text!r}")
     return name.strip().replace("-", "_"), numbers
-
-
-def _rows_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _print_recommendation(rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
@@ -395,27 +392,18 @@ def count(
     if top is not None and top < 1:
         raise AdaptcostError(f"--top must be at least 1, got {top}")
     encodings = encoding or ["o200k_base"]
-    with _Bar("counting tokens") as bar:
+    with _Progress("counting tokens") as bar:
         profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), bar)
     if format is CountFormat.json:
         _emit(json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
+        from .tables import count_csv
+
         _emit(count_csv(profile), output)
     else:
         from .cli_render import print_count
 
         print_count(_out(), profile, top, verbose)
-
-
-def count_csv(profile: CorpusProfile) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "bytes", "chars", "chunks", *profile.encodings])
-    for d in profile.documents:
-        writer.writerow([d.path, d.size_bytes, d.chars, d.chunks, *(d.tokens[e] for e in profile.encodings)])
-    writer.writerow(["TOTAL", profile.size_bytes, sum(d.chars for d in profile.documents), profile.n_chunks,
-                     *(profile.tokens(e) for e in profile.encodings)])
-    return buffer.getvalue()
 
 
 @pricing_app.command("list")
@@ -541,7 +529,7 @@ def eval_run(
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache,
                           base_url=base_url, budget=budget, api_finetune=api_finetune)
-    with _EvalBar() as bar:
+    with _Progress(transient=False) as bar:
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
                  f"{result.cache_misses} new)", soft_wrap=True)
@@ -560,28 +548,6 @@ def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcos
 
     load_curves(file)  # validates, with a clear error
     print_curves(_out(), read_curves_document(resolve_curves(file)))
-
-
-class _EvalBar:
-    """Progress for eval stages: one bar per stage, with ETA, on a terminal only."""
-
-    def __init__(self):
-        console = _err()
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=console, transient=False, disable=not console.is_terminal)
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
 @app.command()

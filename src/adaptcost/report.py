@@ -7,9 +7,7 @@ Nothing inside depends on the clock: the same inputs give byte-identical JSON, C
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from .errors import AdaptcostError
 from .fileio import atomic_write_text
 from .decision import Recommendation
 from .money import money
+from .tables import csv_text
 from .render import to_dict, to_markdown
 from .uncertainty import MonteCarlo, ScenarioSpec, Tornado, monte_carlo, tco_table, tornado
 
@@ -63,18 +62,17 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 def strategies_csv(data: ReportData) -> str:
     d = data.to_dict()
     risk = {r["strategy"]: r for r in d["uncertainty"]["strategies"]}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["strategy", "feasible", "one_time_usd", "per_refresh_usd", "refreshes", "per_query_usd", "per_hour_usd",
-                     "tco_usd", "amortized_per_query_usd", "accuracy_mean", "accuracy_low", "accuracy_high",
-                     "p_cheapest_meeting_target", "tco_p5_usd", "tco_p50_usd", "tco_p95_usd", "reason"])
+    header = ["strategy", "feasible", "one_time_usd", "per_refresh_usd", "refreshes", "per_query_usd", "per_hour_usd",
+              "tco_usd", "amortized_per_query_usd", "accuracy_mean", "accuracy_low", "accuracy_high",
+              "p_cheapest_meeting_target", "tco_p5_usd", "tco_p50_usd", "tco_p95_usd", "reason"]
+    rows = []
     for s in d["strategies"]:
         acc = s["expected_accuracy"] or {}
         r = risk.get(s["name"], {})
-        writer.writerow([s["name"], s["feasible"], s["one_time_usd"], s["per_refresh_usd"], s["refreshes"], s["per_query_usd"],
-                         s["per_hour_usd"], s["tco_usd"], s["amortized_per_query_usd"], acc.get("mean"), acc.get("low"),
-                         acc.get("high"), r.get("p_best"), r.get("p5"), r.get("p50"), r.get("p95"), s["reason"] or ""])
-    return out.getvalue()
+        rows.append([s["name"], s["feasible"], s["one_time_usd"], s["per_refresh_usd"], s["refreshes"], s["per_query_usd"],
+                     s["per_hour_usd"], s["tco_usd"], s["amortized_per_query_usd"], acc.get("mean"), acc.get("low"),
+                     acc.get("high"), r.get("p_best"), r.get("p5"), r.get("p50"), r.get("p95"), s["reason"] or ""])
+    return csv_text(header, rows)
 
 
 def _uncertainty_md(d: dict) -> list[str]:

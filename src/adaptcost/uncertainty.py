@@ -31,7 +31,7 @@ import numpy as np
 from .errors import ScenarioError
 from .fileio import read_yaml
 from .estimation import Estimate
-from .montecarlo import PRICE_CLASSES, SCENARIO_KEYS, Params, strategy_tco
+from .montecarlo import PRICE_CLASSES, Params, strategy_tco
 from .decision import Recommendation, meets
 from .scenario import Scenario
 from .suggest import did_you_mean
@@ -367,6 +367,10 @@ class Sweep:
     ys: list[float]
     costs: dict[str, list[list[float | None]]]  # strategy -> [y][x]
     winners: list[list[str | None]]
+
+    def to_dict(self) -> dict:
+        """The adaptcost-sweep/1 document (what `sweep --format json` prints)."""
+        return {"schema": "adaptcost-sweep/1", "x": self.x, "y": self.y, "rows": self.to_rows()}
 
     def to_rows(self) -> list[dict]:
         rows = []
