@@ -410,7 +410,7 @@ def count(
 @handled
 def pricing_list(
     provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
-    pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML.")] = None,
+    pricing: PricingOpt = None,
     all: Annotated[bool, typer.Option("--all", help="Include models retired on the decision date.")] = False,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -426,7 +426,7 @@ def pricing_list(
 @handled
 def pricing_show(
     model: Annotated[str, typer.Argument(help="Model name or alias.")],
-    pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML.")] = None,
+    pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
     """Every price of one model, with its source, date and lifecycle."""
@@ -468,7 +468,7 @@ def pricing_import(
 @handled
 def pricing_diff(
     source: Annotated[Path, typer.Argument(help="LiteLLM's model_prices_and_context_window.json, or another adaptcost pricing YAML.")],
-    pricing: Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML, as 'pricing list' loads it; repeatable.")] = None,
+    pricing: PricingOpt = None,
     provider: Annotated[Optional[str], typer.Option(help="Only this provider's models.")] = None,
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     output: Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of the terminal.")] = None,
