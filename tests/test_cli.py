@@ -367,3 +367,12 @@ def test_version_option_and_command():
 
 def test_bad_extract_option():
     assert_clean_error(invoke("count", EXAMPLES, "--extract", "svg=markup"), "--extract", "svg=text|skip")
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_pricing_list_fits_the_terminal(width):
+    result = invoke_at(width, "pricing", "list", "--all", *DAY)
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= width for line in result.stdout.splitlines())
+    # every status readable in full: a shutdown date, or retired
+    assert "ends 2026-11-30" in result.stdout and "retired" in result.stdout and "…" not in result.stdout

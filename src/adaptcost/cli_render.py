@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -195,10 +196,12 @@ def print_pricing_list(console: Console, book: PriceBook, provider: str | None, 
         raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
     retired = [m for m in chosen if m.status_on(book.day) == "retired"]
     models = chosen if include_retired else [m for m in chosen if m not in retired]
-    table = Table(title=f"Priced models on {book.day} (USD per 1M tokens; FT = fine-tuning training)", title_justify="left")
-    for col in ("model", "input", "cached", "output", "context", "FT", "as of", "status"):
-        table.add_column(col, justify="left" if col in ("model", "as of", "status") else "right",
-                         no_wrap=col != "model", overflow="fold", min_width=20 if col == "model" else None)
+    table = Table(title=f"Priced models on {book.day}: USD per 1M tokens (FT: training)", title_justify="left",
+                  box=box.SIMPLE_HEAD, padding=0, collapse_padding=True, pad_edge=False)
+    table.add_column("model", overflow="fold", min_width=20, max_width=28)
+    table.add_column("in / out", justify="right", no_wrap=True)
+    for col in ("context", "FT", "as of", "status"):
+        table.add_column(col, justify="right" if col in ("context", "FT") else "left", no_wrap=True)
     current = None
     for m in sorted(models, key=lambda m: (m.provider, m.name)):
         if m.provider != current:
@@ -206,24 +209,31 @@ def print_pricing_list(console: Console, book: PriceBook, provider: str | None, 
             table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
         ft = f"{m.finetune.training_usd_per_mtok:.3g}" if m.finetune else "—"
         as_of = m.as_of.isoformat() + ("" if m.verified else "[yellow]*[/]")
-        table.add_row("  " + escape(m.name), f"{m.rates.input:.4g}", f"{m.rates.cached_input:.4g}", f"{m.rates.output:.4g}",
-                      f"{m.context_window_tokens:,}", ft, as_of, _status_text(m, book.day))
+        rates = f"{m.rates.input:.3g} / {m.rates.output:.3g}"
+        table.add_row(" " + escape(m.name), rates, _tokens_text(m.context_window_tokens), ft, as_of, _status_text(m, book.day))
     console.print(table)
     hidden = "" if include_retired or not retired else f"; {len(retired)} retired hidden (--all shows them)"
     console.print(f"[dim]{len(models)} models from {len(book.files)} files{hidden}; * = unverified[/]")
     old = [m for m in models if stale(m, book.day)]
     if old:
         console.print(f"[yellow]warning:[/] {len(old)} of these models have prices older than 90 days on {book.day} "
-                      "(see 'adaptcost pricing show MODEL'; pass --pricing with current figures)", soft_wrap=True)
+                      "(see 'adaptcost pricing show MODEL'; pass --pricing with current figures)")
     print_warnings(console, [n for m in models if m.status_on(book.day) == "deprecated" for n in lifecycle(m, book.day)])
 
 
 def _status_text(m: ModelPrice, day) -> str:
+    """active / deprecated / retired, or the shutdown date where one is known and still ahead."""
     status, end = m.status_on(day), m.lifecycle.shutdown_date
     if status == "retired":
-        return f"[red]retired {end or ''}[/]".replace(" [/]", "[/]")
-    text = f"{status}, ends {end}" if end and end >= day else status
-    return f"[yellow]{text}[/]" if status == "deprecated" or end else text
+        return "[red]retired[/]"
+    if end and end >= day:
+        return f"[yellow]ends {end}[/]"
+    return "[yellow]deprecated[/]" if status == "deprecated" else status
+
+
+def _tokens_text(n: int) -> str:
+    """200k, 1.05M: a context window at a glance."""
+    return f"{n / 1e6:.3g}M" if n >= 1_000_000 else f"{n / 1e3:.3g}k"
 
 
 def print_model(console: Console, m: ModelPrice, day) -> None:
