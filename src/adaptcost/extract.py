@@ -19,8 +19,11 @@ from dataclasses import dataclass, fields
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .sentences import count_ends
+
 # Bump when extraction changes, so cached token counts of older extractions are not reused.
-EXTRACTOR_VERSION = 6
+# 7: chunks counted by the one sentence rule (adaptcost.sentences: lower-case starts, abbreviations).
+EXTRACTOR_VERSION = 7
 
 TEXT_SUFFIXES = {
     ".txt", ".md", ".markdown", ".rst", ".json", ".jsonl", ".csv", ".tsv", ".yaml", ".yml",
@@ -351,7 +354,8 @@ def extract(path: Path, raw: bytes, options: ExtractOptions = ExtractOptions()) 
 #   chunks = non-empty lines
 #          − soft line breaks (a line ending without . ! ? : whose next line starts lower-case
 #            continues the same sentence: hard-wrapped prose)
-#          + sentence ends inside a line (". " followed by an upper-case letter or a digit)
+#          + sentence ends inside a line, by the one sentence rule (adaptcost.sentences, which the
+#            eval's training split uses too: lower-case starts count, abbreviations do not)
 _BLANK_AFTER = r"(?=[ \t]*\n)"  # after a newline: the line is blank
 # after a newline: a soft break, a line starting lower-case after a line that ends without one of
 # " \t\r\n.!?:" ("\n" there means a blank line, which ends the paragraph). The lookbehind comes
@@ -359,12 +363,6 @@ _BLANK_AFTER = r"(?=[ \t]*\n)"  # after a newline: the line is blank
 _SOFT_AFTER = r"(?<=[^ \t\r\n.!?:]\n)[ \t]*[a-z]"
 _BLANK_LINE = re.compile(r"\n" + _BLANK_AFTER)
 _BLANK_OR_SOFT = re.compile(r"\n(?:" + _BLANK_AFTER + "|" + _SOFT_AFTER + ")")  # one scan, exclusive cases
-_SENTENCE_TAIL = r"[\"')\]]*[ \t]+[\"'(\[]?[A-Z0-9]"
-_SENTENCE_END = re.compile(r"[.!?]" + _SENTENCE_TAIL)
-# Counted with one pattern per mark: a literal first character lets the regex engine skip ahead to
-# the next candidate, twice as fast as the one pattern above that starts with a class.
-_SENTENCE_ENDS = tuple(re.compile(re.escape(mark) + _SENTENCE_TAIL) for mark in ".!?")
-
 
 RECORD_SUFFIXES = {".csv", ".tsv", ".jsonl"}  # one record per line: each line is a chunk
 
@@ -399,4 +397,4 @@ def count_chunks(text: str, records: bool = False) -> int:
         return lines - len(_BLANK_LINE.findall(text, start, end))
     # one scan for both: a newline starts a blank line or a soft break, never both
     blank_or_soft = len(_BLANK_OR_SOFT.findall(text, start, end))
-    return lines - blank_or_soft + sum(len(pattern.findall(text, start, end)) for pattern in _SENTENCE_ENDS)
+    return lines - blank_or_soft + count_ends(text, start, end)
