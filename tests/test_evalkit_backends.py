@@ -258,6 +258,7 @@ def test_default_model_missing_says_how_to_install(monkeypatch):
 # ------------------------------------------------------------------ the real SmolLM2 (one test, < 60 s)
 
 
+@pytest.mark.slow
 def test_real_smollm2_from_the_default_gguf():
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
@@ -326,6 +327,7 @@ def test_tree_scoring_equals_each_sequence_alone(tiny, monkeypatch):
 
 def test_trie_shares_beginnings_and_masks_to_ancestors():
     np = pytest.importorskip("numpy")
+    pytest.importorskip("torch")  # evalkit.local needs the eval extra
     from adaptcost.evalkit.local import _Trie, _tree_chunks
 
     trie = _Trie()

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the real model, end to end
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
