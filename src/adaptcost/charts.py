@@ -12,6 +12,7 @@ percentages (0-100). Money is USD.
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import textwrap
@@ -35,6 +36,7 @@ __all__ = [
     "amortized_cost_chart",
     "cost_accuracy_chart",
     "cumulative_cost_chart",
+    "chart_bytes",
     "save_chart",
     "strategy_style",
     "tornado_chart",
@@ -600,19 +602,32 @@ def _fit_texts(fig, ax, texts, rounds: int = 4) -> None:
 # ---------------------------------------------------------------- saving
 
 
-def save_chart(fig, folder: Path, name: str) -> tuple[Path, Path]:
-    """Write folder/name.png (dpi 150) and folder/name.svg (text kept as text), byte-identical for the
-    same figure; close the figure; return both paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+def chart_bytes(fig) -> dict[str, bytes]:
+    """The figure as PNG (dpi 150) and SVG (text kept as text), byte-identical for the same figure;
+    the figure is closed. Rendered in memory: the report writes what it needs, atomically, and
+    inlines the same SVG in its HTML."""
+    out = {}
     try:
         with matplotlib.rc_context(_SAVE_RC):
-            fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": "adaptcost"})
+            for fmt, options in (("png", {"dpi": PNG_DPI, "metadata": {"Software": None}}),
+                                 ("svg", {"metadata": {"Date": None, "Creator": "adaptcost"}})):
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=fmt, **options)
+                out[fmt] = buffer.getvalue()
     finally:
         _close(fig)
-    return png, svg
+    return out
+
+
+def save_chart(fig, folder: Path, name: str) -> tuple[Path, Path]:
+    """Write folder/name.png and folder/name.svg (chart_bytes), atomically; return both paths."""
+    from .fileio import atomic_write_bytes
+
+    rendered = chart_bytes(fig)
+    paths = (Path(folder) / f"{name}.png", Path(folder) / f"{name}.svg")
+    for path, fmt in zip(paths, ("png", "svg")):
+        atomic_write_bytes(path, rendered[fmt])
+    return paths
 
 
 def _close(fig) -> None:

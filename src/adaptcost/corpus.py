@@ -26,7 +26,7 @@ import pathspec
 
 from .countcache import CountCache, FileKey
 from .defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
-from .encodings import get_counter, split_for_counting
+from .encodings import describe_counting, get_counter, split_for_counting
 from .errors import CorpusError
 from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, extract
 
@@ -357,10 +357,8 @@ class _Counters(dict):
         return [(e, self[e]) for e in self.encodings]
 
     def descriptions(self) -> dict[str, str]:
-        """How each encoding was counted in this run (or that every count came from the cache)."""
-        return {e: dict.__getitem__(self, e).describe() if dict.__contains__(self, e)
-                else f"{e} (exact; every document's count served from the count cache, keyed by content sha256)"
-                for e in self.encodings}
+        """How each encoding is counted (the same on a cold and a warm run)."""
+        return {e: describe_counting(e, self.fast) for e in self.encodings}
 
 
 class _Counting:

@@ -209,6 +209,15 @@ class TokenCounter:
         return f"{self.encoding} (exact; {self.backend}; vocabulary: {self.vocab_source})"
 
 
+def describe_counting(encoding: str, fast: bool = True) -> str:
+    """How `encoding` is counted, the same whether a count came from the counter or the count
+    cache (which holds only counts made that way): reports stay byte-identical across runs."""
+    if encoding in PINNED:
+        return f"{encoding} (exact; quicktok-v1's vocabulary, pinned sha256)"
+    how = "quicktok where it matches tiktoken, else tiktoken" if fast else "tiktoken"
+    return f"{encoding} (exact; the official vocabulary, checked against its published sha256; counted by {how})"
+
+
 _counters: dict[tuple[str, bool], TokenCounter] = {}
 
 

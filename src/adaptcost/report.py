@@ -17,7 +17,7 @@ import numpy as np
 
 from . import rules
 from .errors import AdaptcostError
-from .fileio import atomic_write_text
+from .fileio import atomic_write_bytes, atomic_write_text
 from .decision import Recommendation
 from .money import money
 from .tables import csv_text
@@ -177,7 +177,8 @@ def _amortized_series(data: ReportData) -> tuple[list, dict, list]:
     return [float(v) for v in volumes], amortized, marks
 
 
-def render_charts(data: ReportData, folder: Path) -> list[Path]:
+def render_charts(data: ReportData) -> dict[str, dict[str, bytes]]:
+    """Each chart, rendered in memory as PNG and SVG: {name: {"png": ..., "svg": ...}}."""
     from . import charts
 
     rec, e = data.rec, data.rec.estimate
@@ -195,7 +196,7 @@ def render_charts(data: ReportData, folder: Path) -> list[Path]:
     rows = [(r.label, r.low_setting, r.high_setting, r.margin_low, r.margin_high) for r in t.rows] if t else []
     figures["tornado"] = charts.tornado_chart(rows, t.base_margin if t else 0.0, t.pick if t else (rec.pick or "-"),
                                               t.runner_up if t else "-", "What moves the decision")
-    return [path for name, fig in figures.items() for path in charts.save_chart(fig, folder, name)]
+    return {name: charts.chart_bytes(fig) for name, fig in figures.items()}
 
 
 # ---------------------------------------------------------------- HTML
@@ -229,8 +230,8 @@ def markdown_to_html(md: str, svgs: dict[str, str], title: str) -> str:
             f"<style>{_CSS}</style></head><body>\n{parser.render(md)}</body></html>\n")
 
 
-def _inline_svg(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
+def _inline_svg(svg: bytes) -> str:
+    text = svg.decode("utf-8")
     start = text.find("<svg")
     return text[start:] if start >= 0 else ""
 
@@ -248,14 +249,14 @@ def write_report(data: ReportData, folder: Path, formats: tuple[str, ...] = FORM
     except OSError as exc:
         raise AdaptcostError(f"cannot create {folder}: {exc.strerror or exc}") from None
     needs_charts = any(f in formats for f in ("png", "svg", "html", "md"))
-    chart_files = render_charts(data, folder) if needs_charts else []
+    rendered = render_charts(data) if needs_charts else {}
     written = []
     md = to_report_markdown(data, charts=needs_charts)
     documents = {
         "md": ("report.md", lambda: md),
         "json": ("report.json", lambda: json.dumps(data.to_dict(), indent=2, ensure_ascii=False) + "\n"),
         "csv": ("strategies.csv", lambda: strategies_csv(data)),
-        "html": ("report.html", lambda: markdown_to_html(md, {c: _inline_svg(folder / f"{c}.svg") for c in CHARTS},
+        "html": ("report.html", lambda: markdown_to_html(md, {c: _inline_svg(r["svg"]) for c, r in rendered.items()},
                                                          "adaptcost report")),
     }
     for fmt, (name, make) in documents.items():
@@ -264,9 +265,8 @@ def write_report(data: ReportData, folder: Path, formats: tuple[str, ...] = FORM
             written.append(folder / name)
     # PNGs back the Markdown's images; the HTML inlines the SVGs and needs no file
     keep = {"png"} & set(formats) | ({"png"} if "md" in formats else set()) | {"svg"} & set(formats)
-    for path in chart_files:
-        if path.suffix[1:] in keep:
-            written.append(path)
-        else:
-            path.unlink(missing_ok=True)
+    for name, images in rendered.items():
+        for fmt in sorted(keep):
+            atomic_write_bytes(folder / f"{name}.{fmt}", images[fmt])
+            written.append(folder / f"{name}.{fmt}")
     return sorted(written)
