@@ -41,7 +41,7 @@ an adaptcost model and whose version numbers (``(4, 6)``; dates and snapshot suf
 higher than every adaptcost model of that family. The rest are counted, not listed.
 
 This module imports neither typer nor rich: ``cli.pricing_diff`` calls :func:`diff_pricing` and
-``cli_render.print_pricing_diff`` renders :meth:`PricingDiff.to_dict`.
+``cli.views.print_pricing_diff`` renders :meth:`PricingDiff.to_dict`.
 """
 
 from __future__ import annotations

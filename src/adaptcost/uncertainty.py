@@ -161,6 +161,30 @@ class ScenarioSpec:
                 "prices": {k: d.to_dict() for k, d in self.prices.items()}}
 
 
+def scenario_from(assumptions: dict[str, str], scenario_file: Path | None = None, seed: int | None = None,
+                  draws: int | None = None, batch_augmentation: bool = False,
+                  finetune_customer: str = "new") -> tuple[Scenario, ScenarioSpec]:
+    """The central scenario and the uncertainty spec: the scenario file, then `assumptions`
+    (field -> a number or a range, as text) over it."""
+    spec = load_scenario_file(scenario_file) if scenario_file else ScenarioSpec()
+    for name, text in assumptions.items():
+        try:
+            spec.assumptions[name] = parse_range(text, name)
+        except ScenarioError as exc:
+            raise ScenarioError(str(exc), field=name) from None
+    if seed is not None:
+        spec.seed = seed
+    if draws is not None:
+        if draws < 1:
+            raise ScenarioError(f"draws must be at least 1, got {draws}", field="draws")
+        spec.draws = draws
+    if "queries_per_day" not in spec.assumptions:
+        raise ScenarioError("queries_per_day is needed (a number or a range), or a scenario file that sets it",
+                            field="queries_per_day")
+    base = Scenario(queries_per_day=0, batch_augmentation=batch_augmentation, finetune_customer=finetune_customer)
+    return spec.centered(base), spec
+
+
 def load_scenario_file(path: Path) -> ScenarioSpec:
     data = read_yaml(path, "scenario file", ScenarioError)
     if not isinstance(data, dict) or data.get("schema") != SCENARIO_SCHEMA:

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from .corpus import CorpusProfile, summarize_skipped
-from .pricing import ModelPrice, PriceBook
-from .decision import Recommendation
-from .money import money
-from .render import grouped_models, to_dict
+from ..corpus import CorpusProfile, summarize_skipped
+from ..pricing import ModelPrice, PriceBook
+from ..decision import Recommendation
+from ..money import money
+from ..render import grouped_models, to_dict
 
 
 def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
@@ -185,12 +185,12 @@ def print_warnings(console: Console, warnings: list[str]) -> None:
 
 
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:
-    from .notices import lifecycle, stale
+    from ..notices import lifecycle, stale
 
     chosen = [m for m in book.models.values() if provider is None or m.provider == provider]
     if not chosen:
-        from .errors import PricingError
-        from .suggest import did_you_mean
+        from ..errors import PricingError
+        from ..suggest import did_you_mean
 
         providers = sorted({m.provider for m in book.models.values()})
         raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
@@ -237,7 +237,7 @@ def _tokens_text(n: int) -> str:
 
 
 def print_model(console: Console, m: ModelPrice, day) -> None:
-    from .notices import model_notices
+    from ..notices import model_notices
 
     rows = [
         ("provider", m.provider), ("file", m.file), ("source", m.source), ("as of", m.as_of.isoformat()),

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
-import typing
 import io
 import json
-import sys
-from enum import Enum
+import typing
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ._version import __version__
-from .defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MODEL, DEFAULT_TOLERANCE
-from .encodings import ENCODINGS
-from .errors import AdaptcostError
-from .fileio import atomic_write_text
+from .._version import __version__
+from ..defaults import DEFAULT_MAX_FILE_MB
+from ..encodings import ENCODINGS
+from ..errors import AdaptcostError
+from ..fileio import atomic_write_text
+from .options import (
+    ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, CorpusArg, CountFormat, ExcludeOpt, ExtractOpt, Format, GitignoreOpt, IncludeOpt,
+    MaxMbOpt, PricingOpt, VerboseOpt, corpus_options, parse_day, shared_options,
+)
+from .terminal import _emit, _err, _out, _Progress, handled
 
 # The core (numpy, scipy, the price tables) is imported inside the commands that need it, so
 # that `adaptcost --help` starts fast (bench/cli_latency.py).
 if typing.TYPE_CHECKING:
-    from .api import RecommendRequest
-    from .corpus import CorpusOptions
-    from .decision import Recommendation
-    from .scenario import Scenario
-    from .uncertainty import ScenarioSpec
+    from ..api import RecommendRequest
+    from ..decision import Recommendation
+    from ..uncertainty import ScenarioSpec
 
 app = typer.Typer(help="Price in-context learning against (augmented) fine-tuning for your documents.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)
@@ -38,244 +36,38 @@ pricing_app = typer.Typer(help="Inspect and validate the dated price tables.", n
 app.add_typer(pricing_app, name="pricing")
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-class CountFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def _out() -> Console:
-    return Console(highlight=False)
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def handled(fn):
-    """Turn an AdaptcostError into one red line on stderr and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AdaptcostError as exc:
-            _err().print(f"[bold red]error:[/] {escape(_in_cli_terms(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            _err().print("[yellow]interrupted[/]")
-            raise typer.Exit(130) from None
-
-    return wrapper
-
-
-class _Progress:
-    """A rich progress bar on a terminal (nothing elsewhere): called as (done, total) for one task
-    named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
-    stage (eval stages, which stay)."""
-
-    def __init__(self, label: str = "", transient: bool = True):
-        console = _err()
-        self.label = label
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=console, transient=transient, disable=not console.is_terminal)
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
-
-    def __call__(self, *args) -> None:
-        stage, done, total = args if len(args) == 3 else (self.label, *args)
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total)
-
-
-def _emit(text: str, output: Optional[Path]) -> None:
-    if output:
-        atomic_write_text(output, text)
-        _err().print(f"wrote {output}")
-    else:
-        sys.stdout.write(text)
-
-
-CorpusArg = Annotated[list[str], typer.Option("--corpus", "-c", help="Folder, file or glob; repeatable.")]
-IncludeOpt = Annotated[Optional[list[str]], typer.Option("--include", help="Only files matching this glob (gitignore syntax); repeatable.")]
-ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Skip files matching this glob; repeatable.")]
-GitignoreOpt = Annotated[bool, typer.Option("--gitignore/--no-gitignore", help="Honour .gitignore files.")]
-MaxMbOpt = Annotated[float, typer.Option("--max-file-mb", help="Skip files larger than this.")]
-CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse token counts cached by content hash.")]
-ExtractOpt = Annotated[Optional[list[str]], typer.Option("--extract", help="What text files give, KEY=VALUE (repeatable or comma-separated): "
-                       "svg=text|skip, notebook=source|outputs, blobs=strip|keep, generated=skip|count. "
-                       "Default: svg=text, notebook=source, blobs=strip, generated=skip.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped file (by default: counts by reason and type).")]
-# Assumptions: a number, or a range LOW..HIGH (uniform) / LOW..MODE..HIGH (triangular) for reports.
-R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"
-
-
-def _assumption_options() -> list[tuple[str, str, object]]:
-    """One option per assumption the command line takes, its help and default read from the one
-    list of assumptions (scenario.py): [(option name, scenario field, annotation)]."""
-    from .scenario import assumptions, describe_default
-
-    options = []
-    for name, (meta, default) in assumptions().items():
-        if meta.cli:
-            option = meta.option or name
-            shown = "" if default is None and not meta.default_text else f" (default: {describe_default(meta, default)})"
-            annotation = Annotated[Optional[str], typer.Option("--" + option.replace("_", "-"), help=meta.help + shown + R + ".")]
-            options.append((option, name, annotation))
-    return options
-
-
-ASSUMPTIONS = _assumption_options()
-# option name -> Scenario field, for the assumptions that take a number or a range
-ASSUMPTION_OPTIONS = {option: name for option, name, _ in ASSUMPTIONS}
-ModelOpt = Annotated[str, typer.Option(help="Model that answers queries (ICL) and, by default, is fine-tuned.")]
-FtModelOpt = Annotated[Optional[str], typer.Option(help="Model to fine-tune (default: --model).")]
-AugModelOpt = Annotated[Optional[str], typer.Option(help="Model that writes augmentations (default: --model).")]
-CustomerOpt = Annotated[str, typer.Option(help="Who buys fine-tuning: new (never fine-tuned), inactive, or active; providers close offers to some first.")]
-AsOfOpt = Annotated[Optional[str], typer.Option(help="Decision date YYYY-MM-DD: prices and lifecycle as known that day (default: today).")]
-BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
-MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0.5,reversal=0.2,syllogism=0.3.")]
-MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
-TolOpt = Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")]
-BudgetOpt = Annotated[Optional[float], typer.Option(help="Maximum total cost over the horizon, USD.")]
-CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval', or a bundled one by name (smollm2-135m-default, smollm2-135m-quick, paper-reference).")]
-PricingOpt = Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")]
-ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML scenario file with distributions (adaptcost-scenario/1).")]
-
-
-# The one place where the API's field names become the command line's flags.
-FIELD_FLAGS = {field: "--" + option.replace("_", "-") for option, field in ASSUMPTION_OPTIONS.items()} | {
-    "min_accuracy": "--min-accuracy", "budget": "--budget", "tolerance": "--accuracy-tolerance", "mix": "--mix",
-    "finetune_customer": "--finetune-customer",
-}
-
-
-def _in_cli_terms(exc: AdaptcostError) -> str:
-    """The error's message with the field at fault named by its flag."""
-    message, field = str(exc), exc.field
-    return message.replace(field, FIELD_FLAGS[field], 1) if field in FIELD_FLAGS else message
-
-
-def _corpus_options(include, exclude, gitignore, max_file_mb, cache, extract=None) -> CorpusOptions:
-    from .corpus import CorpusOptions
-    from .extract import ExtractOptions
-
-    if not max_file_mb > 0:
-        raise AdaptcostError(f"--max-file-mb must be positive, got {max_file_mb}")
-    try:
-        extraction = ExtractOptions.parse(extract)
-    except ValueError as exc:
-        raise AdaptcostError(str(exc)) from None
-    return CorpusOptions(tuple(include or ()), tuple(exclude or ()), gitignore, max_file_mb, cache, extract=extraction)
-
-
-def _scenario(opts: dict) -> tuple[Scenario, "ScenarioSpec"]:
-    """The central scenario and the uncertainty spec, from the scenario file then the options."""
-    from .scenario import Scenario
-    from .uncertainty import ScenarioSpec, load_scenario_file, parse_range
-
-    spec = load_scenario_file(opts["scenario"]) if opts.get("scenario") else ScenarioSpec()
-    for option, key in ASSUMPTION_OPTIONS.items():
-        if opts.get(option) is not None:
-            spec.assumptions[key] = parse_range(opts[option], "--" + option.replace("_", "-"))
-    if opts.get("seed") is not None:
-        spec.seed = opts["seed"]
-    if opts.get("draws") is not None:
-        if opts["draws"] < 1:
-            raise AdaptcostError(f"--draws must be at least 1, got {opts['draws']}")
-        spec.draws = opts["draws"]
-    if "queries_per_day" not in spec.assumptions:
-        raise AdaptcostError("give --queries-per-day (a number or a range), or a --scenario file that sets it")
-    base = Scenario(queries_per_day=0, batch_augmentation=opts.get("batch_augmentation", False),
-                    finetune_customer=opts.get("finetune_customer", "new"))
-    return spec.centered(base), spec
-
-
 def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
-    from .api import RecommendRequest
-    from .estimation import ModelChoice
+    """The request for the core: the scenario (scenario file, then the assumption options) and the rest."""
+    from ..api import RecommendRequest
+    from ..estimation import ModelChoice
+    from ..uncertainty import scenario_from
 
-    scenario, spec = _scenario(opts)
+    given = {field: opts[option] for option, field in ASSUMPTION_OPTIONS.items() if opts.get(option) is not None}
+    scenario, spec = scenario_from(given, opts.get("scenario"), opts.get("seed"), opts.get("draws"),
+                                   opts.get("batch_augmentation", False), opts.get("finetune_customer", "new"))
     request = RecommendRequest(
         corpus=opts["corpus"], scenario=scenario,
         models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"]), mix=opts["mix"],
         min_accuracy=opts["min_accuracy"], budget=opts["budget"], tolerance=opts["accuracy_tolerance"],
         curves=opts["curves"], pricing=opts["pricing"] or (),
-        corpus_options=_corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"],
-                                       opts.get("extract")),
+        corpus_options=corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"],
+                                      opts.get("extract")),
         as_of=parse_day(opts.get("as_of"), "--as-of"),
     )
     return request, spec
 
 
-def parse_day(text: Optional[str], flag: str):
-    """A YYYY-MM-DD option, or None."""
-    import datetime as dt
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AdaptcostError(f"{flag}: expected a date YYYY-MM-DD, got {text!r}") from None
-
-
 def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
-    from .api import recommend_corpus
+    from ..api import recommend_corpus
 
     request, spec = _request(opts)
     with _Progress("counting tokens") as bar:
         return recommend_corpus(request, bar), spec
 
 
-def _shared_options(fn):
-    """Give a command the options every pricing command shares (assumptions, models, corpus).
-
-    typer reads the signature, so the shared parameters are appended to it here, once, instead
-    of being declared again in recommend, report and sweep; the command receives them in **opts.
-    """
-    hints = typing.get_type_hints(fn, include_extras=True)  # resolve this module's string annotations
-    signature = inspect.signature(fn)
-    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[p.name])
-           for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-              for name, annotation, default in SHARED_OPTIONS]
-
-    @functools.wraps(fn)
-    def wrapper(**kwargs):
-        return fn(**kwargs)
-
-    wrapper.__signature__ = signature.replace(parameters=own + shared, return_annotation=None)
-    wrapper.__annotations__ = {p.name: p.annotation for p in own + shared}
-    return wrapper
-
-
-SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMPTIONS] + [
-    ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None), ("augment_model", AugModelOpt, None),
-    ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None), ("batch_augmentation", BatchOpt, False),
-    ("mix", MixOpt, None), ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE),
-    ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
-    ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
-    ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True), ("extract", ExtractOpt, None),
-]
-
-
 @app.command()
 @handled
-@_shared_options
+@shared_options
 def recommend(
     corpus: CorpusArg,
     format: Annotated[Format, typer.Option("--format", help="table, json or markdown.")] = Format.table,
@@ -287,7 +79,7 @@ def recommend(
     """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
 
     Ranges are priced at their central value; use 'adaptcost report' for the uncertainty."""
-    from .render import to_json, to_markdown
+    from ..render import to_json, to_markdown
 
     rec, _ = _run({**opts, "corpus": corpus})
     if format is Format.json:
@@ -300,7 +92,7 @@ def recommend(
 
 @app.command()
 @handled
-@_shared_options
+@shared_options
 def report(
     corpus: CorpusArg,
     output: Annotated[Path, typer.Option(help="Folder to write the report into.")],
@@ -310,7 +102,7 @@ def report(
     **opts,
 ) -> None:
     """Write a procurement-ready report folder: Markdown, HTML, JSON, CSV and charts, with uncertainty."""
-    from .report import analyse, parse_formats, write_report
+    from ..report import analyse, parse_formats, write_report
 
     formats = parse_formats(format)
     rec, spec = _run({**opts, "corpus": corpus, "seed": seed, "draws": draws})
@@ -321,7 +113,7 @@ def report(
 
 @app.command()
 @handled
-@_shared_options
+@shared_options
 def sweep(
     corpus: CorpusArg,
     x: Annotated[str, typer.Option("--x", help="ASSUMPTION=V1,V2,... e.g. queries_per_day=100,1000,10000")],
@@ -331,7 +123,7 @@ def sweep(
     **opts,
 ) -> None:
     """Each strategy's total cost over a grid of two assumptions, with the winner of each cell."""
-    from .uncertainty import sweep as run_sweep
+    from ..uncertainty import sweep as run_sweep
 
     opts = {**opts, "corpus": corpus}
     (xname, xs), (yname, ys) = _axis(x, "--x"), _axis(y, "--y")
@@ -343,11 +135,11 @@ def sweep(
     if format is CountFormat.json:
         _emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
     elif format is CountFormat.csv:
-        from .tables import records_csv
+        from ..tables import records_csv
 
         _emit(records_csv(result.to_rows()), output)
     else:
-        from .cli_render import print_sweep, print_warnings
+        from .views import print_sweep, print_warnings
 
         print_sweep(_out(), result)
         print_warnings(_out(), rec.estimate.warnings)
@@ -365,7 +157,7 @@ def _axis(text: str, flag: str) -> tuple[str, list[float]]:
 
 
 def _print_recommendation(rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
-    from .cli_render import print_recommendation
+    from .views import print_recommendation
 
     print_recommendation(_out(), rec, detail, verbose)
 
@@ -387,21 +179,21 @@ def count(
     output: Annotated[Optional[Path], typer.Option(help="Write the result to this file.")] = None,
 ) -> None:
     """Count the tokens of every document, exactly, per encoding."""
-    from .api import count_corpus
+    from ..api import count_corpus
 
     if top is not None and top < 1:
         raise AdaptcostError(f"--top must be at least 1, got {top}")
     encodings = encoding or ["o200k_base"]
     with _Progress("counting tokens") as bar:
-        profile = count_corpus(paths, encodings, _corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), bar)
+        profile = count_corpus(paths, encodings, corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), bar)
     if format is CountFormat.json:
         _emit(json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
-        from .tables import count_csv
+        from ..tables import count_csv
 
         _emit(count_csv(profile), output)
     else:
-        from .cli_render import print_count
+        from .views import print_count
 
         print_count(_out(), profile, top, verbose)
 
@@ -415,8 +207,8 @@ def pricing_list(
     as_of: AsOfOpt = None,
 ) -> None:
     """List every priced model with its rates, context window, as-of date and lifecycle."""
-    from .cli_render import print_pricing_list
-    from .pricing import load_pricing
+    from .views import print_pricing_list
+    from ..pricing import load_pricing
 
     book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
     print_pricing_list(_out(), book, provider, include_retired=all)
@@ -430,8 +222,8 @@ def pricing_show(
     as_of: AsOfOpt = None,
 ) -> None:
     """Every price of one model, with its source, date and lifecycle."""
-    from .cli_render import print_model
-    from .pricing import load_pricing
+    from .views import print_model
+    from ..pricing import load_pricing
 
     book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
     print_model(_out(), book.get(model), book.day)
@@ -441,7 +233,7 @@ def pricing_show(
 @handled
 def pricing_validate(files: Annotated[list[Path], typer.Argument(help="Pricing YAML files.")]) -> None:
     """Validate pricing files against the schema; exit 1 on the first error."""
-    from .pricing import load_file
+    from ..pricing import load_file
 
     for path in files:
         models, digest = load_file(path)
@@ -457,7 +249,7 @@ def pricing_import(
     as_of: Annotated[Optional[str], typer.Option(help="Date the price map was fetched (YYYY-MM-DD).")] = None,
 ) -> None:
     """Convert LiteLLM's public price map into an adaptcost pricing file."""
-    from .litellm_import import import_litellm
+    from ..litellm_import import import_litellm
 
     text, count = import_litellm(source, models or (), as_of)
     atomic_write_text(output, text)
@@ -475,8 +267,8 @@ def pricing_diff(
     fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 1 if a price differs (for CI).")] = False,
 ) -> None:
     """Compare the loaded price tables with LiteLLM's price map or another table: prices, caps, lifecycle."""
-    from .pricing import load_pricing
-    from .pricing_diff import diff_pricing
+    from ..pricing import load_pricing
+    from ..pricing_diff import diff_pricing
 
     if format not in ("table", "json"):
         raise AdaptcostError(f"--format must be table or json, not {format!r}")
@@ -484,13 +276,13 @@ def pricing_diff(
     if format == "json":
         _emit(json.dumps(diff.to_dict(), indent=2) + "\n", output)
     elif output:
-        from .cli_render import print_pricing_diff
+        from .views import print_pricing_diff
 
         console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
         print_pricing_diff(console, diff.to_dict())
         _emit(console.file.getvalue(), output)
     else:
-        from .cli_render import print_pricing_diff
+        from .views import print_pricing_diff
 
         print_pricing_diff(_out(), diff.to_dict())
     if fail_on_diff and diff.price_differs:
@@ -524,7 +316,7 @@ def eval_run(
     """Run the eval harness (paper datasets, five strategies) and write a measured curves file."""
     if ctx.invoked_subcommand is not None:
         return
-    from .evalkit.api import EvalRequest, run_and_write
+    from ..evalkit.api import EvalRequest, run_and_write
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, seed=seed, cache=cache,
@@ -533,8 +325,8 @@ def eval_run(
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
                  f"{result.cache_misses} new)", soft_wrap=True)
-    from .cli_render import print_curves
-    from .evalkit.curvesfile import to_curves_document
+    from .views import print_curves
+    from ..evalkit.curvesfile import to_curves_document
 
     print_curves(_out(), to_curves_document(result))
 
@@ -543,8 +335,8 @@ def eval_run(
 @handled
 def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcost-curves/1), or a bundled one by name.")]) -> None:
     """Print a curves file: the accuracy table and each curve as a small chart."""
-    from .cli_render import print_curves
-    from .curves import load_curves, read_curves_document, resolve_curves
+    from .views import print_curves
+    from ..curves import load_curves, read_curves_document, resolve_curves
 
     load_curves(file)  # validates, with a clear error
     print_curves(_out(), read_curves_document(resolve_curves(file)))
