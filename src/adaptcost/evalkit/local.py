@@ -41,17 +41,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+import numpy as np
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig  # noqa: E402
-
-from adaptcost.errors import AdaptcostError  # noqa: E402
-from adaptcost.evalkit.backends import FinetuneSettings  # noqa: E402
-from adaptcost.paths import cache_dir  # noqa: E402
+from adaptcost.errors import AdaptcostError
+from adaptcost.evalkit.backend import FinetuneSettings
+from adaptcost.paths import cache_dir
 
 __all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path"]
 

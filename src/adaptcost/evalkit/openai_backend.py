@@ -25,7 +25,7 @@ import uuid
 from typing import Callable, Sequence
 
 from adaptcost.errors import AdaptcostError, PricingError
-from adaptcost.evalkit.backends import FinetuneSettings
+from adaptcost.evalkit.backend import FinetuneSettings
 
 __all__ = ["OpenAIBackend", "urllib_transport", "Transport"]
 
