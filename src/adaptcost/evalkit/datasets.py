@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import product
 
 from ..errors import AdaptcostError
+from ..sentences import split_sentences
 from ..suggest import did_you_mean
 from .words import CONSONANT_FINAL, capitalize, nonsense_words, past_participle, plural
 
@@ -72,19 +73,6 @@ class Item:
     answer: int
     rule: str
     fact_ids: tuple[str, ...]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=\S)")
-
-
-def split_sentences(text: str) -> list[str]:
-    """A document's sentences: every line, cut after '.' or '!' (a '?' keeps a Q: ... A: pair whole)."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if line:
-            out.extend(s for s in _SENTENCE_END.split(line) if s)
-    return out
 
 
 @dataclass(frozen=True)

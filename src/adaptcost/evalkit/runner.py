@@ -186,19 +186,11 @@ def context_of(docs: Sequence) -> str:
 
 
 def sentences_of(docs: Sequence) -> list[str]:
-    from ..extract import _SENTENCE_END  # same sentence rule as the corpus chunk counter
+    """The documents split into sentences, one training example each (adaptcost.sentences: the
+    one sentence rule, lower-case starts included)."""
+    from ..sentences import split_sentences
 
-    out = []
-    for doc in docs:
-        for line in doc.text.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            cuts = [m.start() + 1 for m in _SENTENCE_END.finditer(line)]
-            starts = [0] + cuts
-            ends = cuts + [len(line)]
-            out += [line[a:b].strip() for a, b in zip(starts, ends) if line[a:b].strip()]
-    return out
+    return [s for doc in docs for s in split_sentences(doc.text)]
 
 
 # ---------------------------------------------------------------- augmentation
