@@ -9,6 +9,7 @@ name with :func:`get_backend`; optional dependencies are checked with
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
@@ -47,6 +48,14 @@ class FinetuneSettings:
     # "auto" = bf16 where the hardware computes it natively, else fp32 (a backend resolves it
     # before training, and results record the resolved value). Scoring is always float32.
     precision: str = "auto"
+    # A step budget: when set, training runs exactly this many optimizer steps (reshuffling the
+    # examples at each pass) whatever the number of examples, so that arms trained on more or
+    # fewer texts get the same compute; `epochs` then only names the profile's default.
+    steps: int | None = None
+
+    def total_steps(self, examples: int) -> int:
+        """Optimizer steps of training on `examples` examples."""
+        return self.steps if self.steps is not None else self.epochs * math.ceil(examples / self.batch_size)
 
     def __post_init__(self) -> None:
         if self.method not in _METHODS:
@@ -62,6 +71,8 @@ class FinetuneSettings:
         for field_name in ("epochs", "batch_size", "lora_r", "lora_alpha", "max_length"):
             if getattr(self, field_name) < 1:
                 raise AdaptcostError(f"fine-tuning {field_name} must be at least 1, got {getattr(self, field_name)}")
+        if self.steps is not None and self.steps < 1:
+            raise AdaptcostError(f"fine-tuning steps must be at least 1, got {self.steps}")
         if not self.learning_rate > 0:
             raise AdaptcostError(f"fine-tuning learning_rate must be positive, got {self.learning_rate}")
 

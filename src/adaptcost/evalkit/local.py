@@ -646,7 +646,7 @@ class LocalBackend:
         steps = 0
         if folder.is_dir():
             tuned = self._load_tuned(folder, settings)
-            total = settings.epochs * math.ceil(len(examples) / settings.batch_size)
+            total = settings.total_steps(len(examples))
             if progress is not None:
                 progress(total, total)
         else:
@@ -720,12 +720,12 @@ class LocalBackend:
         optimizer = _adamw([p for p in model.parameters() if p.requires_grad], settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
-        total = settings.epochs * per_epoch
+        total = settings.total_steps(len(examples))
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=settings.precision == "bf16")
         losses: list[float] = []
-        for _ in range(settings.epochs):
+        while len(losses) < total:  # passes over the shuffled examples until the step budget is spent
             permutation = torch.randperm(len(examples), generator=order).tolist()
-            for b in range(per_epoch):
+            for b in range(min(per_epoch, total - len(losses))):
                 if threads is not None and threads() != torch.get_num_threads():
                     torch.set_num_threads(threads())
                 rows = [examples[i] for i in permutation[b * settings.batch_size : (b + 1) * settings.batch_size]]
@@ -780,7 +780,7 @@ class LocalBackend:
         workers = max(1, min(workers or cores, len(todo), 4)) if self.device.type == "cpu" else 1
         if not todo:
             return 0
-        total = sum(settings.epochs * math.ceil(len(ex) / settings.batch_size) for _, ex, _ in todo)
+        total = sum(settings.total_steps(len(ex)) for _, ex, _ in todo)
         done = [0]
         lock = threading.Lock()  # the shared step counter
         build = threading.Lock()  # building and saving models (global RNG, warning filters)
