@@ -103,7 +103,7 @@ def test_icl_scored_only_on_items_its_context_holds(ft):
 
     result = run_eval(Narrow(name="narrow"), quick(strategies=("icl",), icl_shares=(1.0,)), ft)
     icl = next(c for c in result.cells if c.strategy == "icl" and c.split == "recall" and c.form == "all")
-    assert 0 < icl.accuracy.n < 48 and icl.accuracy.mean == 1.0 and icl.icl_share < 1
+    assert 0 < icl.accuracy.n < 24 and icl.accuracy.mean == 1.0 and icl.icl_share < 1
     assert any("ICL sees" in note for note in result.notes)
 
 
@@ -135,20 +135,20 @@ def test_curves_document_validates_and_feeds_recommend(ft, tmp_path):
     assert doc["settings"]["dataset_fingerprints"]["reversal"]
     # the split table: chance beside the shortcut baselines and the detectable difference
     row = next(r for r in doc["splits"] if r["split"] == "reversal")
-    assert row["chance"] == 0.5 and row["n"] == 48 and set(row["baselines"]) >= {"frequency", "cooccurrence", "prior"}
-    assert row["minimum_detectable_difference"] == pytest.approx(2.8016 * (0.5 / 48) ** 0.5, abs=1e-3)
+    assert row["chance"] == 0.5 and row["n"] == 24 and set(row["baselines"]) >= {"frequency", "cooccurrence", "prior"}
+    assert row["minimum_detectable_difference"] == pytest.approx(2.8016 * (0.5 / 24) ** 0.5, abs=1e-3)
     assert "finetune+local (held-out)" in row["arms"] and "finetune+local (covers)" in row["arms"]
     # paired comparisons on the same items, Holm-adjusted; identical behaviour is not significant
     pair = next(p for p in doc["paired"] if p["split"] == "reversal" and p["a"] == "icl" and p["b"] == "finetune")
-    assert pair["n"] == 48 and pair["clusters"] == 24 and pair["p"] == 1.0 and not pair["significant"]
+    assert pair["n"] == 24 and pair["clusters"] == 12 and pair["p"] == 1.0 and not pair["significant"]
     assert pair["reads"].startswith("no significant difference")
     beats = next(p for p in doc["paired"] if p["split"] == "recall" and p["a"] == "icl" and p["b"] == "base")
     assert beats["significant"] and beats["difference"] == 0.5
     assert doc["verdicts"] and all("not shown" in v for v in doc["verdicts"] if "reversal:" in v.split(" — ")[1][:20])
     # every item's credit is stored, null where an arm did not score it
     items = doc["per_item"]["reversal"][0]
-    assert len(items["ids"]) == 96 and len(items["arms"]["icl"]) == 96
-    assert items["arms"]["finetune+local (held-out)"].count(None) == 24
+    assert len(items["ids"]) == 48 and len(items["arms"]["icl"]) == 48
+    assert items["arms"]["finetune+local (held-out)"].count(None) == 12
     # the table's augmented mean is the held-out oracle; its band reaches the covers oracle's
     assert "held-out oracle" in doc["accuracy"]["finetune+local"]["reversal"]["basis"]
     assert doc["checks"]["leaks"] and doc["checks"]["trainings"]
@@ -213,7 +213,10 @@ def test_shipped_measured_curves_load():
         settings = document["settings"]
         assert settings["profile"] == profile and settings["augment_source"] == "oracle"
         assert settings["finetune"]["precision"] in ("fp32", "bf16")  # resolved, never "auto"
-        assert settings["finetune"]["steps"]  # one step budget for every fine-tuned arm
+        steps = {}
+        for where, training in document["checks"]["trainings"].items():
+            steps.setdefault(where.split(" · ")[0], set()).add(training["steps"])
+        assert steps and all(len(s) == 1 for s in steps.values())  # one step budget for every arm of a dataset
         assert document["paired"] and document["splits"] and document["per_item"]
         assert all(v["exact"] == 0 and v["ngram"] == 0 for v in document["checks"]["leaks"].values())
     assert len(settings["dataset_seeds"]) == 3
@@ -263,5 +266,15 @@ def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
 def test_dataset_seeds_pool_into_one_cell(ft):
     result = run_eval(KnowledgeMock(name="mock-seeds"), quick(strategies=("base", "finetune"), seeds=(0, 1)), ft)
     cell = by(result, "finetune", "recall")
-    assert cell.accuracy.n == 96 and cell.estimate.clusters == 48  # two seeds x 24 facts, two forms each
+    assert cell.accuracy.n == 48 and cell.estimate.clusters == 24  # two seeds x 12 facts, two forms each
     assert set(result.fingerprints) == {"reversal@0", "reversal@1"}
+
+
+def test_one_step_budget_for_every_arm(ft):
+    from adaptcost.evalkit.backends import FinetuneSettings
+
+    result = run_eval(KnowledgeMock(name="mock-budget"), quick(budget_epochs=4), FinetuneSettings())
+    steps = {t["steps"] for t in result.trainings.values()}
+    examples = {t["examples"] for t in result.trainings.values()}
+    plain = result.trainings["reversal seed 0 · finetune"]["examples"]
+    assert steps == {-(-4 * plain // 8)} and len(examples) > 1  # same steps, different training sets

@@ -16,10 +16,12 @@ PROFILE_SCALES = {"tiny": ((1.0,), (1.0,), (1.0,)), "quick": ((1.0,), (1.0,), (1
                   "default": ((1.0,), (1.0,), (1.0,)), "paper": ((1.0,), (1.0,), (1.0,))}
 # Dataset seeds, pooled (clusters carry the seed).
 PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0, 1, 2)}
-# One step budget for every fine-tuned arm of a profile (batch 8), unless --steps says otherwise;
-# None: epochs over each arm's own texts (tiny, a smoke test).
-PROFILE_STEPS = {"tiny": None, "quick": 40, "default": 60, "paper": 1000}
-# Epochs where no step budget applies (--epochs), and the nominal epochs of the others.
+# One step budget for every fine-tuned arm of a dataset: this many epochs of its plain
+# (sentence-split) training set, in steps, for every arm (the augmented arms see their larger sets
+# fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
+# override it.
+PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 3, "default": 3, "paper": 4}
+# Epochs where no step budget applies.
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
 
@@ -35,7 +37,7 @@ class EvalRequest:
     augment_source: str = "oracle"
     method: str = "lora"
     epochs: int | None = None  # None: the profile's (PROFILE_EPOCHS)
-    steps: int | None = None  # None: the profile's step budget (PROFILE_STEPS); with --epochs alone, none
+    steps: int | None = None  # one step budget for every arm; None: the profile's (PROFILE_BUDGET_EPOCHS)
     seed: int = 0
     cache: bool = True
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
@@ -72,6 +74,7 @@ def config_of(request: EvalRequest) -> EvalConfig:
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
     return EvalConfig(
         profile=profile, seeds=tuple(request.seed + k for k in PROFILE_SEEDS[profile]),
+        budget_epochs=None if request.steps is not None or request.epochs is not None else PROFILE_BUDGET_EPOCHS[profile],
         datasets=_names(request.datasets, DATASETS, DATASETS, "--datasets"),
         strategies=_names(request.strategies, STRATEGIES, STRATEGIES, "--strategies"),
         augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares,
@@ -120,8 +123,7 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
     backend = get_backend(request.backend, **options)
     check_budget(backend, config, request.budget)
     epochs = request.epochs if request.epochs is not None else PROFILE_EPOCHS[config.profile]
-    steps = request.steps if request.steps is not None else (None if request.epochs is not None else PROFILE_STEPS[config.profile])
-    settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=steps)
+    settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=request.steps)
     result = run_eval(backend, config, settings, progress)
     atomic_write_text(request.output, dump(to_curves_document(result)))
     return request.output, result

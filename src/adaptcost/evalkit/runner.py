@@ -119,6 +119,10 @@ class EvalConfig:
     aug_shares: tuple[float, ...] = (1.0,)  # shares of the augmentations, for accuracy vs augmentation amount
     variants: tuple[str, ...] = VARIANTS  # oracle variants of the augmented strategies
     recall_ceiling: float = 0.9  # recall of trained facts a fine-tuned arm must reach before its generalization is read
+    # One step budget for every fine-tuned arm of a dataset: this many epochs of the plain
+    # (sentence-split) training set, in optimizer steps; the augmented arms get the same steps
+    # over their larger sets. None: the settings decide (FinetuneSettings.steps, else epochs).
+    budget_epochs: int | None = None
     cache: bool = True
 
     def __post_init__(self):
@@ -317,6 +321,7 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
     scales = sorted(set(config.scales))
     plans = {scale: subset(dataset, scale, config.seed) for scale in scales}
     result.items[(dataset.name, dataset.seed)] = list(dataset.items)
+    settings = step_budget(dataset, settings, config)
     jobs = _training_jobs(dataset, backend, config, plans, result)
     many = getattr(backend, "finetune_many", None)
     if many is not None and jobs:
@@ -351,6 +356,18 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
                             settings, report, texts, extra, share, result))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
+
+
+def step_budget(dataset, settings, config: EvalConfig):
+    """`settings` with the dataset's step budget (config.budget_epochs epochs of the plain training
+    set, batch size from the settings) when the config asks for one."""
+    if config.budget_epochs is None or not hasattr(settings, "steps"):
+        return settings
+    import math
+    from dataclasses import replace
+
+    steps = math.ceil(config.budget_epochs * len(sentences_of(dataset.docs)) / settings.batch_size)
+    return replace(settings, steps=steps)
 
 
 def _texts_key(texts: Sequence[str]) -> str:
