@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 import re
 from dataclasses import asdict, dataclass, field
@@ -635,15 +634,6 @@ class _Matcher:
         return above[:up] + below[:k - up]
 
 
-def _pick_hard(rng: random.Random, ranked: list[tuple[int, str]], k: int = 3) -> list[str]:
-    """Up to k distractors, drawn at random from the closest (highest-ranked) candidates."""
-    best: dict[str, int] = {}
-    for rank, c in ranked:
-        best[c] = max(rank, best.get(c, rank))
-    pool = sorted(best, key=lambda c: (-best[c], c))[:2 * k]
-    return rng.sample(pool, min(k, len(pool)))
-
-
 def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
              items_per_split: int | None = None, stated_inherited: float = 0.3) -> Dataset:
     """The paper's semantic structure benchmark, regenerated (defaults: the paper's 110 and 2,200).
@@ -667,8 +657,12 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     - syllogism: an inherited property or a transitive "kind of" never stated for the category
       ("X are a kind of Y; Y are P => X are P");
     - category: every inference about a holdout category (inherited properties, transitive kinds).
-    Distractors are hard: properties other categories have (closest relatives first), categories
-    that have sub-kinds, entities that stand in the same relation to something else.
+    Distractors are wrong by construction (properties other categories have, categories that have
+    sub-kinds, entities that stand in the same relation to something else) and matched to the
+    answer on the cues a model could use without the knowledge (`_Matcher`): co-occurrence with
+    the prompt's entity and frequency in the documents, the answer's frequency rank drawn
+    uniformly; an item whose answer cannot be so matched is not asked. Oracle augmentations use
+    wordings no test uses (AUG_*) and name the item keys they state (`Dataset.oracle_keys`).
     `items_per_split` caps the number of facts/inferences tested per split (None: all).
     """
     if _positive("n_categories", n_categories) < 6:
