@@ -53,6 +53,9 @@ class ScoreCache:
     """Log-likelihoods on disk, keyed by sha256(model, context, continuation): resumable runs."""
 
     CHUNK = 64  # requests per backend call
+    # with in-context documents, requests per call of a backend that scores a shared prefix once:
+    # each call recomputes the prefix (about 2,000 tokens), so calls are few and large
+    PREFIX_CHUNK = 1024
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -89,8 +92,9 @@ class ScoreCache:
             todo = [i for i, k in enumerate(keys) if k not in found]
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            for start in range(0, len(todo), self.CHUNK):  # commit as we go: an interruption loses one chunk
-                part = todo[start : start + self.CHUNK]
+            size = self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK
+            for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
+                part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
                 for i, value in zip(part, fresh):
                     found[keys[i]] = (float(value[0]), int(value[1]))
