@@ -264,6 +264,9 @@ def print_curves(console: Console, document: dict) -> None:
     for strategy, cells in document["accuracy"].items():
         table.add_row(strategy, *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
                                   f"{cells[t].get('high', cells[t]['mean']):.0%})[/]" if t in cells else "—" for t in types))
+    chance = {t: cells[t]["chance"] for cells in document["accuracy"].values() for t in cells if "chance" in cells[t]}
+    if chance:
+        table.add_row("[dim]chance[/]", *(f"[dim]{chance[t]:.0%}[/]" if t in chance else "—" for t in types))
     console.print(table)
     _print_splits(console, document.get("splits", []))
     _print_paired(console, document.get("paired", []))

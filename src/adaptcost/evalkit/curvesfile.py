@@ -77,7 +77,8 @@ def _pool(cells) -> dict:
     mean = sum(c.accuracy.mean * c.accuracy.n for c in cells) / n
     low = sum(c.accuracy.low * c.accuracy.n for c in cells) / n
     high = sum(c.accuracy.high * c.accuracy.n for c in cells) / n
-    return {"mean": mean, "low": min(low, mean), "high": max(high, mean), "n": n}
+    chance = sum(c.chance * c.accuracy.n for c in cells) / n
+    return {"mean": mean, "low": min(low, mean), "high": max(high, mean), "n": n, "chance": chance}
 
 
 def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
@@ -105,7 +106,7 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
             tests = [versus_chance.get((d, split, main[0].arm)) for d in datasets]
             verdicts = [f"{d}: {_versus_chance(t)}" for d, t in zip(datasets, tests) if t]
             table[strategy][split] = {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4),
-                                      "n": row["n"], "basis": f"measured on {', '.join(datasets)}{note}"
+                                      "n": row["n"], "chance": round(row["chance"], 4), "basis": f"measured on {', '.join(datasets)}{note}"
                                       + (f"; {'; '.join(verdicts)}" if verdicts else "")}
     return table
 
