@@ -278,3 +278,12 @@ def test_one_step_budget_for_every_arm(ft):
     examples = {t["examples"] for t in result.trainings.values()}
     plain = result.trainings["reversal seed 0 · finetune"]["examples"]
     assert steps == {-(-4 * plain // 8)} and len(examples) > 1  # same steps, different training sets
+
+
+def test_semantic_plain_finetuning_also_unsplit(ft):
+    result = run_eval(KnowledgeMock(name="mock-unsplit"), quick(datasets=("semantic",), strategies=("finetune",)), ft)
+    docs = result.trainings["semantic seed 0 · finetune (unsplit)"]["examples"]
+    assert docs == 6  # one training example per document, as the paper trained plain semantic fine-tuning
+    assert result.trainings["semantic seed 0 · finetune"]["examples"] > docs
+    assert {c.variant for c in result.cells if c.strategy == "finetune"} == {"", "unsplit"}
+    assert "semantic seed 0 · documents and oracle (build)" in result.leaks

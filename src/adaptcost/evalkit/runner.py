@@ -295,7 +295,7 @@ def augmentations(dataset, docs: Sequence, kind: str, source: str, backend, seed
 
 def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress | None = None) -> EvalResult:
     """Measure every dataset × dataset seed × arm; the backend is any :class:`.backends.Backend`."""
-    from .datasets import generate
+    from .datasets import check_leaks, generate
 
     report = progress or (lambda stage, done, total: None)
     finetune_settings = getattr(backend, "resolve_settings", lambda s: s)(finetune_settings)
@@ -306,6 +306,7 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
         for name in config.datasets:
             for seed in config.dataset_seeds:
                 dataset = generate(name, seed, config.profile)  # fails on an answer leak
+                result.leaks[_where(dataset, "documents and oracle (build)")] = check_leaks(dataset).to_dict()
                 label = name if len(config.dataset_seeds) == 1 else f"{name}@{seed}"
                 result.fingerprints[label] = dataset.fingerprint()
                 _run_dataset(dataset, backend, score, config, finetune_settings, result, report)
