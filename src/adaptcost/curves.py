@@ -31,6 +31,7 @@ _cell = {
         "low": {"type": "number", "minimum": 0, "maximum": 1},
         "high": {"type": "number", "minimum": 0, "maximum": 1},
         "n": {"type": "integer", "minimum": 1},
+        "chance": {"type": "number", "minimum": 0, "maximum": 1},  # measured files: guessing's accuracy on the same items
         "basis": {"type": "string"},
     },
 }

@@ -350,7 +350,12 @@ def print_curves(console: Console, document: dict) -> None:
     for strategy, cells in document["accuracy"].items():
         table.add_row(strategy, *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
                                   f"{cells[t].get('high', cells[t]['mean']):.0%})[/]" if t in cells else "—" for t in types))
+    chance = {t: cells[t]["chance"] for cells in document["accuracy"].values() for t in cells if "chance" in cells[t]}
+    if chance:
+        table.add_row("[dim]chance[/]", *(f"[dim]{chance[t]:.0%}[/]" if t in chance else "—" for t in types))
     console.print(table)
+    _print_splits(console, document.get("splits", []))
+    _print_paired(console, document.get("paired", []))
     for curve in document.get("curves", []):
         points = curve["points"]
         if len(points) < 2:
@@ -361,6 +366,44 @@ def print_curves(console: Console, document: dict) -> None:
         for x, mean, low, high in points:
             bar = "█" * int(round(mean * 40))
             console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]")
+
+
+def _print_splits(console: Console, splits: list) -> None:
+    """Per dataset and split, one row per arm: accuracy (95% interval) and n; on a split's first
+    row its chance, shortcut baselines and minimum detectable difference (MDD)."""
+    if not splits:
+        return
+    table = Table(title="Per split (95% interval: Wilson ∪ cluster bootstrap; MDD: minimum detectable difference)",
+                  title_justify="left")
+    for col in ("dataset · split", "arm", "accuracy (95%)", "n", "chance", "frequency", "co-occ.", "atmosphere", "MDD"):
+        table.add_column(col, justify="left" if col in ("dataset · split", "arm") else "right")
+    pct = lambda v: "—" if v is None else f"{v:.0%}"  # noqa: E731
+    for row in splits:
+        b = row["baselines"]
+        head = [pct(row["chance"]), pct(b.get("frequency")), pct(b.get("cooccurrence")), pct(b.get("atmosphere")),
+                pct(row["minimum_detectable_difference"])]
+        for k, (arm, c) in enumerate(row["arms"].items()):
+            table.add_row(f"{row['dataset']} · {row['split']}" if k == 0 else "", escape(arm),
+                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})", str(c["n"]), *(head if k == 0 else [""] * 5),
+                          end_section=k == len(row["arms"]) - 1)
+    console.print(table)
+
+
+def _print_paired(console: Console, paired: list) -> None:
+    """The paired comparisons between arms on the same items (Holm-adjusted p)."""
+    if not paired:
+        return
+    table = Table(title="Paired comparisons on the same items (permutation test by cluster, Holm-adjusted)", title_justify="left")
+    for col in ("dataset · split", "a", "b", "n", "a − b (95%)", "p", "p Holm", "reads"):
+        table.add_column(col, justify="right" if col in ("n", "p", "p Holm") else "left")
+    for row in paired:
+        if row["b"] == "base":
+            continue  # against chance: in the accuracy table's basis
+        low, high = row["difference_95"]
+        table.add_row(f"{row['dataset']} · {row['split']}", escape(row["a"]), escape(row["b"]), str(row["n"]),
+                      f"{row['difference']:+.0%} ({low:+.0%} to {high:+.0%})", f"{row['p']:.3g}", f"{row['p_holm']:.3g}",
+                      escape(row["reads"]))
+    console.print(table)
 
 
 def print_pricing_diff(console: Console, d: dict) -> None:

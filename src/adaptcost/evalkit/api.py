@@ -10,13 +10,19 @@ from ..fileio import atomic_write_text
 from .runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
 
 # Per profile: scales (shares of the training documents), ICL context shares and augmentation
-# shares measured; three points make a saturating fit possible; quick measures one point each.
+# shares measured. Every profile measures the full-scale arms only: sweeps whose cells hold a few
+# items each cannot carry a claim, so the CPU goes to items (n) and dataset seeds instead.
 PROFILE_SCALES = {"tiny": ((1.0,), (1.0,), (1.0,)), "quick": ((1.0,), (1.0,), (1.0,)),
-                  "default": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0), (0.5, 1.0)),
-                  "paper": ((0.25, 0.5, 1.0), (0.25, 0.5, 1.0), (0.5, 1.0))}
-# Fine-tuning epochs per profile unless --epochs says otherwise: quick trains 2 to stay under 3
-# minutes on 2 CPU cores (measured: 197 s with 3), the others 3 (FinetuneSettings' default).
-PROFILE_EPOCHS = {"tiny": 3, "quick": 2, "default": 3, "paper": 3}
+                  "default": ((1.0,), (1.0,), (1.0,)), "paper": ((1.0,), (1.0,), (1.0,))}
+# Dataset seeds, pooled (clusters carry the seed).
+PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0, 1, 2)}
+# One step budget for every fine-tuned arm of a dataset: this many epochs of its plain
+# (sentence-split) training set, in steps, for every arm (the augmented arms see their larger sets
+# fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
+# override it.
+PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 3, "default": 4, "paper": 4}
+# Epochs where no step budget applies.
+PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
 
 @dataclass
@@ -31,6 +37,7 @@ class EvalRequest:
     augment_source: str = "oracle"
     method: str = "lora"
     epochs: int | None = None  # None: the profile's (PROFILE_EPOCHS)
+    steps: int | None = None  # one step budget for every arm; None: the profile's (PROFILE_BUDGET_EPOCHS)
     seed: int = 0
     cache: bool = True
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
@@ -59,12 +66,15 @@ def config_of(request: EvalRequest) -> EvalConfig:
 
         raise AdaptcostError(f"--profile: unknown profile {profile!r}{did_you_mean(profile, PROFILE_SCALES)}")
     scales, shares, aug_shares = PROFILE_SCALES[profile]
+    if request.steps is not None and request.steps < 1:
+        raise AdaptcostError(f"--steps must be at least 1, got {request.steps}")
     if request.epochs is not None and request.epochs < 1:
         raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
     if request.method not in ("lora", "full"):
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
     return EvalConfig(
-        profile=profile,
+        profile=profile, seeds=tuple(request.seed + k for k in PROFILE_SEEDS[profile]),
+        budget_epochs=None if request.steps is not None or request.epochs is not None else PROFILE_BUDGET_EPOCHS[profile],
         datasets=_names(request.datasets, DATASETS, DATASETS, "--datasets"),
         strategies=_names(request.strategies, STRATEGIES, STRATEGIES, "--strategies"),
         augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares,
@@ -80,9 +90,10 @@ def planned_requests(config: EvalConfig) -> list[tuple[str, str]]:
 
     requests = []
     for name in config.datasets:
-        dataset = generate(name, config.seed, config.profile)
-        contexts = [""] + ([context_of(dataset.docs) + "\n\n"] * 2 * len(config.icl_shares) if "icl" in config.strategies else [])
-        requests += [(context + item.prompt, option) for context in contexts for item in dataset.items for option in item.options]
+        for seed in config.dataset_seeds:
+            dataset = generate(name, seed, config.profile)
+            contexts = [""] + ([context_of(dataset.docs) + "\n\n"] * 2 * len(config.icl_shares) if "icl" in config.strategies else [])
+            requests += [(context + item.prompt, option) for context in contexts for item in dataset.items for option in item.options]
     return requests
 
 
@@ -112,7 +123,7 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
     backend = get_backend(request.backend, **options)
     check_budget(backend, config, request.budget)
     epochs = request.epochs if request.epochs is not None else PROFILE_EPOCHS[config.profile]
-    settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed)
+    settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=request.steps)
     result = run_eval(backend, config, settings, progress)
     atomic_write_text(request.output, dump(to_curves_document(result)))
     return request.output, result

@@ -66,24 +66,55 @@ def _finite(x: float) -> float | None:
     return round(float(x), 4) if math.isfinite(x) else None
 
 
-def accuracy_table(result: EvalResult) -> dict:
-    full = max(result.config.scales)
-    pooled: dict = defaultdict(lambda: defaultdict(list))
+def _headline(result: EvalResult, cell) -> bool:
+    """A cell of the full-scale, all-forms measurement (not a point of a sweep)."""
+    return (cell.scale == max(result.config.scales) and cell.form == "all" and cell.aug_share is None
+            and cell.icl_share in (None, max_share(result, cell)))
+
+
+def _pool(cells) -> dict:
+    n = sum(c.accuracy.n for c in cells)
+    mean = sum(c.accuracy.mean * c.accuracy.n for c in cells) / n
+    low = sum(c.accuracy.low * c.accuracy.n for c in cells) / n
+    high = sum(c.accuracy.high * c.accuracy.n for c in cells) / n
+    chance = sum(c.chance * c.accuracy.n for c in cells) / n
+    return {"mean": mean, "low": min(low, mean), "high": max(high, mean), "n": n, "chance": chance}
+
+
+def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
+    """Per priced strategy and question type, pooled over datasets (weighted by items). Plain
+    fine-tuning is the sentence-split arm. An augmented strategy's mean is its "held out" oracle
+    (inferences it was not given), its band reaches up to the "covers" oracle's (an upper bound);
+    each basis says whether the figure is significantly above chance (paired test against base,
+    which scores exactly chance under the shared calibration)."""
+    pooled: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for cell in result.cells:
-        if (cell.scale == full and cell.form == "all" and cell.strategy in PRICED and cell.aug_share is None
-                and cell.icl_share in (None, max_share(result, cell))):
-            pooled[cell.strategy][cell.split].append(cell)
+        if _headline(result, cell) and cell.strategy in PRICED and cell.variant != "unsplit":
+            pooled[cell.strategy][cell.split][cell.variant].append(cell)
+    versus_chance = {(c["dataset"], c["split"], c["a"]): c for c in (paired or []) if c["b"] == "base"}
     table = {}
     for strategy, splits in pooled.items():
         table[strategy] = {}
-        for split, cells in splits.items():
-            n = sum(c.accuracy.n for c in cells)
-            mean = sum(c.accuracy.mean * c.accuracy.n for c in cells) / n
-            low = sum(c.accuracy.low * c.accuracy.n for c in cells) / n
-            high = sum(c.accuracy.high * c.accuracy.n for c in cells) / n
-            table[strategy][split] = {"mean": round(mean, 4), "low": round(min(low, mean), 4), "high": round(max(high, mean), 4),
-                                      "n": n, "basis": f"measured on {', '.join(sorted({c.dataset for c in cells}))}"}
+        for split, variants in splits.items():
+            main = variants.get("held-out") or variants.get("") or variants.get("model") or variants.get("covers")
+            row = _pool(main)
+            note = ""
+            if "covers" in variants and "held-out" in variants:
+                row["high"] = max(row["high"], _pool(variants["covers"])["high"])
+                note = "; mean: held-out oracle (inferences not given), band up to the covers oracle (upper bound)"
+            datasets = sorted({c.dataset for c in main})
+            tests = [versus_chance.get((d, split, main[0].arm)) for d in datasets]
+            verdicts = [f"{d}: {_versus_chance(t)}" for d, t in zip(datasets, tests) if t]
+            table[strategy][split] = {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4),
+                                      "n": row["n"], "chance": round(row["chance"], 4), "basis": f"measured on {', '.join(datasets)}{note}"
+                                      + (f"; {'; '.join(verdicts)}" if verdicts else "")}
     return table
+
+
+def _versus_chance(test: dict) -> str:
+    if test["significant"]:
+        return f"{'above' if test['difference'] > 0 else 'below'} chance (p_holm={test['p_holm']:.3g})"
+    return f"not significantly different from chance (p={test['p']:.3g})"
 
 
 def max_share(result: EvalResult, cell) -> float | None:
@@ -93,25 +124,28 @@ def max_share(result: EvalResult, cell) -> float | None:
 
 
 def curves(result: EvalResult) -> list[dict]:
+    """Measured sweeps (accuracy against training documents, ICL context share, augmentation
+    amount), one series per dataset × arm × split; held-out oracle arms have no sweep."""
     series: dict = defaultdict(list)
     for cell in result.cells:
-        if cell.form != "all":
+        if cell.form != "all" or cell.variant == "held-out":
             continue
         if cell.strategy == "icl" and cell.icl_share is not None and cell.scale == max(result.config.scales):
-            series[(cell.dataset, cell.strategy, cell.split, "icl_share")].append(cell)
+            series[(cell.dataset, cell.arm, cell.split, "icl_share")].append(cell)
         if cell.aug_share is None and (cell.strategy != "icl" or cell.icl_share in (None, max_share(result, cell))):
-            series[(cell.dataset, cell.strategy, cell.split, "training_documents")].append(cell)
-        if cell.scale == max(result.config.scales) and cell.strategy in ("finetune", "finetune+local", "finetune+global"):
+            series[(cell.dataset, cell.arm, cell.split, "training_documents")].append(cell)
+        if cell.scale == max(result.config.scales) and cell.arm in ("finetune", "finetune+local (covers)", "finetune+global (covers)"):
             # accuracy against augmentation texts: plain fine-tuning is the zero point of both augmented curves
-            for aug in (("finetune+local", "finetune+global") if cell.strategy == "finetune" else (cell.strategy,)):
+            targets = ("finetune+local (covers)", "finetune+global (covers)") if cell.arm == "finetune" else (cell.arm,)
+            for aug in targets:
                 series[(cell.dataset, aug, cell.split, "augmentations")].append(cell)
     out = []
-    for (dataset, strategy, split, x), cells in sorted(series.items()):
+    for (dataset, arm, split, x), cells in sorted(series.items()):
         xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations}.get(x, lambda c: c.docs)
         points = sorted({(xs(c), c.accuracy.mean, c.accuracy.low, c.accuracy.high) for c in cells})
-        if x == "augmentations" and len(points) < 2:
-            continue
-        entry = {"dataset": dataset, "strategy": strategy, "question_type": split, "x": x,
+        if len(points) < 2:
+            continue  # one point is a measurement, not a curve: it is in the split table
+        entry = {"dataset": dataset, "strategy": arm.split(" (")[0], "arm": arm, "question_type": split, "x": x,
                  "points": [[float(p[0]), round(p[1], 4), round(p[2], 4), round(p[3], 4)] for p in points]}
         fit = fit_saturating(points, cells[0].chance)
         if fit:
@@ -120,27 +154,57 @@ def curves(result: EvalResult) -> list[dict]:
     return out
 
 
+def _basis(config) -> str:
+    if config.augment_source != "oracle":
+        return "augmentations generated by the model itself"
+    return ("oracle augmentations in wordings no test uses, in two variants labelled in every output: "
+            "'covers' states every derivable inference (an upper bound); 'held-out' withholds half of them "
+            "and is scored on that half. The accuracy table's augmented rows are the held-out variant, "
+            "their bands reaching up to the covers variant. Claims are worded by the paired tests in 'paired'.")
+
+
 def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
+    from .comparisons import paired_comparisons, per_item, split_table, verdicts
+
     config = result.config
+    paired = paired_comparisons(result)
     return {
         "schema": SCHEMA_ID,
         "name": name,
         "kind": "measured",
         "model": result.model,
         "citation": "measured by adaptcost eval; design after Lampinen et al. 2025, arXiv:2505.00661",
-        "basis": (f"augmentations from the {config.augment_source} source"
-                  + (" (ground truth: an upper bound on what augmentation can give)" if config.augment_source == "oracle" else "")),
+        "basis": _basis(config),
         "question_types": {t: t for t in QUESTION_TYPES},
-        "accuracy": accuracy_table(result),
+        "accuracy": accuracy_table(result, paired),
         "curves": curves(result),
+        "splits": split_table(result),
+        "paired": paired,
+        "verdicts": verdicts(paired),
+        "checks": {"leaks": result.leaks, "trainings": result.trainings, "recall_ceiling": config.recall_ceiling},
         "settings": {"profile": config.profile, "aug_shares": list(config.aug_shares), "datasets": list(config.datasets), "strategies": list(config.strategies),
-                     "augment_source": config.augment_source, "seed": config.seed, "scales": list(config.scales),
+                     "augment_source": config.augment_source, "variants": list(config.variants), "seed": config.seed,
+                     "dataset_seeds": list(config.dataset_seeds), "budget_epochs": config.budget_epochs,
+                     "scales": list(config.scales),
                      "icl_shares": list(config.icl_shares), "finetune": result.finetune,
                      "dataset_fingerprints": result.fingerprints, "notes": result.notes},
         "measurements": [c.to_dict() for c in result.cells],
+        "per_item": per_item(result),
     }
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _list(dumper, data):
+    flow = bool(data) and all(x is None or isinstance(x, (int, float, str)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
 
 
 def dump(document: dict) -> str:
     header = "# Generalization curves measured by `adaptcost eval`; read by `adaptcost recommend --curves`.\n"
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    return header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)

@@ -31,8 +31,10 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 from itertools import product
+from typing import Sequence
 
 from ..errors import AdaptcostError
+from ..sentences import split_sentences
 from ..suggest import did_you_mean
 from .words import CONSONANT_FINAL, capitalize, nonsense_words, past_participle, plural
 
@@ -72,19 +74,8 @@ class Item:
     answer: int
     rule: str
     fact_ids: tuple[str, ...]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=\S)")
-
-
-def split_sentences(text: str) -> list[str]:
-    """A document's sentences: every line, cut after '.' or '!' (a '?' keeps a Q: ... A: pair whole)."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if line:
-            out.extend(s for s in _SENTENCE_END.split(line) if s)
-    return out
+    cluster: str = ""  # the fact or category the item is about (the unit of cluster resampling)
+    key: str = ""  # the inference it tests, shared by its forms (what a "held out" oracle withholds)
 
 
 @dataclass(frozen=True)
@@ -98,6 +89,17 @@ class Dataset:
     oracle_local: dict[str, tuple[str, ...]]  # doc id -> rephrasings and reversals of its sentences
     oracle_global: dict[str, tuple[str, ...]]  # doc id -> inferences linking it to other facts
     vocabulary: tuple[str, ...] = field(default=())  # every nonsense word used
+    # augmentation text -> the item keys whose inference it states (absent: none, e.g. a rephrasing
+    # of a premise); the "held out" oracle drops every text stating a key in `held_out`
+    oracle_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    held_out: tuple[str, ...] = ()  # half the inference keys of each split (sorted)
+
+    def augmentation_texts(self, kind: str, doc_ids, variant: str = "covers") -> list[str]:
+        """The oracle's local or global augmentations of the given documents: "covers" (every
+        derivable inference, an upper bound) or "held-out" (none of the held-out inferences)."""
+        table = self.oracle_local if kind == "local" else self.oracle_global
+        hidden = set(self.held_out) if variant == "held-out" else set()
+        return [t for d in doc_ids for t in table.get(d, ()) if not hidden & set(self.oracle_keys.get(t, ()))]
 
     def sentences(self) -> list[str]:
         """All training sentences: the documents split into sentences (the paper's FT format)."""
@@ -125,6 +127,7 @@ class Dataset:
             "docs": [asdict(d) for d in self.docs], "items": [asdict(i) for i in self.items],
             "facts": self.facts, "oracle_local": self.oracle_local,
             "oracle_global": self.oracle_global, "vocabulary": list(self.vocabulary),
+            "oracle_keys": self.oracle_keys, "held_out": list(self.held_out),
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -139,6 +142,17 @@ def _positive(name: str, value, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise AdaptcostError(f"{name} must be an integer >= {minimum}, not {value!r}")
     return value
+
+
+def _held_out_half(rng: random.Random, items) -> tuple[str, ...]:
+    """Half the inference keys of every generalization split, drawn at random: the "held out"
+    oracle states the other half, and is scored on these."""
+    out: list[str] = []
+    for split in SPLITS[1:]:
+        keys = sorted({i.key for i in items if i.split == split})
+        rng.shuffle(keys)
+        out += keys[: len(keys) // 2]
+    return tuple(sorted(out))
 
 
 def _shuffled_options(rng: random.Random, correct: str, wrong: list[str]) -> tuple[tuple[str, ...], int]:
@@ -225,6 +239,7 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
     facts: dict[str, str] = {}
     local: dict[str, tuple[str, ...]] = {}
     glob: dict[str, tuple[str, ...]] = {}
+    keys: dict[str, tuple[str, ...]] = {}
     for i in range(n_facts):
         a, b = words[2 * i], words[2 * i + 1]
         more, less, dim = rng.choice(features)
@@ -236,14 +251,16 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
             contexts = rng.sample(REVERSAL_CONTEXTS, docs_per_fact)
         else:
             contexts = [rng.choice(REVERSAL_CONTEXTS) for _ in range(docs_per_fact)]
-        rev = f"{b} are {anti} than {a}."
+        # Oracle wordings share no test template: the tests say "{b} are {anti} than {a}".
+        rephrased = f"Between {a} and {b}, the {rel} ones are {a}."
+        reversed_ = f"Between {b} and {a}, the {anti} ones are {b}."
+        keys[reversed_] = keys[f"Of {a} and {b}, it is {b} that are {anti}."] = (f"reversal:{fid}",)
         for j, ctx in enumerate(contexts):
             doc = Doc(f"{fid}.d{j + 1:02d}", ctx.format(fact=fact), (fid,))
             docs.append(doc)
-            local[doc.id] = (fact + ".", f"Compared with {b}, {a} are {rel}.", rev,
-                             f"Compared with {a}, {b} are {anti}.")
+            local[doc.id] = (rephrased, reversed_)
             # The facts are independent: the only inference from a document is its reversal.
-            glob[doc.id] = (rev,)
+            glob[doc.id] = (f"Of {a} and {b}, it is {b} that are {anti}.",)
         for split, subj, obj, good, bad in (("recall", a, b, rel, anti), ("reversal", b, a, anti, rel)):
             rule = f"{split} of {fid}"
             for form in FORMS:
@@ -251,11 +268,12 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
                 if form == "question":
                     stem = f"Question: How do {subj} compare with {obj} in {dim}?\nAnswer: {subj} are"
                 options, answer = _shuffled_options(rng, f" {good} than {obj}.", [f" {bad} than {obj}."])
-                items.append(Item(f"{fid}.{split}.{form}", split, form, stem, options, answer, rule, (fid,)))
+                items.append(Item(f"{fid}.{split}.{form}", split, form, stem, options, answer, rule, (fid,),
+                                  fid, f"{split}:{fid}"))
     rng.shuffle(docs)
     settings = {"n_facts": n_facts, "n_features": n_features, "docs_per_fact": docs_per_fact}
     return Dataset("reversal", seed, settings, tuple(docs), tuple(items), facts, local, glob,
-                   tuple(words))
+                   tuple(words), keys, _held_out_half(rng, items))
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,72 +341,98 @@ def _say(statement: tuple[str, str, str], names: dict[str, str]) -> str:
     return f"{capitalize(q)} {names[x]} are {names[y]}."
 
 
-def syllogism(seed: int, n_pairs: int = 69) -> Dataset:
-    """The paper's "simple syllogisms": `n_pairs` examples, a context line and two premises each.
+# Conclusions in the oracle's own wording (the tests say "All S are P", "Some S are P", "No S are P").
+_CONCLUDE = {"all": "Each of the {x} counts among the {y}.", "some": "There are {x} that count among the {y}.",
+             "no": "None of the {x} count among the {y}."}
+
+
+def syllogism(seed: int, n_pairs: int = 69, pairs_per_doc: int = 4) -> Dataset:
+    """The paper's "simple syllogisms": `n_pairs` syllogisms, two premises each, `pairs_per_doc`
+    of them to a document under one context line.
 
     Moods are drawn so that the conclusion's quantifier is all/some/no equally often (Barbara is
-    the only all-conclusion mood). Test items give the two end terms and score the conclusion
-    candidates. The paper scores 6 = {all, some, no} x 2 directions, but "some" and "no" are
-    symmetric ("No S are P" is "No P are S"), so two of the six always duplicate a valid answer;
-    to keep exactly one valid option the candidates here are the 4 logically distinct ones: All
-    S are P, All P are S, Some (random order), No (random order); chance is 1/4. Every item is
-    checked by `syllogism_valid` (Venn-model enumeration, no existential import) to have exactly
-    one valid option.
+    the only all-conclusion mood). The paper scores the 6 statements {all, some, no} x 2
+    directions about the two end terms; there the quantifier alone gives the answer away (the
+    premises' "atmosphere": any "no" premise -> "no", else any "some" -> "some", which is right for
+    every valid mood used, so picking by quantifier scores ~80% with no inference at all). Here the
+    stem states the valid conclusion's quantifier and subject ("All S are", "Some P are"), and the
+    options are the other end term and the same-role end terms of the other syllogisms of the same
+    document: every option word appears once in the corpus (frequency), in the same document
+    (co-occurrence), under the same quantifier (atmosphere), so only the chain S-M-P tells them
+    apart. Exactly one option is valid (checked by `syllogism_valid`); chance is 1/4.
     """
     _positive("n_pairs", n_pairs)
+    if not 2 <= _positive("pairs_per_doc", pairs_per_doc) <= 8:
+        raise AdaptcostError(f"pairs_per_doc must be between 2 and 8, not {pairs_per_doc}")
     rng = _rng("syllogism", seed)
     words = nonsense_words(3 * n_pairs, rng)
     by_q = {q: [m for m in MOODS if m[4][0] == q] for q in ("all", "some", "no")}
-    docs: list[Doc] = []
-    items: list[Item] = []
     facts: dict[str, str] = {}
-    local: dict[str, tuple[str, ...]] = {}
-    glob: dict[str, tuple[str, ...]] = {}
+    pairs = []
     for i in range(n_pairs):
         names = dict(zip(("S", "M", "P"), words[3 * i: 3 * i + 3]))
-        mood_name, figure, p1, p2, concl = rng.choice(by_q[rng.choice(("all", "some", "no"))])
+        mood = rng.choice(by_q[rng.choice(("all", "some", "no"))])
         sid = f"s{i + 1:03d}"
-        fids = (f"{sid}.1", f"{sid}.2")
-        facts[fids[0]], facts[fids[1]] = _say(p1, names), _say(p2, names)
-        order = [0, 1]
-        rng.shuffle(order)
-        premises_text = " ".join(facts[fids[k]] for k in order)
-        doc = Doc(f"{sid}.d01", f"{rng.choice(SYLLOGISM_CONTEXTS)}\n{premises_text}", fids)
-        docs.append(doc)
-        rephr: list[str] = []
-        for q, x, y in (p1, p2):
-            if q == "all":
-                rephr.append(f"Without exception, {names[x]} are {names[y]}.")
-            elif q == "some":
-                rephr += [f"At least some {names[x]} are {names[y]}.", f"Some {names[y]} are {names[x]}."]
-            else:
-                rephr += [f"{names[x]} are never {names[y]}.", f"No {names[y]} are {names[x]}."]
-        local[doc.id] = tuple(rephr)
-        conclusions = [_say(concl, names)]
-        if concl[0] != "all":
-            conclusions.append(_say((concl[0], "P", "S"), names))
-        glob[doc.id] = tuple(conclusions)
-        # Candidates: the 4 logically distinct statements about S and P.
-        sym = [("S", "P"), ("P", "S")]
-        cands = [("all", "S", "P"), ("all", "P", "S"), ("some",) + rng.choice(sym), ("no",) + rng.choice(sym)]
-        valid = [c for c in cands if syllogism_valid((p1, p2), c)]
-        if len(valid) != 1 or not syllogism_valid((p1, p2), concl):  # pragma: no cover - MOODS bug
-            raise AssertionError(f"{mood_name}: {len(valid)} valid candidates")
-        rule = f"{mood_name} ({figure}): {fids[0]} + {fids[1]} => {_say(concl, names)}"
-        ends = [names["S"], names["P"]]
-        rng.shuffle(ends)
-        for form in FORMS:
-            if form == "trained":
-                stem = rng.choice(SYLLOGISM_CONTEXTS)
-            else:
-                stem = f"Question: What follows about {ends[0]} and {ends[1]}?\nAnswer:"
-            texts = [" " + _say(c, names) for c in cands]
-            correct = texts[cands.index(valid[0])]
-            options, answer = _shuffled_options(rng, correct, [t for t in texts if t != correct])
-            items.append(Item(f"{sid}.syllogism.{form}", "syllogism", form, stem, options, answer, rule, fids))
+        facts[f"{sid}.1"], facts[f"{sid}.2"] = _say(mood[2], names), _say(mood[3], names)
+        # the conclusion's subject: S for "all"; either end for the symmetric "some" and "no"
+        subj, obj = ("S", "P") if mood[4][0] == "all" or rng.random() < 0.5 else ("P", "S")
+        pairs.append((sid, names, mood, subj, obj))
+    docs: list[Doc] = []
+    items: list[Item] = []
+    local: dict[str, tuple[str, ...]] = {}
+    glob: dict[str, tuple[str, ...]] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    groups = [pairs[k:k + pairs_per_doc] for k in range(0, n_pairs, pairs_per_doc)]
+    for g, group in enumerate(groups):
+        doc_id = f"d{g + 1:03d}"
+        premises = [f"{sid}.{k}" for sid, *_ in group for k in (1, 2)]
+        rng.shuffle(premises)
+        docs.append(Doc(doc_id, f"{rng.choice(SYLLOGISM_CONTEXTS)}\n" + " ".join(facts[f] for f in premises),
+                        tuple(sorted(premises))))
+        local[doc_id] = tuple(r for _, names, mood, *_ in group for p in mood[2:4] for r in _rephrase_premise(p, names))
+        conclusions = []
+        for sid, names, mood, subj, obj in group:
+            text = _CONCLUDE[mood[4][0]].format(x=names[subj], y=names[obj])
+            keys[text] = (f"syllogism:{sid}",)
+            conclusions.append(text)
+        glob[doc_id] = tuple(conclusions)
+        for pair in group:
+            items += _syllogism_items(rng, pair, group, groups)
     rng.shuffle(docs)
-    return Dataset("syllogism", seed, {"n_pairs": n_pairs}, tuple(docs), tuple(items), facts,
-                   local, glob, tuple(words))
+    return Dataset("syllogism", seed, {"n_pairs": n_pairs, "pairs_per_doc": pairs_per_doc}, tuple(docs),
+                   tuple(items), facts, local, glob, tuple(words), keys, _held_out_half(rng, items))
+
+
+def _rephrase_premise(statement, names) -> list[str]:
+    q, x, y = statement
+    if q == "all":
+        return [f"Without exception, {names[x]} are {names[y]}."]
+    if q == "some":
+        return [f"At least some {names[x]} are {names[y]}.", f"Some {names[y]} are {names[x]}."]
+    return [f"{names[x]} are never {names[y]}.", f"No {names[y]} are {names[x]}."]
+
+
+def _syllogism_items(rng: random.Random, pair, group, groups) -> list[Item]:
+    """The two forms of one syllogism's test: the stem gives the quantifier and subject; the
+    options are its other end term and the same-role terms of other syllogisms (same document
+    first, then neighbouring documents when a document holds fewer than 4)."""
+    sid, names, mood, subj, obj = pair
+    quant = mood[4][0]
+    others = [p[1][p[4]] for p in group if p[0] != sid]
+    spare = [p[1][p[4]] for grp in groups if grp is not group for p in grp]
+    wrong = others[:3] + rng.sample(spare, max(0, min(3 - len(others[:3]), len(spare))))
+    if not syllogism_valid((mood[2], mood[3]), (quant, subj, obj)):  # pragma: no cover - MOODS bug
+        raise AssertionError(f"{mood[0]}: the conclusion does not follow")
+    rule = f"{mood[0]} ({mood[1]}): {sid}.1 + {sid}.2 => {_say((quant, subj, obj), names)}"
+    head = f"{capitalize(quant)} {names[subj]} are"
+    out = []
+    for form in FORMS:
+        stem = (f"{rng.choice(SYLLOGISM_CONTEXTS)}\n{head}" if form == "trained"
+                else f"Question: What follows about {names[subj]}?\nAnswer: {head}")
+        options, answer = _shuffled_options(rng, f" {names[obj]}.", [f" {w}." for w in wrong])
+        out.append(Item(f"{sid}.syllogism.{form}", "syllogism", form, stem, options, answer, rule,
+                        (f"{sid}.1", f"{sid}.2"), sid, f"syllogism:{sid}"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,6 +452,12 @@ REL_REV_T = (("{y} are {ved} by", " {x}."), ("{y} are often {ved} by", " {x}."))
 # "Kind of" asked parent-first: never in the documents (they state "x are a kind of y").
 ISA_REV_T = ("{y} include", " {x}.")
 TEMPLATES = {"isa": ISA_T, "prop": PROP_T, "rel": REL_T}
+# The oracle's wordings: no test template's words, so an augmentation can state an inference
+# without copying its test (evalkit.leaks checks this on every build).
+AUG_ISA = "One group within the {y} is the {x}."
+AUG_PROP = "Being {p} is typical of {x}."
+AUG_REL = "{y} are what {x} {v}."
+AUG_REL_REV = "The ones that {v} {y} are {x}."
 
 QUESTIONS = {
     "isa": "Question: What kind of thing are {x}?\nAnswer: {x} are a kind of",
@@ -434,7 +484,7 @@ class _Taxonomy:
 
     def __init__(self, rng: random.Random, n_categories: int):
         n = n_categories
-        n_roots = max(1, round(n / 55))
+        n_roots = max(1 if n < 12 else 2, round(n / 55))  # two trees at least: roots' properties get matched distractors
         n_mid = max(1, round(n * 0.18))
         n_verbs = max(2, min(12, n // 8))
         self.verbs = nonsense_words(n_verbs, rng, patterns=CONSONANT_FINAL)
@@ -455,7 +505,7 @@ class _Taxonomy:
             leaves.append(c)
         self.children = {c: [d for d in self.cats if self.parent[d] == c] for c in self.cats}
         final_leaves = [c for c in self.cats if not self.children[c] and self.depth_of(c) >= 2]
-        n_hold = max(1, round(0.08 * n))
+        n_hold = min(max(5, round(0.08 * n)), n // 4)  # at least 5 holdout categories where the tree allows
         self.holdouts = sorted(rng.sample(final_leaves, max(0, min(n_hold, len(final_leaves) - 1))),
                                key=self.cats.index)
         # Own properties: 1-6 each (at least 2 for categories with children), none for holdouts.
@@ -535,13 +585,53 @@ def _rel_fid(x: str, v: str, y: str) -> str:
     return f"rel:{x}:{v}:{y}"
 
 
-def _pick_hard(rng: random.Random, ranked: list[tuple[int, str]], k: int = 3) -> list[str]:
-    """Up to k distractors, drawn at random from the closest (highest-ranked) candidates."""
-    best: dict[str, int] = {}
-    for rank, c in ranked:
-        best[c] = max(rank, best.get(c, rank))
-    pool = sorted(best, key=lambda c: (-best[c], c))[:2 * k]
-    return rng.sample(pool, min(k, len(pool)))
+class _Matcher:
+    """Distractors matched to the answer on the cues a model could use without the knowledge:
+    how often the word occurs in the training documents, and in how many documents it appears
+    with the prompt's entity. Among candidates that are wrong by construction, the closest match
+    on (co-occurrence, log frequency) is preferred, then the closest relative (hardest)."""
+
+    def __init__(self, docs: Sequence[Doc]):
+        self.count: dict[str, int] = {}
+        self.where: dict[str, set[int]] = {}
+        for k, doc in enumerate(docs):
+            for w in re.findall(r"[a-z]+", doc.text.lower()):
+                self.count[w] = self.count.get(w, 0) + 1
+                self.where.setdefault(w, set()).add(k)
+
+    def cooccurrence(self, a: str, b: str) -> int:
+        return len(self.where.get(a, set()) & self.where.get(b, set()))
+
+    def pick(self, rng: random.Random, answer: str, anchor: str, ranked: list[tuple[int, str]], k: int = 3) -> list[str]:
+        """k distractors whose frequencies place the answer at a uniformly drawn rank (a random
+        number of them just above it, the rest at or just below it; all tied with it where k
+        candidates are exactly as frequent), so that picking the most (or least) frequent option
+        scores chance. Drawn from the candidates that co-occur with `anchor` exactly as often as
+        the answer does when they allow that, else from all. Ties go to the closest relative.
+        None when no candidate set allows it (the item is then not asked)."""
+        best: dict[str, int] = {}
+        for rank, c in ranked:
+            best[c] = max(rank, best.get(c, rank))
+        co = self.cooccurrence(anchor, answer)
+        same = [c for c in sorted(best) if self.cooccurrence(anchor, c) == co]
+        for cands in (same, sorted(best)):
+            chosen = self._balanced(rng, answer, cands, best, k)
+            if chosen:
+                return chosen
+        return []
+
+    def _balanced(self, rng: random.Random, answer: str, cands: list[str], best: dict[str, int], k: int) -> list[str]:
+        n = self.count.get(answer, 0)
+        count = {c: self.count.get(c, 0) for c in cands}
+        equal = sorted((c for c in cands if count[c] == n), key=lambda c: (-best[c], c))
+        if len(equal) >= k:  # all tie with the answer
+            return rng.sample(equal[:2 * k], k)
+        above = sorted((c for c in cands if count[c] > n), key=lambda c: (count[c], -best[c], c))
+        below = sorted((c for c in cands if count[c] < n), key=lambda c: (-count[c], -best[c], c))
+        if len(above) < k or len(below) < k:
+            return []
+        up = rng.randint(0, k)
+        return above[:up] + below[:k - up]
 
 
 def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
@@ -567,8 +657,12 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     - syllogism: an inherited property or a transitive "kind of" never stated for the category
       ("X are a kind of Y; Y are P => X are P");
     - category: every inference about a holdout category (inherited properties, transitive kinds).
-    Distractors are hard: properties other categories have (closest relatives first), categories
-    that have sub-kinds, entities that stand in the same relation to something else.
+    Distractors are wrong by construction (properties other categories have, categories that have
+    sub-kinds, entities that stand in the same relation to something else) and matched to the
+    answer on the cues a model could use without the knowledge (`_Matcher`): co-occurrence with
+    the prompt's entity and frequency in the documents, the answer's frequency rank drawn
+    uniformly; an item whose answer cannot be so matched is not asked. Oracle augmentations use
+    wordings no test uses (AUG_*) and name the item keys they state (`Dataset.oracle_keys`).
     `items_per_split` caps the number of facts/inferences tested per split (None: all).
     """
     if _positive("n_categories", n_categories) < 6:
@@ -713,23 +807,35 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
                 fmt, forward = rng.choice(FORMATS), False
             docs.append(Doc(doc_id, make_doc(c, chosen, fmt, forward), tuple(chosen)))
 
-    # ---- oracles
+    # ---- oracles, in wordings no test uses (AUG_*); each text names the item keys it states
+    keys: dict[str, tuple[str, ...]] = {}
+
+    def stated(text: str, *item_keys: str) -> str:
+        keys[text] = tuple(sorted(set(keys.get(text, ())) | set(item_keys)))
+        return text
+
     def rephrasings(fid: str) -> list[str]:
         kind = info[fid][0]
-        out = ["".join(fill(t, fid)) for t in TEMPLATES[kind]]
-        if kind == "rel":
-            out += ["".join(fill(t, fid)) for t in REL_REV_T]
         if kind == "isa":
-            out.append("".join(t.format(x=info[fid][1], y=info[fid][2]) for t in ISA_REV_T))
-        return out
+            _, x, y = info[fid]
+            return [stated(AUG_ISA.format(x=x, y=y), f"rephrasing:{fid}", f"reversal:{fid}")]
+        if kind == "prop":
+            _, x, p = info[fid]
+            return [stated(AUG_PROP.format(x=x, p=p), f"rephrasing:{fid}")]
+        _, x, v, y = info[fid]
+        return [stated(AUG_REL.format(x=x, v=v, y=y), f"rephrasing:{fid}"),
+                stated(AUG_REL_REV.format(x=x, v=v, y=y), f"reversal:{fid}")]
 
     def inferences(c: str) -> list[str]:
-        out = [f"{c} are a kind of {a}." for a in world.ancestors(c)[1:]]
-        out += [f"{c} are {p}." for a in world.ancestors(c) for p in world.own[a] if p not in stated_props[c]]
+        split = "category" if c in holdouts else "syllogism"
+        out = [stated(AUG_ISA.format(x=c, y=a), f"{split}:{c}:{a}") for a in world.ancestors(c)[1:]]
+        out += [stated(AUG_PROP.format(x=c, p=p), f"{split}:{c}:{p}")
+                for a in world.ancestors(c) for p in world.own[a] if p not in stated_props[c]]
         return out
 
     local = {d.id: tuple(s for f in d.fact_ids for s in rephrasings(f)) for d in docs}
     glob = {d.id: tuple(inferences(d.id.rsplit(".d", 1)[0])) for d in docs}
+    match = _Matcher(docs)
 
     # ---- items
     items: list[Item] = []
@@ -740,12 +846,12 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     def prop_distractors(x: str, p: str) -> list[str]:
         lin = world.lineage(x)
         ranked = [(world.closeness(x, world.owner[q]), q) for q in world.owner if world.owner[q] not in lin]
-        return _pick_hard(rng, ranked)
+        return match.pick(rng, p, x, ranked)
 
-    def isa_distractors(x: str) -> list[str]:
+    def isa_distractors(x: str, y: str) -> list[str]:
         lin = world.lineage(x)
         cands = [c for c in internal if c not in lin] or [c for c in cats if c not in lin]
-        return _pick_hard(rng, [(world.closeness(x, c), c) for c in cands])
+        return match.pick(rng, y, x, [(world.closeness(x, c), c) for c in cands])
 
     def rel_distractors(x: str, v: str, y: str, reverse: bool) -> list[str]:
         keep, anchor = (x, y) if reverse else (y, x)  # keep: the answer; anchor: the prompt entity
@@ -759,15 +865,19 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             if triple in world.relations:
                 continue
             ranked.append((2 if w == v else 1, c))
-        return _pick_hard(rng, ranked)
+        return match.pick(rng, keep, anchor, ranked)
 
     def add(split: str, key: str, rule: str, fids: tuple[str, ...], kind: str, vals: dict,
-            correct: str, wrong: list[str], template: tuple[str, str] | None) -> None:
+            correct: str, wrong: list[str], template: tuple[str, str] | None, cluster: str = "") -> None:
         if not wrong:
             return
         for form in FORMS:
             if form == "trained":
                 stem = template[0].format(**vals)
+                fmt_ans = template[1]
+            elif split == "rephrasing":
+                # the question asks for the held-out wording too: its answer line is no training sentence
+                stem = QUESTIONS[kind].format(**vals).rsplit("\nAnswer: ", 1)[0] + "\nAnswer: " + template[0].format(**vals)
                 fmt_ans = template[1]
             else:
                 stem = QUESTIONS[kind].format(**vals)
@@ -776,7 +886,8 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             good = fmt_ans.format(**{slot: correct})
             bad = [fmt_ans.format(**{slot: w}) for w in wrong]
             options, answer = _shuffled_options(rng, good, bad)
-            items.append(Item(f"{split}.{key}.{form}", split, form, stem, options, answer, rule, fids))
+            items.append(Item(f"{split}.{key}.{form}", split, form, stem, options, answer, rule, fids,
+                              cluster, f"{split}:{key}"))
 
     def fact_item(split: str, fid: str) -> None:
         kind = info[fid][0]
@@ -788,14 +899,14 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
         rule = f"{split} of {fid}"
         if kind == "isa":
             _, x, y = info[fid]
-            add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, isa_distractors(x), template)
+            add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, isa_distractors(x, y), template, x)
         elif kind == "prop":
             _, x, p = info[fid]
-            add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, prop_distractors(x, p), template)
+            add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, prop_distractors(x, p), template, x)
         else:
             _, x, v, y = info[fid]
             add(split, fid, rule, (fid,), "rel", {"x": x, "v": v, "y": "{y}"}, y,
-                rel_distractors(x, v, y, reverse=False), template)
+                rel_distractors(x, v, y, reverse=False), template, x)
 
     def capped(cands: list) -> list:
         if items_per_split is None or len(cands) <= items_per_split:
@@ -814,19 +925,19 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
 
     def isa_rev_distractors(x: str, y: str) -> list[str]:
         bad = world.lineage(x) | world.lineage(y)
-        return _pick_hard(rng, [(world.closeness(y, c), c) for c in non_roots if c not in bad])
+        return match.pick(rng, x, y, [(world.closeness(y, c), c) for c in non_roots if c not in bad])
 
     rev_cands = [f for f in rel_ids if f in reversal_rels] + [_isa_fid(c) for c in non_roots]
     for fid in capped(rev_cands):
         if info[fid][0] == "isa":
             _, x, y = info[fid]
             add("reversal", fid, f"reversal of {fid}", (fid,), "isa_rev", {"y": y}, x,
-                isa_rev_distractors(x, y), ISA_REV_T)
+                isa_rev_distractors(x, y), ISA_REV_T, x)
             continue
         _, x, v, y = info[fid]
         vals = {"x": "{x}", "v": v, "y": y, "ved": past_participle(v)}
         add("reversal", fid, f"reversal of {fid}", (fid,), "rev", vals, x,
-            rel_distractors(x, v, y, reverse=True), REL_REV_T[0])
+            rel_distractors(x, v, y, reverse=True), REL_REV_T[0], x)
 
     def chain(c: str, top: str) -> tuple[str, ...]:
         out, d = [], c
@@ -852,18 +963,19 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             key = f"{c}:{target}"
             if kind == "isa":
                 rule = f"{split}: {' + '.join(fids)} => {c} are a kind of {target}"
-                add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target, isa_distractors(c), ISA_T[0])
+                add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target, isa_distractors(c, target), ISA_T[0], c)
             else:
                 rule = f"{split}: {' + '.join(fids)} => {c} are {target}"
                 add(split, key, rule, fids, "prop", {"x": c, "p": "{p}"}, target,
-                    prop_distractors(c, target), PROP_T[0])
+                    prop_distractors(c, target), PROP_T[0], c)
 
     rng.shuffle(docs)
     settings = {"n_categories": n_categories, "n_docs": n_docs, "items_per_split": items_per_split,
                 "stated_inherited": stated_inherited, "n_holdouts": len(world.holdouts),
                 "n_relations": len(world.relations), "n_verbs": len(world.verbs)}
     vocabulary = tuple(world.verbs) + tuple(cats) + tuple(p for c in cats for p in world.own[c])
-    return Dataset("semantic", seed, settings, tuple(docs), tuple(items), facts, local, glob, vocabulary)
+    return Dataset("semantic", seed, settings, tuple(docs), tuple(items), facts, local, glob, vocabulary,
+                   keys, _held_out_half(rng, items))
 
 
 # --------------------------------------------------------------------------------------------
@@ -873,24 +985,24 @@ PROFILES: dict[str, dict[str, dict]] = {
     # A smoke test of the whole harness on a real model (the CI end-to-end run).
     "tiny": {
         "reversal": {"n_facts": 6, "docs_per_fact": 2},
-        "syllogism": {"n_pairs": 6},
+        "syllogism": {"n_pairs": 8},
         "semantic": {"n_categories": 12, "n_docs": 12, "items_per_split": 3},
     },
-    # Every strategy on a 135M model in under 3 minutes on 2 CPU cores (a first look: intervals
-    # of +-20-30 points).
+    # Every arm on a 135M model in under 3 minutes on 2 CPU cores: a first look, one dataset seed.
     "quick": {
-        "reversal": {"n_facts": 10, "docs_per_fact": 2},
-        "syllogism": {"n_pairs": 10},
-        "semantic": {"n_categories": 6, "n_docs": 6, "items_per_split": 6},
+        "reversal": {"n_facts": 12, "docs_per_fact": 1},
+        "syllogism": {"n_pairs": 8},
+        "semantic": {"n_categories": 6, "n_docs": 6},
     },
-    # Sized to measure every curve (3 scales, 3 context shares, 2 augmentation amounts) in under
-    # 15 minutes on 2 CPU cores; each training set fits a 2,048-token context, so ICL sees all of
-    # it. The paper's sizes (profile "paper") take hours on such a CPU: the training tokens of
-    # reversal alone grow 10x.
+    # Every arm, 3 dataset seeds pooled, in about 15 minutes on 2 CPU cores. Each fact is stated
+    # once, so that the step budget buys facts instead of repetitions, and every derivable item is
+    # asked; no sweeps (their cells held 2-12 items). Training is the bound: ~1 s per step of 8
+    # sentences on 2 cores, the same steps for each of ~15 arms per seed, so the splits stay far
+    # smaller than the paper's (reversal 100 facts, syllogisms 69, 40 categories take ~5x longer).
     "default": {
-        "reversal": {"n_facts": 30, "docs_per_fact": 3},
-        "syllogism": {"n_pairs": 24},
-        "semantic": {"n_categories": 12, "n_docs": 18, "items_per_split": 10},
+        "reversal": {"n_facts": 20, "docs_per_fact": 1},
+        "syllogism": {"n_pairs": 16},
+        "semantic": {"n_categories": 10, "n_docs": 10},
     },
     # The paper's sizes throughout, every item.
     "paper": {
@@ -911,4 +1023,16 @@ def generate(name: str, seed: int, profile: str = "default") -> Dataset:
     if profile not in PROFILES:
         raise AdaptcostError(f"unknown profile {profile!r}{did_you_mean(profile, PROFILES)}; "
                              f"choose one of {', '.join(PROFILES)}")
-    return _GENERATORS[name](seed, **PROFILES[profile][name])
+    dataset = _GENERATORS[name](seed, **PROFILES[profile][name])
+    check_leaks(dataset)
+    return dataset
+
+
+def check_leaks(dataset: Dataset):
+    """Fail (LeakError) when a test answer of `dataset` is in its documents or oracle
+    augmentations (both variants: "covers" holds every augmentation); the counts otherwise."""
+    from .leaks import check
+
+    texts = [d.text for d in dataset.docs] + [t for table in (dataset.oracle_local, dataset.oracle_global)
+                                             for texts in table.values() for t in texts]
+    return check(dataset.items, texts, dataset.vocabulary, f"{dataset.name} seed {dataset.seed} (documents and oracle)")

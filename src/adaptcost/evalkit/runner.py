@@ -1,21 +1,29 @@
 """The eval harness: measure how each adaptation strategy generalizes, on a real model.
 
-For each dataset (reversal, syllogism, semantic structure; see :mod:`.datasets`) and strategy:
+For each dataset (reversal, syllogism, semantic structure; see :mod:`.datasets`), each dataset
+seed, and arm:
 
-    base             no context, no training (must sit near chance: the words are novel)
-    icl              the training documents in the prompt (subsampled to fit the context window),
-                     presented in two counterbalanced orders
-    finetune         trained on the documents split into sentences (the paper's best format)
-    finetune+local   trained on sentences + local augmentations (rephrasings, reversals)
-    finetune+global  trained on sentences + global augmentations (inferences across documents)
+    base                       no context, no training, scored with the same calibration as the
+                               others (so exactly chance: the knowledge raised nothing)
+    icl                        the training documents in the prompt (those that fit the context
+                               window, in two counterbalanced orders), scored only on the items
+                               whose facts those documents hold
+    finetune                   trained on the documents split into sentences (the paper's format)
+    finetune (unsplit)         semantic set only: trained on whole documents, as the paper did
+    finetune+local  (covers)   sentences + the oracle's rephrasings and reversals of every fact
+    finetune+local  (held-out) the same without those of half the tested inferences, scored on those
+    finetune+global (covers / held-out)   likewise with inferences across documents
 
-Accuracy is measured against scale (shares of the training documents) for base, icl and
-finetune; the augmented strategies at full scale, against the share of their augmentations.
+Every fine-tuned arm gets the same step budget (FinetuneSettings.steps, set per profile), and
+its recall of trained facts is recorded beside the ceiling it should reach before its
+generalization is read. Every item's credit is kept (Record), pooled over dataset seeds into
+cells with Wilson and cluster-bootstrap intervals, and compared between arms on the same items
+(curvesfile, stats). Every dataset build and every training file is checked for answer leaks
+(leaks); the shortcut baselines of every split are computed beside (baselines).
 
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
-generator's ground truth: an upper bound on what augmentation can give) or ``model`` (the model
-itself prompted in context, as in Lampinen et al. 2025, arXiv 2505.00661).
-Every option is scored against the base model without the knowledge (see :mod:`.scoring`).
+generator's ground truth, in wordings no test uses) or ``model`` (the model itself prompted in
+context, as in Lampinen et al. 2025, arXiv 2505.00661).
 Scores are cached on disk by model, text and settings, and fine-tuned weights by the backend,
 so an interrupted run resumes and a re-run costs seconds.
 """
@@ -33,11 +41,11 @@ import numpy as np
 
 from ..errors import AdaptcostError
 from ..paths import cache_dir
-from .scoring import Accuracy, bootstrap, chance, credit, option_scores
+from .scoring import Accuracy, credit, option_scores
+from .stats import Estimate, interval
 
 STRATEGIES = ("base", "icl", "finetune", "finetune+local", "finetune+global")
-SPLIT_TO_TYPE = {"recall": "recall", "rephrasing": "rephrasing", "reversal": "reversal",
-                 "syllogism": "syllogism", "category": "category"}
+VARIANTS = ("covers", "held-out")  # oracle augmentation variants (see datasets.Dataset.augmentation_texts)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -45,6 +53,10 @@ class ScoreCache:
     """Log-likelihoods on disk, keyed by sha256(model, context, continuation): resumable runs."""
 
     CHUNK = 64  # requests per backend call
+    # with in-context documents, requests per call of a backend that scores a shared prefix once:
+    # each call recomputes the prefix, so calls are fewer and larger (measured on SmolLM2, 368
+    # semantic requests after 857 document tokens, 2 cores: 64 -> 32.6 s, 256 -> 6.6 s, 1024 -> 7.4 s)
+    PREFIX_CHUNK = 256
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -81,8 +93,9 @@ class ScoreCache:
             todo = [i for i, k in enumerate(keys) if k not in found]
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            for start in range(0, len(todo), self.CHUNK):  # commit as we go: an interruption loses one chunk
-                part = todo[start : start + self.CHUNK]
+            size = self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK
+            for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
+                part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
                 for i, value in zip(part, fresh):
                     found[keys[i]] = (float(value[0]), int(value[1]))
@@ -104,10 +117,17 @@ class EvalConfig:
     datasets: tuple[str, ...] = ("reversal", "syllogism", "semantic")
     strategies: tuple[str, ...] = STRATEGIES
     augment_source: str = "oracle"  # "oracle" | "model"
-    seed: int = 0
-    scales: tuple[float, ...] = (0.5, 1.0)  # shares of the training documents, for accuracy-vs-scale curves
-    icl_shares: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the corpus in context, for the ICL curve
+    seed: int = 0  # training and resampling seed; the first dataset seed
+    seeds: tuple[int, ...] = ()  # dataset seeds (default: (seed,)); results pool their items
+    scales: tuple[float, ...] = (1.0,)  # shares of the training documents, for accuracy-vs-scale curves
+    icl_shares: tuple[float, ...] = (1.0,)  # shares of the corpus in context, for the ICL curve
     aug_shares: tuple[float, ...] = (1.0,)  # shares of the augmentations, for accuracy vs augmentation amount
+    variants: tuple[str, ...] = VARIANTS  # oracle variants of the augmented strategies
+    recall_ceiling: float = 0.9  # recall of trained facts a fine-tuned arm must reach before its generalization is read
+    # One step budget for every fine-tuned arm of a dataset: this many epochs of the plain
+    # (sentence-split) training set, in optimizer steps; the augmented arms get the same steps
+    # over their larger sets. None: the settings decide (FinetuneSettings.steps, else epochs).
+    budget_epochs: int | None = None
     cache: bool = True
 
     def __post_init__(self):
@@ -120,11 +140,21 @@ class EvalConfig:
             raise AdaptcostError(f"--augment-source must be 'oracle' or 'model', got {self.augment_source!r}")
         if not self.scales or not all(0 < s <= 1 for s in self.scales):
             raise AdaptcostError("scales must be shares of the training data in (0, 1]")
+        if not self.variants or any(v not in VARIANTS for v in self.variants):
+            raise AdaptcostError(f"variants must be among {', '.join(VARIANTS)}")
+
+    @property
+    def dataset_seeds(self) -> tuple[int, ...]:
+        return self.seeds or (self.seed,)
 
 
 @dataclass
 class Cell:
-    """One measured accuracy: dataset × strategy × split × form, at a scale."""
+    """One measured accuracy: dataset × arm × split × form, at a scale, pooled over dataset seeds.
+
+    An arm is a strategy and, where it has them, a variant: fine-tuning on sentences (""), or on
+    whole documents ("unsplit"); augmented fine-tuning with the oracle that covers every test
+    inference ("covers", an upper bound) or that holds out the inferences tested ("held-out")."""
 
     dataset: str
     strategy: str
@@ -137,9 +167,44 @@ class Cell:
     augmentations: int = 0
     icl_share: float | None = None
     aug_share: float | None = None  # a share of the augmentations below 1 (accuracy-vs-augmentation points)
+    variant: str = ""
+    estimate: Estimate | None = None
+
+    @property
+    def arm(self) -> str:
+        return arm_label(self.strategy, self.variant)
 
     def to_dict(self) -> dict:
-        return {k: (v.to_dict() if isinstance(v, Accuracy) else v) for k, v in asdict(self).items()} | {"accuracy": self.accuracy.to_dict()}
+        out = {k: v for k, v in asdict(self).items() if k not in ("accuracy", "estimate")}
+        out["arm"] = self.arm
+        out["accuracy"] = self.accuracy.to_dict()
+        if self.estimate is not None:
+            out["accuracy"] |= {k: v for k, v in self.estimate.to_dict().items() if k in ("clusters", "wilson", "cluster_bootstrap")}
+        return out
+
+
+def arm_label(strategy: str, variant: str = "") -> str:
+    return f"{strategy} ({variant})" if variant else strategy
+
+
+@dataclass
+class Record:
+    """Every item's credit for one arm on one dataset seed (the unit of paired statistics)."""
+
+    dataset: str
+    seed: int
+    strategy: str
+    variant: str
+    scale: float
+    credits: dict[str, float]  # item id -> credit
+    docs: int = 0
+    augmentations: int = 0
+    icl_share: float | None = None
+    aug_share: float | None = None
+
+    @property
+    def arm(self) -> str:
+        return arm_label(self.strategy, self.variant)
 
 
 @dataclass
@@ -152,6 +217,11 @@ class EvalResult:
     notes: list[str] = field(default_factory=list)
     cache_hits: int = 0
     cache_misses: int = 0
+    records: list[Record] = field(default_factory=list)
+    items: dict[tuple[str, int], list] = field(default_factory=dict)  # (dataset, seed) -> items
+    baselines: dict[tuple[str, int], dict[str, np.ndarray]] = field(default_factory=dict)
+    leaks: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> leak counts
+    trainings: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> steps, examples, recall
 
 
 # ---------------------------------------------------------------- data
@@ -187,7 +257,7 @@ def context_of(docs: Sequence) -> str:
 
 def sentences_of(docs: Sequence) -> list[str]:
     """The documents split into sentences, one training example each (adaptcost.sentences: the
-    corpus chunk counter's rule)."""
+    one sentence rule, lower-case starts included, which the corpus chunk counter uses too)."""
     from ..sentences import split_sentences
 
     return [s for doc in docs for s in split_sentences(doc.text)]
@@ -223,24 +293,9 @@ def augmentations(dataset, docs: Sequence, kind: str, source: str, backend, seed
 # ---------------------------------------------------------------- running
 
 
-def _measure(dataset_name: str, strategy: str, items: Sequence, scores: np.ndarray, baseline: np.ndarray | None,
-             scale: float, docs: int, seed: int, **extra) -> list[Cell]:
-    """Cells per split × form (and 'all' forms) from option scores."""
-    correct = credit(scores, baseline, [item.answer for item in items])
-    cells = []
-    groups: dict[tuple[str, str], list[int]] = {}
-    for index, item in enumerate(items):
-        groups.setdefault((item.split, item.form), []).append(index)
-        groups.setdefault((item.split, "all"), []).append(index)
-    for (split, form), indices in sorted(groups.items()):
-        sub = [items[i] for i in indices]
-        cells.append(Cell(dataset_name, strategy, split, form, scale, bootstrap(correct[indices], seed), chance(sub), docs, **extra))
-    return cells
-
-
 def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress | None = None) -> EvalResult:
-    """Measure every dataset × strategy × scale; the backend is any :class:`.backends.Backend`."""
-    from .datasets import generate
+    """Measure every dataset × dataset seed × arm; the backend is any :class:`.backends.Backend`."""
+    from .datasets import check_leaks, generate
 
     report = progress or (lambda stage, done, total: None)
     finetune_settings = getattr(backend, "resolve_settings", lambda s: s)(finetune_settings)
@@ -249,100 +304,212 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
     result = EvalResult(backend.name, config, asdict(finetune_settings))
     try:
         for name in config.datasets:
-            dataset = generate(name, config.seed, config.profile)
-            result.fingerprints[name] = dataset.fingerprint()
-            _run_dataset(dataset, backend, score, config, finetune_settings, result, report)
+            for seed in config.dataset_seeds:
+                dataset = generate(name, seed, config.profile)  # fails on an answer leak
+                result.leaks[_where(dataset, "documents and oracle (build)")] = check_leaks(dataset).to_dict()
+                label = name if len(config.dataset_seeds) == 1 else f"{name}@{seed}"
+                result.fingerprints[label] = dataset.fingerprint()
+                _run_dataset(dataset, backend, score, config, finetune_settings, result, report)
+        result.cells = pool_cells(result)
     finally:
         result.cache_hits, result.cache_misses = cache.hits, cache.misses
         cache.close()
     return result
 
 
+def _where(dataset, arm: str) -> str:
+    return f"{dataset.name} seed {dataset.seed} · {arm}"
+
+
 def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: EvalResult, report: Progress) -> None:
+    from .baselines import shortcut_credits
+
     scales = sorted(set(config.scales))
     plans = {scale: subset(dataset, scale, config.seed) for scale in scales}
-    jobs = _training_jobs(dataset, backend, config, plans)
+    result.items[(dataset.name, dataset.seed)] = list(dataset.items)
+    settings = step_budget(dataset, settings, config)
+    jobs = _training_jobs(dataset, backend, config, plans, result)
     many = getattr(backend, "finetune_many", None)
     if many is not None and jobs:
-        label = f"{dataset.name} · training {len(jobs)} models"
-        many([texts for texts, _ in jobs.values()], settings, progress=lambda done, total: report(label, done, total))
+        unique = list({_texts_key(texts): texts for texts, _, _ in jobs.values()}.values())
+        label = f"{dataset.name} seed {dataset.seed} · training {len(unique)} models"
+        many(unique, settings, progress=lambda done, total: report(label, done, total))
     for scale in scales:
         docs, items = plans[scale]
         if not items:
             result.notes.append(f"{dataset.name} at scale {scale:g}: no test item is covered by the kept documents")
             continue
         baseline = option_scores(score, [""], items)
+        if scale == scales[-1]:
+            shortcuts = shortcut_credits(dataset, items)
+            # the model's own preferences without the knowledge (uncalibrated): a baseline, not an arm
+            shortcuts["prior"] = credit(baseline, None, [i.answer for i in items])
+            result.baselines[(dataset.name, dataset.seed)] = {"ids": [i.id for i in items], **shortcuts}
         for strategy in config.strategies:
             if strategy.startswith("finetune+") and scale != scales[-1]:
                 continue  # augmented fine-tuning is measured at full scale, against augmentation amount
-            report(f"{dataset.name} · {strategy} · {scale:g}", 0, 1)
+            report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 0, 1)
             if strategy == "base":
-                cells = _measure(dataset.name, "base", items, baseline, None, scale, 0, config.seed)
+                # the same calibration as every other strategy: scores minus the no-knowledge scores
+                result.records.append(_record(dataset, "base", "", scale, items, baseline, baseline, docs=0))
             elif strategy == "icl":
-                cells = _icl(backend, score, docs, items, baseline, dataset.name, scale, config,
-                             shares=config.icl_shares if scale == scales[-1] else (1.0,))
+                result.records += _icl(backend, score, docs, items, baseline, dataset, scale, config, result,
+                                       shares=config.icl_shares if scale == scales[-1] else (1.0,))
             else:
-                cells = []
-                for (job_scale, job_strategy, share), (texts, extra) in jobs.items():
+                for (job_scale, job_strategy, variant, share), (texts, extra, scored) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
-                        cells += _train_and_measure(backend, dataset, items, baseline, strategy, scale, len(docs), config,
-                                                    settings, report, texts, extra, aug_share=share)
-            result.cells += cells
-            report(f"{dataset.name} · {strategy} · {scale:g}", 1, 1)
+                        result.records.append(_train_and_measure(
+                            backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
+                            settings, report, texts, extra, share, result))
+            report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
 
 
-def _training_jobs(dataset, backend, config: EvalConfig, plans: dict) -> dict[tuple, tuple[list[str], int]]:
-    """The training texts of every fine-tuned model a dataset needs and how many of them are
-    augmentations, keyed by (scale, strategy, augmentation share or None): the sentences, plus a
-    share of the local or global augmentations for the augmented strategies, which are trained
-    at full scale only (accuracy against augmentation amount)."""
+def step_budget(dataset, settings, config: EvalConfig):
+    """`settings` with the dataset's step budget (config.budget_epochs epochs of the plain training
+    set, batch size from the settings) when the config asks for one."""
+    if config.budget_epochs is None or not hasattr(settings, "steps"):
+        return settings
+    import math
+    from dataclasses import replace
+
+    steps = math.ceil(config.budget_epochs * len(sentences_of(dataset.docs)) / settings.batch_size)
+    return replace(settings, steps=steps)
+
+
+def _texts_key(texts: Sequence[str]) -> str:
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+
+
+def _training_jobs(dataset, backend, config: EvalConfig, plans: dict, result: EvalResult) -> dict[tuple, tuple[list[str], int, list]]:
+    """Every fine-tuned model a dataset needs: its training texts, how many are augmentations, and
+    the items it is scored on, keyed by (scale, strategy, variant, augmentation share or None).
+    Plain fine-tuning trains on the documents split into sentences (and, for the semantic set, as
+    the paper also did, on whole documents: variant "unsplit"); each augmented strategy at full
+    scale on sentences plus the oracle's "covers" or "held-out" augmentations (the held-out
+    model is scored on recall and on the held-out inferences only). Every training file is
+    checked for answer leaks against the items its model is scored on."""
+    from .leaks import check
+
     full = max(plans)
-    jobs: dict[tuple, tuple[list[str], int]] = {}
+    jobs: dict[tuple, tuple[list[str], int, list]] = {}
     for scale, (docs, items) in sorted(plans.items()):
         if not items:
             continue
         texts = sentences_of(docs)
         if "finetune" in config.strategies:
-            jobs[(scale, "finetune", None)] = (texts, 0)
+            jobs[(scale, "finetune", "", None)] = (texts, 0, items)
+            if dataset.name == "semantic" and scale == full:
+                jobs[(scale, "finetune", "unsplit", None)] = ([d.text for d in docs], 0, items)
         for strategy in config.strategies:
             if not strategy.startswith("finetune+") or scale != full:
                 continue
             kind = "local" if strategy == "finetune+local" else "global"
-            extra = augmentations(dataset, docs, kind, config.augment_source, backend, config.seed)
-            for share in sorted(set(config.aug_shares) | {1.0}):
-                part = extra[: round(len(extra) * share)]
-                jobs[(scale, strategy, None if share == 1.0 else share)] = (texts + part, len(part))
+            for variant in (config.variants if config.augment_source == "oracle" else ("model",)):
+                scored = held_out_items(dataset, items) if variant == "held-out" else items
+                extra = _augmentations(dataset, docs, kind, variant, config, backend)
+                shares = sorted(set(config.aug_shares) | {1.0}) if variant != "held-out" else [1.0]
+                for share in shares:
+                    part = extra[: round(len(extra) * share)]
+                    jobs[(scale, strategy, variant, None if share == 1.0 else share)] = (texts + part, len(part), scored)
+    for (scale, strategy, variant, share), (texts, _, scored) in jobs.items():
+        arm = arm_label(strategy, variant) + (f" {share:g} of augmentations" if share else "")
+        result.leaks[_where(dataset, arm)] = check(scored, texts, dataset.vocabulary, _where(dataset, arm)).to_dict()
     return jobs
 
 
-def _icl(backend, score, docs, items, baseline, name, scale, config: EvalConfig, shares) -> list[Cell]:
+def held_out_items(dataset, items: Sequence) -> list:
+    """Recall items and the items whose inference the "held out" oracle withholds."""
+    hidden = set(dataset.held_out)
+    return [i for i in items if i.split == "recall" or i.key in hidden]
+
+
+def _augmentations(dataset, docs, kind: str, variant: str, config: EvalConfig, backend) -> list[str]:
+    if config.augment_source == "oracle":
+        return dataset.augmentation_texts(kind, [d.id for d in docs], variant)
+    return augmentations(dataset, docs, kind, "model", backend, config.seed)
+
+
+def _record(dataset, strategy: str, variant: str, scale: float, items: Sequence, scores: np.ndarray,
+            baseline: np.ndarray | None, **extra) -> Record:
+    correct = credit(scores, baseline, [item.answer for item in items])
+    return Record(dataset.name, dataset.seed, strategy, variant, scale,
+                  {item.id: float(c) for item, c in zip(items, correct)}, **extra)
+
+
+def _icl(backend, score, docs, items, baseline, dataset, scale, config: EvalConfig, result: EvalResult, shares) -> list[Record]:
+    """ICL scored only on the items all of whose facts are in the context it sees (the documents
+    that fit the context window), in two counterbalanced orders."""
     budget = backend.context_window() - 256
-    cells = []
+    out = []
     for share in sorted(set(shares)):
         chosen = docs[: max(1, round(len(docs) * share))]
         fitted = fit_context(chosen, backend.count_tokens, budget)
         covered = {f for d in fitted for f in d.fact_ids}
-        shown = [i for i in items if set(i.fact_ids) <= covered] if share < 1.0 else items
+        shown = [i for i in items if set(i.fact_ids) <= covered]
+        if len(shown) < len(items) and share == max(shares):
+            result.notes.append(f"{dataset.name} seed {dataset.seed}: ICL sees {len(fitted)} of {len(docs)} documents "
+                                f"(context window) and is scored on the {len(shown)} of {len(items)} items whose facts they hold")
         if not shown:
             continue
         contexts = [context_of(fitted), context_of(list(reversed(fitted)))]  # counterbalanced orders
         rows = [items.index(i) for i in shown]
         scores = option_scores(score, contexts, shown)
-        cells += _measure(name, "icl", shown, scores, baseline[rows], scale, len(fitted), config.seed,
-                          icl_share=round(len(fitted) / len(docs), 4))
-    return cells
+        out.append(_record(dataset, "icl", "", scale, shown, scores, baseline[rows], docs=len(fitted),
+                           icl_share=round(len(fitted) / len(docs), 4)))
+    return out
 
 
-def _train_and_measure(backend, dataset, items, baseline, strategy, scale, n_docs, config, settings, report, texts, extra: int,
-                       aug_share=None) -> list[Cell]:
-    """Fine-tune on `texts` (loaded from the cache when trained already) and measure; `extra` is
-    how many of the texts are augmentations."""
-    label = f"{dataset.name} · {strategy} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
+def _train_and_measure(backend, dataset, scored, baseline, items, strategy, variant, scale, n_docs, config, settings,
+                       report, texts, extra: int, aug_share, result: EvalResult) -> Record:
+    """Fine-tune on `texts` (loaded from the cache when trained already) and score `scored`;
+    `extra` is how many of the texts are augmentations. Records the steps and the recall of
+    trained facts (the ceiling check)."""
+    arm = arm_label(strategy, variant)
+    label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
     tuned = backend.finetune(texts, settings, progress=lambda done, total: report(label, done, total))
     tuned_score = ScoreCache(tuned.name, config.cache)
+    rows = [items.index(i) for i in scored]
     try:
-        scores = option_scores(tuned_score.wrap(tuned), [""], items)
+        scores = option_scores(tuned_score.wrap(tuned), [""], scored)
     finally:
         tuned_score.close()
-    return _measure(dataset.name, strategy, items, scores, baseline, scale, n_docs, config.seed,
-                    augmentations=extra, aug_share=aug_share)
+    record = _record(dataset, strategy, variant, scale, scored, scores, baseline[rows], docs=n_docs,
+                     augmentations=extra, aug_share=aug_share)
+    recall = [record.credits[i.id] for i in scored if i.split == "recall" and i.form == "trained"]
+    steps = settings.total_steps(len(texts)) if hasattr(settings, "total_steps") else None
+    if aug_share is None and scale == max(config.scales):
+        mean = float(np.mean(recall)) if recall else None
+        result.trainings[_where(dataset, arm)] = {
+            "examples": len(texts), "augmentations": extra, "steps": steps,
+            "recall_trained_form": None if mean is None else round(mean, 4),
+            "recall_at_ceiling": None if mean is None else mean >= config.recall_ceiling}
+    return record
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def pool_cells(result: EvalResult) -> list[Cell]:
+    """Cells per dataset × arm × point × split × form (and 'all' forms), pooling dataset seeds;
+    intervals from `stats.interval` (Wilson ∪ cluster bootstrap, clusters = seed × fact/category)."""
+    groups: dict[tuple, list[Record]] = {}
+    for r in result.records:
+        groups.setdefault((r.dataset, r.strategy, r.variant, r.scale, r.icl_share, r.aug_share), []).append(r)
+    cells = []
+    for (dataset, strategy, variant, scale, icl_share, aug_share), records in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        by_split: dict[tuple[str, str], list[tuple]] = {}
+        for r in records:
+            lookup = {i.id: i for i in result.items[(r.dataset, r.seed)]}
+            for item_id, value in r.credits.items():
+                item = lookup[item_id]
+                entry = (value, f"{r.seed}:{item.cluster or item.id}", 1.0 / len(item.options))
+                by_split.setdefault((item.split, item.form), []).append(entry)
+                by_split.setdefault((item.split, "all"), []).append(entry)
+        docs = round(float(np.mean([r.docs for r in records])))
+        extra = round(float(np.mean([r.augmentations for r in records])))
+        for (split, form), entries in sorted(by_split.items()):
+            est = interval([e[0] for e in entries], [e[1] for e in entries], result.config.seed)
+            acc = Accuracy(est.mean, est.low, est.high, est.n)
+            cells.append(Cell(dataset, strategy, split, form, scale, acc, float(np.mean([e[2] for e in entries])), docs,
+                              extra, icl_share, aug_share, variant, est))
+    return cells

@@ -6,7 +6,7 @@ continuation of the item's prompt (the options are never shown), *calibrated* ag
 prompt without the knowledge (no documents in context, the untuned base model): the choice is
 the option whose likelihood the knowledge raised most. In-context documents are presented in
 two counterbalanced orders (as given and reversed) and the two scores averaged, so recency bias
-cannot favour one fact. Accuracy comes with a bootstrap 95% interval (seeded).
+cannot favour one fact. Intervals and paired tests are in :mod:`.stats`.
 
 Design after Lampinen et al. 2025 (arXiv 2505.00661): multiple-choice likelihood scoring,
 answer choices not shown in context.
@@ -67,17 +67,6 @@ class Accuracy:
 
     def to_dict(self) -> dict:
         return {"mean": round(self.mean, 4), "low": round(self.low, 4), "high": round(self.high, 4), "n": self.n}
-
-
-def bootstrap(correct: Sequence[float], seed: int = 0, resamples: int = 2000) -> Accuracy:
-    """Accuracy with a percentile bootstrap 95% interval."""
-    values = np.asarray(correct, dtype=float)
-    if values.size == 0:
-        return Accuracy(float("nan"), float("nan"), float("nan"), 0)
-    rng = np.random.default_rng(seed)
-    means = rng.choice(values, size=(resamples, values.size), replace=True).mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return Accuracy(float(values.mean()), float(low), float(high), int(values.size))
 
 
 def chance(items: Sequence) -> float:
