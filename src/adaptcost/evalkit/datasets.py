@@ -105,21 +105,6 @@ class Dataset:
         """All training sentences: the documents split into sentences (the paper's FT format)."""
         return [s for d in self.docs for s in split_sentences(d.text)]
 
-    def items_by_split(self) -> dict[str, list[Item]]:
-        out: dict[str, list[Item]] = {}
-        for it in self.items:
-            out.setdefault(it.split, []).append(it)
-        return out
-
-    def summary(self) -> dict:
-        """Sizes: docs, sentences, items per split (and per form)."""
-        counts: dict[str, int] = {}
-        for it in self.items:
-            key = f"{it.split}/{it.form}"
-            counts[key] = counts.get(key, 0) + 1
-        return {"docs": len(self.docs), "sentences": len(self.sentences()),
-                "facts": len(self.facts), "items": len(self.items), "per_split": counts}
-
     def fingerprint(self) -> str:
         """sha256 of a canonical JSON of everything (for caches)."""
         payload = {
