@@ -52,3 +52,10 @@ def test_help_starts_without_the_heavy_libraries():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_help_text_names_every_encoding():
+    from adaptcost.defaults import ENCODING_NAMES
+    from adaptcost.encodings import ENCODINGS
+
+    assert ENCODING_NAMES == ENCODINGS

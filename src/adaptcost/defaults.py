@@ -9,3 +9,4 @@ is used: the model in api.py, the file-size cap in corpus.py, the tolerance in d
 DEFAULT_MODEL = "gemini-3.5-flash"
 DEFAULT_MAX_FILE_MB = 50.0  # larger files are skipped, with the reason
 DEFAULT_TOLERANCE = 0.02  # without --min-accuracy: the target is the best expected accuracy minus this
+ENCODING_NAMES = ("cl100k_base", "o200k_base", "llama3", "qwen3")  # encodings.ENCODINGS, for help text (a test keeps them equal)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import typing
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,7 +13,7 @@ from rich.markup import escape
 
 from .._version import __version__
 from ..defaults import DEFAULT_MAX_FILE_MB
-from ..encodings import ENCODINGS
+from ..defaults import ENCODING_NAMES
 from ..errors import AdaptcostError
 from ..fileio import atomic_write_text
 from .options import (
@@ -34,6 +33,12 @@ app = typer.Typer(help="Price in-context learning against (augmented) fine-tunin
                   no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)
 pricing_app = typer.Typer(help="Inspect and validate the dated price tables.", no_args_is_help=True)
 app.add_typer(pricing_app, name="pricing")
+
+
+def _json(document, **options) -> str:
+    import json
+
+    return json.dumps(document, **options)
 
 
 def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
@@ -133,7 +138,7 @@ def sweep(
     rec, _ = _run(opts)
     result = run_sweep(rec, xname, xs, yname, ys)
     if format is CountFormat.json:
-        _emit(json.dumps(result.to_dict(), indent=2) + "\n", output)
+        _emit(_json(result.to_dict(), indent=2) + "\n", output)
     elif format is CountFormat.csv:
         from ..tables import records_csv
 
@@ -166,7 +171,7 @@ def _print_recommendation(rec: Recommendation, detail: bool = False, verbose: bo
 @handled
 def count(
     paths: Annotated[list[str], typer.Argument(help="Folders, files or globs; '-' reads standard input.")],
-    encoding: Annotated[Optional[list[str]], typer.Option("--encoding", "-e", help=f"Encoding(s): {', '.join(ENCODINGS)}.")] = None,
+    encoding: Annotated[Optional[list[str]], typer.Option("--encoding", "-e", help=f"Encoding(s): {', '.join(ENCODING_NAMES)}.")] = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     gitignore: GitignoreOpt = True,
@@ -187,7 +192,7 @@ def count(
     with _Progress("counting tokens") as bar:
         profile = count_corpus(paths, encodings, corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), bar)
     if format is CountFormat.json:
-        _emit(json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
+        _emit(_json(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
         from ..tables import count_csv
 
@@ -274,7 +279,7 @@ def pricing_diff(
         raise AdaptcostError(f"--format must be table or json, not {format!r}")
     diff = diff_pricing(load_pricing(pricing or ()), source, provider)
     if format == "json":
-        _emit(json.dumps(diff.to_dict(), indent=2) + "\n", output)
+        _emit(_json(diff.to_dict(), indent=2) + "\n", output)
     elif output:
         from .views import print_pricing_diff
 
