@@ -9,12 +9,13 @@ against a scale variable, as points and a fitted saturating form, which later ve
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CurvesError
-from .fileio import decode_text, parse_yaml, read_bytes
+from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
 from .scenario import STRATEGIES
 from .suggest import did_you_mean
 
@@ -124,16 +125,15 @@ def resolve_curves(name_or_path: str | Path) -> Path:
 
 def load_curves(path: str | Path | None = None) -> Curves:
     """Load and validate a curves file, or a bundled one by name (the paper reference when `path` is None)."""
-    import jsonschema
-
     path = resolve_curves(path) if path else bundled_reference()
     bundled = {p: name for name, p in bundled_curves().items()}
     label = f"{bundled[path]} (bundled)" if path in bundled else str(path)
-    data = _parse(path)
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise CurvesError(f"{path}: field {where}: {error.message}")
+    raw = read_bytes(path, "curves file", CurvesError)
+    data = _parse(path, raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    if not known_valid(SCHEMA_ID, digest):
+        _validate(path, data)
+        remember_valid(SCHEMA_ID, digest)
     table = {}
     for strategy, cells in data["accuracy"].items():
         if strategy not in STRATEGIES:
@@ -147,8 +147,18 @@ def read_curves_document(path: Path) -> dict:
     return _parse(Path(path))
 
 
-def _parse(path: Path) -> dict:
-    text = decode_text(read_bytes(path, "curves file", CurvesError), path, "curves file", CurvesError)
+def _validate(path: Path, data: object) -> None:
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise CurvesError(f"{path}: field {where}: {error.message}")
+
+
+def _parse(path: Path, raw: bytes | None = None) -> dict:
+    raw = read_bytes(path, "curves file", CurvesError) if raw is None else raw
+    text = decode_text(raw, path, "curves file", CurvesError)
     if path.suffix != ".json":
         return parse_yaml(text, path, CurvesError)
     try:

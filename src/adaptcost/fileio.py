@@ -86,3 +86,26 @@ def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostErr
 def read_yaml(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError) -> object:
     """Read, decode and parse a YAML file, each failure one line naming the file."""
     return parse_yaml(decode_text(read_bytes(path, what, error), path, what, error), path, error)
+
+
+# ---------------------------------------------------------------- validation, remembered
+
+
+def _validated_marker(schema: str, digest: str) -> Path:
+    from ._version import __version__
+    from .paths import cache_dir
+
+    return cache_dir() / "validated" / f"{schema.replace('/', '-')}-{__version__}-{digest}"
+
+
+def known_valid(schema: str, digest: str) -> bool:
+    """Whether a file with this sha256 passed `schema` before (with this adaptcost version): a
+    later run skips jsonschema, whose import and walk cost a fifth of a second."""
+    return _validated_marker(schema, digest).is_file()
+
+
+def remember_valid(schema: str, digest: str) -> None:
+    try:
+        atomic_write_bytes(_validated_marker(schema, digest), b"")
+    except (OSError, AdaptcostError):
+        pass  # a read-only cache: validate again next time

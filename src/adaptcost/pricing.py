@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Iterable
 
 from .encodings import ENCODINGS
-from .errors import AdaptcostError, PricingError
-from .fileio import decode_text, parse_yaml, read_bytes
+from .errors import PricingError
+from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
 from .pricing_schema import OLD_SCHEMA_IDS, SCHEMA, SCHEMA_ID
 from .suggest import did_you_mean
 
@@ -364,24 +364,6 @@ def _located(path: Path, data: object, where: list, message: str) -> str:
     return f"{path}:{model} field {field_path}: {message}"
 
 
-def _validated_marker(digest: str) -> Path:
-    """Written once a file with this sha256 passed this schema: a later run skips jsonschema
-    (its import and the walk cost a fifth of a second). The name holds the schema and tool version."""
-    from ._version import __version__
-    from .paths import cache_dir
-
-    return cache_dir() / "validated" / f"{SCHEMA_ID.replace('/', '-')}-{__version__}-{digest}"
-
-
-def _remember_valid(digest: str) -> None:
-    from .fileio import atomic_write_bytes
-
-    try:
-        atomic_write_bytes(_validated_marker(digest), b"")
-    except (OSError, PricingError, AdaptcostError):
-        pass  # a read-only cache: validate again next time
-
-
 def _schema_error(path: Path, data: object) -> str | None:
     import jsonschema
 
@@ -577,12 +559,12 @@ def load_file(path: Path, today: dt.date | None = None, label: str | None = None
     today = today or dt.date.today()
     data, digest = _read_yaml(Path(path), Path(label or path))
     path = Path(label or path)
-    known_good = _validated_marker(digest).is_file()
+    known_good = known_valid(SCHEMA_ID, digest)
     problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or _non_finite(path, data)
     if problem:
         raise PricingError(problem)
     if not known_good:
-        _remember_valid(digest)
+        remember_valid(SCHEMA_ID, digest)
     models, names = [], set()
     for raw in data["models"]:
         if raw["name"] in names:
