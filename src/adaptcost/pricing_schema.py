@@ -51,7 +51,8 @@ _tokenizer = {
 #   write: the caller marks the prefix; a miss writes it at write_usd_per_mtok and it lives
 #     ttl_minutes, refreshed by every hit (Anthropic 5-minute and 1-hour writes).
 #   implicit: the provider may discount a repeated prefix but promises nothing (Gemini 2.5+);
-#     the hit probability is the scenario's implicit_cache_hit_rate assumption.
+#     a query within ttl_minutes (default 5) of the last is billed as a hit with the scenario's
+#     implicit_cache_hit_rate assumption.
 #   storage: the caller creates a cache billed per token-hour while it exists (Gemini explicit).
 _cache_option = {
     "type": "object",
