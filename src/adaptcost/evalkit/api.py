@@ -20,7 +20,7 @@ PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0,
 # (sentence-split) training set, in steps, for every arm (the augmented arms see their larger sets
 # fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
 # override it.
-PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 3, "default": 4, "paper": 4}
+PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 # Epochs where no step budget applies.
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
