@@ -122,7 +122,9 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
         options["run_finetunes"] = True
     backend = get_backend(request.backend, **options)
     check_budget(backend, config, request.budget)
-    epochs = request.epochs if request.epochs is not None else PROFILE_EPOCHS[config.profile]
+    # the settings record the epochs the budget is made of (no step count here: it is per dataset,
+    # in the curves file's checks.trainings)
+    epochs = request.epochs if request.epochs is not None else (config.budget_epochs or PROFILE_EPOCHS[config.profile])
     settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=request.steps)
     result = run_eval(backend, config, settings, progress)
     atomic_write_text(request.output, dump(to_curves_document(result)))
