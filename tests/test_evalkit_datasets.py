@@ -78,7 +78,7 @@ def test_items_well_formed(quick, sem_default):
 
 def test_answers_not_positionally_biased(sem_default):
     data = ds.generate("reversal", 5, "default")
-    for d in (data, sem_default, ds.generate("syllogism", 2, "default")):
+    for d in (data, sem_default, ds.generate("syllogism", 2, "paper")):
         firsts = sum(it.answer == 0 for it in d.items) / len(d.items)
         assert 0.15 < firsts < 0.7
 

@@ -215,7 +215,8 @@ def test_shipped_measured_curves_load():
         assert settings["finetune"]["precision"] in ("fp32", "bf16")  # resolved, never "auto"
         steps = {}
         for where, training in document["checks"]["trainings"].items():
-            steps.setdefault(where.split(" · ")[0], set()).add(training["steps"])
+            if "(unsplit)" not in where:  # whole documents get the plain arm's text instead (tested below)
+                steps.setdefault(where.split(" · ")[0], set()).add(training["steps"])
         assert steps and all(len(s) == 1 for s in steps.values())  # one step budget for every arm of a dataset
         assert document["paired"] and document["splits"] and document["per_item"]
         assert all(v["exact"] == 0 and v["ngram"] == 0 for v in document["checks"]["leaks"].values())
@@ -286,4 +287,12 @@ def test_semantic_plain_finetuning_also_unsplit(ft):
     assert docs == 6  # one training example per document, as the paper trained plain semantic fine-tuning
     assert result.trainings["semantic seed 0 · finetune"]["examples"] > docs
     assert {c.variant for c in result.cells if c.strategy == "finetune"} == {"", "unsplit"}
+    # with a step budget, the unsplit arm trains its documents for the budget's epochs
+    from adaptcost.evalkit.backends import FinetuneSettings
+
+    budget = run_eval(KnowledgeMock(name="mock-unsplit-budget"),
+                      quick(datasets=("semantic",), strategies=("finetune",), budget_epochs=2), FinetuneSettings())
+    plain = budget.trainings["semantic seed 0 · finetune"]
+    whole = budget.trainings["semantic seed 0 · finetune (unsplit)"]
+    assert plain["steps"] == -(-2 * plain["examples"] // 8) and whole["steps"] == -(-2 * whole["examples"] // 8)
     assert "semantic seed 0 · documents and oracle (build)" in result.leaks

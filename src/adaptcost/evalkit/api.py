@@ -20,7 +20,7 @@ PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0,
 # (sentence-split) training set, in steps, for every arm (the augmented arms see their larger sets
 # fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
 # override it.
-PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 3, "default": 4, "paper": 4}
+PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 # Epochs where no step budget applies.
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
@@ -122,7 +122,9 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
         options["run_finetunes"] = True
     backend = get_backend(request.backend, **options)
     check_budget(backend, config, request.budget)
-    epochs = request.epochs if request.epochs is not None else PROFILE_EPOCHS[config.profile]
+    # the settings record the epochs the budget is made of (no step count here: it is per dataset,
+    # in the curves file's checks.trainings)
+    epochs = request.epochs if request.epochs is not None else (config.budget_epochs or PROFILE_EPOCHS[config.profile])
     settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=request.steps)
     result = run_eval(backend, config, settings, progress)
     atomic_write_text(request.output, dump(to_curves_document(result)))

@@ -973,7 +973,7 @@ PROFILES: dict[str, dict[str, dict]] = {
         "syllogism": {"n_pairs": 8},
         "semantic": {"n_categories": 12, "n_docs": 12, "items_per_split": 3},
     },
-    # Every arm on a 135M model in under 3 minutes on 2 CPU cores: a first look, one dataset seed.
+    # Every arm on a 135M model in about 3 minutes on 2 CPU cores: a first look, one dataset seed.
     "quick": {
         "reversal": {"n_facts": 12, "docs_per_fact": 1},
         "syllogism": {"n_pairs": 8},
@@ -981,13 +981,14 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
     # Every arm, 3 dataset seeds pooled, in about 15 minutes on 2 CPU cores. Each fact is stated
     # once, so that the step budget buys facts instead of repetitions, and every derivable item is
-    # asked; no sweeps (their cells held 2-12 items). Training is the bound: ~1 s per step of 8
-    # sentences on 2 cores, the same steps for each of ~15 arms per seed, so the splits stay far
-    # smaller than the paper's (reversal 100 facts, syllogisms 69, 40 categories take ~5x longer).
+    # asked; no sweeps (their cells held 2-12 items). Training and scoring on 2 cores are the
+    # bound (~0.5 s per step of 8 sentences, ~15 arms per seed trained to the same budget), so the
+    # splits stay far smaller than the paper's: reversal 100 facts, syllogisms 69 and 40
+    # categories would take about 5x as long.
     "default": {
-        "reversal": {"n_facts": 20, "docs_per_fact": 1},
-        "syllogism": {"n_pairs": 16},
-        "semantic": {"n_categories": 10, "n_docs": 10},
+        "reversal": {"n_facts": 16, "docs_per_fact": 1},
+        "syllogism": {"n_pairs": 12},
+        "semantic": {"n_categories": 8, "n_docs": 8},
     },
     # The paper's sizes throughout, every item.
     "paper": {

@@ -331,9 +331,13 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
     jobs = _training_jobs(dataset, backend, config, plans, result)
     many = getattr(backend, "finetune_many", None)
     if many is not None and jobs:
-        unique = list({_texts_key(texts): texts for texts, _, _ in jobs.values()}.values())
+        unique = {_texts_key(texts): texts for texts, _, _ in jobs.values()}
         label = f"{dataset.name} seed {dataset.seed} · training {len(unique)} models"
-        many(unique, settings, progress=lambda done, total: report(label, done, total))
+        groups: dict = {}
+        for key, texts in unique.items():
+            groups.setdefault(_job_settings(settings, texts, len(sentences_of(dataset.docs)), config), []).append(texts)
+        for job_settings, texts in groups.items():
+            many(texts, job_settings, progress=lambda done, total: report(label, done, total))
     for scale in scales:
         docs, items = plans[scale]
         if not items:
@@ -358,9 +362,10 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
             else:
                 for (job_scale, job_strategy, variant, share), (texts, extra, scored) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
+                        job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
                         result.records.append(_train_and_measure(
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
-                            settings, report, texts, extra, share, result))
+                            job_settings, report, texts, extra, share, result))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
 
 
@@ -374,6 +379,18 @@ def step_budget(dataset, settings, config: EvalConfig):
 
     steps = math.ceil(config.budget_epochs * len(sentences_of(dataset.docs)) / settings.batch_size)
     return replace(settings, steps=steps)
+
+
+def _job_settings(settings, texts: Sequence[str], sentences: int, config: EvalConfig):
+    """The step budget of one training. Examples that are sentences (every arm but one) get the
+    dataset's budget; whole documents (the unsplit arm) get the same training text instead: the
+    budget's epochs over the documents, as many tokens as the plain arm sees."""
+    if config.budget_epochs is None or getattr(settings, "steps", None) is None or len(texts) >= sentences:
+        return settings
+    import math
+    from dataclasses import replace
+
+    return replace(settings, steps=math.ceil(config.budget_epochs * len(texts) / settings.batch_size))
 
 
 def _texts_key(texts: Sequence[str]) -> str:
