@@ -66,7 +66,7 @@ def finetune_offer(model: ModelPrice, day: dt.date, customer: str = "new") -> li
     events = []
     stop = life.training_stop(customer)
     if stop is not None:
-        tense = "took" if stop.date <= day and not maybe else "may take" if maybe else "takes"
+        tense = "may take" if maybe else "took" if stop.date <= day else "takes"
         events.append(f"{tense} no new training jobs for {stop.audience.replace('_', ' ')} from{maybe} {stop.date}")
     if life.serving_stops is not None:
         events.append(f"{'may stop' if maybe else 'stops'} serving tuned models {'as early as' if maybe else 'on'} {life.serving_stops}")

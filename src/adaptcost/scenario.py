@@ -42,9 +42,10 @@ class Assumption:
             raise ScenarioError(f"{name} must be at least {self.low:g}, got {value}", field=name)
         if self.above is not None and value <= self.above:
             raise ScenarioError(f"{name} must be greater than {self.above:g}, got {value}", field=name)
-        if self.high is not None and self.below is None and value > self.high or self.below is not None and value >= self.below:
-            bound = f"[{self.low:g}, {self.high:g}]" if self.below is None else f"[{self.low:g}, {self.below:g})"
-            raise ScenarioError(f"{name} must lie in {bound}, got {value}", field=name)
+        if self.high is not None and value > self.high:
+            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.high:g}], got {value}", field=name)
+        if self.below is not None and value >= self.below:
+            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.below:g}), got {value}", field=name)
 
 
 def assumption(default, help: str, unit: str = "", **meta):
