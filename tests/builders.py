@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from adaptcost.corpus import CorpusProfile, Document
 from adaptcost.costmodel import CorpusStats, Models
 from adaptcost.pricing import CacheOption, Caching, FineTune, Gpu, LongContext, ModelPrice, Rates, TokenizerSpec
+from adaptcost.retrieval_prices import EmbeddingPrice, ReadUnits, RerankerPrice, VectorStorePrice
 from adaptcost.curves import Accuracy, Curves
 from adaptcost.decision import recommend
 from adaptcost.estimation import ModelChoice, estimate
@@ -48,8 +49,31 @@ def ft_block(training=25.0, input=3.75, output=15.0, hosting=0.0, storage=0.0, b
                     "https://example.test/ft", DAY, True, "")
 
 
-def stats(tokens=10_000, max_doc=1_000, documents=20, chunks=500):
-    return CorpusStats({"o200k_base": tokens}, {"o200k_base": max_doc}, documents, chunks)
+def stats(tokens=10_000, max_doc=1_000, documents=20, chunks=500, doc_tokens=None):
+    per_doc = {"o200k_base": tuple(doc_tokens)} if doc_tokens is not None else None
+    return CorpusStats({"o200k_base": tokens}, {"o200k_base": max_doc}, documents, chunks, per_doc)
+
+
+def embedding(name="embed-small", rate=0.02, dimensions=1536, max_input=8191, batch=0.5, tokenizer=None):
+    return EmbeddingPrice(name, "test", "https://example.test/embeddings", DAY, True, "pricing/test.yaml", rate,
+                          dimensions, max_input, tokenizer or TokenizerSpec("o200k_base"), batch)
+
+
+def vector_store(name="store", storage=0.33, reads=16.0, units=ReadUnits(1.0, 0.0, 0.0), writes=0.0, per_vector=0.0,
+                 free_gb=0.0, minimum=0.0, overhead=0):
+    return VectorStorePrice(name, "test", "https://example.test/store", DAY, True, "pricing/test.yaml", storage, reads,
+                            units, writes, per_vector, free_gb, 4, overhead, minimum)
+
+
+def reranker(name="rerank", billing="per_search", per_1k=2.0, per_search=100, per_mtok=0.05):
+    return RerankerPrice(name, "test", "https://example.test/rerank", DAY, True, "pricing/test.yaml", billing, per_1k,
+                         per_search, per_mtok)
+
+
+# Pinecone-like: storage per GB-month, read units growing with the index, write units, a plan minimum
+SERVERLESS = vector_store("serverless", 0.33, 16.0, ReadUnits(0.0, 1.0, 0.25), 4.0, 1.0, 0.0, 50.0, 40)
+# OpenAI-file-search-like: 1 GB free, one billed call per query
+PER_CALL = vector_store("per-call", 3.04, 2500.0, ReadUnits(1.0, 0.0, 0.0), free_gb=1.0)
 
 
 def scenario(**kw):

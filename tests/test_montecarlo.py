@@ -19,7 +19,8 @@ from adaptcost.uncertainty import (
 import datetime as dt
 
 from adaptcost.pricing import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
-from builders import ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, automatic, ft_block, gpu_model, model, run, stats, writes
+from builders import (ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, PER_CALL, SERVERLESS, automatic, embedding, ft_block,
+                      gpu_model, model, reranker, run, stats, writes)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
                             caching=GEMINI_LIKE.caching, window=2_000_000,
@@ -40,7 +41,12 @@ SELF_HOSTED = gpu_model()
 MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED]
 
 
-@settings(max_examples=250, deadline=None)
+EMBEDDINGS = [None, embedding(), embedding("embed-tight", rate=0.13, dimensions=3072, max_input=600, batch=0.0)]
+STORES = [None, SERVERLESS, PER_CALL]
+RERANKERS = [None, reranker(), reranker("rerank-tokens", billing="per_mtok")]
+
+
+@settings(max_examples=400, deadline=None)
 @given(
     icl=st.sampled_from(MODELS), aug=st.sampled_from(MODELS), strategy=st.sampled_from(STRATEGIES),
     tokens=st.integers(100, 600_000), docs=st.integers(1, 300), chunks=st.integers(1, 20_000),
@@ -49,14 +55,24 @@ MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OP
     batch=st.booleans(), validation=st.sampled_from([0.0, 0.1]), implicit=st.floats(0, 1),
     reasoning=st.one_of(st.none(), st.integers(0, 2000)), job=st.sampled_from([0.0, 250.0]),
     customer=st.sampled_from(["new", "inactive", "active"]),
+    sizes=st.one_of(st.none(), st.lists(st.integers(0, 30_000), min_size=1, max_size=40)),
+    emb=st.sampled_from(EMBEDDINGS), store=st.sampled_from(STORES), rerank=st.sampled_from(RERANKERS),
+    chunk=st.integers(1, 4000), overlap=st.floats(0, 0.95), k=st.integers(1, 60), system=st.floats(0, 1),
+    index=st.sampled_from([0.0, 0.35]), candidates=st.integers(1, 150),
 )
 def test_vectorized_equals_scalar(icl, aug, strategy, tokens, docs, chunks, q, p, a, refresh, horizon, epochs, hit, batch,
-                                  validation, implicit, reasoning, job, customer):
+                                  validation, implicit, reasoning, job, customer, sizes, emb, store, rerank, chunk,
+                                  overlap, k, system, index, candidates):
     s = Scenario(queries_per_day=q, prompt_tokens=p, answer_tokens=a, horizon_days=horizon, refresh_days=refresh,
                  epochs=epochs, cache_hit_rate=hit, batch_augmentation=batch, validation_fraction=validation,
-                 implicit_cache_hit_rate=implicit, reasoning_tokens=reasoning, training_job_usd=job, finetune_customer=customer)
-    cs = stats(tokens=tokens, max_doc=max(1, tokens // docs), documents=docs, chunks=chunks)
-    models = Models(icl, icl, aug, DAY)
+                 implicit_cache_hit_rate=implicit, reasoning_tokens=reasoning, training_job_usd=job, finetune_customer=customer,
+                 chunk_tokens=chunk, chunk_overlap_tokens=int(overlap * (chunk - 1)), top_k=k,
+                 system_prompt_tokens=int(system * p), index_usd_per_hour=index, rerank_candidates=candidates)
+    if sizes is not None:
+        tokens, docs = max(sum(sizes), 1), len(sizes)
+    cs = stats(tokens=tokens, max_doc=max(1, max(sizes) if sizes else tokens // docs), documents=docs, chunks=chunks,
+               doc_tokens=sizes)
+    models = Models(icl, icl, aug, DAY, emb, store, rerank)
     scalar = strategy_cost(strategy, cs, models, s)
     vector = float(strategy_tco(strategy, cs, models, Params(base_params(s), batch, customer)))
     if not scalar.feasible:
@@ -145,7 +161,7 @@ def test_monte_carlo_collapses_to_the_deterministic_answer(book):
     mc = monte_carlo(rec, spec)
     by = {r.strategy: r for r in mc.strategies}
     assert by[rec.pick].p_best == 1.0 and mc.p_none == 0.0
-    for s in rec.estimate.strategies:
+    for s in rec.estimate.feasible:
         assert by[s.strategy].p50 == pytest.approx(s.tco)
         assert by[s.strategy].p5 == pytest.approx(s.tco) and by[s.strategy].p95 == pytest.approx(s.tco)
 

@@ -53,192 +53,36 @@ Provider rules implemented here (prices come from pricing/*.yaml, each with sour
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
-from . import rules
+from . import retrieval, rules
+from .billing import (Component, CorpusStats, Models, PriceRef, StrategyCost, _ref, cacheable_prefix, hit_rate,
+                      output_limit, prompt_limit, reasoning_tokens, request_rates, usd, write_multiplier)
 from .pricing import CacheOption, ModelPrice, Rates
 from .scenario import Scenario
+
+__all__ = ["Component", "CorpusStats", "Models", "PriceRef", "StrategyCost", "hit_rate", "strategy_cost", "tco_curve"]
 
 GLOBAL_JOB_HOURS = 1.0  # Gemini explicit cache kept alive for one augmentation job
 
 
-@dataclass(frozen=True)
-class PriceRef:
-    """One price used in a figure, with where it came from."""
-
-    model: str
-    field: str
-    usd_per_unit: float
-    unit: str
-    as_of: str
-    source: str
-    file: str
-    verified: bool
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+# ---------------------------------------------------------------- a prompt: ICL, RAG
 
 
 @dataclass(frozen=True)
-class Component:
-    label: str
-    kind: str  # one_time | per_refresh | per_query | per_hour
-    usd: float
-    formula: str
-    prices: tuple[PriceRef, ...] = ()
+class Prompt:
+    """A prompt as a fixed prefix a cache can hold and the rest, new with every query.
 
+    ICL: the corpus, then the question. RAG: the system instructions, then the question and the
+    chunks retrieved for it (which change per query, so no cache holds them).
+    """
 
-@dataclass(frozen=True)
-class CorpusStats:
-    """What the cost model needs to know of the corpus (exact counts per encoding)."""
-
-    tokens: dict[str, int]
-    max_doc_tokens: dict[str, int]
-    documents: int
-    chunks: int
-
-    def tokens_for(self, model: ModelPrice, band: int = 0) -> float:
-        """Corpus tokens in `model`'s tokenizer; band −1/+1 gives an estimate's error bounds."""
-        return self.tokens[model.tokenizer.encoding] * _factor(model, band)
-
-    def max_doc_for(self, model: ModelPrice, band: int = 0) -> float:
-        return self.max_doc_tokens[model.tokenizer.encoding] * _factor(model, band)
-
-
-def _factor(model: ModelPrice, band: int) -> float:
-    spec = model.tokenizer
-    return 1.0 if spec.exact else spec.ratio * (1.0 + band * spec.error)
-
-
-@dataclass(frozen=True)
-class Models:
-    """Which priced model plays each role, and the decision date their lifecycle is judged on."""
-
-    icl: ModelPrice
-    finetune: ModelPrice
-    augment: ModelPrice
-    day: dt.date = field(default_factory=dt.date.today)
-
-
-@dataclass
-class StrategyCost:
     strategy: str
-    scenario: Scenario
-    feasible: bool = True
-    reason: str = ""
-    components: list[Component] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def total(self, kind: str) -> float:
-        return sum(c.usd for c in self.components if c.kind == kind)
-
-    @property
-    def one_time(self) -> float:
-        return self.total("one_time")
-
-    @property
-    def per_refresh(self) -> float:
-        return self.total("per_refresh")
-
-    @property
-    def per_query(self) -> float:
-        return self.total("per_query")
-
-    @property
-    def per_hour(self) -> float:
-        return self.total("per_hour")
-
-    @property
-    def tco(self) -> float:
-        s = self.scenario
-        return float(rules.total_usd(s.queries_per_day, s.horizon_days, s.refreshes, self.one_time,
-                                     self.per_refresh, self.per_query, self.per_hour))
-
-    @property
-    def amortized_per_query(self) -> float | None:
-        queries = self.scenario.queries_per_day * self.scenario.horizon_days
-        return self.tco / queries if queries > 0 else None
-
-    def prices(self) -> list[PriceRef]:
-        seen: dict[tuple, PriceRef] = {}
-        for c in self.components:
-            for p in c.prices:
-                seen[(p.model, p.field)] = p
-        return list(seen.values())
-
-
-# ---------------------------------------------------------------- prices
-
-
-def _ref(model: ModelPrice, field_name: str, usd: float, unit: str = "USD per 1M tokens") -> PriceRef:
-    source, as_of, verified = model.source, model.as_of, model.verified
-    if field_name.startswith("finetune.") and model.finetune is not None:
-        source, as_of, verified = model.finetune.source, model.finetune.as_of, model.finetune.verified
-    elif model.gpu is not None and field_name.startswith(("usd_per_mtok", "gpu.")):
-        source, as_of = f"{model.gpu.source}; throughput: {model.gpu.throughput_source}", model.gpu.as_of
-    return PriceRef(model.name, field_name, usd, unit, as_of.isoformat(), source, model.file, verified)
-
-
-def usd(tokens: float, rate_per_mtok: float) -> float:
-    """Provider rule: prices are per 1M tokens."""
-    return float(rules.usd(tokens, rate_per_mtok))
-
-
-def request_rates(model: ModelPrice, prompt_tokens: float) -> tuple[Rates, str]:
-    """The rates a request bills at: the long-context tier's for the whole request past its threshold."""
-    tier = model.long_context
-    if tier is not None and prompt_tokens > tier.threshold_tokens:
-        return tier.rates, "long_context.usd_per_mtok"
-    return model.rates, "usd_per_mtok"
-
-
-def reasoning_tokens(model: ModelPrice, s: Scenario) -> int:
-    """Reasoning tokens per query: the scenario's figure, else the model's documented default."""
-    return model.reasoning_tokens_per_query if s.reasoning_tokens is None else s.reasoning_tokens
-
-
-def hit_rate(model: ModelPrice, option: CacheOption, s: Scenario) -> float:
-    """Share of queries billed as hits under `option` (rules.hit_probability)."""
-    return float(rules.hit_probability(option.kind, option.ttl_minutes, s.queries_per_day, s.cache_hit_rate,
-                                       s.implicit_cache_hit_rate))
-
-
-def cacheable_prefix(model: ModelPrice, prefix_tokens: float) -> float:
-    """Tokens of the prefix a cache hit covers (0 when below the provider's minimum or no caching)."""
-    c = model.caching
-    return float(rules.cacheable_tokens(prefix_tokens, c.min_prefix_tokens, c.increment_tokens)) if c.offered else 0.0
-
-
-def write_multiplier(model: ModelPrice, option: CacheOption) -> float:
-    """What a miss bills per prefix token, as a multiple of input (applied to tier prices too):
-    the option's write rate over the base input rate, or 1 where a miss bills plain input."""
-    if option.write_usd_per_mtok is None or not model.rates.input:
-        return 1.0
-    return option.write_usd_per_mtok / model.rates.input
-
-
-# ---------------------------------------------------------------- limits
-
-
-def prompt_limit(model: ModelPrice, prompt: float, output: float) -> str:
-    """Why a request of `prompt` tokens generating `output` cannot run on `model` ('' if it can)."""
-    if prompt > model.input_cap:
-        what = "input cap" if model.input_cap < model.context_window_tokens else "context window"
-        return f"the prompt ({prompt:,.0f} tokens) exceeds {model.name}'s {what} of {model.input_cap:,} tokens"
-    if prompt + output > model.context_window_tokens:
-        return (f"the prompt ({prompt:,.0f}) + answer and reasoning ({output:,.0f}) tokens exceed "
-                f"{model.name}'s context window of {model.context_window_tokens:,} tokens")
-    return ""
-
-
-def output_limit(model: ModelPrice, output: float, cap: int | None, what: str = "") -> str:
-    if cap and output > cap:
-        return f"answers with reasoning ({output:,.0f} tokens) exceed {model.name}{what}'s max output of {cap:,} tokens"
-    return ""
-
-
-# ---------------------------------------------------------------- ICL
+    prefix: float
+    rest: float
+    prefix_name: str = "corpus"
+    rest_name: str = "question"
 
 
 def padded_sizes(model: ModelPrice, prefix_tokens: float) -> list[float]:
@@ -257,40 +101,46 @@ def padded_sizes(model: ModelPrice, prefix_tokens: float) -> list[float]:
 
 def icl_cost(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
     """The corpus in every prompt, priced with each of the provider's cache options; the cheapest wins."""
-    model = models.icl
-    corpus = stats.tokens_for(model, band)
+    return prompt_cost(Prompt("icl", stats.tokens_for(models.icl, band), s.prompt_tokens), models.icl, s)
+
+
+def prompt_cost(prompt: Prompt, model: ModelPrice, s: Scenario) -> StrategyCost:
+    """A prompt sent with every query, priced without a cache and with each cache option the
+    provider offers on its prefix (as is, and padded); the cheapest wins."""
     output = s.answer_tokens + reasoning_tokens(model, s)
-    reason = prompt_limit(model, corpus + s.prompt_tokens, output) or output_limit(model, output, model.max_output_tokens)
+    reason = prompt_limit(model, prompt.prefix + prompt.rest, output) or output_limit(model, output, model.max_output_tokens)
     if reason:
-        return StrategyCost("icl", s, feasible=False, reason=reason)
+        return StrategyCost(prompt.strategy, s, feasible=False, reason=reason)
     variants = []
-    for size in padded_sizes(model, corpus):
-        if not prompt_limit(model, size + s.prompt_tokens, output):
-            padded = _icl_variants(model, size, s, cached_only=size > corpus)
-            for variant in padded if size > corpus else ():
-                variant.notes.append(f"corpus prefix padded from {corpus:,.0f} to {size:,.0f} tokens to be cacheable")
+    for size in padded_sizes(model, prompt.prefix):
+        if not prompt_limit(model, size + prompt.rest, output):
+            padded = _variants(model, Prompt(prompt.strategy, size, prompt.rest, prompt.prefix_name, prompt.rest_name),
+                               s, cached_only=size > prompt.prefix)
+            for variant in padded if size > prompt.prefix else ():
+                variant.notes.append(f"{prompt.prefix_name} prefix padded from {prompt.prefix:,.0f} to {size:,.0f} tokens "
+                                     f"to be cacheable")
             variants += padded
     best = min(variants, key=lambda c: c.tco)
     others = sorted(variants, key=lambda c: c.tco)[1:]
     if others:
-        best.notes.append(f"cheapest of {len(variants)} ways to send the corpus; the next ({others[0].notes[0]}) "
-                          f"costs ${others[0].tco:,.2f} over the horizon")
+        best.notes.append(f"cheapest of {len(variants)} ways to send the {prompt.prefix_name}; the next "
+                          f"({others[0].notes[0]}) costs ${others[0].tco:,.2f} over the horizon")
     best.components += _gpu_floor(model, best.per_query, s)
     return best
 
 
-def _icl_variants(model: ModelPrice, corpus: float, s: Scenario, cached_only: bool = False) -> list[StrategyCost]:
-    """ICL priced without a cache and with each cache option the provider offers."""
-    rates, tier = request_rates(model, corpus + s.prompt_tokens)
-    variants = [] if cached_only else [_icl_uncached(model, rates, tier, corpus, s)]
-    cached = cacheable_prefix(model, corpus)
+def _variants(model: ModelPrice, prompt: Prompt, s: Scenario, cached_only: bool = False) -> list[StrategyCost]:
+    """The prompt priced without a cache and with each cache option the provider offers."""
+    rates, tier = request_rates(model, prompt.prefix + prompt.rest)
+    variants = [] if cached_only else [_uncached(model, rates, tier, prompt, s)]
+    cached = cacheable_prefix(model, prompt.prefix)
     if not cached:
         return variants
     for index, option in enumerate(model.caching.options):
         if option.kind == "storage":
-            variants.append(_icl_storage_cache(model, option, index, rates, tier, corpus, s))
+            variants.append(_storage_cache(model, option, index, rates, tier, prompt, s))
         else:
-            variants.append(_icl_ttl_cache(model, option, index, rates, tier, corpus, cached, s))
+            variants.append(_ttl_cache(model, option, index, rates, tier, prompt, cached, s))
     return variants
 
 
@@ -307,22 +157,23 @@ def _output_component(model: ModelPrice, rates: Rates, tier: str, s: Scenario, f
     )
 
 
-def _icl_uncached(model: ModelPrice, rates: Rates, tier: str, corpus: float, s: Scenario) -> StrategyCost:
-    cost = StrategyCost("icl", s)
-    prompt = corpus + s.prompt_tokens
+def _uncached(model: ModelPrice, rates: Rates, tier: str, prompt: Prompt, s: Scenario) -> StrategyCost:
+    cost = StrategyCost(prompt.strategy, s)
+    tokens = prompt.prefix + prompt.rest
+    label = f"{prompt.prefix_name} + {prompt.rest_name}" if prompt.prefix else prompt.rest_name
     cost.components = [
-        Component("prompt: corpus + question", "per_query", usd(prompt, rates.input),
-                  f"{prompt:,.0f} × ${rates.input:g}/MTok", (_ref(model, f"{tier}.input", rates.input),)),
+        Component(f"prompt: {label}", "per_query", usd(tokens, rates.input),
+                  f"{tokens:,.0f} × ${rates.input:g}/MTok", (_ref(model, f"{tier}.input", rates.input),)),
         _output_component(model, rates, tier, s),
     ]
     cost.notes.append("without prompt caching")
     return cost
 
 
-def _icl_ttl_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, corpus: float,
-                   cached: float, s: Scenario) -> StrategyCost:
-    """An automatic, write or implicit cache option on the corpus prefix."""
-    cost = StrategyCost("icl", s)
+def _ttl_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, prompt: Prompt,
+               cached: float, s: Scenario) -> StrategyCost:
+    """An automatic, write or implicit cache option on the prompt's prefix."""
+    cost = StrategyCost(prompt.strategy, s)
     h = hit_rate(model, option, s)
     mult = write_multiplier(model, option)
     miss_rate = rates.input * mult
@@ -331,12 +182,13 @@ def _icl_ttl_cache(model: ModelPrice, option: CacheOption, index: int, rates: Ra
     if option.write_usd_per_mtok is not None:
         refs.append(_ref(model, option.field(index, "write_usd_per_mtok"), option.write_usd_per_mtok))
         miss_label = f"cache write {mult:g}× input"
-    fresh = corpus + s.prompt_tokens - cached
+    fresh = prompt.prefix + prompt.rest - cached
     cost.components = [
-        Component("prompt: cached corpus prefix", "per_query", float(rules.cached_prefix_usd(cached, h, rates.cached_input, miss_rate)),
+        Component(f"prompt: cached {prompt.prefix_name} prefix", "per_query",
+                  float(rules.cached_prefix_usd(cached, h, rates.cached_input, miss_rate)),
                   f"{cached:,.0f} × (hit {h:.3f} × ${rates.cached_input:g} + miss {1 - h:.3f} × ${miss_rate:g} [{miss_label}])/MTok",
                   tuple(refs)),
-        Component("prompt: uncached rest + question", "per_query", usd(fresh, rates.input),
+        Component(f"prompt: uncached rest + {prompt.rest_name}", "per_query", usd(fresh, rates.input),
                   f"{fresh:,.0f} × ${rates.input:g}/MTok", (refs[0],)),
         _output_component(model, rates, tier, s),
     ]
@@ -353,22 +205,23 @@ def _hit_basis(option: CacheOption, s: Scenario) -> str:
     return arrivals
 
 
-def _icl_storage_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, corpus: float,
-                       s: Scenario) -> StrategyCost:
+def _storage_cache(model: ModelPrice, option: CacheOption, index: int, rates: Rates, tier: str, prompt: Prompt,
+                   s: Scenario) -> StrategyCost:
     """Gemini explicit cache held for the whole horizon, re-created at each refresh."""
-    cost = StrategyCost("icl", s)
+    cost = StrategyCost(prompt.strategy, s)
     storage = option.storage_usd_per_mtok_hour
-    create = Component("cache creation", "one_time", usd(corpus, rates.input), f"{corpus:,.0f} × ${rates.input:g}/MTok",
+    prefix = prompt.prefix
+    create = Component("cache creation", "one_time", usd(prefix, rates.input), f"{prefix:,.0f} × ${rates.input:g}/MTok",
                        (_ref(model, f"{tier}.input", rates.input),))
     cost.components = [
         create,
         Component("cache re-creation", "per_refresh", create.usd, create.formula, create.prices),
-        Component("cache storage", "per_hour", usd(corpus, storage), f"{corpus:,.0f} × ${storage:g}/MTok/hour",
+        Component("cache storage", "per_hour", usd(prefix, storage), f"{prefix:,.0f} × ${storage:g}/MTok/hour",
                   (_ref(model, option.field(index, "storage_usd_per_mtok_hour"), storage, "USD per 1M tokens per hour"),)),
-        Component("prompt: cached corpus", "per_query", usd(corpus, rates.cached_input),
-                  f"{corpus:,.0f} × ${rates.cached_input:g}/MTok", (_ref(model, f"{tier}.cached_input", rates.cached_input),)),
-        Component("prompt: question", "per_query", usd(s.prompt_tokens, rates.input),
-                  f"{s.prompt_tokens:,} × ${rates.input:g}/MTok", (_ref(model, f"{tier}.input", rates.input),)),
+        Component(f"prompt: cached {prompt.prefix_name}", "per_query", usd(prefix, rates.cached_input),
+                  f"{prefix:,.0f} × ${rates.cached_input:g}/MTok", (_ref(model, f"{tier}.cached_input", rates.cached_input),)),
+        Component(f"prompt: {prompt.rest_name}", "per_query", usd(prompt.rest, rates.input),
+                  f"{prompt.rest:,.0f} × ${rates.input:g}/MTok", (_ref(model, f"{tier}.input", rates.input),)),
         _output_component(model, rates, tier, s),
     ]
     cost.notes.append(f"storage cache '{option.name}' kept for the whole horizon")
@@ -380,7 +233,7 @@ def _gpu_floor(model: ModelPrice, gpu_usd_per_query: float, s: Scenario) -> list
     gpu = model.gpu
     if gpu is None or not gpu.floor_usd_per_hour:
         return []
-    top_up = float(rules.gpu_floor_top_up(gpu.floor_usd_per_hour, s.queries_per_day, gpu_usd_per_query))
+    top_up = float(rules.floor_top_up(gpu.floor_usd_per_hour, s.queries_per_day, gpu_usd_per_query))
     formula = (f"max(0, {gpu.always_on_replicas} × {gpu.count} × ${gpu.usd_per_hour:g}/h − "
                f"{s.queries_per_day:,.0f}/day × ${gpu_usd_per_query:.6f} ÷ 24)")
     return [Component("always-on GPU floor", "per_hour", top_up, formula,
@@ -538,16 +391,22 @@ def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
 
 
 def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """Fine-tuning on the sentence-split corpus (plus local or global augmentation), the tuned model
+    answering each question alone, or with retrieved chunks (finetune+rag)."""
     model = models.finetune
     cost = StrategyCost(strategy, s)
-    reason = _finetune_infeasible(model, s, models.day)
+    retrieved = 0.0
+    reason = retrieval.unavailable(models, s) if strategy == "finetune+rag" else ""
+    if strategy == "finetune+rag" and not reason:
+        retrieved = retrieval.retrieved_tokens(stats, models, s, model, band)
+    reason = reason or _finetune_infeasible(model, s, models.day, retrieved)
     if reason:
         cost.feasible, cost.reason = False, reason
         return cost
     corpus = stats.tokens_for(model, band)
     examples = float(stats.chunks)
     added_tokens, added_examples = 0.0, 0.0
-    if strategy != "finetune":
+    if strategy in ("finetune+local", "finetune+global"):
         aug = _augment(strategy, stats, models.augment, s, band)
         if not aug.feasible:
             cost.feasible, cost.reason = False, aug.reason
@@ -565,12 +424,15 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
         fixed = f"${s.training_job_usd:,.2f} per job (assumption: evaluation and deployment work)"
         cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed),
                             Component("retraining job work", "per_refresh", s.training_job_usd, fixed)]
-    cost.components += _finetuned_serving(model, s)
+    cost.components += _finetuned_serving(model, s, retrieved)
     cost.notes.append(f"training file: {examples + added_examples:,.0f} examples (sentence-split), {train_tokens:,.0f} tokens")
+    if strategy == "finetune+rag":
+        cost.components = retrieval.components(stats, models, s, band) + cost.components
+        cost.notes.append(_retrieval_note(stats, models, s, retrieved, band))
     return cost
 
 
-def _finetune_infeasible(model: ModelPrice, s: Scenario, day: dt.date) -> str:
+def _finetune_infeasible(model: ModelPrice, s: Scenario, day: dt.date, retrieved: float = 0.0) -> str:
     ft = model.finetune
     if ft is None:
         return f"{model.name} has no fine-tuning price in the loaded tables"
@@ -578,7 +440,7 @@ def _finetune_infeasible(model: ModelPrice, s: Scenario, day: dt.date) -> str:
         return (f"{model.name} serves fine-tuned models only on capacity billed per hour ({ft.serving}), and that "
                 f"hourly price is not in {model.file}: add hosting_usd_per_hour with --pricing")
     output = s.answer_tokens + reasoning_tokens(model, s)
-    return (offer_closed(model, s, day) or prompt_limit(model, s.prompt_tokens, output)
+    return (offer_closed(model, s, day) or prompt_limit(model, s.prompt_tokens + retrieved, output)
             or output_limit(model, output, ft.max_output_tokens or model.max_output_tokens, " (fine-tuned)"))
 
 
@@ -598,12 +460,16 @@ def _augmentation_components(strategy: str, aug: Augmentation, s: Scenario) -> l
     ]
 
 
-def _finetuned_serving(model: ModelPrice, s: Scenario) -> list[Component]:
+def _finetuned_serving(model: ModelPrice, s: Scenario, retrieved: float = 0.0) -> list[Component]:
+    """The tuned model's queries (with `retrieved` chunk tokens in each prompt for finetune+rag),
+    and what it bills by the hour."""
     ft = model.finetune
     rates = ft.rates
+    prompt = s.prompt_tokens + retrieved
+    label = "question + retrieved chunks" if retrieved else "question"
     parts = [
-        Component("prompt: question (fine-tuned model)", "per_query", usd(s.prompt_tokens, rates.input),
-                  f"{s.prompt_tokens:,} × ${rates.input:g}/MTok", (_ref(model, "finetune.usd_per_mtok.input", rates.input),)),
+        Component(f"prompt: {label} (fine-tuned model)", "per_query", usd(prompt, rates.input),
+                  f"{prompt:,.0f} × ${rates.input:g}/MTok", (_ref(model, "finetune.usd_per_mtok.input", rates.input),)),
         _output_component(model, rates, "usd_per_mtok", s, fine_tuned=True),
     ]
     if ft.hosting_usd_per_hour:
@@ -622,9 +488,35 @@ def _finetuned_serving(model: ModelPrice, s: Scenario) -> list[Component]:
 # ---------------------------------------------------------------- all strategies
 
 
+def rag_cost(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """The top-k chunks retrieved for each question, in a prompt after a cacheable system prefix
+    (priced like ICL's, every cache option and none), plus embedding, index and reranking."""
+    reason = retrieval.unavailable(models, s)
+    if reason:
+        return StrategyCost("rag", s, feasible=False, reason=reason)
+    model = models.icl
+    retrieved = retrieval.retrieved_tokens(stats, models, s, model, band)
+    rest = s.prompt_tokens - s.system_prompt_tokens + retrieved
+    cost = prompt_cost(Prompt("rag", s.system_prompt_tokens, rest, "system", "question + retrieved chunks"), model, s)
+    if cost.feasible:
+        cost.components = retrieval.components(stats, models, s, band) + cost.components
+        cost.notes.append(_retrieval_note(stats, models, s, retrieved, band))
+    return cost
+
+
+def _retrieval_note(stats: CorpusStats, models: Models, s: Scenario, retrieved: float, band: int) -> str:
+    chunks = retrieval.chunks_of(stats, models, s, band)
+    index = models.vector_store.name if models.vector_store else "a self-hosted index"
+    rerank = f", reranked by {models.reranker.name} from {s.rerank_candidates}" if models.reranker else ""
+    return (f"retrieval: top {s.top_k} of {chunks.count:,.0f} chunks ({s.chunk_tokens:,} tokens, {s.chunk_overlap_tokens:,} "
+            f"overlap; {models.embedding.name}, {index}{rerank}): {retrieved:,.0f} tokens per prompt")
+
+
 def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
     if strategy == "icl":
         return icl_cost(stats, models, s, band)
+    if strategy == "rag":
+        return rag_cost(stats, models, s, band)
     return finetune_cost(strategy, stats, models, s, band)
 
 

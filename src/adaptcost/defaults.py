@@ -10,3 +10,6 @@ DEFAULT_MODEL = "gemini-3.5-flash"
 DEFAULT_MAX_FILE_MB = 50.0  # larger files are skipped, with the reason
 DEFAULT_TOLERANCE = 0.02  # without --min-accuracy: the target is the best expected accuracy minus this
 ENCODING_NAMES = ("cl100k_base", "o200k_base", "llama3", "qwen3")  # encodings.ENCODINGS, for help text (a test keeps them equal)
+# RAG's embedding model when none is named: current, priced in pricing/openai.yaml with an exact
+# tokenizer (cl100k_base) and a batch discount for indexing; any priced embedding row may replace it.
+DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from ._version import __version__
 from .breakeven import BreakEven, all_pairs
 from .corpus import CorpusProfile
+from . import retrieval
 from .costmodel import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
+from .defaults import DEFAULT_EMBEDDING_MODEL
 from .montecarlo import volume_curve
 from .notices import model_notices
 from .pricing import ModelPrice, PriceBook
-from .scenario import STRATEGIES, Scenario
+from .scenario import RETRIEVAL, STRATEGIES, Scenario
 
 
 @dataclass(frozen=True)
@@ -22,23 +24,36 @@ class ModelChoice:
     model: str
     finetune_model: str | None = None
     augment_model: str | None = None
+    embedding_model: str | None = None  # RAG; None: DEFAULT_EMBEDDING_MODEL where it is priced
+    vector_store: str | None = None  # RAG; None: a self-hosted index (priced per hour by assumption)
+    reranker: str | None = None  # RAG; None: no reranking
 
     def encodings(self, book: PriceBook) -> list[str]:
         """The encodings to count the corpus with, for these models."""
         return sorted(needed_encodings(self.resolve(book)))
 
     def resolve(self, book: PriceBook) -> Models:
-        """The models for each role, refused if retired on the book's decision date."""
+        """The models for each role, refused if retired on the book's decision date. The retrieval
+        rows are looked up only where named, but for the default embedding model, used when priced."""
         return Models(
             icl=book.buyable(self.model),
             finetune=book.buyable(self.finetune_model or self.model),
             augment=book.buyable(self.augment_model or self.model),
             day=book.day,
+            embedding=self._embedding(book),
+            vector_store=book.vector_store(self.vector_store) if self.vector_store else None,
+            reranker=book.reranker(self.reranker) if self.reranker else None,
         )
+
+    def _embedding(self, book: PriceBook):
+        if self.embedding_model:
+            return book.embedding(self.embedding_model)
+        return book.embedding(DEFAULT_EMBEDDING_MODEL) if DEFAULT_EMBEDDING_MODEL in book.embeddings else None
 
 
 def needed_encodings(models: Models) -> set[str]:
-    return {m.tokenizer.encoding for m in (models.icl, models.finetune, models.augment)}
+    rows = [models.icl, models.finetune, models.augment] + ([models.embedding] if models.embedding else [])
+    return {m.tokenizer.encoding for m in rows}
 
 
 def corpus_stats(profile: CorpusProfile) -> CorpusStats:
@@ -47,6 +62,7 @@ def corpus_stats(profile: CorpusProfile) -> CorpusStats:
         max_doc_tokens={e: profile.max_document_tokens(e) for e in profile.encodings},
         documents=profile.n_documents,
         chunks=profile.n_chunks,
+        doc_tokens={e: tuple(d.tokens[e] for d in profile.documents) for e in profile.encodings},
     )
 
 
@@ -79,6 +95,12 @@ class Estimate:
 
     def model_roles(self) -> list[tuple[str, ModelPrice]]:
         return [("icl", self.models.icl), ("finetune", self.models.finetune), ("augment", self.models.augment)]
+
+    def retrieval_rows(self) -> list[tuple[str, object]]:
+        """The priced retrieval rows in use, by role (embedding, vector_store, reranker)."""
+        m = self.models
+        rows = [("embedding", m.embedding), ("vector_store", m.vector_store), ("reranker", m.reranker)]
+        return [(role, row) for role, row in rows if row is not None]
 
 
 def _bands(stats: CorpusStats, models: Models, scenario: Scenario, strategies) -> dict[str, tuple[float, float]]:
@@ -113,6 +135,8 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
     models = choice.resolve(book)
     today = today or book.day
     stats = corpus_stats(profile)
+    if any(name in RETRIEVAL for name in strategies):
+        retrieval.check(stats, models, scenario)
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
     grids = {name: volume_curve(name, stats, models, scenario) for name in curves}

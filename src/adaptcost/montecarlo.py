@@ -14,19 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rules
-from .costmodel import GLOBAL_JOB_HOURS, CorpusStats, Models, write_multiplier
+from .billing import CorpusStats, Models, write_multiplier
+from .costmodel import GLOBAL_JOB_HOURS
 from .pricing import CacheOption, ModelPrice, Rates
 from .rules import usd as _usd
 
 PRICE_CLASSES = (
     "input", "cached_input", "output", "cache_write", "cache_storage",
-    "training", "finetuned_input", "finetuned_output", "hosting",
+    "training", "finetuned_input", "finetuned_output", "hosting", "embedding", "vector_store", "reranker",
 )
 SCENARIO_KEYS = (
     "queries_per_day", "prompt_tokens", "answer_tokens", "horizon_days", "refresh_days", "refresh_changed_fraction",
     "epochs", "example_overhead_tokens", "validation_fraction", "local_variants_per_chunk", "local_prompt_tokens",
     "global_tokens_per_doc", "global_prompt_tokens", "global_tokens_per_inference", "cache_hit_rate", "corpus_factor",
-    "implicit_cache_hit_rate", "reasoning_tokens", "training_job_usd",
+    "implicit_cache_hit_rate", "reasoning_tokens", "training_job_usd", "chunk_tokens", "chunk_overlap_tokens", "top_k",
+    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates",
 )
 
 
@@ -109,29 +111,32 @@ def _gpu_floor(model: ModelPrice, p: Params, gpu_per_query):
     gpu = model.gpu
     if gpu is None or not gpu.floor_usd_per_hour:
         return 0.0
-    return rules.gpu_floor_top_up(gpu.floor_usd_per_hour * p.m("hosting"), p["queries_per_day"], gpu_per_query)
+    return rules.floor_top_up(gpu.floor_usd_per_hour * p.m("hosting"), p["queries_per_day"], gpu_per_query)
 
 
 # ---------------------------------------------------------------- ICL
 
 
 def icl_tco(stats: CorpusStats, model: ModelPrice, p: Params):
-    corpus = stats.tokens_for(model) * p["corpus_factor"]
+    return _prompt_tco(model, stats.tokens_for(model) * p["corpus_factor"], p["prompt_tokens"], p)
+
+
+def _prompt_tco(model: ModelPrice, prefix, rest, p: Params):
+    """costmodel.prompt_cost: the cheapest way to send a cacheable prefix and the rest with every query."""
     output = _output_tokens(model, p)
-    fits = _fits(model, corpus + p["prompt_tokens"], output, model.max_output_tokens)
-    best, per_query = _icl_variant(model, corpus, p, cached_only=False)
-    padded = _padded(model, corpus)
-    usable = (padded > corpus) & _fits(model, padded + p["prompt_tokens"], output, None)
-    cost, padded_per_query = _icl_variant(model, padded, p, cached_only=True)
+    fits = _fits(model, prefix + rest, output, model.max_output_tokens)
+    best, per_query = _prompt_variant(model, prefix, rest, p, cached_only=False)
+    padded = _padded(model, prefix)
+    usable = (padded > prefix) & _fits(model, padded + rest, output, None)
+    cost, padded_per_query = _prompt_variant(model, padded, rest, p, cached_only=True)
     take = usable & (cost < best)
     best, per_query = np.where(take, cost, best), np.where(take, padded_per_query, per_query)
     best = best + _total(p, per_hour=_gpu_floor(model, p, per_query))
     return np.where(fits, best, np.nan)
 
 
-def _icl_variant(model: ModelPrice, size, p: Params, cached_only: bool):
+def _prompt_variant(model: ModelPrice, size, pt, p: Params, cached_only: bool):
     """(the cheapest TCO, its per-query cost) over no caching and every cache option."""
-    pt = p["prompt_tokens"]
     ri, rc, ro = _rates(model, p, size + pt)
     answer = _usd(_output_tokens(model, p), ro)
     plain_q = _usd(size + pt, ri) + answer
@@ -141,14 +146,13 @@ def _icl_variant(model: ModelPrice, size, p: Params, cached_only: bool):
     best_q = plain_q * np.ones(shape)
     cached = _cacheable(model, size)
     for option in model.caching.options:
-        tco, per_q = _icl_option(model, option, size, cached, p, ri, rc, answer)
+        tco, per_q = _prompt_option(model, option, size, pt, cached, p, ri, rc, answer)
         take = (cached > 0) & (tco < best)
         best, best_q = np.where(take, tco, best), np.where(take, per_q, best_q)
     return best, best_q
 
 
-def _icl_option(model: ModelPrice, option: CacheOption, size, cached, p: Params, ri, rc, answer):
-    pt = p["prompt_tokens"]
+def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: Params, ri, rc, answer):
     if option.kind == "storage":
         storage = option.storage_usd_per_mtok_hour * p.m("cache_storage")
         create = _usd(size, ri)
@@ -234,12 +238,16 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     shape = np.broadcast(*[np.asarray(v) for v in p.values.values() if v is not None]).shape
     if ft is None or ft.missing_hosting():
         return np.full(shape, np.nan)
+    search = _Retrieval(stats, models, p, model) if strategy == "finetune+rag" else None
+    if search is not None and not search.available:
+        return np.full(shape, np.nan)
+    prompt = p["prompt_tokens"] + (search.retrieved if search is not None else 0.0)
     output = _output_tokens(model, p)
-    feasible = _offer_open(models, p) & _fits(model, p["prompt_tokens"], output, ft.max_output_tokens or model.max_output_tokens)
+    feasible = _offer_open(models, p) & _fits(model, prompt, output, ft.max_output_tokens or model.max_output_tokens)
     corpus = stats.tokens_for(model) * p["corpus_factor"]
     aug_cost, added, added_examples = 0.0, 0.0, 0.0
     share = 1.0
-    if strategy != "finetune":
+    if strategy in ("finetune+local", "finetune+global"):
         run = _local if strategy == "finetune+local" else _global
         aug_cost, added_aug, added_examples, aug_ok = run(stats, models.augment, p)
         feasible = feasible & aug_ok
@@ -249,11 +257,13 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     train_tokens = corpus + added + (stats.chunks + added_examples) * p["example_overhead_tokens"]
     training = _training(model, train_tokens, p) + p["training_job_usd"]
     rates: Rates = ft.rates
-    per_query = _usd(p["prompt_tokens"], rates.input * p.m("finetuned_input")) + _usd(output, rates.output * p.m("finetuned_output"))
+    per_query = _usd(prompt, rates.input * p.m("finetuned_input")) + _usd(output, rates.output * p.m("finetuned_output"))
     per_hour = (ft.hosting_usd_per_hour or 0.0) * p.m("hosting") + ft.storage_usd_per_month / rules.HOURS_PER_MONTH * p.m("hosting")
     if ft.serving == "self_hosted":
         per_hour = per_hour + _gpu_floor(model, p, per_query)
     tco = _total(p, one=aug_cost + training, per_refresh=aug_cost * share + training, per_query=per_query, per_hour=per_hour)
+    if search is not None:
+        tco = tco + search.tco()
     return np.where(feasible, tco, np.nan) * np.ones(shape)
 
 
@@ -267,6 +277,91 @@ def _training(model: ModelPrice, train_tokens, p: Params):
     return np.maximum(_usd(billed, ft.training_usd_per_mtok * p.m("training")), ft.min_training_usd)
 
 
+# ---------------------------------------------------------------- retrieval
+
+
+def rag_tco(stats: CorpusStats, models: Models, p: Params):
+    """costmodel.rag_cost: the prompt (system prefix, question, top-k chunks) and retrieval."""
+    shape = np.broadcast(*[np.asarray(v) for v in p.values.values() if v is not None]).shape
+    search = _Retrieval(stats, models, p, models.icl)
+    if not search.available:
+        return np.full(shape, np.nan)
+    system = p["system_prompt_tokens"]
+    prompt = _prompt_tco(models.icl, np.asarray(system, float), p["prompt_tokens"] - system + search.retrieved, p)
+    return (prompt + search.tco()) * np.ones(shape)
+
+
+class _Retrieval:
+    """retrieval.components over draws: chunks, embedding, index and reranking."""
+
+    BLOCK = 2_000_000  # document × draw cells per block when chunking varies by draw
+
+    def __init__(self, stats: CorpusStats, models: Models, p: Params, answering: ModelPrice):
+        self.models, self.p = models, p
+        e = models.embedding
+        self.available = e is not None and bool(np.all(np.asarray(p["chunk_tokens"]) <= e.max_input_tokens))
+        if not self.available:
+            return
+        self.count, self.tokens = self._chunks(stats)
+        ratio = stats.tokens_for(answering) / max(stats.tokens_for(e), 1.0)
+        mean = np.where(self.count > 0, self.tokens / np.maximum(self.count, 1.0), 0.0)
+        self.mean = mean
+        self.retrieved = np.minimum(p["top_k"], self.count) * mean * ratio
+
+    def _chunks(self, stats: CorpusStats):
+        p = self.p
+        docs = np.asarray(stats.documents_for(self.models.embedding), float)
+        f, size, overlap = (np.asarray(p[k], float) for k in ("corpus_factor", "chunk_tokens", "chunk_overlap_tokens"))
+        shape = np.broadcast(f, size, overlap).shape
+        if not shape:
+            return rules.chunks_and_tokens(docs * f, size, overlap)
+        f, size, overlap = (np.broadcast_to(x, shape).ravel() for x in (f, size, overlap))
+        count, tokens = np.empty(f.size), np.empty(f.size)
+        step = max(1, self.BLOCK // max(docs.size, 1))
+        for i in range(0, f.size, step):
+            block = slice(i, i + step)
+            count[block], tokens[block] = rules.chunks_and_tokens(docs * f[block, None], size[block], overlap[block])
+        return count.reshape(shape), tokens.reshape(shape)
+
+    def tco(self):
+        p, e = self.p, self.models.embedding
+        rate = e.usd_per_mtok * p.m("embedding")
+        one = _usd(self.tokens, rate) * (1.0 - e.batch_discount)
+        query_text = p["prompt_tokens"] - p["system_prompt_tokens"]
+        per_query = _usd(query_text, rate) + self._reranking(query_text)
+        index_one, index_query, per_hour = self._index()
+        share = p["refresh_changed_fraction"]
+        return _total(p, one=one + index_one, per_refresh=(one + index_one) * share, per_query=per_query + index_query,
+                      per_hour=per_hour)
+
+    def _index(self):
+        """(writes, reads per query, per hour) of the index."""
+        p, v = self.p, self.models.vector_store
+        if v is None:
+            return 0.0, 0.0, p["index_usd_per_hour"]
+        m = p.m("vector_store")
+        gb = rules.index_gb(self.count, self.models.embedding.dimensions, v.bytes_per_dimension, v.overhead_bytes_per_vector)
+        storage = rules.storage_usd_per_hour(gb, v.free_storage_gb, v.storage_usd_per_gb_month * m)
+        units = rules.read_units(gb, v.read_units.fixed, v.read_units.per_gb, v.read_units.minimum)
+        read = units * v.usd_per_million_read_units * m / 1e6
+        writes = self.count * v.write_units_per_vector * v.usd_per_million_write_units * m / 1e6
+        per_hour = storage
+        if v.minimum_usd_per_month:
+            per_hour = storage + rules.floor_top_up(v.minimum_usd_per_month * m / rules.HOURS_PER_MONTH - storage,
+                                                    p["queries_per_day"], read)
+        return writes, read, per_hour
+
+    def _reranking(self, query_text):
+        r = self.models.reranker
+        if r is None:
+            return 0.0
+        m = self.p.m("reranker")
+        candidates = np.minimum(self.p["rerank_candidates"], self.count)
+        if r.billing == "per_search":
+            return rules.rerank_searches(candidates, r.documents_per_search) * r.usd_per_1k_searches * m / 1000
+        return _usd(candidates * (query_text + self.mean), r.usd_per_mtok * m)
+
+
 def volume_curve(strategy: str, stats: CorpusStats, models: Models, scenario):
     """TCO over an array of queries/day, everything else held at the scenario (for break-evens)."""
     return lambda volumes: strategy_tco(strategy, stats, models, Params.from_scenario(scenario, queries_per_day=volumes))
@@ -276,4 +371,6 @@ def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     """Total cost over the horizon, per draw; NaN where the strategy is not possible."""
     if strategy == "icl":
         return icl_tco(stats, models.icl, p)
+    if strategy == "rag":
+        return rag_tco(stats, models, p)
     return finetune_tco(strategy, stats, models, p)

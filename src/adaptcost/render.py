@@ -88,6 +88,26 @@ def _offer_dict(m) -> dict:
             "lifecycle_source": life.source or None}
 
 
+def _retrieval_dict(e: Estimate) -> dict | None:
+    """RAG's priced rows by role, with the corpus as chunks (None without an embedding model)."""
+    if e.models.embedding is None:
+        return None
+    from .retrieval import chunks_of, index_gb
+
+    chunks = chunks_of(e.stats, e.models, e.scenario)
+    out = {"chunks": round(chunks.count), "chunk_tokens_embedded": round(chunks.tokens),
+           "index_gb": _num(index_gb(e.models, chunks.count)) if e.models.vector_store else None,
+           "index": e.models.vector_store.name if e.models.vector_store else "self-hosted"}
+    for role, row in e.retrieval_rows():
+        out[role] = {"name": row.name, "provider": row.provider, "pricing_file": row.file, "source": row.source,
+                     "as_of": row.as_of.isoformat(), "verified": row.verified, "note": row.note or None,
+                     "lifecycle": _lifecycle_dict(row, e.models.day)}
+        if role == "embedding":
+            out[role] |= {"tokenizer": row.tokenizer.describe(), "corpus_tokens": round(e.stats.tokens_for(row)),
+                          "dimensions": row.dimensions}
+    return out
+
+
 def grouped_models(d: dict) -> list[tuple[str, dict]]:
     """Roles that share a model, joined: [("icl, finetune, augment", model dict), ...]."""
     groups: dict[str, list] = {}
@@ -109,6 +129,7 @@ def estimate_dict(e: Estimate, rec: Recommendation | None = None) -> dict:
             "skipped": [{"path": s.path, "reason": s.reason} for s in c.skipped],
         },
         "models": _models_dict(e),
+        "retrieval": _retrieval_dict(e),
         "scenario": e.scenario.to_dict(),
         "pricing": {"files": [{"path": p, "sha256": h} for p, h in e.pricing_files], "stale_after_days": STALE_AFTER_DAYS,
                     "decision_date": e.models.day.isoformat()},
@@ -182,11 +203,24 @@ def _assumptions_md(d: dict, s) -> list[str]:
     for roles, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         lines.append(f"- model for {roles}: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
+    lines += _retrieval_md(d["retrieval"])
     lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in d["scenario"].items()]
     lines.append("- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
     lines.append(f"- quality figures: {d['curves']['name']} ({d['curves']['kind']}) — {d['curves']['citation']}")
     lines += [f"- price snapshot: {f['path']} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
     return lines + [""]
+
+
+def _retrieval_md(r: dict | None) -> list[str]:
+    if r is None:
+        return ["- retrieval: no embedding model priced, so RAG is not priced"]
+    e = r["embedding"]
+    size = f", {r['index_gb']:,.4f} GB" if r["index_gb"] is not None else ""
+    lines = [f"- retrieval: {r['chunks']:,} chunks ({r['chunk_tokens_embedded']:,} tokens embedded) by {e['name']} "
+             f"({e['provider']}), tokenizer {e['tokenizer']}; index: {r['index']}{size}"]
+    if "reranker" in r:
+        lines.append(f"- reranker: {r['reranker']['name']} ({r['reranker']['provider']})")
+    return lines
 
 
 def _prices_md(e: Estimate) -> list[str]:

@@ -77,11 +77,11 @@ def total_usd(queries_per_day, horizon_days, refresh_count, one=0.0, per_refresh
             + HOURS_PER_DAY * horizon_days * per_hour)
 
 
-def gpu_floor_top_up(floor_usd_per_hour, queries_per_day, gpu_usd_per_query):
-    """Self-hosting: always-on replicas bill every hour; the GPU time the traffic uses is within
-    them. Per hour, the floor costs what the traffic's GPU time does not already pay for:
-    max(0, floor − q × per-query GPU cost / 24)."""
-    return np.maximum(0.0, floor_usd_per_hour - np.asarray(queries_per_day, float) * gpu_usd_per_query / HOURS_PER_DAY)
+def floor_top_up(floor_usd_per_hour, queries_per_day, usage_usd_per_query):
+    """A floor billed whatever the use (self-hosting: always-on replicas; a vector store plan's
+    monthly minimum): the usage the traffic pays for is within it, so per hour the floor costs what
+    that usage does not already pay for: max(0, floor − q × per-query usage / 24)."""
+    return np.maximum(0.0, floor_usd_per_hour - np.asarray(queries_per_day, float) * usage_usd_per_query / HOURS_PER_DAY)
 
 
 def last_training_day(horizon_days, refresh_days):
@@ -101,3 +101,51 @@ def spent_by(day, horizon_days, refresh_days, queries_per_day, one=0.0, per_refr
     """What a strategy has cost by `day` of the horizon; on the last day, its total (total_usd)."""
     return total_usd(queries_per_day, day, refreshes_by(day, horizon_days, refresh_days), one, per_refresh,
                      per_query, per_hour)
+
+
+# ---------------------------------------------------------------- retrieval
+
+
+def chunk_counts(doc_tokens, chunk_tokens, overlap_tokens):
+    """Chunks per document of n tokens, in windows of S tokens overlapping by O (LangChain's and
+    LlamaIndex's token splitters): 1 if 0 < n ≤ S, else ceil((n − O) / (S − O)); none for an
+    empty document. `doc_tokens` runs along the last axis; S and O broadcast over the others."""
+    n = np.asarray(doc_tokens, float)
+    size = np.asarray(chunk_tokens, float)[..., None]
+    overlap = np.asarray(overlap_tokens, float)[..., None]
+    windows = np.ceil(np.maximum(n - overlap, 0.0) / (size - overlap) - 1e-9)
+    return np.where(n <= 0, 0.0, np.where(n <= size, 1.0, windows))
+
+
+def chunks_and_tokens(doc_tokens, chunk_tokens, overlap_tokens):
+    """(chunks, tokens embedded) over a corpus: each chunk after a document's first repeats the O
+    overlapping tokens, so a document embeds n + (chunks − 1) × O tokens."""
+    n = np.asarray(doc_tokens, float)
+    count = chunk_counts(n, chunk_tokens, overlap_tokens)
+    repeated = np.maximum(count - 1.0, 0.0) * np.asarray(overlap_tokens, float)[..., None]
+    return count.sum(axis=-1), (np.where(count > 0, n, 0.0) + repeated).sum(axis=-1)
+
+
+BYTES_PER_GB = 1e9  # vector stores bill decimal gigabytes
+
+
+def index_gb(vectors, dimensions, bytes_per_dimension, overhead_bytes_per_vector=0):
+    """An index's size: vectors × (dimensions × bytes per dimension + per-vector overhead) / 10^9."""
+    return vectors * (dimensions * bytes_per_dimension + overhead_bytes_per_vector) / BYTES_PER_GB
+
+
+def storage_usd_per_hour(gb, free_gb, usd_per_gb_month):
+    """Storage billed per GB-month beyond the free allowance, spread over a 730-hour month."""
+    return np.maximum(0.0, gb - free_gb) * usd_per_gb_month / HOURS_PER_MONTH
+
+
+def read_units(gb, fixed, per_gb, minimum):
+    """Read units one query consumes: max(minimum, fixed + per_gb × index GB) (a store that bills
+    by the size of the namespace searched, e.g. Pinecone serverless; `fixed` 1 for per-call billing)."""
+    return np.maximum(minimum, fixed + per_gb * gb)
+
+
+def rerank_searches(candidates, documents_per_search):
+    """Searches billed per query: one per `documents_per_search` candidates (Cohere: a search is a
+    query over up to 100 documents)."""
+    return np.ceil(np.asarray(candidates, float) / documents_per_search - 1e-9)

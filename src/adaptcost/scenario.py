@@ -12,7 +12,8 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from .errors import ScenarioError
 
-STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global")
+STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global", "rag", "finetune+rag")
+RETRIEVAL = ("rag", "finetune+rag")  # the strategies that retrieve chunks per query
 # Who buys fine-tuning; providers close offers to some first (pricing: training_stops).
 CUSTOMERS = ("new", "inactive", "active")
 
@@ -90,6 +91,21 @@ class Scenario:
     reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
                                               default_text="the model's documented default, 0 for non-reasoning models")
     training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
+    chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
+                                   "tokens", low=1)
+    chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,
+                                           option="chunk_overlap")
+    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1)
+    system_prompt_tokens: int = assumption(
+        0, "RAG: fixed instructions at the head of every prompt, cacheable (part of prompt tokens; the rest is "
+        "embedded as the query)", "tokens", low=0)
+    index_usd_per_hour: float = assumption(
+        0.0, "RAG without --vector-store: what the self-hosted index costs per hour (0: an existing Postgres with "
+        "pgvector)", "USD/hour", low=0)
+    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1)
+    retrieval_recall: float | None = assumption(
+        None, "RAG: share of questions whose every needed chunk is retrieved, on your corpus", low=0, high=1,
+        default_text="each question type's recall in the curves file")
     finetune_customer: str = "new"  # new (never fine-tuned) | inactive | active: who a provider's stop applies to
     batch_augmentation: bool = False  # run augmentation through a batch API (its discount)
 
@@ -98,9 +114,20 @@ class Scenario:
             meta = f.metadata.get("assumption")
             if meta is not None:
                 meta.check(f.name, getattr(self, f.name))
+        self._check_retrieval()
         if self.finetune_customer not in CUSTOMERS:
             raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
                                 field="finetune_customer")
+
+    def _check_retrieval(self) -> None:
+        """The RAG assumptions that bound each other: overlap below chunk size, the system prefix
+        within the prompt."""
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ScenarioError(f"chunk_overlap_tokens ({self.chunk_overlap_tokens}) must be smaller than chunk_tokens "
+                                f"({self.chunk_tokens})", field="chunk_overlap_tokens")
+        if self.system_prompt_tokens > self.prompt_tokens:
+            raise ScenarioError(f"system_prompt_tokens ({self.system_prompt_tokens}) must not exceed prompt_tokens "
+                                f"({self.prompt_tokens}), which hold them", field="system_prompt_tokens")
 
     @property
     def refreshes(self) -> int:

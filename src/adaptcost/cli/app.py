@@ -52,7 +52,8 @@ def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
                                    opts.get("batch_augmentation", False), opts.get("finetune_customer", "new"))
     request = RecommendRequest(
         corpus=opts["corpus"], scenario=scenario,
-        models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"]), mix=opts["mix"],
+        models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"], opts["embedding_model"],
+                           opts["vector_store"], opts["reranker"]), mix=opts["mix"],
         min_accuracy=opts["min_accuracy"], budget=opts["budget"], tolerance=opts["accuracy_tolerance"],
         curves=opts["curves"], pricing=opts["pricing"] or (),
         corpus_options=corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"],

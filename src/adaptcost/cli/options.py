@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MODEL, DEFAULT_TOLERANCE
+from ..defaults import DEFAULT_EMBEDDING_MODEL, DEFAULT_MAX_FILE_MB, DEFAULT_MODEL, DEFAULT_TOLERANCE
 from ..errors import AdaptcostError
 
 if typing.TYPE_CHECKING:
@@ -67,6 +67,9 @@ ASSUMPTION_OPTIONS = {option: name for option, name, _ in ASSUMPTIONS}
 ModelOpt = Annotated[str, typer.Option(help="Model that answers queries (ICL) and, by default, is fine-tuned.")]
 FtModelOpt = Annotated[Optional[str], typer.Option(help="Model to fine-tune (default: --model).")]
 AugModelOpt = Annotated[Optional[str], typer.Option(help="Model that writes augmentations (default: --model).")]
+EmbeddingOpt = Annotated[Optional[str], typer.Option(help=f"RAG: embedding model (default: {DEFAULT_EMBEDDING_MODEL}).")]
+StoreOpt = Annotated[Optional[str], typer.Option(help="RAG: managed vector store to price (default: a self-hosted index, --index-usd-per-hour).")]
+RerankerOpt = Annotated[Optional[str], typer.Option(help="RAG: reranker to price (default: none).")]
 CustomerOpt = Annotated[str, typer.Option(help="Who buys fine-tuning: new (never fine-tuned), inactive, or active; providers close offers to some first.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(help="Decision date YYYY-MM-DD: prices and lifecycle as known that day (default: today).")]
 BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
@@ -141,6 +144,7 @@ def shared_options(fn):
 
 SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMPTIONS] + [
     ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None), ("augment_model", AugModelOpt, None),
+    ("embedding_model", EmbeddingOpt, None), ("vector_store", StoreOpt, None), ("reranker", RerankerOpt, None),
     ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None), ("batch_augmentation", BatchOpt, False),
     ("mix", MixOpt, None), ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE),
     ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
