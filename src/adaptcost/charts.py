@@ -52,9 +52,12 @@ STRATEGY_COLOURS = {
     "finetune": "#0072B2",
     "finetune+local": "#009E73",
     "finetune+global": "#CC79A7",
+    "rag": "#E69F00",
+    "finetune+rag": "#56B4E9",
 }
-_LINESTYLES = {"icl": "-", "finetune": "-", "finetune+local": "--", "finetune+global": "-."}
-_EXTRA_COLOURS = ["#E69F00", "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD"]
+_LINESTYLES = {"icl": "-", "finetune": "-", "finetune+local": "--", "finetune+global": "-.", "rag": ":",
+               "finetune+rag": (0, (5, 1, 1, 1))}
+_EXTRA_COLOURS = ["#000000", "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD"]
 _EXTRA_LINESTYLES = [":", (0, (5, 1, 1, 1)), (0, (8, 2)), (0, (1, 1))]
 
 # Style applied while a figure is built (font sizes are fixed when artists are created). Render-time

@@ -33,6 +33,8 @@ _cell = {
         "high": {"type": "number", "minimum": 0, "maximum": 1},
         "n": {"type": "integer", "minimum": 1},
         "chance": {"type": "number", "minimum": 0, "maximum": 1},  # measured files: guessing's accuracy on the same items
+        "recall": {"type": "number", "minimum": 0, "maximum": 1},  # rag cells: retrieval recall@k behind the figure
+        "k": {"type": "integer", "minimum": 1},  # rag cells: chunks retrieved
         "basis": {"type": "string"},
     },
 }
@@ -78,6 +80,26 @@ class Accuracy:
     low: float
     high: float
     basis: str = ""
+    recall: float | None = None  # RAG: retrieval recall@k the figure holds at
+    k: int | None = None  # RAG: chunks retrieved
+    chance: float | None = None  # accuracy when nothing the question needs is known (guessing)
+    per_recall: float = 0.0  # RAG, mixed: accuracy gained per unit of recall (at_recall's slope)
+
+    def at_recall(self, recall: float) -> "Accuracy":
+        """RAG's accuracy at another retrieval recall (one rule, for every question type).
+
+        A question answers like in-context learning when every chunk it needs is retrieved, and
+        like guessing when not: accuracy = recall × hit + (1 − recall) × chance. The cell fixes
+        hit from its own recall, so accuracy(r) = chance + (r / recall) × (accuracy − chance),
+        applied to the mean and to each end of the band, within [0, 1]. A cell without a recall
+        or a chance is returned as it is.
+        """
+        if self.recall is None or self.chance is None or self.recall <= 0:
+            return self
+        scale = recall / self.recall
+        move = lambda a: min(1.0, max(0.0, self.chance + scale * (a - self.chance)))  # noqa: E731
+        return Accuracy(move(self.mean), move(self.low), move(self.high), self.basis, recall, self.k, self.chance,
+                        (self.mean - self.chance) / self.recall)
 
 
 @dataclass(frozen=True)
@@ -89,16 +111,23 @@ class Curves:
     model: str
     table: dict[str, dict[str, Accuracy]]  # strategy -> question type -> accuracy
 
-    def expected(self, strategy: str, mix: dict[str, float]) -> Accuracy | None:
-        """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated)."""
+    def expected(self, strategy: str, mix: dict[str, float], recall: float | None = None) -> Accuracy | None:
+        """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
+
+        `recall`: RAG's retrieval recall on the user's corpus, applied to every cell that carries
+        its own (Accuracy.at_recall); None keeps each cell's. The result's `per_recall` is the
+        mix's slope, for drawing recall in the Monte Carlo.
+        """
         cells = self.table.get(strategy)
         if cells is None or any(t not in cells for t, w in mix.items() if w > 0):
             return None
-        parts = [(w, cells[t]) for t, w in mix.items() if w > 0]
+        parts = [(w, cells[t] if recall is None else cells[t].at_recall(recall)) for t, w in mix.items() if w > 0]
         return Accuracy(
             sum(w * c.mean for w, c in parts),
             sum(w * c.low for w, c in parts),
             sum(w * c.high for w, c in parts),
+            recall=recall,
+            per_recall=sum(w * c.per_recall for w, c in parts),
         )
 
 
@@ -170,7 +199,8 @@ def _parse(path: Path, raw: bytes | None = None) -> dict:
 def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
     if qtype not in QUESTION_TYPES:
         raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
-    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""))
+    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""),
+                    raw.get("recall"), raw.get("k"), raw.get("chance"))
     if not cell.low <= cell.mean <= cell.high:
         raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
     return cell

@@ -67,7 +67,8 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
     _check(min_accuracy, budget, tolerance)
     curves = curves or load_curves()
     mix = dict(mix or DEFAULT_MIX)
-    quality = {s.strategy: q for s in estimate.strategies if (q := curves.expected(s.strategy, mix)) is not None}
+    recall = estimate.scenario.retrieval_recall
+    quality = {s.strategy: q for s in estimate.strategies if (q := curves.expected(s.strategy, mix, recall)) is not None}
     rec = Recommendation(estimate, curves, mix, quality, None, "", budget, None, False)
     candidates = _candidates(rec)
     if not candidates:

@@ -41,6 +41,7 @@ DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20251125
 Z95 = 1.6448536269514722  # standard normal 95th percentile
 VARIABLE = tuple(f.name for f in fields(Scenario) if f.name not in ("batch_augmentation", "finetune_customer"))
+COST_VARIABLE = tuple(v for v in VARIABLE if v != "retrieval_recall")  # recall moves accuracy only
 
 
 @dataclass(frozen=True)
@@ -270,9 +271,9 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
     if error:  # estimated tokenizers: the corpus size itself is uncertain
         overrides["corpus_factor"] = rng.triangular(1 - error, 1.0, 1 + error, n)
     for key in ("queries_per_day", "prompt_tokens", "answer_tokens", "cache_hit_rate", "implicit_cache_hit_rate",
-                "epochs", "reasoning_tokens", "training_job_usd"):
+                "epochs", "reasoning_tokens", "training_job_usd", "retrieval_recall"):
         if key in overrides:
-            overrides[key] = np.clip(overrides[key], 0.0, 1.0 if key.endswith("hit_rate") else None)
+            overrides[key] = np.clip(overrides[key], 0.0, 1.0 if key.endswith(("hit_rate", "recall")) else None)
     costs = {k: v * np.ones(n) for k, v in tco_table(e, overrides).items()}
     eligible = {}
     for s, tco in costs.items():
@@ -282,7 +283,7 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
             ok &= False
         elif rec.target is not None:
             acc = rng.triangular(q.low, q.mean, q.high, n) if q.low < q.high else np.full(n, q.mean)
-            ok &= meets(acc, rec.target)
+            ok &= meets(_at_drawn_recall(acc, q, overrides), rec.target)
         if rec.budget is not None:
             ok &= tco <= rec.budget
         eligible[s] = np.where(ok, tco, np.inf)
@@ -299,14 +300,23 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
     return MonteCarlo(n, spec.seed, rec.target, risks, float(np.mean(none)), spec)
 
 
+def _at_drawn_recall(accuracy, q, overrides: dict):
+    """RAG's accuracy draws moved with the drawn retrieval recall (Accuracy.at_recall is linear in
+    recall: the mix's slope × the draw's distance from the central recall), within [0, 1]."""
+    if "retrieval_recall" not in overrides or not q.per_recall or q.recall is None:
+        return accuracy
+    return np.clip(accuracy + q.per_recall * (overrides["retrieval_recall"] - q.recall), 0.0, 1.0)
+
+
 # ---------------------------------------------------------------- tornado
 
 
 DEFAULT_SWINGS = {  # assumption -> (low factor, high factor) around the central value
     "queries_per_day": (0.5, 2.0), "prompt_tokens": (0.5, 2.0), "answer_tokens": (0.5, 2.0),
     "refresh_days": (0.5, 2.0), "epochs": (1 / 3, 5 / 3), "local_variants_per_chunk": (0.5, 2.0),
-    "global_tokens_per_doc": (0.5, 2.0),
+    "global_tokens_per_doc": (0.5, 2.0), "top_k": (0.5, 2.0), "chunk_tokens": (0.5, 2.0),
 }
+RETRIEVAL_ONLY = ("top_k", "chunk_tokens")  # rows left out when no retrieval strategy moves with them
 PRICE_SWING = (0.75, 1.25)
 
 
@@ -359,7 +369,7 @@ def tornado(rec: Recommendation, spec: ScenarioSpec | None = None) -> Tornado | 
         return float(table[other] - table[rec.pick])
 
     rows = []
-    for key in VARIABLE:
+    for key in COST_VARIABLE:
         if key in spec.assumptions and spec.assumptions[key].bounds():
             low, high = spec.assumptions[key].bounds()
         elif key in DEFAULT_SWINGS and base.get(key):
@@ -368,16 +378,47 @@ def tornado(rec: Recommendation, spec: ScenarioSpec | None = None) -> Tornado | 
             low, high = 0.5 if key == "cache_hit_rate" else 0.0, 1.0
         else:
             continue
-        rows.append(TornadoRow(key.replace("_", " "), _fmt(low), _fmt(high), margin({key: low}), margin({key: high})))
+        row = TornadoRow(key.replace("_", " "), _fmt(low), _fmt(high), margin({key: low}), margin({key: high}))
+        if key not in RETRIEVAL_ONLY or abs(row.margin_high - row.margin_low) > 1e-9:
+            rows.append(row)
     for cls in PRICE_CLASSES:
         low, high = spec.prices[cls].bounds() if cls in spec.prices and spec.prices[cls].bounds() else PRICE_SWING
         row = TornadoRow(f"price: {cls.replace('_', ' ')}", f"×{low:g}", f"×{high:g}",
                          margin({f"price:{cls}": low}), margin({f"price:{cls}": high}))
         if abs(row.margin_high - row.margin_low) > 1e-9:
             rows.append(row)
+    rows += _recall_row(rec, spec)
     rows = [r for r in rows if not (math.isnan(r.margin_low) or math.isnan(r.margin_high))]
     rows.sort(key=lambda r: -abs(r.margin_high - r.margin_low))
     return Tornado(rec.pick, other, margin({}), rows)
+
+
+RECALL_SWING = (0.5, 1.0)  # retrieval recall's range when none is given
+
+
+def _recall_row(rec: Recommendation, spec: ScenarioSpec) -> list[TornadoRow]:
+    """Retrieval recall moves RAG's accuracy, not any cost: its row says how the pick's margin
+    moves as strategies start or stop meeting the target (none when no accuracy depends on it)."""
+    given = spec.assumptions.get("retrieval_recall")
+    low, high = given.bounds() if given is not None and given.bounds() else RECALL_SWING
+    moved = [s for s in rec.quality if rec.curves.expected(s, rec.mix, low) != rec.curves.expected(s, rec.mix, high)]
+    if not moved:
+        return []
+    return [TornadoRow("retrieval recall", _fmt(low), _fmt(high), _margin_at_recall(rec, low), _margin_at_recall(rec, high))]
+
+
+def _margin_at_recall(rec: Recommendation, recall: float) -> float:
+    """The pick's margin with RAG's accuracy at `recall` and costs unchanged: the cheapest other
+    strategy meeting the target (else the cheapest other) minus the pick; where the pick itself
+    misses the target, minus the gap to the strategy that then wins (a loss, negative)."""
+    quality = {s: rec.curves.expected(s, rec.mix, recall) for s in rec.quality}
+    tcos = {s.strategy: s.tco for s in rec.estimate.feasible if s.strategy in quality
+            and (rec.budget is None or s.tco <= rec.budget)}
+    meeting = {s: t for s, t in tcos.items() if meets(quality[s].mean, rec.target)}
+    if rec.pick not in meeting:
+        return -abs(min(meeting.values()) - tcos[rec.pick]) if meeting else math.nan
+    others = {s: t for s, t in meeting.items() if s != rec.pick} or {s: t for s, t in tcos.items() if s != rec.pick}
+    return min(others.values()) - tcos[rec.pick] if others else math.nan
 
 
 # ---------------------------------------------------------------- sweep
@@ -409,8 +450,11 @@ class Sweep:
 def sweep(rec: Recommendation, x: str, xs: list[float], y: str, ys: list[float]) -> Sweep:
     """Each strategy's total cost over a grid of two assumptions, and the winner by the same rule."""
     for name in (x, y):
-        if name not in VARIABLE and name.removeprefix("price:") not in PRICE_CLASSES:
-            raise ScenarioError(f"cannot sweep {name!r}{did_you_mean(name, VARIABLE + tuple('price:' + c for c in PRICE_CLASSES))}")
+        if name == "retrieval_recall":
+            raise ScenarioError("retrieval_recall moves RAG's accuracy, not any cost: see the tornado and the Monte "
+                                "Carlo of 'adaptcost report' instead", field="retrieval_recall")
+        if name not in COST_VARIABLE and name.removeprefix("price:") not in PRICE_CLASSES:
+            raise ScenarioError(f"cannot sweep {name!r}{did_you_mean(name, COST_VARIABLE + tuple('price:' + c for c in PRICE_CLASSES))}")
     if x == y:
         raise ScenarioError("sweep two different assumptions")
     gx, gy = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
