@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
@@ -409,6 +410,9 @@ def _schema_error(path: Path, data: object) -> str | None:
         message = message.replace("Additional properties are not allowed", "unknown field")
     if error.validator == "const" and where == ["schema"]:
         message = f"expected schema {SCHEMA_ID!r}, found {error.instance!r}"
+    missing = re.fullmatch(r"'(.+)' is a required property", message) if error.validator == "required" else None
+    if missing:  # name the missing field itself, not the object that lacks it
+        where, message = where + [missing.group(1)], "missing (a required field)"
     return _located(path, data, where, message)
 
 
