@@ -341,7 +341,7 @@ def test_no_models(tmp_path):
         ({"batch_discount": 1.5}, "batch_discount"),
         ({"caching": {"options": [{"kind": "sometimes"}]}}, "caching.options.0.kind"),
         ({"caching": {"options": [{"kind": "write", "ttl_minutes": 5, "write_usd_per_mtok": -1}]}}, "caching.options.0.write_usd_per_mtok"),
-        ({"caching": {"options": [{"kind": "write", "ttl_minutes": 5}]}}, "caching.options.0"),
+        ({"caching": {"options": [{"kind": "write", "ttl_minutes": 5}]}}, "caching.options.0.write_usd_per_mtok"),
         ({"finetune": {"training_usd_per_mtok": -3, "usd_per_mtok": {"input": 1, "output": 1}}}, "finetune.training_usd_per_mtok"),
         ({"long_context": {"threshold_tokens": 1000, "usd_per_mtok": {"input": -1, "output": 1}}}, "long_context.usd_per_mtok.input"),
         ({"as_of": "01/10/2026"}, "as_of"),

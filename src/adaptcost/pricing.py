@@ -9,17 +9,21 @@ were true, so every cost adaptcost prints can be traced to a price and a date.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Union
 
-from .encodings import ENCODINGS
 from .errors import PricingError
 from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
+from .pricing_rows import (STATUS_RANK, Lifecycle, TokenizerSpec, in_order, optional_date, parse_date, parse_lifecycle,
+                           parse_tokenizer, row_label)
 from .pricing_schema import OLD_SCHEMA_IDS, SCHEMA, SCHEMA_ID
+from .retrieval_prices import SECTIONS, EmbeddingPrice, RerankerPrice, RetrievalRow, Section, VectorStorePrice
 from .suggest import did_you_mean
 
 from .rules import MTOK  # prices are USD per 1M tokens
@@ -82,37 +86,6 @@ class Caching:
     @property
     def offered(self) -> bool:
         return bool(self.options)
-
-
-STATUS_RANK = {"active": 0, "deprecated": 1, "retired": 2}
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    """A model's lifecycle as its provider states it; `status_on(day)` is what held that day.
-
-    The status holds from the source's `as_of`; a deprecation or shutdown date takes effect on that
-    day. Once a model is deprecated or retired on a day it stays so on every later day.
-    """
-
-    status: str = "active"
-    source: str = ""
-    as_of: dt.date | None = None
-    deprecation_date: dt.date | None = None
-    shutdown_date: dt.date | None = None
-    successor: str | None = None
-    note: str = ""
-
-    def status_on(self, day: dt.date) -> str:
-        rank = STATUS_RANK[self.status] if self.as_of is not None and day >= self.as_of else 0
-        if self.deprecation_date is not None and day >= self.deprecation_date:
-            rank = max(rank, 1)
-        if self.shutdown_date is not None and day >= self.shutdown_date:
-            rank = max(rank, 2)
-        return next(name for name, r in STATUS_RANK.items() if r == rank)
-
-    def ends_by(self, day: dt.date) -> bool:
-        return self.shutdown_date is not None and self.shutdown_date <= day
 
 
 # Who a fine-tuning stop applies to: an organisation that never fine-tuned ("new") is also inactive.
@@ -205,22 +178,6 @@ class FineTune:
 
 
 @dataclass(frozen=True)
-class TokenizerSpec:
-    """How a model's tokens are counted: exactly with `encoding`, or estimated from it."""
-
-    encoding: str
-    exact: bool = True
-    ratio: float = 1.0
-    error: float = 0.0
-    basis: str = ""
-
-    def describe(self) -> str:
-        if self.exact:
-            return f"{self.encoding} (exact)"
-        return f"estimate: {self.ratio:g} × {self.encoding} tokens, ±{self.error:.0%} ({self.basis or 'assumed ratio'})"
-
-
-@dataclass(frozen=True)
 class ModelPrice:
     name: str
     provider: str
@@ -255,12 +212,47 @@ class ModelPrice:
         return self.lifecycle.status_on(day)
 
 
+PricedRow = Union[ModelPrice, RetrievalRow]
+
+# The PriceBook field that holds each retrieval section's aliases.
+_ALIASES = {"embeddings": "embedding_aliases", "vector_stores": "vector_store_aliases", "rerankers": "reranker_aliases"}
+
+
+def _find(kind: str, rows: dict, aliases: dict[str, str], later: dict, name: str, day: dt.date):
+    """A row by name or alias. A row's own name wins over another row's alias (an override named
+    "gpt-4o" must not resolve to the bundled model whose alias is "gpt-4o")."""
+    key = name if name in rows else aliases.get(name, name)
+    if key in rows:
+        return rows[key]
+    if key in later:
+        row = later[key]
+        raise PricingError(f"{row.name}'s prices are dated {row.as_of} ({row.file}), after the decision date "
+                           f"{day}: no price for it was known that day")
+    known = list(rows) + list(aliases)
+    raise PricingError(
+        f"unknown {kind} {name!r}{did_you_mean(name, known)} (see 'adaptcost pricing list'; add it with --pricing FILE)"
+    )
+
+
+def _in_service(row, kind: str, day: dt.date):
+    """The row, refused if it was retired on the decision date (its successor named)."""
+    if row.status_on(day) != "retired":
+        return row
+    life = row.lifecycle
+    when = f" on {life.shutdown_date}" if life.shutdown_date and life.shutdown_date <= day else ""
+    successor = f"; its successor is {life.successor}" if life.successor else ""
+    raise PricingError(f"{row.name} was retired{when} ({life.source or row.file}){successor}; "
+                       f"pick another {kind}, or reproduce an earlier decision with --as-of")
+
+
 @dataclass
 class PriceBook:
-    """All loaded models, by name, and the files (with sha256) they came from.
+    """All loaded rows by name (models; and for retrieval, embedding models, vector stores and
+    rerankers), and the files (with sha256) they came from.
 
     `day` is the decision date: lifecycle and staleness are judged on it; rows whose prices are
-    dated after it were not known that day and are left out (`unknown_then` names them).
+    dated after it were not known that day and are left out (`unknown_then` names the models,
+    `unknown_then_retrieval` the retrieval rows, by section).
     """
 
     models: dict[str, ModelPrice] = field(default_factory=dict)
@@ -268,52 +260,88 @@ class PriceBook:
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, sha256)
     day: dt.date = field(default_factory=dt.date.today)
     unknown_then: dict[str, ModelPrice] = field(default_factory=dict)
+    embeddings: dict[str, EmbeddingPrice] = field(default_factory=dict)
+    vector_stores: dict[str, VectorStorePrice] = field(default_factory=dict)
+    rerankers: dict[str, RerankerPrice] = field(default_factory=dict)
+    embedding_aliases: dict[str, str] = field(default_factory=dict)
+    vector_store_aliases: dict[str, str] = field(default_factory=dict)
+    reranker_aliases: dict[str, str] = field(default_factory=dict)
+    unknown_then_retrieval: dict[str, dict[str, RetrievalRow]] = field(
+        default_factory=lambda: {section.key: {} for section in SECTIONS})
 
     def get(self, name: str) -> ModelPrice:
-        # A model's own name wins over another model's alias (an override named "gpt-4o" must not
-        # resolve to the bundled model whose alias is "gpt-4o").
-        key = name if name in self.models else self.aliases.get(name, name)
-        if key in self.models:
-            return self.models[key]
-        if key in self.unknown_then:
-            later = self.unknown_then[key]
-            raise PricingError(f"{later.name}'s prices are dated {later.as_of} ({later.file}), after the decision date "
-                               f"{self.day}: no price for it was known that day")
-        known = list(self.models) + list(self.aliases)
-        raise PricingError(
-            f"unknown model {name!r}{did_you_mean(name, known)} (see 'adaptcost pricing list'; add it with --pricing FILE)"
-        )
+        return _find("model", self.models, self.aliases, self.unknown_then, name, self.day)
 
     def buyable(self, name: str) -> ModelPrice:
         """The model, refused if it was retired on the decision date (its successor named)."""
-        model = self.get(name)
-        if model.status_on(self.day) != "retired":
-            return model
-        life = model.lifecycle
-        when = f" on {life.shutdown_date}" if life.shutdown_date and life.shutdown_date <= self.day else ""
-        successor = f"; its successor is {life.successor}" if life.successor else ""
-        raise PricingError(f"{model.name} was retired{when} ({life.source or model.file}){successor}; "
-                           f"pick another model, or reproduce an earlier decision with --as-of")
+        return _in_service(self.get(name), "model", self.day)
+
+    def embedding(self, name: str) -> EmbeddingPrice:
+        """The embedding model, refused if retired on the decision date (like `buyable`)."""
+        return self._retrieval(SECTIONS[0], name)
+
+    def vector_store(self, name: str) -> VectorStorePrice:
+        """The vector store, refused if retired on the decision date (like `buyable`)."""
+        return self._retrieval(SECTIONS[1], name)
+
+    def reranker(self, name: str) -> RerankerPrice:
+        """The reranker, refused if retired on the decision date (like `buyable`)."""
+        return self._retrieval(SECTIONS[2], name)
+
+    def _retrieval(self, section: Section, name: str):
+        row = _find(section.kind, getattr(self, section.key), getattr(self, _ALIASES[section.key]),
+                    self.unknown_then_retrieval[section.key], name, self.day)
+        return _in_service(row, section.kind, self.day)
+
+    def row(self, name: str) -> PricedRow:
+        """Any priced row by name or alias, whatever its kind or status ('adaptcost pricing show')."""
+        tables = [("model", self.models, self.aliases, self.unknown_then)] + [
+            (s.kind, getattr(self, s.key), getattr(self, _ALIASES[s.key]), self.unknown_then_retrieval[s.key]) for s in SECTIONS]
+        for _, rows, aliases, later in tables:
+            if name in rows or name in aliases or name in later:
+                return _find("row", rows, aliases, later, name, self.day)
+        known = [n for _, rows, aliases, _ in tables for n in (*rows, *aliases)]
+        raise PricingError(f"unknown model or retrieval row {name!r}{did_you_mean(name, known)} "
+                           "(see 'adaptcost pricing list'; add it with --pricing FILE)")
 
     def to_dict(self) -> dict:
-        """Every model with its rates, source and date, and the files (with sha256) they came from."""
+        """Every row with its rates, source and date, and the files (with sha256) they came from."""
+        retrieval = {s.key: {name: _iso_dates(dataclasses.asdict(r)) for name, r in sorted(getattr(self, s.key).items())}
+                     for s in SECTIONS}
         return {
             "files": [{"path": p, "sha256": h} for p, h in self.files],
             "models": {name: _model_dict(m) for name, m in sorted(self.models.items())},
+            **retrieval,
         }
 
     def add(self, model: ModelPrice, override: bool) -> None:
-        if model.name in self.models and not override:
-            other = self.models[model.name].file
-            raise PricingError(f"{model.file}: model {model.name!r} is also defined in {other}")
-        self.models[model.name] = model
-        for alias in model.aliases:
-            self.aliases[alias] = model.name
+        _add("model", self.models, self.aliases, model, override)
+
+    def add_row(self, section: Section, row: RetrievalRow, override: bool) -> None:
+        _add(section.kind, getattr(self, section.key), getattr(self, _ALIASES[section.key]), row, override)
+
+    def set_aside_later_rows(self) -> None:
+        """Rows priced after the decision day were not known that day: move them out of reach."""
+        _set_aside(self.models, self.unknown_then, self.day)
+        for section in SECTIONS:
+            _set_aside(getattr(self, section.key), self.unknown_then_retrieval[section.key], self.day)
+
+
+def _add(kind: str, rows: dict, aliases: dict[str, str], row, override: bool) -> None:
+    if row.name in rows and not override:
+        raise PricingError(f"{row.file}: {kind} {row.name!r} is also defined in {rows[row.name].file}")
+    rows[row.name] = row
+    for alias in row.aliases:
+        aliases[alias] = row.name
+
+
+def _set_aside(rows: dict, later: dict, day: dt.date) -> None:
+    for name, row in list(rows.items()):
+        if row.as_of > day:
+            later[name] = rows.pop(name)
 
 
 def _model_dict(m: ModelPrice) -> dict:
-    import dataclasses
-
     d = _iso_dates(dataclasses.asdict(m))
     d["tokenizer"] = {"encoding": m.tokenizer.encoding, "exact": m.tokenizer.exact, "describe": m.tokenizer.describe()}
     return d
@@ -353,15 +381,20 @@ def _dates_to_text(node: object) -> object:
     return node
 
 
+# How a message names one row of each section of a pricing file.
+_ROW_KINDS = {"models": "model", **{section.key: section.kind for section in SECTIONS}}
+
+
 def _located(path: Path, data: object, where: list, message: str) -> str:
-    """'FILE: model 'NAME' field a.b: message' for an error at JSON path `where`."""
-    model = ""
-    if len(where) >= 2 and where[0] == "models" and isinstance(where[1], int):
-        entry = data["models"][where[1]]
+    """'FILE: model 'NAME' field a.b: message' for an error at JSON path `where` (an embedding,
+    vector store or reranker row is named so too)."""
+    row = ""
+    if len(where) >= 2 and where[0] in _ROW_KINDS and isinstance(where[1], int):
+        entry = data[where[0]][where[1]]
         label = entry.get("name", f"#{where[1] + 1}") if isinstance(entry, dict) else f"#{where[1] + 1}"
-        model, where = f" model {label!r}", where[2:]
+        row, where = f" {row_label(_ROW_KINDS[where[0]], label)}", where[2:]
     field_path = ".".join(str(p) for p in where) or "(top level)"
-    return f"{path}:{model} field {field_path}: {message}"
+    return f"{path}:{row} field {field_path}: {message}"
 
 
 def _schema_error(path: Path, data: object) -> str | None:
@@ -377,6 +410,9 @@ def _schema_error(path: Path, data: object) -> str | None:
         message = message.replace("Additional properties are not allowed", "unknown field")
     if error.validator == "const" and where == ["schema"]:
         message = f"expected schema {SCHEMA_ID!r}, found {error.instance!r}"
+    missing = re.fullmatch(r"'(.+)' is a required property", message) if error.validator == "required" else None
+    if missing:  # name the missing field itself, not the object that lacks it
+        where, message = where + [missing.group(1)], "missing (a required field)"
     return _located(path, data, where, message)
 
 
@@ -397,76 +433,26 @@ def _non_finite(path: Path, data: dict) -> str | None:
     return None if where is None else _located(path, data, where, "must be a finite number")
 
 
-def _date(value: str, path: Path, model: str, today: dt.date, field_name: str = "as_of") -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise PricingError(f"{path}: model {model!r} field {field_name}: {value!r} is not a valid date") from None
-    if field_name.endswith("as_of") and day > today:
-        raise PricingError(f"{path}: model {model!r} field {field_name}: {value} is in the future")
-    return day
-
-
-def _tokenizer(raw: object, path: Path, model: str) -> TokenizerSpec:
-    if isinstance(raw, str):
-        spec = TokenizerSpec(raw)
-    else:
-        spec = TokenizerSpec(raw["estimate_from"], False, raw["ratio"], raw["error"], raw.get("basis", ""))
-    if spec.encoding not in ENCODINGS:
-        raise PricingError(
-            f"{path}: model {model!r} field tokenizer: unknown encoding {spec.encoding!r}{did_you_mean(spec.encoding, ENCODINGS)}"
-        )
-    return spec
-
-
-def _optional_date(raw: dict, key: str, path: Path, model: str, today: dt.date, prefix: str) -> dt.date | None:
-    return _date(raw[key], path, model, today, prefix + key) if key in raw else None
-
-
-def _in_order(path: Path, model: str, earlier: tuple[str, dt.date | None], later: tuple[str, dt.date | None]) -> None:
-    """Lifecycle dates must follow each other: a model is deprecated before it shuts down."""
-    (first, a), (second, b) = earlier, later
-    if a is not None and b is not None and a > b:
-        raise PricingError(f"{path}: model {model!r} field {second}: {b} comes before {first} {a}")
-
-
-def _lifecycle(raw: dict | None, path: Path, model: str, today: dt.date) -> Lifecycle:
-    if raw is None:
-        return Lifecycle(note=f"no lifecycle facts in {path}: assumed active")
-    p = "lifecycle."
-    life = Lifecycle(
-        status=raw["status"], source=raw["source"], as_of=_date(raw["as_of"], path, model, today, p + "as_of"),
-        deprecation_date=_optional_date(raw, "deprecation_date", path, model, today, p),
-        shutdown_date=_optional_date(raw, "shutdown_date", path, model, today, p),
-        successor=raw.get("successor"), note=raw.get("note", ""),
-    )
-    _in_order(path, model, (p + "deprecation_date", life.deprecation_date), (p + "shutdown_date", life.shutdown_date))
-    if life.status == "retired" and life.shutdown_date and life.shutdown_date > life.as_of:
-        raise PricingError(f"{path}: model {model!r} field lifecycle.status: 'retired' as of {life.as_of}, "
-                           f"but lifecycle.shutdown_date {life.shutdown_date} is later")
-    return life
-
-
-def _finetune_lifecycle(raw: dict | None, path: Path, model: str, today: dt.date) -> FineTuneLifecycle:
+def _finetune_lifecycle(raw: dict | None, path: Path, row: str, today: dt.date) -> FineTuneLifecycle:
     if raw is None:
         return FineTuneLifecycle()
     p = "finetune.lifecycle."
-    stops = tuple(TrainingStop(_date(t["date"], path, model, today, f"{p}training_stops[{i}].date"), t["for"], t.get("note", ""))
+    stops = tuple(TrainingStop(parse_date(t["date"], path, row, today, f"{p}training_stops[{i}].date"), t["for"], t.get("note", ""))
                   for i, t in enumerate(raw.get("training_stops", ())))
-    life = FineTuneLifecycle(raw["source"], _date(raw["as_of"], path, model, today, p + "as_of"), stops,
-                             _optional_date(raw, "serving_stops", path, model, today, p), raw.get("note", ""),
+    life = FineTuneLifecycle(raw["source"], parse_date(raw["as_of"], path, row, today, p + "as_of"), stops,
+                             optional_date(raw, "serving_stops", path, row, today, p), raw.get("note", ""),
                              raw.get("dates_are_earliest", False))
     for i, stop in enumerate(stops):
-        _in_order(path, model, (f"{p}training_stops[{i}].date", stop.date), (p + "serving_stops", life.serving_stops))
+        in_order(path, row, (f"{p}training_stops[{i}].date", stop.date), (p + "serving_stops", life.serving_stops))
     return life
 
 
-def _gpu(raw: dict | None, path: Path, model: str, today: dt.date) -> Gpu | None:
+def _gpu(raw: dict | None, path: Path, row: str, today: dt.date) -> Gpu | None:
     if raw is None:
         return None
     tps = raw["serving_tokens_per_second"]
     return Gpu(raw["name"], raw["usd_per_hour"], raw.get("count", 1), raw.get("always_on_replicas", 0), raw["source"],
-               _date(raw["as_of"], path, model, today, "gpu.as_of"), tps["input"], tps["output"],
+               parse_date(raw["as_of"], path, row, today, "gpu.as_of"), tps["input"], tps["output"],
                raw.get("training_tokens_per_second"), raw["throughput_source"], raw.get("note", ""))
 
 
@@ -479,12 +465,12 @@ def _gpu_rates(gpu: Gpu) -> Rates:
 def _finetune(raw: dict | None, model: dict, gpu: Gpu | None, path: Path, today: dt.date) -> FineTune | None:
     if raw is None:
         return None
-    name = model["name"]
+    row = row_label("model", model["name"])
     serving = raw.get("serving", "per_token")
     billing = raw.get("training_billing", "gpu_hours" if serving == "self_hosted" else "tokens_x_epochs")
     if (serving == "self_hosted" or billing == "gpu_hours") and (gpu is None or gpu.training_tokens_per_second is None):
         field_name = "gpu" if gpu is None else "gpu.training_tokens_per_second"
-        raise PricingError(f"{path}: model {name!r} field {field_name}: self-hosted fine-tuning needs a GPU row "
+        raise PricingError(f"{path}: {row} field {field_name}: self-hosted fine-tuning needs a GPU row "
                            "with training_tokens_per_second (and its throughput_source)")
     self_hosted = serving == "self_hosted"
     return FineTune(
@@ -495,12 +481,12 @@ def _finetune(raw: dict | None, model: dict, gpu: Gpu | None, path: Path, today:
         storage_usd_per_month=raw.get("storage_usd_per_month", 0.0),
         min_training_usd=raw.get("min_training_usd", 0.0),
         source=raw.get("source", model["source"]),
-        as_of=_date(raw.get("as_of", model["as_of"]), path, name, today, "finetune.as_of"),
+        as_of=parse_date(raw.get("as_of", model["as_of"]), path, row, today, "finetune.as_of"),
         verified=raw.get("verified", model.get("verified", False)),
         note=raw.get("note", ""),
         serving=serving,
         max_output_tokens=raw.get("max_output_tokens"),
-        lifecycle=_finetune_lifecycle(raw.get("lifecycle"), path, name, today),
+        lifecycle=_finetune_lifecycle(raw.get("lifecycle"), path, row, today),
     )
 
 
@@ -517,16 +503,17 @@ def _long_context(raw: dict, path: Path) -> LongContext | None:
 
 def _model(raw: dict, provider: str, path: Path, today: dt.date) -> ModelPrice:
     name = raw["name"]
-    gpu = _gpu(raw.get("gpu"), path, name, today)
+    row = row_label("model", name)
+    gpu = _gpu(raw.get("gpu"), path, row, today)
     return ModelPrice(
         name=name,
         provider=provider,
         aliases=tuple(raw.get("aliases", ())),
         source=raw["source"],
-        as_of=_date(raw["as_of"], path, name, today),
+        as_of=parse_date(raw["as_of"], path, row, today),
         verified=raw.get("verified", False),
         note=raw.get("note", ""),
-        tokenizer=_tokenizer(raw["tokenizer"], path, name),
+        tokenizer=parse_tokenizer(raw["tokenizer"], path, row),
         context_window_tokens=raw["context_window_tokens"],
         max_output_tokens=raw.get("max_output_tokens"),
         rates=_gpu_rates(gpu) if gpu else Rates.parse(raw["usd_per_mtok"]),
@@ -537,7 +524,7 @@ def _model(raw: dict, provider: str, path: Path, today: dt.date) -> ModelPrice:
         file=str(path),
         max_input_tokens=raw.get("max_input_tokens"),
         reasoning_tokens_per_query=raw.get("reasoning_tokens_per_query", 0),
-        lifecycle=_lifecycle(raw.get("lifecycle"), path, name, today),
+        lifecycle=parse_lifecycle(raw.get("lifecycle"), path, row, today),
         gpu=gpu,
     )
 
@@ -550,8 +537,32 @@ def _old_schema(path: Path, data: object) -> str | None:
     return None
 
 
-def load_file(path: Path, today: dt.date | None = None, label: str | None = None) -> tuple[list[ModelPrice], str]:
-    """Validate one pricing file; return its models and its sha256.
+@dataclass
+class PricingTable:
+    """One pricing file, validated: its rows by section, and its sha256."""
+
+    models: list[ModelPrice]
+    retrieval: dict[str, list[RetrievalRow]]  # by section key: embeddings, vector_stores, rerankers
+    digest: str
+
+    @property
+    def row_count(self) -> int:
+        return len(self.models) + sum(map(len, self.retrieval.values()))
+
+
+def _rows(data: dict, key: str, parse, path: Path, today: dt.date) -> list:
+    """Every row of one section, each name once."""
+    rows, names = [], set()
+    for raw in data.get(key, ()):
+        if raw["name"] in names:
+            raise PricingError(f"{path}: {row_label(_ROW_KINDS[key], raw['name'])} is listed twice")
+        names.add(raw["name"])
+        rows.append(parse(raw, data["provider"], path, today))
+    return rows
+
+
+def read_table(path: Path, today: dt.date | None = None, label: str | None = None) -> PricingTable:
+    """Validate one pricing file; return its rows (models and retrieval rows) and its sha256.
 
     `label` is how the file is named in messages and reports (bundled files as pricing/NAME).
     `today` is the clock's date: an as_of after it is an error (a typo, not a forecast).
@@ -563,24 +574,29 @@ def load_file(path: Path, today: dt.date | None = None, label: str | None = None
     problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or _non_finite(path, data)
     if problem:
         raise PricingError(problem)
+    if not any(key in data for key in _ROW_KINDS):
+        raise PricingError(f"{path}: field models: no rows; list models, embeddings, vector_stores or rerankers")
     if not known_good:
         remember_valid(SCHEMA_ID, digest)
-    models, names = [], set()
-    for raw in data["models"]:
-        if raw["name"] in names:
-            raise PricingError(f"{path}: model {raw['name']!r} is listed twice")
-        names.add(raw["name"])
-        models.append(_model(raw, data["provider"], path, today))
-    return models, digest
+    models = _rows(data, "models", _model, path, today)
+    retrieval = {section.key: _rows(data, section.key, section.parse, path, today) for section in SECTIONS}
+    return PricingTable(models, retrieval, digest)
 
 
-def _check_successors(book: PriceBook, every: dict[str, ModelPrice]) -> None:
-    known = set(every) | set(book.aliases)
-    for model in every.values():
-        successor = model.lifecycle.successor
+def load_file(path: Path, today: dt.date | None = None, label: str | None = None) -> tuple[list[ModelPrice], str]:
+    """Validate one pricing file; return its models and its sha256 (`read_table` has every row)."""
+    table = read_table(path, today, label)
+    return table.models, table.digest
+
+
+def _check_successors(rows: dict, aliases: dict[str, str], kind: str) -> None:
+    """A successor names a row of the same kind in the loaded tables."""
+    known = set(rows) | set(aliases)
+    for row in rows.values():
+        successor = row.lifecycle.successor
         if successor and successor not in known:
-            raise PricingError(f"{model.file}: model {model.name!r} field lifecycle.successor: {successor!r} is not in the "
-                               f"loaded tables{did_you_mean(successor, sorted(known))}")
+            raise PricingError(f"{row.file}: {row_label(kind, row.name)} field lifecycle.successor: {successor!r} is not in "
+                               f"the loaded tables{did_you_mean(successor, sorted(known))}")
 
 
 def load_pricing(extra: Iterable[Path] = (), bundled: bool = True, today: dt.date | None = None,
@@ -604,13 +620,15 @@ def load_pricing(extra: Iterable[Path] = (), bundled: bool = True, today: dt.dat
         sources += [(f, f"pricing/{f.name}", False) for f in files]
     sources += [(Path(f), None, True) for f in extra]
     for path, label, override in sources:
-        models, digest = load_file(path, today, label)
-        for model in models:
+        table = read_table(path, today, label)
+        for model in table.models:
             book.add(model, override)
-        book.files.append((label or str(path), digest))
-    every = dict(book.models)
-    _check_successors(book, every)
-    for name, model in every.items():
-        if model.as_of > day:
-            book.unknown_then[name] = book.models.pop(name)
+        for section in SECTIONS:
+            for row in table.retrieval[section.key]:
+                book.add_row(section, row, override)
+        book.files.append((label or str(path), table.digest))
+    _check_successors(book.models, book.aliases, "model")
+    for section in SECTIONS:
+        _check_successors(getattr(book, section.key), getattr(book, _ALIASES[section.key]), section.kind)
+    book.set_aside_later_rows()
     return book

@@ -9,6 +9,11 @@ Version 2 (adaptcost 0.2) adds lifecycle facts (per model, and per fine-tuning o
 prompt-cache option a model offers (``caching.options``), a separate input cap, a default number
 of reasoning tokens, dedicated and self-hosted serving, and self-hosted models priced from a GPU
 row. Version-1 files are refused with a message that says what to change.
+
+Retrieval (RAG) rows are optional sections of the same version: ``embeddings`` (embedding models),
+``vector_stores`` (managed vector stores) and ``rerankers``; a file lists models, retrieval rows or
+both. Their units and the conversions a table may ask for (per GB-day, per GiB, per query) are in
+:mod:`adaptcost.retrieval_prices`.
 """
 
 SCHEMA_ID = "adaptcost-pricing/2"
@@ -222,16 +227,106 @@ _model = {
               {"required": ["gpu"], "not": {"required": ["usd_per_mtok"]}}],
 }
 
+# ---------------------------------------------------------------- retrieval rows
+
+# What every retrieval row has: where its figures come from, when they held, its lifecycle.
+_retrieval_common = {
+    "name": _text,
+    "aliases": {"type": "array", "items": {"type": "string"}},
+    "source": _text,
+    "as_of": _date,
+    "verified": {"type": "boolean"},  # default true: say false, and why in note, for an unconfirmed figure
+    "note": {"type": "string"},
+    "lifecycle": _lifecycle,
+}
+
+# An embedding model: every token embedded bills at usd_per_mtok; the provider's batch API, where
+# it has one, takes batch_discount off (OpenAI: 0.5).
+_embedding = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "source", "as_of", "usd_per_mtok", "dimensions", "max_input_tokens", "tokenizer"],
+    "properties": {
+        **_retrieval_common,
+        "usd_per_mtok": _price,
+        "dimensions": _tokens,  # the default output dimensions: what a vector store stores
+        "max_input_tokens": _tokens,  # per input text: a chunk must fit
+        "tokenizer": _tokenizer,
+        "batch_discount": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+
+_count = {"type": "number", "minimum": 0}
+
+# A managed vector store. Storage: storage_usd_per_gb_month, or storage_usd_per_gb_day (converted
+# at load: x 730 / 24); storage_unit GiB when the provider's GB is 2^30 bytes. Reads:
+# usd_per_million_read_units with read_units per query (max(minimum, fixed + per_gb x index GB)),
+# or usd_per_1k_queries (a fee per query). Writes: write units per vector, fixed and per KB of record.
+# Exactly one storage and one read price: the loader says which is missing or doubled.
+_vector_store = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "source", "as_of"],
+    "properties": {
+        **_retrieval_common,
+        "storage_usd_per_gb_month": _price,
+        "storage_usd_per_gb_day": _price,
+        "storage_unit": {"enum": ["GB", "GiB"]},
+        "free_storage_gb": _count,
+        "usd_per_million_read_units": _price,
+        "usd_per_1k_queries": _price,
+        "read_units": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"fixed": _count, "per_gb": _count, "minimum": _count},
+        },
+        "usd_per_million_write_units": _price,
+        "write_units_per_vector": _count,
+        "write_units_per_kb": _count,
+        "bytes_per_dimension": {"type": "integer", "minimum": 1},
+        "overhead_bytes_per_vector": {"type": "integer", "minimum": 0},
+        "minimum_usd_per_month": _price,
+        "builtin_dimensions": _tokens,  # the store embeds itself, unbilled, at this many dimensions
+    },
+}
+
+# A reranker: per_search bills usd_per_1k_searches for each query over up to documents_per_search
+# documents (Cohere); per_mtok bills the tokens it reads (Voyage: query tokens x documents + the
+# documents' tokens), counted with its tokenizer.
+_reranker = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "source", "as_of", "billing"],
+    "properties": {
+        **_retrieval_common,
+        "billing": {"enum": ["per_search", "per_mtok"]},
+        "usd_per_1k_searches": _price,
+        "documents_per_search": _tokens,
+        "usd_per_mtok": _price,
+        "max_tokens_per_document": _tokens,
+        "tokenizer": _tokenizer,
+    },
+    "allOf": [
+        {"if": {"properties": {"billing": {"const": "per_search"}}, "required": ["billing"]},
+         "then": {"required": ["usd_per_1k_searches"]}},
+        {"if": {"properties": {"billing": {"const": "per_mtok"}}, "required": ["billing"]},
+         "then": {"required": ["usd_per_mtok", "tokenizer"]}},
+    ],
+}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["schema", "provider", "currency", "models"],
+    # A file lists models, retrieval rows or both (the loader refuses a file with none).
+    "required": ["schema", "provider", "currency"],
     "properties": {
         "schema": {"const": SCHEMA_ID},
         "provider": {"type": "string", "minLength": 1},
         "currency": {"const": "USD"},
         "note": {"type": "string"},
         "models": {"type": "array", "items": _model, "minItems": 1},
+        "embeddings": {"type": "array", "items": _embedding, "minItems": 1},
+        "vector_stores": {"type": "array", "items": _vector_store, "minItems": 1},
+        "rerankers": {"type": "array", "items": _reranker, "minItems": 1},
     },
 }
