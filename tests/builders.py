@@ -114,6 +114,10 @@ PRICES = {
         "usd_per_mtok": {"input": 2.0, "output": 8.0},
         "finetune": {"training_usd_per_mtok": 25.0, "usd_per_mtok": {"input": 3.0, "output": 12.0}},
     }],
+    "embeddings": [{
+        "name": "text-embedding-3-small", "source": "https://example.test/embeddings", "as_of": "2026-11-01",
+        "usd_per_mtok": 0.02, "batch_discount": 0.5, "dimensions": 1536, "max_input_tokens": 8191, "tokenizer": "o200k_base",
+    }],
 }
 
 
@@ -133,6 +137,8 @@ FLAT = {  # accuracy on recall only
     "finetune": {"recall": (0.70, 0.60, 0.80)},
     "finetune+local": {"recall": (0.85, 0.80, 0.90)},
     "finetune+global": {"recall": (0.89, 0.85, 0.93)},
+    "rag": {"recall": (0.80, 0.70, 0.90, "", 0.8, 4, 0.25)},  # retrieved at recall 0.8, guessing 0.25
+    "finetune+rag": {"recall": (0.82, 0.72, 0.90, "", 0.8, 4, 0.25)},
 }
 
 

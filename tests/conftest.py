@@ -26,14 +26,17 @@ def book(tmp_path):
 
     import yaml
 
-    from adaptcost.pricing import PriceBook, load_file
+    from adaptcost.pricing import SECTIONS, PriceBook, read_table
     from builders import PRICES
 
     path = tmp_path / "test.yaml"
     path.write_text(yaml.safe_dump(PRICES))
-    models, digest = load_file(path, dt.date(2026, 11, 25))
+    table = read_table(path, dt.date(2026, 11, 25))
     b = PriceBook()
-    for m in models:
+    for m in table.models:
         b.add(m, override=False)
-    b.files.append((str(path), digest))
+    for section in SECTIONS:
+        for row in table.retrieval[section.key]:
+            b.add_row(section, row, override=False)
+    b.files.append((str(path), table.digest))
     return b
