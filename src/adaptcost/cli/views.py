@@ -28,10 +28,7 @@ def print_recommendation(console: Console, rec: Recommendation, detail: bool = F
     if rec.flips:
         body += "\n\n[bold]What would change the answer[/]\n" + "\n".join(f"• {escape(f)}" for f in rec.flips)
     console.print(Panel(body, title=title, title_align="left"))
-    console.print(_strategy_table(d, detail))
-    for st in d["strategies"]:
-        if not st["feasible"]:
-            console.print(f"  [dim]{st['name']}: not possible: {escape(st['reason'])}[/]")
+    console.print(_strategy_table(d, detail))  # why a strategy is not possible: in the reasons above
     if detail:
         _print_bands(console, d)
         console.print(_components_table(d))
@@ -115,6 +112,7 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(m['tokenizer'])}, corpus {m['corpus_tokens']:,} tokens{band}; "
                       f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
+    _print_retrieval(console, d)
     s = d["scenario"]
     shown = s if detail else {k: s[k] for k in SCENARIO_SHORT if k in s}
     console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
@@ -122,6 +120,21 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     console.print("  question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items())
                   + f"; quality: {escape(d['curves']['name'])} ({d['curves']['kind']})")
     print_skipped(console, profile.skipped, verbose, indent="  ")
+
+
+def _print_retrieval(console: Console, d: dict) -> None:
+    """RAG's rows and chunks in one line (or why RAG is not priced)."""
+    r, s = d["retrieval"], d["scenario"]
+    if r is None:
+        return
+    e = r["embedding"]
+    index = f"{escape(r['index'])}" if r["index_gb"] is None else f"{escape(r['index'])} ({r['index_gb']:,.4f} GB)"
+    if r["index_gb"] is None:
+        index += f" at ${s['index_usd_per_hour']:g}/h"
+    rerank = f", reranker {escape(r['reranker']['name'])}" if "reranker" in r else ""
+    console.print(f"  rag: {r['chunks']:,} chunks of {s['chunk_tokens']:,} tokens ({s['chunk_overlap_tokens']:,} overlap), "
+                  f"top {s['top_k']}; {escape(e['name'])} ({escape(e['tokenizer'])}), prices as of {e['as_of']}; "
+                  f"index: {index}{rerank}")
 
 
 def print_skipped(console: Console, skipped, verbose: bool, indent: str = "") -> None:
