@@ -212,7 +212,7 @@ def pricing_list(
     all: Annotated[bool, typer.Option("--all", help="Include models retired on the decision date.")] = False,
     as_of: AsOfOpt = None,
 ) -> None:
-    """List every priced model with its rates, context window, as-of date and lifecycle."""
+    """List every priced model, embedding model, vector store and reranker with its prices, as-of date and lifecycle."""
     from .views import print_pricing_list
     from ..pricing import load_pricing
 
@@ -223,27 +223,29 @@ def pricing_list(
 @pricing_app.command("show")
 @handled
 def pricing_show(
-    model: Annotated[str, typer.Argument(help="Model name or alias.")],
+    model: Annotated[str, typer.Argument(help="Model, embedding model, vector store or reranker: name or alias.")],
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
-    """Every price of one model, with its source, date and lifecycle."""
-    from .views import print_model
+    """Every price of one model or retrieval row, with its source, date and lifecycle."""
+    from .views import print_row
     from ..pricing import load_pricing
 
     book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
-    print_model(_out(), book.get(model), book.day)
+    print_row(_out(), book.row(model), book.day)
 
 
 @pricing_app.command("validate")
 @handled
 def pricing_validate(files: Annotated[list[Path], typer.Argument(help="Pricing YAML files.")]) -> None:
     """Validate pricing files against the schema; exit 1 on the first error."""
-    from ..pricing import load_file
+    from ..pricing import read_table
 
     for path in files:
-        models, digest = load_file(path)
-        _out().print(f"{escape(str(path))}: ok, {len(models)} models (sha256 {digest[:16]}…)")
+        table = read_table(path)
+        counts = ", ".join(f"{len(rows)} {key.replace('_', ' ')}" for key, rows in {"models": table.models, **table.retrieval}.items()
+                           if rows or key == "models")
+        _out().print(f"{escape(str(path))}: ok, {counts} (sha256 {table.digest[:16]}…)")
 
 
 @pricing_app.command("import")

@@ -11,7 +11,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from ..corpus import CorpusProfile, summarize_skipped
-from ..pricing import ModelPrice, PriceBook
+from ..pricing import ModelPrice, PricedRow, PriceBook
+from ..retrieval_prices import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
 from ..decision import Recommendation
 from ..money import money
 from ..render import grouped_models, to_dict
@@ -198,43 +199,108 @@ def print_warnings(console: Console, warnings: list[str]) -> None:
 
 
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:
+    """The models table, then one table per kind of retrieval row (embedding models, vector
+    stores, rerankers), each grouped by provider; retired rows hidden unless `include_retired`."""
     from ..notices import lifecycle, stale
 
-    chosen = [m for m in book.models.values() if provider is None or m.provider == provider]
-    if not chosen:
+    tables = {"models": book.models, **{s.key: getattr(book, s.key) for s in SECTIONS}}
+    chosen = {key: [r for r in rows.values() if provider is None or r.provider == provider] for key, rows in tables.items()}
+    if not any(chosen.values()):
         from ..errors import PricingError
         from ..suggest import did_you_mean
 
-        providers = sorted({m.provider for m in book.models.values()})
-        raise PricingError(f"no models for provider {provider!r}{did_you_mean(provider or '', providers)}")
-    retired = [m for m in chosen if m.status_on(book.day) == "retired"]
-    models = chosen if include_retired else [m for m in chosen if m not in retired]
-    table = Table(title=f"Priced models on {book.day}: USD per 1M tokens (FT: training)", title_justify="left",
-                  box=box.SIMPLE_HEAD, padding=0, collapse_padding=True, pad_edge=False)
-    table.add_column("model", overflow="fold", min_width=20, max_width=28)
-    table.add_column("in / out", justify="right", no_wrap=True)
-    for col in ("context", "FT", "as of", "status"):
-        table.add_column(col, justify="right" if col in ("context", "FT") else "left", no_wrap=True)
-    current = None
-    for m in sorted(models, key=lambda m: (m.provider, m.name)):
-        if m.provider != current:
-            current = m.provider
-            table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
-        ft = f"{m.finetune.training_usd_per_mtok:.3g}" if m.finetune else "—"
-        as_of = m.as_of.isoformat() + ("" if m.verified else "[yellow]*[/]")
-        rates = f"{m.rates.input:.3g} / {m.rates.output:.3g}"
-        table.add_row(" " + escape(m.name), rates, _tokens_text(m.context_window_tokens), ft, as_of, _status_text(m, book.day))
-    console.print(table)
+        providers = sorted({r.provider for rows in tables.values() for r in rows.values()})
+        raise PricingError(f"no models or retrieval rows for provider {provider!r}{did_you_mean(provider or '', providers)}")
+    retired = [r for rows in chosen.values() for r in rows if r.status_on(book.day) == "retired"]
+    shown = {key: [r for r in rows if include_retired or r not in retired] for key, rows in chosen.items()}
+    if shown["models"]:
+        console.print(_models_table(shown["models"], book.day))
+    for section in SECTIONS:
+        if shown[section.key]:
+            console.print(_RETRIEVAL_TABLES[section.key](shown[section.key], book.day))
+    counts = ", ".join(f"{len(rows)} {_COUNTED[key]}" for key, rows in shown.items() if rows)
     hidden = "" if include_retired or not retired else f"; {len(retired)} retired hidden (--all shows them)"
-    console.print(f"[dim]{len(models)} models from {len(book.files)} files{hidden}; * = unverified[/]")
-    old = [m for m in models if stale(m, book.day)]
+    console.print(f"[dim]{counts} from {len(book.files)} files{hidden}; * = unverified[/]")
+    rows = [r for key in shown for r in shown[key]]
+    old = [r for r in rows if stale(r, book.day)]
     if old:
-        console.print(f"[yellow]warning:[/] {len(old)} of these models have prices older than 90 days on {book.day} "
-                      "(see 'adaptcost pricing show MODEL'; pass --pricing with current figures)")
-    print_warnings(console, [n for m in models if m.status_on(book.day) == "deprecated" for n in lifecycle(m, book.day)])
+        console.print(f"[yellow]warning:[/] {len(old)} of these rows have prices older than 90 days on {book.day} "
+                      "(see 'adaptcost pricing show NAME'; pass --pricing with current figures)")
+    print_warnings(console, [n for r in rows if r.status_on(book.day) == "deprecated" for n in lifecycle(r, book.day)])
 
 
-def _status_text(m: ModelPrice, day) -> str:
+_COUNTED = {"models": "models", "embeddings": "embedding models", "vector_stores": "vector stores", "rerankers": "rerankers"}
+
+
+def _list_table(title: str, first: str, columns: tuple[str, ...], min_width: int = 16) -> Table:
+    """A compact table of `pricing list`: a folding name column, then right-aligned figures, then
+    the as-of date and the status (never cut)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=0, collapse_padding=True, pad_edge=False)
+    table.add_column(first, overflow="fold", min_width=min_width, max_width=28)
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("as of", "status") else "right", no_wrap=True)
+    return table
+
+
+def _add_grouped(table: Table, rows: list, day, cells) -> None:
+    """One row per priced row, under its provider's name, sorted by provider then name."""
+    current = None
+    for r in sorted(rows, key=lambda r: (r.provider, r.name)):
+        if r.provider != current:
+            current = r.provider
+            table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
+        as_of = r.as_of.isoformat() + ("" if r.verified else "[yellow]*[/]")
+        table.add_row(" " + escape(r.name), *cells(r), as_of, _status_text(r, day))
+
+
+def _models_table(models: list[ModelPrice], day) -> Table:
+    table = _list_table(f"Priced models on {day}: USD per 1M tokens (FT: training)", "model",
+                        ("in / out", "context", "FT", "as of", "status"), min_width=20)
+
+    def cells(m: ModelPrice) -> tuple[str, ...]:
+        ft = f"{m.finetune.training_usd_per_mtok:.3g}" if m.finetune else "—"
+        return f"{m.rates.input:.3g} / {m.rates.output:.3g}", _tokens_text(m.context_window_tokens), ft
+
+    _add_grouped(table, models, day, cells)
+    return table
+
+
+def _embeddings_table(rows: list[EmbeddingPrice], day) -> Table:
+    table = _list_table(f"Embedding models on {day}: USD per 1M tokens", "embedding model",
+                        ("USD", "batch", "dims", "max in", "as of", "status"))
+    _add_grouped(table, rows, day, lambda e: (f"{e.usd_per_mtok:.3g}", f"-{e.batch_discount:.0%}" if e.batch_discount else "—",
+                                               f"{e.dimensions:,}", _tokens_text(e.max_input_tokens)))
+    return table
+
+
+def _reads_text(v: VectorStorePrice) -> str:
+    """$2.5/1k q for a fee per query; $16/M RU for read units."""
+    if v.read_units == ReadUnits(fixed=1.0):
+        return f"{v.usd_per_million_read_units / 1000:.3g}/1k q"
+    return f"{v.usd_per_million_read_units:.3g}/M RU"
+
+
+def _vector_stores_table(rows: list[VectorStorePrice], day) -> Table:
+    table = _list_table(f"Vector stores on {day}: USD", "vector store", ("GB-month", "free GB", "reads", "min/mo", "as of", "status"))
+    _add_grouped(table, rows, day, lambda v: (f"{v.storage_usd_per_gb_month:.3g}", f"{v.free_storage_gb:.3g}" if v.free_storage_gb else "—",
+                                               _reads_text(v), f"{v.minimum_usd_per_month:g}" if v.minimum_usd_per_month else "—"))
+    return table
+
+
+def _reranker_price(r: RerankerPrice) -> str:
+    return f"{r.usd_per_1k_searches:.3g}/1k searches" if r.billing == "per_search" else f"{r.usd_per_mtok:.3g}/1M tok"
+
+
+def _rerankers_table(rows: list[RerankerPrice], day) -> Table:
+    table = _list_table(f"Rerankers on {day}: USD", "reranker", ("price", "docs/search", "as of", "status"))
+    _add_grouped(table, rows, day, lambda r: (_reranker_price(r), f"{r.documents_per_search:,}" if r.billing == "per_search" else "—"))
+    return table
+
+
+_RETRIEVAL_TABLES = {"embeddings": _embeddings_table, "vector_stores": _vector_stores_table, "rerankers": _rerankers_table}
+
+
+def _status_text(m: PricedRow, day) -> str:
     """active / deprecated / retired, or the shutdown date where one is known and still ahead."""
     status, end = m.status_on(day), m.lifecycle.shutdown_date
     if status == "retired":
@@ -247,6 +313,72 @@ def _status_text(m: ModelPrice, day) -> str:
 def _tokens_text(n: int) -> str:
     """200k, 1.05M: a context window at a glance."""
     return f"{n / 1e6:.3g}M" if n >= 1_000_000 else f"{n / 1e3:.3g}k"
+
+
+def print_row(console: Console, row: PricedRow, day) -> None:
+    """`pricing show NAME`: every field of a model or of a retrieval row, then its notices."""
+    if isinstance(row, ModelPrice):
+        print_model(console, row, day)
+    else:
+        print_retrieval_row(console, row, day)
+
+
+def print_retrieval_row(console: Console, r: RetrievalRow, day) -> None:
+    from ..notices import retrieval_notices
+
+    kind = {EmbeddingPrice: "embedding model", VectorStorePrice: "vector store", RerankerPrice: "reranker"}[type(r)]
+    rows = [("kind", kind), ("provider", r.provider), ("aliases", ", ".join(r.aliases) or "—"), ("file", r.file),
+            ("source", r.source), ("as of", r.as_of.isoformat()), ("verified", "yes" if r.verified else "no"),
+            *_RETRIEVAL_FIELDS[type(r)](r), ("lifecycle", _lifecycle_text(r, day))]
+    if r.note:
+        rows.append(("note", r.note))
+    _print_fields(console, r.name, rows)
+    print_warnings(console, retrieval_notices(r, day))
+
+
+def _embedding_fields(e: EmbeddingPrice) -> list[tuple[str, str]]:
+    return [("price", f"${e.usd_per_mtok:.4g} per 1M tokens embedded"),
+            ("batch discount", f"{e.batch_discount:.0%} (batch API)" if e.batch_discount else "—"),
+            ("dimensions", f"{e.dimensions:,} (default output)"), ("max input", f"{e.max_input_tokens:,} tokens per text"),
+            ("tokenizer", e.tokenizer.describe())]
+
+
+def _vector_store_fields(v: VectorStorePrice) -> list[tuple[str, str]]:
+    u = v.read_units
+    reads = (f"${v.usd_per_million_read_units / 1000:.4g} per 1k queries" if u == ReadUnits(fixed=1.0) else
+             f"${v.usd_per_million_read_units:.4g} per 1M read units; a query takes max({u.minimum:g}, {u.fixed:g} + "
+             f"{u.per_gb:g} × index GB) units")
+    writes = [f"{v.write_units_per_vector:g} per vector"] * bool(v.write_units_per_vector) + \
+        [f"{v.write_units_per_kb:g} per KB of record"] * bool(v.write_units_per_kb)
+    return [
+        ("storage", f"${v.storage_usd_per_gb_month:.4g} per GB-month (GB = 10^9 bytes)"
+         + (f", first {v.free_storage_gb:.3g} GB free" if v.free_storage_gb else "")),
+        ("reads", reads),
+        ("writes", f"${v.usd_per_million_write_units:.4g} per 1M write units; {' + '.join(writes)}" if writes else "—"),
+        ("record size", f"dimensions × {v.bytes_per_dimension} bytes + {v.overhead_bytes_per_vector:,} bytes per vector"),
+        ("embedding", f"built in: {v.builtin_dimensions:,} dimensions, not billed" if v.builtin_dimensions else "an embedding model's"),
+        ("monthly minimum", f"${v.minimum_usd_per_month:g}" if v.minimum_usd_per_month else "—"),
+    ]
+
+
+def _reranker_fields(r: RerankerPrice) -> list[tuple[str, str]]:
+    price = (f"${r.usd_per_1k_searches:.4g} per 1k searches (a search: one query over up to {r.documents_per_search:,} documents)"
+             if r.billing == "per_search" else f"${r.usd_per_mtok:.4g} per 1M tokens read")
+    return [("price", price),
+            ("max per document", f"{r.max_tokens_per_document:,} tokens" if r.max_tokens_per_document else "—"),
+            ("tokenizer", r.tokenizer.describe() if r.tokenizer else "—")]
+
+
+_RETRIEVAL_FIELDS = {EmbeddingPrice: _embedding_fields, VectorStorePrice: _vector_store_fields, RerankerPrice: _reranker_fields}
+
+
+def _print_fields(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for field, value in rows:
+        table.add_row(field, escape(str(value)))
+    console.print(table)
 
 
 def print_model(console: Console, m: ModelPrice, day) -> None:
@@ -276,12 +408,7 @@ def print_model(console: Console, m: ModelPrice, day) -> None:
         rows += _finetune_rows(m)
     if m.note:
         rows.append(("note", m.note))
-    table = Table(title=m.name, show_header=False, title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
-    for field, value in rows:
-        table.add_row(field, escape(str(value)))
-    console.print(table)
+    _print_fields(console, m.name, rows)
     print_warnings(console, model_notices(m, day))
 
 
@@ -302,7 +429,7 @@ def _finetune_rows(m: ModelPrice) -> list[tuple[str, str]]:
     ]
 
 
-def _lifecycle_text(m: ModelPrice, day) -> str:
+def _lifecycle_text(m: PricedRow, day) -> str:
     life = m.lifecycle
     parts = [f"{life.status_on(day)} on {day}"]
     parts += [f"deprecated {life.deprecation_date}"] if life.deprecation_date else []
