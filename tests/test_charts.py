@@ -8,7 +8,7 @@ pytest.importorskip("matplotlib")
 
 from adaptcost import charts  # noqa: E402
 
-STRATEGIES = ["icl", "finetune", "finetune+local", "finetune+global"]
+STRATEGIES = ["icl", "finetune", "finetune+local", "finetune+global", "rag", "finetune+rag"]
 
 
 def _cumulative_series():
@@ -26,12 +26,14 @@ def _cumulative_series():
         "finetune": steps(150, 50, 3.59),
         "finetune+local": steps(150, 55, 3.59),
         "finetune+global": steps(165, 50, 3.59),
+        "rag": steps(0.5, 0.1, 6.0),
+        "finetune+rag": steps(150, 50, 5.0),
     }
 
 
 def _amortized():
     vols = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]
-    fixed = {"finetune": 750, "finetune+local": 810, "finetune+global": 765}
+    fixed = {"finetune": 750, "finetune+local": 810, "finetune+global": 765, "rag": 2, "finetune+rag": 752}
     series = {"icl": [0.537] * len(vols)}
     for name, f in fixed.items():
         series[name] = [None if (name == "finetune+local" and v < 1) else f / 365 / v + 0.072 for v in vols]
@@ -76,7 +78,7 @@ def test_cumulative_chart(tmp_path):
 
     fig = make()
     ax = fig.axes[0]
-    assert len(ax.get_lines()) == 4
+    assert len(ax.get_lines()) == len(series) == 6
     assert ax.get_xlim() == (0.0, 365.0)
     assert ax.get_xlabel() == "days" and "USD" in ax.get_ylabel()
     assert ax.yaxis.get_major_formatter()(2500, 0) == "$2,500"
@@ -128,7 +130,7 @@ def test_amortized_chart(tmp_path):
 
     fig = make()
     ax = fig.axes[0]
-    assert len(ax.get_lines()) == 4 + 1  # one per strategy + the 'your volume' line
+    assert len(ax.get_lines()) == len(amortized) + 1 == 7  # one per strategy + the 'your volume' line
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert ax.get_xlabel() == "queries per day" and "USD" in ax.get_ylabel()
     png, svg = _identical(make, tmp_path)
@@ -181,7 +183,7 @@ def test_cost_accuracy_chart(tmp_path):
     assert ax.get_xscale() == "linear"  # 9800 / 2060 < 20
     assert ax.yaxis.get_major_formatter()(0.85, 0) == "85%"
     png, svg = _identical(make, tmp_path)
-    _check_files(png, svg, STRATEGIES + ["(pick)", "Pareto front"])
+    _check_files(png, svg, [p[0] for p in POINTS] + ["(pick)", "Pareto front"])
 
 
 def test_cost_accuracy_log_and_edge_cases(tmp_path):

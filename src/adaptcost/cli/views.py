@@ -89,15 +89,26 @@ def _components_table(d: dict) -> Table:
 
 
 def _print_breakevens(console: Console, d: dict, detail: bool) -> None:
-    """The volumes where two strategies' totals cross; pairs that never cross are one line
-    unless `detail`."""
-    lines = [t for b in d["breakevens"] for t in b["text"]]
-    never = [t for t in lines if t.startswith("no crossing")]
+    """The volumes where two strategies' totals cross. Unless `detail`: the crossings of the pick
+    (every one with four strategies or fewer), and the rest counted in one line."""
+    pick = d["recommendation"]["pick"]
+    few = len(d["strategies"]) <= 4
+    shown, crossing, never = [], 0, 0
+    for b in d["breakevens"]:
+        for line in b["text"]:
+            if detail or (not line.startswith("no crossing") and (few or pick in (b["a"], b["b"]))):
+                shown.append(line)
+            elif line.startswith("no crossing"):
+                never += 1
+            else:
+                crossing += 1
     console.print("[bold]Break-even volumes[/] [dim](total costs over the horizon equal)[/]")
-    for line in lines if detail else [t for t in lines if t not in never]:
+    for line in shown:
         console.print(f"  {escape(line)}")
-    if never and not detail:
-        console.print(f"  [dim]{len(never)} other pair(s) never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day[/]")
+    if crossing:
+        console.print(f"  [dim]{crossing} crossing(s) between other strategies (--detail)[/]")
+    if never:
+        console.print(f"  [dim]{never} other pair(s) never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day[/]")
 
 
 SCENARIO_SHORT = ("queries_per_day", "prompt_tokens", "answer_tokens", "horizon_days", "refresh_days", "epochs")
