@@ -158,10 +158,11 @@ AS_OF = ("--as-of", "2026-11-27")  # lifecycle facts change with the date: pin t
 _runner = CliRunner()
 
 
-def invoke(*args):
+def invoke(*args, width: int = 200):
+    """The command line in a terminal `width` columns wide."""
     from adaptcost.cli import app
 
-    return _runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    return _runner.invoke(app, [str(a) for a in args], env={"COLUMNS": str(width)})
 
 
 def assert_clean_error(result, *fragments):

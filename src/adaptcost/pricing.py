@@ -5,6 +5,12 @@ models, e.g. with negotiated prices). Files are parsed with a safe YAML loader (
 against :data:`adaptcost.pricing_schema.SCHEMA`; an error names the file, the model and the field.
 Every model carries the address of the provider page its figures come from and the date they
 were true, so every cost adaptcost prints can be traced to a price and a date.
+
+A file may also price retrieval: embedding models, vector stores and rerankers, in sections of
+their own that :mod:`adaptcost.retrieval_prices` parses (this module only dispatches to it, and
+keeps them in the PriceBook beside the models, with the same lookups and decision-day rules).
+What every row shares (lifecycle, tokenizer, dates, the name in messages) is in
+:mod:`adaptcost.pricing_rows`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from typing import Iterable, Union
 
 from .errors import PricingError
 from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
-from .pricing_rows import (STATUS_RANK, Lifecycle, TokenizerSpec, in_order, optional_date, parse_date, parse_lifecycle,
+from .pricing_rows import STATUS_RANK as STATUS_RANK  # noqa: F401  (re-exported: adaptcost.pricing.STATUS_RANK)
+from .pricing_rows import (Lifecycle, TokenizerSpec, in_order, optional_date, parse_date, parse_lifecycle,
                            parse_tokenizer, row_label)
 from .pricing_schema import OLD_SCHEMA_IDS, SCHEMA, SCHEMA_ID
 from .retrieval_prices import SECTIONS, EmbeddingPrice, RerankerPrice, RetrievalRow, Section, VectorStorePrice
