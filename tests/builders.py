@@ -2,6 +2,7 @@
 scenarios, a small price book (the `book` fixture in conftest.py loads it), and the command line
 on the bundled examples."""
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def reranker(name="rerank", billing="per_search", per_1k=2.0, per_search=100, pe
 SERVERLESS = vector_store("serverless", 0.33, 16.0, ReadUnits(0.0, 1.0, 0.25), 4.0, 1.0, 0.0, 50.0, 40)
 # OpenAI-file-search-like: 1 GB free, one billed call per query
 PER_CALL = vector_store("per-call", 3.04, 2500.0, ReadUnits(1.0, 0.0, 0.0), free_gb=1.0)
+# a store that embeds what it is given itself, at 256 dimensions; write units per KB of record
+SELF_EMBEDDING = dataclasses.replace(vector_store("self-embedding", 2.83, 2500.0, free_gb=0.001, overhead=3200),
+                                     builtin_dimensions=256)
+PER_KB = dataclasses.replace(SERVERLESS, name="per-kb", write_units_per_vector=0.0, write_units_per_kb=1.0)
 
 
 def scenario(**kw):

@@ -19,7 +19,7 @@ from adaptcost.uncertainty import (
 import datetime as dt
 
 from adaptcost.pricing import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
-from builders import (ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, PER_CALL, SERVERLESS, automatic, embedding, ft_block,
+from builders import (ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, PER_CALL, PER_KB, SELF_EMBEDDING, SERVERLESS, automatic, embedding, ft_block,
                       gpu_model, model, reranker, run, stats, writes)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
@@ -42,7 +42,7 @@ MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OP
 
 
 EMBEDDINGS = [None, embedding(), embedding("embed-tight", rate=0.13, dimensions=3072, max_input=600, batch=0.0)]
-STORES = [None, SERVERLESS, PER_CALL]
+STORES = [None, SERVERLESS, PER_CALL, SELF_EMBEDDING, PER_KB]
 RERANKERS = [None, reranker(), reranker("rerank-tokens", billing="per_mtok")]
 
 

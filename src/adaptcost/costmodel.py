@@ -508,8 +508,9 @@ def _retrieval_note(stats: CorpusStats, models: Models, s: Scenario, retrieved: 
     chunks = retrieval.chunks_of(stats, models, s, band)
     index = models.vector_store.name if models.vector_store else "a self-hosted index"
     rerank = f", reranked by {models.reranker.name} from {s.rerank_candidates}" if models.reranker else ""
+    embedder = f"embedded by {index} at no separate charge" if retrieval.store_embeds(models) else models.embedding.name
     return (f"retrieval: top {s.top_k} of {chunks.count:,.0f} chunks ({s.chunk_tokens:,} tokens, {s.chunk_overlap_tokens:,} "
-            f"overlap; {models.embedding.name}, {index}{rerank}): {retrieved:,.0f} tokens per prompt")
+            f"overlap; {embedder}, {index}{rerank}): {retrieved:,.0f} tokens per prompt")
 
 
 def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:

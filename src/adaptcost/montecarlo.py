@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rules
+from . import retrieval, rules
 from .billing import CorpusStats, Models, write_multiplier
 from .costmodel import GLOBAL_JOB_HOURS
 from .pricing import CacheOption, ModelPrice, Rates
@@ -325,7 +325,7 @@ class _Retrieval:
 
     def tco(self):
         p, e = self.p, self.models.embedding
-        rate = e.usd_per_mtok * p.m("embedding")
+        rate = 0.0 if retrieval.store_embeds(self.models) else e.usd_per_mtok * p.m("embedding")
         one = _usd(self.tokens, rate) * (1.0 - e.batch_discount)
         query_text = p["prompt_tokens"] - p["system_prompt_tokens"]
         per_query = _usd(query_text, rate) + self._reranking(query_text)
@@ -340,11 +340,12 @@ class _Retrieval:
         if v is None:
             return 0.0, 0.0, p["index_usd_per_hour"]
         m = p.m("vector_store")
-        gb = rules.index_gb(self.count, self.models.embedding.dimensions, v.bytes_per_dimension, v.overhead_bytes_per_vector)
+        gb = rules.index_gb(self.count, retrieval.dimensions(self.models), v.bytes_per_dimension, v.overhead_bytes_per_vector)
         storage = rules.storage_usd_per_hour(gb, v.free_storage_gb, v.storage_usd_per_gb_month * m)
         units = rules.read_units(gb, v.read_units.fixed, v.read_units.per_gb, v.read_units.minimum)
         read = units * v.usd_per_million_read_units * m / 1e6
-        writes = self.count * v.write_units_per_vector * v.usd_per_million_write_units * m / 1e6
+        per_vector = rules.write_units(v.write_units_per_vector, v.write_units_per_kb, retrieval.record_bytes(self.models))
+        writes = self.count * per_vector * v.usd_per_million_write_units * m / 1e6
         per_hour = storage
         if v.minimum_usd_per_month:
             per_hour = storage + rules.floor_top_up(v.minimum_usd_per_month * m / rules.HOURS_PER_MONTH - storage,

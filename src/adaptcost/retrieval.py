@@ -17,8 +17,9 @@ each with its source and date):
   with pgvector). Managed (``--vector-store``): storage per GB-month beyond the free allowance,
   size = vectors × (dimensions × bytes per dimension + overhead); reads per query in read units
   (rules.read_units); writes per vector upserted (the corpus, then the changed share at every
-  refresh); a plan's monthly minimum tops up what storage and reads do not reach
-  (rules.floor_top_up).
+  refresh; rules.write_units); a plan's monthly minimum tops up what storage and reads do not
+  reach (rules.floor_top_up). A store that embeds what it is given itself (OpenAI file search)
+  bills no embedding, and stores its own embedding's dimensions.
 - A reranker (optional): per search, ceil(candidates / documents per search) searches a query
   (Cohere), or per 1M tokens over every candidate chunk with the query (Voyage).
 - Limits: a chunk must fit the embedding model's input; top-k × chunks + prompt must fit the
@@ -86,10 +87,20 @@ def retrieved_tokens(stats: CorpusStats, models: Models, s: Scenario, answering,
     return min(s.top_k, chunks.count) * chunks.mean_tokens * ratio
 
 
+def store_embeds(models: Models) -> bool:
+    """The vector store embeds what it is given itself, at no separate charge (OpenAI file search)."""
+    return models.vector_store is not None and models.vector_store.builtin_dimensions is not None
+
+
+def dimensions(models: Models) -> int:
+    """Dimensions of the stored vectors: the store's own embedding's, else the embedding model's."""
+    return models.vector_store.builtin_dimensions if store_embeds(models) else models.embedding.dimensions
+
+
 def components(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> list[Component]:
     """Embedding, index and reranking: every part of retrieval but the prompt."""
     chunks = chunks_of(stats, models, s, band)
-    parts = _embedding(models, chunks, s)
+    parts = [] if store_embeds(models) else _embedding(models, chunks, s)
     parts += _managed_index(models, chunks, s) if models.vector_store else [_self_hosted_index(s)]
     if models.reranker is not None:
         parts.append(_reranking(stats, models, chunks, s, band))
@@ -124,9 +135,14 @@ def _self_hosted_index(s: Scenario) -> Component:
                      f"${s.index_usd_per_hour:g}/hour (assumption: {basis})")
 
 
+def record_bytes(models: Models) -> float:
+    v = models.vector_store
+    return dimensions(models) * v.bytes_per_dimension + v.overhead_bytes_per_vector
+
+
 def index_gb(models: Models, vectors: float) -> float:
-    v, e = models.vector_store, models.embedding
-    return float(rules.index_gb(vectors, e.dimensions, v.bytes_per_dimension, v.overhead_bytes_per_vector))
+    v = models.vector_store
+    return float(rules.index_gb(vectors, dimensions(models), v.bytes_per_dimension, v.overhead_bytes_per_vector))
 
 
 def _managed_index(models: Models, chunks: Chunks, s: Scenario) -> list[Component]:
@@ -135,7 +151,7 @@ def _managed_index(models: Models, chunks: Chunks, s: Scenario) -> list[Componen
     storage = float(rules.storage_usd_per_hour(gb, v.free_storage_gb, v.storage_usd_per_gb_month))
     units = float(rules.read_units(gb, v.read_units.fixed, v.read_units.per_gb, v.read_units.minimum))
     read = units * v.usd_per_million_read_units / 1e6
-    size = f"{chunks.count:,.0f} vectors × ({models.embedding.dimensions:,} × {v.bytes_per_dimension} + " \
+    size = f"{chunks.count:,.0f} vectors × ({dimensions(models):,} × {v.bytes_per_dimension} + " \
            f"{v.overhead_bytes_per_vector}) bytes = {gb:,.4f} GB"
     refs = _refs(v, ("storage_usd_per_gb_month", "USD per GB-month"), ("usd_per_million_read_units", "USD per 1M read units"))
     parts = [
@@ -158,11 +174,12 @@ def _managed_index(models: Models, chunks: Chunks, s: Scenario) -> list[Componen
 
 def _writes(models: Models, chunks: Chunks, s: Scenario) -> list[Component]:
     v = models.vector_store
-    if not v.write_units_per_vector or not v.usd_per_million_write_units:
+    units = float(rules.write_units(v.write_units_per_vector, v.write_units_per_kb, record_bytes(models)))
+    if not units or not v.usd_per_million_write_units:
         return []
-    write = chunks.count * v.write_units_per_vector * v.usd_per_million_write_units / 1e6
+    write = chunks.count * units * v.usd_per_million_write_units / 1e6
     refs = _refs(v, ("usd_per_million_write_units", "USD per 1M write units"))
-    formula = f"{chunks.count:,.0f} vectors × {v.write_units_per_vector:g} units × ${v.usd_per_million_write_units:g}/M"
+    formula = f"{chunks.count:,.0f} vectors × {units:,.4g} units × ${v.usd_per_million_write_units:g}/M"
     share = s.refresh_changed_fraction
     return [Component("vector writes", "one_time", write, formula, refs),
             Component("vector rewrites", "per_refresh", write * share, f"{share:g} × vector writes", refs)]

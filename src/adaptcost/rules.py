@@ -134,6 +134,12 @@ def index_gb(vectors, dimensions, bytes_per_dimension, overhead_bytes_per_vector
     return vectors * (dimensions * bytes_per_dimension + overhead_bytes_per_vector) / BYTES_PER_GB
 
 
+def write_units(per_vector, per_kb, record_bytes):
+    """Write units one vector upsert consumes: a fixed count plus a count per KB (1,000 bytes) of
+    the record (Pinecone serverless: 1 write unit per KB)."""
+    return per_vector + per_kb * record_bytes / 1000.0
+
+
 def storage_usd_per_hour(gb, free_gb, usd_per_gb_month):
     """Storage billed per GB-month beyond the free allowance, spread over a 730-hour month."""
     return np.maximum(0.0, gb - free_gb) * usd_per_gb_month / HOURS_PER_MONTH
