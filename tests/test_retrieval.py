@@ -233,3 +233,52 @@ def test_write_units_per_kb_golden():
 
     cost = strategy_cost("rag", TEN_DOCS, rag_models(PER_KB), scenario())
     assert component(cost, "vector writes").usd == pytest.approx(0.00074208)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--top-k", "0"], ["--top-k", "at least 1"]),
+    (["--top-k", "-3"], ["--top-k"]),
+    (["--top-k", "100000"], ["--top-k", "chunks the corpus splits into"]),
+    (["--chunk-tokens", "0"], ["--chunk-tokens"]),
+    (["--chunk-tokens", "90000000"], ["--chunk-tokens", "larger than the whole corpus"]),
+    (["--chunk-tokens", "256", "--chunk-overlap", "256"], ["--chunk-overlap", "smaller than chunk_tokens"]),
+    (["--system-prompt-tokens", "5000"], ["--system-prompt-tokens"]),
+    (["--retrieval-recall", "1.2"], ["--retrieval-recall"]),
+    (["--embedding-model", "text-embeding-3-small"], ["unknown embedding", "did you mean", "text-embedding-3-small"]),
+    (["--vector-store", "pinecon"], ["did you mean", "pinecone"]),
+    (["--reranker", "rerank-3.5"], ["did you mean"]),
+])
+def test_bad_retrieval_input_is_one_line_naming_the_flag(args, fragments):
+    from builders import EXAMPLES, assert_clean_error, invoke
+
+    assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", "5000", *args), *fragments)
+
+
+def test_an_embedding_model_without_a_price_is_refused(tmp_path):
+    from builders import EXAMPLES, assert_clean_error, invoke
+
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", "100", "--embedding-model", "my-embedder")
+    assert_clean_error(result, "unknown embedding", "my-embedder", "--pricing")
+
+
+def test_rag_through_the_command_line_prices_the_named_rows():
+    import json
+
+    from builders import EXAMPLES, invoke
+
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", "5000", "--vector-store", "pinecone",
+                    "--reranker", "rerank-v3.5", "--top-k", "6", "--format", "json")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    rag = next(s for s in d["strategies"] if s["name"] == "rag")
+    labels = {c["label"] for c in rag["components"]}
+    assert {"corpus embedding", "query embedding", "vector storage", "index reads", "vector writes", "reranking",
+            "plan minimum (top-up)"} <= labels
+    assert d["retrieval"]["vector_store"]["name"] == "pinecone-serverless"
+    assert d["retrieval"]["embedding"]["name"] == "text-embedding-3-small"
+    assert "top 6 of" in rag["notes"][-1]
+    refs = {(p["model"], p["field"]) for c in rag["components"] for p in c["prices"]}
+    assert ("rerank-v3.5", "usd_per_1k_searches") in refs and ("pinecone-serverless", "storage_usd_per_gb_month") in refs

@@ -12,7 +12,7 @@ from . import retrieval
 from .costmodel import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
 from .defaults import DEFAULT_EMBEDDING_MODEL
 from .montecarlo import volume_curve
-from .notices import model_notices
+from .notices import model_notices, retrieval_notices
 from .pricing import ModelPrice, PriceBook
 from .scenario import RETRIEVAL, STRATEGIES, Scenario
 
@@ -123,6 +123,9 @@ def _model_warnings(models: Models, scenario: Scenario) -> list[str]:
     for model in {m.name: m for m in (models.icl, models.finetune, models.augment)}.values():
         warnings += model_notices(model, models.day, horizon_end, scenario.finetune_customer,
                                   finetune=model is models.finetune)
+    for row in (models.embedding, models.vector_store, models.reranker):
+        if row is not None:
+            warnings += retrieval_notices(row, models.day, horizon_end)
     return warnings
 
 
