@@ -122,7 +122,8 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     console.print(f"  [dim]extraction: {escape(profile.extraction)} (--extract)[/]")
     for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
-        console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(m['tokenizer'])}, corpus {m['corpus_tokens']:,} tokens{band}; "
+        tokenizer = m["tokenizer"] if detail or m["exact_tokens"] else m["tokenizer"].split(" (")[0]  # basis: --detail
+        console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(tokenizer)}, corpus {m['corpus_tokens']:,} tokens{band}; "
                       f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
     _print_retrieval(console, d)
     s = d["scenario"]
