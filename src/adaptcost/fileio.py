@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import AdaptcostError
@@ -13,6 +10,8 @@ from .errors import AdaptcostError
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    import tempfile  # here: the command line imports this module, and tempfile at every start
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +74,8 @@ def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostErr
     What a text parses to is remembered by the text's sha256 (parsed_cache): the next run reads it
     back as JSON, without importing PyYAML or parsing, a twentieth of a second of each command that
     reads the price tables."""
+    import hashlib
+
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     remembered = _remembered_parse(digest)
     if remembered is not _NOTHING:
@@ -125,6 +126,8 @@ def _remembered_parse(digest: str) -> object:
 
 def _undate(node: dict) -> object:
     if len(node) == 1 and _DATE in node:
+        import datetime as dt
+
         return dt.date.fromisoformat(node[_DATE])
     return node
 
@@ -140,6 +143,8 @@ def _remember_parse(digest: str, data: object) -> None:
 
 
 def _jsonable(node: object) -> object:
+    import datetime as dt
+
     if type(node) is dict:
         if not all(type(k) is str and not k.startswith("\x00") for k in node):
             raise TypeError("keys JSON would not give back")

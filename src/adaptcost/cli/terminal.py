@@ -47,22 +47,28 @@ class _Progress:
     stage (eval stages, which stay)."""
 
     def __init__(self, label: str = "", transient: bool = True):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         console = _err()
         self.label = label
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=console, transient=transient, disable=not console.is_terminal)
+        self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
+        if console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=console, transient=transient)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
-        self.progress.__enter__()
+        if self.progress is not None:
+            self.progress.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
 
     def __call__(self, *args) -> None:
+        if self.progress is None:
+            return
         stage, done, total = args if len(args) == 3 else (self.label, *args)
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
