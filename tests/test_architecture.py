@@ -59,3 +59,18 @@ def test_the_help_text_names_every_encoding():
     from adaptcost.encodings import ENCODINGS
 
     assert ENCODING_NAMES == ENCODINGS
+
+
+def test_a_warm_recommend_starts_without_the_heavy_libraries(tmp_path):
+    # bench/cli_latency.py's warm-cache recommend: once the count cache, the validated price
+    # tables and their parse are remembered, a text recommendation needs none of these.
+    probe = ("import sys, runpy\nsys.argv = ['adaptcost', 'recommend', '--corpus', 'examples/corpus', '--queries-per-day', '5000']\n"
+             "try:\n    runpy.run_module('adaptcost', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "heavy = ('scipy.optimize', 'scipy.linalg', 'matplotlib', 'torch', 'yaml', 'jsonschema', 'tiktoken', 'pydantic',\n"
+             "         'rich.markdown', 'rich.progress')\n"
+             "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)")
+    env = {**__import__("os").environ, "ADAPTCOST_CACHE_DIR": str(tmp_path)}
+    for _ in range(2):  # the first run fills the caches
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"

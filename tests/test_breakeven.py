@@ -37,3 +37,25 @@ def test_identical_costs():
 def test_all_pairs_covers_every_pair_once():
     curves = {"x": lambda q: q, "y": lambda q: 2 * q, "z": lambda q: 3 * q}
     assert [(b.a, b.b) for b in all_pairs(curves)] == [("x", "y"), ("x", "z"), ("y", "z")]
+
+
+def test_brentq_is_scipys_with_or_without_the_package_import(monkeypatch):
+    # breakeven loads scipy's compiled Brent solver without scipy.optimize's __init__; where it
+    # cannot, it calls scipy.optimize.brentq. Both give scipy's root, to the bit.
+    from scipy.optimize import brentq as scipy_brentq
+
+    from adaptcost import breakeven
+
+    cases = [(lambda x: x**3 - 2 * x - 5, 2.0, 3.0), (lambda x: (x - 10) * (x - 1000), 1.0, 100.0),
+             (lambda x: 1000 + 3.65 * x - 10 * x, 0.01, 1e7)]
+    expected = [scipy_brentq(f, a, b, xtol=1e-9, rtol=1e-12) for f, a, b in cases]
+    assert [breakeven.brentq(f, a, b, xtol=1e-9, rtol=1e-12) for f, a, b in cases] == expected
+    monkeypatch.setattr(breakeven, "_SOLVER", [None])  # the fallback: the public entry point
+    assert [breakeven.brentq(f, a, b, xtol=1e-9, rtol=1e-12) for f, a, b in cases] == expected
+
+
+def test_brentq_refuses_a_nan_as_scipy_does():
+    from adaptcost import breakeven
+
+    with pytest.raises(ValueError, match="NaN"):
+        breakeven.brentq(lambda x: float("nan") if x > 0.5 else -1.0, 0.0, 1.0, xtol=1e-9, rtol=1e-12)

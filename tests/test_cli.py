@@ -376,3 +376,44 @@ def test_pricing_list_fits_the_terminal(width):
     assert all(len(line) <= width for line in result.stdout.splitlines())
     # every status readable in full: a shutdown date, or retired
     assert "ends 2026-11-30" in result.stdout and "retired" in result.stdout and "…" not in result.stdout
+
+
+def test_option_values_are_what_typers_adapters_make_of_them():
+    # cli/options.py builds typer's pydantic adapter only for a value that needs one; a plain
+    # value must come out exactly as the adapter would make it.
+    from enum import Enum
+    from typing import Optional
+
+    import typer
+    from typer import _coercion
+    from typer.models import OptionInfo
+
+    import adaptcost.cli.options  # noqa: F401  (installs the deferral)
+    from adaptcost.cli.options import CountFormat, Format
+
+    assert getattr(typer.core.build_runtime_param, "deferred", False)
+    cases = [(str, "5000"), (str, ""), (str, " x "), (float, 0.02), (float, 50.0), (int, 7), (Format, Format.table),
+             (Format, "json"), (Format, "JSON"), (CountFormat, "csv"), (list[str], ("examples/corpus",)),
+             (list[str], ["a", "b"]), (list[str], ()), (float, "1.5"), (int, "12"), (Path, "x.yaml"),
+             (list[Path], ("a.yaml",)), (Optional[str], None)]
+
+    def outcome(build, descriptor, value):
+        try:
+            made = build(descriptor)._coerce_value(value, param=None, ctx=None)
+        except Exception as exc:  # noqa: BLE001 - the error is part of the outcome
+            return type(exc), str(exc)
+        return made, type(made)
+
+    for annotation, value in cases + [(Format, "xml"), (float, "abc"), (int, "1.5")]:
+        descriptor = _coercion.resolve_type_descriptor(annotation, OptionInfo())
+        ours = outcome(typer.core.build_runtime_param, descriptor, value)
+        assert ours == outcome(_coercion.build_runtime_param, descriptor, value), (annotation, value)
+        assert not isinstance(ours[0], Enum) or ours[0] is outcome(_coercion.build_runtime_param, descriptor, value)[0]
+
+
+def test_a_bad_option_value_is_worded_by_typer():
+    result = invoke("recommend", "--corpus", str(EXAMPLES), "--queries-per-day", "5000", "--format", "xml")
+    assert result.exit_code == 2
+    assert "'xml' is not one of 'table', 'json', 'markdown'" in result.output
+    result = invoke("recommend", "--corpus", str(EXAMPLES), "--queries-per-day", "5000", "--max-file-mb", "abc")
+    assert result.exit_code == 2 and "Input should be a valid number" in result.output

@@ -4,10 +4,17 @@ TCO(q) is linear in q except through the prompt-cache hit rate, so two strategie
 more than once. The difference is scanned on a log grid of volumes and every sign change is
 refined with Brent's method (scipy.optimize.brentq); a pair that never crosses in the range is
 reported as such, with the one that stays cheaper.
+
+brentq is scipy's compiled routine (scipy/optimize/_zeros), loaded on its own: importing the
+scipy.optimize package runs its __init__, which imports linalg, sparse, fft and special and costs
+0.3-0.6 s of a 0.5 s command (bench/cli_latency.py). Where scipy's layout ever differs, the
+public ``scipy.optimize.brentq`` is used; both run the same C code, so the roots are the same.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -54,6 +61,61 @@ def volume_text(q: float) -> str:
     return f"{q:,.0f}" if q >= 10 else f"{q:.1f}"
 
 
+_SOLVER: list = []  # scipy's compiled brentq once loaded, or None where it cannot be
+
+
+def _brentq_c():
+    """scipy's compiled Brent solver (``scipy.optimize._zeros._brentq``) without importing the
+    scipy.optimize package; None where it cannot be loaded that way."""
+    if not _SOLVER:
+        _SOLVER.append(_load_brentq_c())
+    return _SOLVER[0]
+
+
+def _load_brentq_c():
+    module = sys.modules.get("scipy.optimize._zeros")
+    if module is None and "scipy.optimize" not in sys.modules:
+        import importlib.machinery
+        import importlib.util
+        import os
+
+        try:
+            found = importlib.util.find_spec("scipy")  # finds the package without importing it
+            folder = os.path.join(os.path.dirname(found.origin), "optimize")
+            path = next(os.path.join(folder, "_zeros" + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                        if os.path.isfile(os.path.join(folder, "_zeros" + suffix)))
+            loader = importlib.machinery.ExtensionFileLoader("scipy.optimize._zeros", path)
+            module = importlib.util.module_from_spec(importlib.util.spec_from_loader("scipy.optimize._zeros", loader))
+            loader.exec_module(module)
+        except (ImportError, AttributeError, TypeError, StopIteration, OSError):
+            return None
+    solve = getattr(module, "_brentq", None)
+    try:  # the private call convention still holds: (f, a, b, xtol, rtol, maxiter, args, full_output, disp)
+        if solve is None or solve(lambda x: x - 0.5, 0.0, 1.0, 1e-12, 1e-12, 100, (), False, True) != 0.5:
+            return None
+    except Exception:  # noqa: BLE001 - any surprise means: use the public entry point
+        return None
+    return solve
+
+
+def brentq(f: Callable[[float], float], a: float, b: float, xtol: float, rtol: float, maxiter: int = 100) -> float:
+    """scipy.optimize.brentq(f, a, b, xtol=xtol, rtol=rtol): a root of f in [a, b], where f(a)
+    and f(b) differ in sign; a NaN value of f is an error, as there."""
+    solve = _brentq_c()
+    if solve is None:
+        from scipy.optimize import brentq as scipy_brentq
+
+        return scipy_brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=maxiter)
+
+    def checked(x: float) -> float:  # scipy.optimize's own wrapper (_wrap_nan_raise)
+        fx = f(x)
+        if math.isnan(fx):
+            raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
+        return fx
+
+    return solve(checked, a, b, xtol, rtol, maxiter, (), False, True)
+
+
 def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float], float],
                q_min: float = Q_MIN, q_max: float = Q_MAX, grid_diff: GridDiff | None = None) -> BreakEven:
     """Every volume in [q_min, q_max] where fa(q) = fb(q).
@@ -61,8 +123,6 @@ def solve_pair(a: str, b: str, fa: Callable[[float], float], fb: Callable[[float
     `grid_diff`, where given, evaluates fa − fb over the whole grid at once (the vectorized cost
     model, equal to the scalar one); the crossings are then refined on fa and fb themselves.
     """
-    from scipy.optimize import brentq  # imported here: scipy costs ~0.3 s to import
-
     grid = np.geomspace(q_min, q_max, GRID_POINTS)
     diff = np.asarray(grid_diff(grid), float) if grid_diff else np.array([fa(q) - fb(q) for q in grid])
     result = BreakEven(a, b, q_max=q_max)

@@ -17,12 +17,9 @@ import glob
 import os
 import sys
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
-
-import pathspec
 
 from .countcache import CountCache, FileKey
 from .defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
@@ -181,8 +178,8 @@ class _Found:
 class _Walker:
     def __init__(self, options: CorpusOptions):
         self.options = options
-        self.include = pathspec.GitIgnoreSpec.from_lines(options.include) if options.include else None
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(options.exclude)
+        self.include = _gitignore_spec(options.include) if options.include else None
+        self.exclude = _gitignore_spec(options.exclude) if options.exclude else None  # none: nothing excluded
         self.found: list[_Found] = []
         self.skipped: list[Skipped] = []
         self._seen_files: set[tuple[int, int]] = set()
@@ -190,7 +187,7 @@ class _Walker:
     def _wanted(self, rel: str) -> bool:
         if self.include is not None and not self.include.match_file(rel):
             return False
-        return not self.exclude.match_file(rel)
+        return self.exclude is None or not self.exclude.match_file(rel)
 
     def _identity(self, path: Path, display: str) -> tuple[int, int] | None:
         """(device, inode) of `path`, or None after listing it as skipped."""
@@ -219,7 +216,7 @@ class _Walker:
         if self.options.gitignore and gitignore.is_file():
             try:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                return specs + [(rel, pathspec.GitIgnoreSpec.from_lines(lines))]
+                return specs + [(rel, _gitignore_spec(lines))]
             except OSError:
                 pass
         return specs
@@ -265,6 +262,12 @@ class _Walker:
                 self._walk_dir(child, child_display, child_rel, specs, ancestors)
             else:
                 self.add_file(child, child_display, child_rel)
+
+
+def _gitignore_spec(lines: Sequence[str]):
+    import pathspec  # here: a warm run on a corpus without .gitignore or patterns never needs it
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _os_reason(exc: OSError, path: Path) -> str:
@@ -369,11 +372,19 @@ class _Counting:
     def __init__(self, counters: dict, budget: int = IN_FLIGHT_BYTES):
         self.counters = counters
         self.budget = budget
-        self.pool = ThreadPoolExecutor(max(1, os.cpu_count() or 1))
+        self._pool = None  # started with the first text to count: a warm run counts none
         self.queue: deque = deque()  # (future, document, encoding, size)
         self.queued_bytes = 0
         self.pending: dict[int, int] = {}  # id(document) -> pieces still being counted
         self.finished: list = []  # (document, key), complete
+
+    @property
+    def pool(self):
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max(1, os.cpu_count() or 1))
+        return self._pool
 
     def submit(self, doc: "Document", key: FileKey, payload: str | bytes) -> None:
         pieces = split_for_counting(payload)
@@ -405,7 +416,8 @@ class _Counting:
     def close(self) -> None:
         for future, *_ in self.queue:
             future.cancel()
-        self.pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def profile_corpus(

@@ -25,7 +25,6 @@ import hashlib
 import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -201,6 +200,8 @@ class TokenCounter:
             workers = max(1, min(os.cpu_count() or 1, len(texts)))
             if workers == 1:
                 return [self._quicktok.count(t) for t in texts]
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(workers) as pool:
                 return list(pool.map(self._quicktok.count, texts, chunksize=8))
         return [len(t) for t in self._tiktoken.encode_ordinary_batch(list(texts))]

@@ -16,10 +16,8 @@ import io
 import json
 import re
 from dataclasses import dataclass, fields
-from html.parser import HTMLParser
 from pathlib import Path
 
-from .sentences import count_ends
 
 # Bump when extraction changes, so cached token counts of older extractions are not reused.
 # 7: chunks counted by the one sentence rule (adaptcost.sentences: lower-case starts, abbreviations).
@@ -110,37 +108,49 @@ def decode_text(raw: bytes) -> Extracted:
         return Extracted(text, max(replaced, 1))
 
 
-class _HTMLText(HTMLParser):
-    _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-               "article", "header", "footer", "table", "ul", "ol", "pre", "blockquote", "title", "dd", "dt"}
-    _SKIP = {"script", "style", "noscript", "template", "svg"}
+_HTML_TEXT: list = []  # the parser class below, defined on first use
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
 
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" | ")
+def _html_text():
+    """A parser that keeps an HTML page's text (html.parser is imported when a page is read)."""
+    if _HTML_TEXT:
+        return _HTML_TEXT[0]()
+    from html.parser import HTMLParser
 
-    def handle_endtag(self, tag):
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
+    class _HTMLText(HTMLParser):
+        _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                   "article", "header", "footer", "table", "ul", "ol", "pre", "blockquote", "title", "dd", "dt"}
+        _SKIP = {"script", "style", "noscript", "template", "svg"}
 
-    def handle_data(self, data):
-        if not self._skipping:
-            self.parts.append(data)
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self._skipping = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self._SKIP:
+                self._skipping += 1
+            elif tag in self._BLOCKS:
+                self.parts.append("\n")
+            elif tag in ("td", "th"):
+                self.parts.append(" | ")
+
+        def handle_endtag(self, tag):
+            if tag in self._SKIP:
+                self._skipping = max(0, self._skipping - 1)
+            elif tag in self._BLOCKS:
+                self.parts.append("\n")
+
+        def handle_data(self, data):
+            if not self._skipping:
+                self.parts.append(data)
+
+    _HTML_TEXT.append(_HTMLText)
+    return _HTMLText()
 
 
 def html_to_text(markup: str) -> str:
-    parser = _HTMLText()
+    parser = _html_text()
     parser.feed(markup)
     parser.close()
     text = "".join(parser.parts)  # convert_charrefs=True has already unescaped entities, once
@@ -397,4 +407,6 @@ def count_chunks(text: str, records: bool = False) -> int:
         return lines - len(_BLANK_LINE.findall(text, start, end))
     # one scan for both: a newline starts a blank line or a soft break, never both
     blank_or_soft = len(_BLANK_OR_SOFT.findall(text, start, end))
+    from .sentences import count_ends  # here: a warm run counts no chunks
+
     return lines - blank_or_soft + count_ends(text, start, end)

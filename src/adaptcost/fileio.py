@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import AdaptcostError
@@ -11,6 +10,8 @@ from .errors import AdaptcostError
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    import tempfile  # here: the command line imports this module, and tempfile at every start
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +69,23 @@ def decode_text(raw: bytes, path: Path, what: str, error: type[AdaptcostError] =
 
 def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostError) -> object:
     """yaml.safe_load's rules (no Python objects), with libyaml's C parser where it is installed
-    (PyYAML's own wheels ship it; several times faster); errors name the line."""
+    (PyYAML's own wheels ship it; several times faster); errors name the line.
+
+    What a text parses to is remembered by the text's sha256 (parsed_cache): the next run reads it
+    back as JSON, without importing PyYAML or parsing, a twentieth of a second of each command that
+    reads the price tables."""
+    import hashlib
+
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    remembered = _remembered_parse(digest)
+    if remembered is not _NOTHING:
+        return remembered
+    data = _parse_yaml(text, path, error)
+    _remember_parse(digest, data)
+    return data
+
+
+def _parse_yaml(text: str, path: Path, error: type[AdaptcostError]) -> object:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,6 +98,64 @@ def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostErr
         raise error(f"{path}: malformed YAML{where}: {problem}") from None
     except ValueError as exc:  # an unquoted impossible date (as_of: 2025-13-45) fails in the loader
         raise error(f"{path}: malformed YAML: invalid value ({exc})") from None
+
+
+# The parsed-YAML cache: JSON, where a date is {"\u0000date": "YYYY-MM-DD"}. Only what JSON gives
+# back exactly is kept: dicts with str keys (none starting with NUL), lists, str, int, float,
+# bool, None and dates; anything else (a set, bytes, a timestamp, a number as a key) is parsed
+# each time.
+_NOTHING = object()
+_DATE = "\x00date"
+
+
+def _parsed_path(digest: str) -> Path:
+    from ._version import __version__
+    from .paths import cache_dir
+
+    return cache_dir() / "parsed" / f"yaml-{__version__}-{digest}.json"
+
+
+def _remembered_parse(digest: str) -> object:
+    import json
+
+    try:
+        return json.loads(_parsed_path(digest).read_bytes(), object_hook=_undate)
+    except (OSError, ValueError, TypeError, AdaptcostError):
+        return _NOTHING
+
+
+def _undate(node: dict) -> object:
+    if len(node) == 1 and _DATE in node:
+        import datetime as dt
+
+        return dt.date.fromisoformat(node[_DATE])
+    return node
+
+
+def _remember_parse(digest: str, data: object) -> None:
+    import json
+
+    try:
+        encoded = json.dumps(_jsonable(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write_bytes(_parsed_path(digest), encoded)
+    except (TypeError, ValueError, OSError, AdaptcostError):
+        pass  # not JSON's to keep exactly, or a read-only cache: parse again next time
+
+
+def _jsonable(node: object) -> object:
+    import datetime as dt
+
+    if type(node) is dict:
+        if not all(type(k) is str and not k.startswith("\x00") for k in node):
+            raise TypeError("keys JSON would not give back")
+        return {k: _jsonable(v) for k, v in node.items()}
+    if type(node) is list:
+        return [_jsonable(v) for v in node]
+    if type(node) is dt.date:
+        return {_DATE: node.isoformat()}
+    if node is None or type(node) in (str, int, float, bool):
+        return node
+    raise TypeError(f"{type(node).__name__} is not kept")
 
 
 def read_yaml(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError) -> object:

@@ -153,3 +153,75 @@ SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMP
 ]
 
 
+
+
+# ---------------------------------------------------------------- option values without pydantic
+#
+# typer (0.29) turns each option's value into its type through a pydantic TypeAdapter, built for
+# every option of the command as it is parsed, the options left out included: the import of
+# pydantic and the adapters cost about a tenth of a second of every command. Here an adapter is
+# built only for a value that needs one: a left-out option (None) needs none, and a value that is
+# already what typer would make of it (a str for a str option, a float for a float option, a
+# member of an Enum option, a list of str for a list[str] option) is returned as typer's adapter
+# returns it. Anything else goes to typer's own adapter, so its results and error messages are
+# typer's. Where typer's internals differ from what this expects, nothing is changed.
+
+
+def _defer_option_coercion() -> None:
+    try:
+        from typer import _coercion, core
+        from typer._param_types import coerce_cli_choice
+    except ImportError:
+        return
+    build = getattr(core, "build_runtime_param", None)
+    base = getattr(_coercion, "RuntimeParam", None)
+    parameter = getattr(core, "_TyperParameter", None)
+    if build is None or base is None or not hasattr(base, "coerce") or not hasattr(parameter, "get_runtime_param"):
+        return
+    if getattr(build, "deferred", False):
+        return
+
+    class DeferredRuntimeParam(base):
+        """typer's coercion of one option, its pydantic adapter built on first need."""
+
+        def __init__(self, descriptor):
+            super().__init__(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+            object.__setattr__(self, "_descriptor", descriptor)
+            object.__setattr__(self, "_built", None)
+
+        def _coerce_value(self, value, param, ctx):
+            plain, done = _plain_value(self._descriptor, value, ctx, coerce_cli_choice)
+            if done:
+                return plain
+            if self._built is None:
+                object.__setattr__(self, "_built", build(self._descriptor))
+            return self._built._coerce_value(value, param=param, ctx=ctx)
+
+    def deferred_build(descriptor):
+        return DeferredRuntimeParam(descriptor)
+
+    deferred_build.deferred = True
+    core.build_runtime_param = deferred_build
+
+
+def _plain_value(descriptor, value, ctx, coerce_cli_choice) -> tuple[object, bool]:
+    """(typer's coerced value, True) where it is plain without pydantic; else (None, False)."""
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    if descriptor.file_annotation is not None or info.parser is not None:
+        return None, False
+    if annotation is str and type(value) is str:
+        return value, True
+    if annotation in (float, int) and type(value) is annotation and info.min is None and info.max is None:
+        return value, True
+    if isinstance(annotation, type) and issubclass(annotation, Enum) and (isinstance(value, annotation) or type(value) is str):
+        try:
+            return coerce_cli_choice(value, choices=tuple(annotation), case_sensitive=info.case_sensitive, ctx=ctx), True
+        except ValueError:
+            return None, False  # typer's adapter words the error
+    if (typing.get_origin(annotation) is list and typing.get_args(annotation) == (str,) and isinstance(value, (list, tuple))
+            and all(type(item) is str for item in value)):
+        return list(value), True
+    return None, False
+
+
+_defer_option_coercion()

@@ -16,6 +16,81 @@ from ..fileio import atomic_write_text
 from .options import in_cli_terms
 
 
+# ---------------------------------------------------------------- typer's help without Markdown
+
+# typer formats help and errors in typer.rich_utils, which imports rich.markdown (markdown-it,
+# pygments) and rich.traceback (attrs) at its top, a third of `adaptcost --help`, for what only
+# the Markdown markup mode (not used here) and a crash's traceback need. While typer.rich_utils
+# is imported, those two names are stand-ins that import the real class when first called; the
+# stand-in modules are then dropped, so any other import of rich.markdown gets the real module.
+
+
+class _Markdown:
+    def __new__(cls, *args, **kwargs):
+        from rich.markdown import Markdown
+
+        return Markdown(*args, **kwargs)
+
+
+class _Traceback:
+    def __new__(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback(*args, **kwargs)
+
+    @classmethod
+    def from_exception(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
+
+
+_STAND_INS = {"rich.markdown": ("Markdown", _Markdown), "rich.traceback": ("Traceback", _Traceback)}
+
+
+class _RichUtilsLoader:
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        import types
+
+        placed = {}
+        for name, (attribute, stand_in) in _STAND_INS.items():
+            if name not in sys.modules:
+                placed[name] = sys.modules[name] = types.ModuleType(name)
+                setattr(placed[name], attribute, stand_in)
+        try:
+            self.loader.exec_module(module)
+        finally:
+            for name, stand_in in placed.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
+
+
+class _RichUtilsFinder:
+    """Hands typer.rich_utils to _RichUtilsLoader, once."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(cls)
+        from importlib.util import find_spec
+
+        spec = find_spec(name)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _RichUtilsLoader(spec.loader)
+        return spec
+
+
+if "typer.rich_utils" not in sys.modules and _RichUtilsFinder not in sys.meta_path:
+    sys.meta_path.insert(0, _RichUtilsFinder)
+
+
 def _out() -> Console:
     return Console(highlight=False)
 
@@ -47,22 +122,28 @@ class _Progress:
     stage (eval stages, which stay)."""
 
     def __init__(self, label: str = "", transient: bool = True):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         console = _err()
         self.label = label
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                 console=console, transient=transient, disable=not console.is_terminal)
+        self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
+        if console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=console, transient=transient)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
-        self.progress.__enter__()
+        if self.progress is not None:
+            self.progress.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
 
     def __call__(self, *args) -> None:
+        if self.progress is None:
+            return
         stage, done, total = args if len(args) == 3 else (self.label, *args)
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
