@@ -92,9 +92,10 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
             f"no candidate reaches {rec.target:.1%}; {best.strategy} gives the best expected accuracy per dollar "
             f"({quality[best.strategy].mean:.1%} for {money(best.tco)})"
         )
-    for s in candidates:
-        if s.strategy != rec.pick and not meets(quality[s.strategy].mean, rec.target):
-            rec.reasons.append(f"{s.strategy} falls short of the target: expected {quality[s.strategy].mean:.1%}")
+    short = [s for s in candidates if s.strategy != rec.pick and not meets(quality[s.strategy].mean, rec.target)]
+    if short:
+        rec.reasons.append(f"short of the target ({rec.target:.1%}): "
+                           + ", ".join(f"{s.strategy} {quality[s.strategy].mean:.1%}" for s in short))
     rec.flips = _flips(rec)
     return rec
 
