@@ -5,6 +5,14 @@ type, an accuracy with a low/high band and the basis of each figure. The bundled
 ``paper-reference`` file turns the qualitative results of Lampinen et al. 2025 into numbers and
 says so; files measured by ``adaptcost eval`` (kind: measured) may add ``curves``: accuracy
 against a scale variable, as points and a fitted saturating form, which later versions use.
+
+Retrieval (``rag``, ``finetune+rag``): each cell also carries ``recall`` (retrieval recall@k the
+figure was obtained at: the share of items whose every needed document was in the top k, 0..1),
+``k`` (the top k) and ``chance`` (the accuracy when nothing needed is retrieved); all three are
+required for these strategies, so that a reader can rescale the figure to another recall:
+accuracy = chance + (hit − chance) × recall, hit = chance + (mean − chance) / recall. A ``curves``
+entry with ``x: top_k`` gives per point (k, mean, low, high) and, in a parallel list ``recall``,
+the recall@k of each point.
 """
 
 from __future__ import annotations
@@ -16,8 +24,13 @@ from pathlib import Path
 
 from .errors import CurvesError
 from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
-from .scenario import STRATEGIES
+from .scenario import STRATEGIES as _PRICED
 from .suggest import did_you_mean
+
+RAG_STRATEGIES = ("rag", "finetune+rag")  # cells of these need recall and chance (see the module docstring)
+# every strategy a curves file may hold: the priced ones and the retrieval ones (a no-op union once
+# scenario.STRATEGIES lists them too)
+STRATEGIES = _PRICED + tuple(s for s in RAG_STRATEGIES if s not in _PRICED)
 
 SCHEMA_ID = "adaptcost-curves/1"
 QUESTION_TYPES = ("recall", "rephrasing", "reversal", "syllogism", "category")
@@ -34,6 +47,9 @@ _cell = {
         "n": {"type": "integer", "minimum": 1},
         "chance": {"type": "number", "minimum": 0, "maximum": 1},  # measured files: guessing's accuracy on the same items
         "basis": {"type": "string"},
+        # rag and finetune+rag (required there): recall@k the figure was obtained at, and that k
+        "recall": {"type": "number", "minimum": 0, "maximum": 1},
+        "k": {"type": "integer", "minimum": 1},
     },
 }
 
@@ -63,6 +79,8 @@ SCHEMA = {
                     "question_type": {"type": "string"},
                     "x": {"type": "string"},
                     "points": {"type": "array", "items": {"type": "array", "minItems": 2}},
+                    # x: top_k: recall@k of each point, in the order of points
+                    "recall": {"type": "array", "items": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
                     "fit": {"type": "object"},
                 },
             },
@@ -78,6 +96,9 @@ class Accuracy:
     low: float
     high: float
     basis: str = ""
+    chance: float | None = None  # accuracy of guessing on the same items (rag: when nothing needed is retrieved)
+    recall: float | None = None  # rag, finetune+rag: retrieval recall@k the figure was obtained at
+    k: int | None = None  # rag, finetune+rag: the top k
 
 
 @dataclass(frozen=True)
@@ -170,9 +191,15 @@ def _parse(path: Path, raw: bytes | None = None) -> dict:
 def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
     if qtype not in QUESTION_TYPES:
         raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
-    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""))
+    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""),
+                    raw.get("chance"), raw.get("recall"), raw.get("k"))
     if not cell.low <= cell.mean <= cell.high:
         raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
+    if strategy in RAG_STRATEGIES:
+        missing = [name for name in ("recall", "chance") if raw.get(name) is None]
+        if missing:
+            raise CurvesError(f"{path}: {strategy}.{qtype}: a retrieval cell needs {' and '.join(missing)} "
+                              "(the recall@k it was measured at and the accuracy when nothing needed is retrieved)")
     return cell
 
 
