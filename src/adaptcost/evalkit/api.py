@@ -22,7 +22,7 @@ PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0,
 # override it.
 PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 # rag arms: documents retrieved per prompt (the curve's x; the accuracy table's k is HEADLINE_K).
-# The quick profile measures k = 1 and the headline only, to stay within its 3 minutes.
+# The quick profile measures k = 1 and the headline only, for time.
 PROFILE_TOP_KS = {"tiny": (1, 4), "quick": (1, 4), "default": (1, 2, 4, 8), "paper": (1, 2, 4, 8)}
 HEADLINE_K = 4
 # Epochs where no step budget applies.

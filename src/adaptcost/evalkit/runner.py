@@ -18,7 +18,8 @@ seed, and arm:
                                documents (in corpus order, and reversed) and scored on every item:
                                k is a sweep (EvalConfig.top_ks), recall@k is kept per item
     finetune+rag (RETRIEVER)   the plain finetune model (the same training) with the same
-                               retrieved documents in its prompt, at the headline k
+                               retrieved documents in its prompt: the headline retriever at the
+                               headline k
 
 Every fine-tuned arm gets the same step budget (FinetuneSettings.steps, set per profile), and
 its recall of trained facts is recorded beside the ceiling it should reach before its
@@ -65,6 +66,9 @@ class ScoreCache:
     # each call recomputes the prefix, so calls are fewer and larger (measured on SmolLM2, 368
     # semantic requests after 857 document tokens, 2 cores: 64 -> 32.6 s, 256 -> 6.6 s, 1024 -> 7.4 s)
     PREFIX_CHUNK = 256
+    # requests per call when each carries its own context (rag): a call's trie shares the contexts
+    # its requests have in common, so calls are larger
+    TRIE_CHUNK = 256
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -90,7 +94,7 @@ class ScoreCache:
                 return prefixed(prefix, requests)
             return backend.loglikelihood([(prefix + c, x) for c, x in requests])
 
-        def cached(requests: Sequence[tuple[str, str]], prefix: str = "") -> list[tuple[float, int]]:
+        def cached(requests: Sequence[tuple[str, str]], prefix: str = "", per_call: int | None = None) -> list[tuple[float, int]]:
             keys = [self._key(prefix + c, x) for c, x in requests]
             found = {}
             if self.db is not None:
@@ -98,10 +102,14 @@ class ScoreCache:
                     chunk = keys[start : start + 500]
                     marks = ",".join("?" * len(chunk))
                     found.update({k: (ll, n) for k, ll, n in self.db.execute(f"SELECT key, ll, n FROM ll WHERE key IN ({marks})", chunk)})
-            todo = [i for i, k in enumerate(keys) if k not in found]
+            todo, wanted = [], set()
+            for i, k in enumerate(keys):  # a request asked twice in one call is scored once
+                if k not in found and k not in wanted:
+                    wanted.add(k)
+                    todo.append(i)
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            size = self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK
+            size = per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)
             for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
                 part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
@@ -365,6 +373,7 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
         for job_settings, texts in groups.items():
             many(texts, job_settings, progress=lambda done, total: report(label, done, total))
     rankings = None  # retriever -> per item, the documents' indices best first (computed once, at full scale)
+    tuned_models: dict = {}  # the plain finetune model at full scale, kept for finetune+rag
     for scale in scales:
         docs, items = plans[scale]
         if not items:
@@ -386,9 +395,11 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                 scored_by = None
                 if strategy == "finetune+rag":
                     texts = jobs[(scale, "finetune", "", None)][0]
-                    job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
-                    label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
-                    scored_by = backend.finetune(texts, job_settings, progress=lambda done, total: report(label, done, total))
+                    scored_by = tuned_models.pop(_texts_key(texts), None)  # the finetune arm's model, when it ran
+                    if scored_by is None:
+                        job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
+                        label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
+                        scored_by = backend.finetune(texts, job_settings, progress=lambda done, total: report(label, done, total))
                 result.records += _rag(strategy, scored_by or backend, score if scored_by is None else None, docs, items,
                                        baseline, dataset, scale, config, rankings)
             elif strategy == "base":
@@ -401,9 +412,10 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                 for (job_scale, job_strategy, variant, share), (texts, extra, scored) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
                         job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
+                        keep = tuned_models if (strategy, variant, scale) == ("finetune", "", scales[-1]) and "finetune+rag" in config.strategies else None
                         result.records.append(_train_and_measure(
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
-                            job_settings, report, texts, extra, share, result))
+                            job_settings, report, texts, extra, share, result, keep))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
 
 
@@ -550,9 +562,11 @@ def _rag(strategy: str, scorer_backend, score, docs, items, baseline, dataset, s
         score = own.wrap(scorer_backend)
     supports = [dataset.support(item, docs) for item in items]
     ks, _ = rag_ks(config, len(docs), strategy)
+    # finetune+rag: the headline retriever only (the accuracy table's and the paired tests')
+    retrievers = config.retrievers[:1] if strategy == "finetune+rag" else config.retrievers
     out = []
     try:
-        for retriever in config.retrievers:
+        for retriever in retrievers:
             for k in ks:
                 scores, hits = rag_scores(score, docs, items, rankings[retriever], k, supports)
                 record = _record(dataset, strategy, retriever, scale, items, scores, baseline, docs=len(docs), top_k=k)
@@ -569,27 +583,42 @@ def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, sup
     premise was retrieved (`supports`: Dataset.support per item)."""
     from .retrieval import retrieved_all
 
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for row, order in enumerate(ranking):
-        groups.setdefault(tuple(sorted(order[:k])), []).append(row)
+    from .scoring import normalized
+
+    shown = [[docs[j] for j in sorted(order[:k])] for order in ranking]  # corpus order, as ICL shows them
     width = max(len(item.options) for item in items)
-    scores = np.full((len(items), width), -np.inf)
-    for chosen, rows in groups.items():
-        shown = [docs[j] for j in chosen]
-        part = option_scores(score, [context_of(shown), context_of(shown[::-1])], [items[r] for r in rows])
-        scores[rows, : part.shape[1]] = part
+    total = np.zeros((len(items), width))
+    # counterbalanced: each item's documents as given, then reversed. Every item has its own context,
+    # so no prefix is shared by a whole call: the requests go to the token trie instead, where the
+    # items that retrieved the same documents (sorted next to each other) share them. The texts, so
+    # the cache keys, are those of a prefixed call (the whole corpus: ICL's, cached); a request
+    # asked twice (one document: both orders) is scored once.
+    rows = [(context_of(s[::-1] if reverse else s), r) for reverse in (False, True) for r, s in enumerate(shown)]
+    rows.sort()
+    requests = [(context + "\n\n" + items[r].prompt, option) for context, r in rows for option in items[r].options]
+    flat = normalized(score(requests, per_call=ScoreCache.TRIE_CHUNK))
+    position = 0
+    for _, row in rows:
+        n = len(items[row].options)
+        total[row, :n] += flat[position: position + n]
+        position += n
+    scores = total / 2
+    for row, item in enumerate(items):
+        scores[row, len(item.options):] = -np.inf
     hits = [retrieved_all(s, {docs[j].id for j in order[:k]}) for s, order in zip(supports, ranking)]
     return scores, hits
 
 
 def _train_and_measure(backend, dataset, scored, baseline, items, strategy, variant, scale, n_docs, config, settings,
-                       report, texts, extra: int, aug_share, result: EvalResult) -> Record:
+                       report, texts, extra: int, aug_share, result: EvalResult, keep: dict | None = None) -> Record:
     """Fine-tune on `texts` (loaded from the cache when trained already) and score `scored`;
     `extra` is how many of the texts are augmentations. Records the steps and the recall of
-    trained facts (the ceiling check)."""
+    trained facts (the ceiling check). `keep`: a dict that receives the tuned model (finetune+rag)."""
     arm = arm_label(strategy, variant)
     label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
     tuned = backend.finetune(texts, settings, progress=lambda done, total: report(label, done, total))
+    if keep is not None:
+        keep[_texts_key(texts)] = tuned
     tuned_score = ScoreCache(tuned.name, config.cache)
     rows = [items.index(i) for i in scored]
     try:
