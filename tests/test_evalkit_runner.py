@@ -64,7 +64,7 @@ def ft():
 
 
 def quick(**kw):
-    base = dict(profile="quick", datasets=("reversal",), scales=(1.0,), icl_shares=(0.5, 1.0))
+    base = dict(profile="quick", datasets=("reversal",), scales=(1.0,), icl_shares=(0.5, 1.0), retrievers=("words",))
     base.update(kw)
     return EvalConfig(**base)
 

@@ -5,6 +5,14 @@ type, an accuracy with a low/high band and the basis of each figure. The bundled
 ``paper-reference`` file turns the qualitative results of Lampinen et al. 2025 into numbers and
 says so; files measured by ``adaptcost eval`` (kind: measured) may add ``curves``: accuracy
 against a scale variable, as points and a fitted saturating form, which later versions use.
+
+Retrieval (``rag``, ``finetune+rag``): each cell also carries ``recall`` (retrieval recall@k the
+figure was obtained at: the share of items whose every needed document was in the top k, 0..1),
+``k`` (the top k) and ``chance`` (the accuracy when nothing needed is retrieved); all three are
+required for these strategies, so that a reader can rescale the figure to another recall:
+accuracy = chance + (hit − chance) × recall, hit = chance + (mean − chance) / recall. A ``curves``
+entry with ``x: top_k`` gives per point (k, mean, low, high) and, in a parallel list ``recall``,
+the recall@k of each point.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 
 from .errors import CurvesError
 from .fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
+from .scenario import RETRIEVAL as RAG_STRATEGIES  # their cells need recall and chance (module docstring)
 from .scenario import STRATEGIES
 from .suggest import did_you_mean
 
@@ -33,9 +42,10 @@ _cell = {
         "high": {"type": "number", "minimum": 0, "maximum": 1},
         "n": {"type": "integer", "minimum": 1},
         "chance": {"type": "number", "minimum": 0, "maximum": 1},  # measured files: guessing's accuracy on the same items
-        "recall": {"type": "number", "minimum": 0, "maximum": 1},  # rag cells: retrieval recall@k behind the figure
-        "k": {"type": "integer", "minimum": 1},  # rag cells: chunks retrieved
         "basis": {"type": "string"},
+        # rag and finetune+rag (required there): recall@k the figure was obtained at, and that k
+        "recall": {"type": "number", "minimum": 0, "maximum": 1},
+        "k": {"type": "integer", "minimum": 1},
     },
 }
 
@@ -65,6 +75,8 @@ SCHEMA = {
                     "question_type": {"type": "string"},
                     "x": {"type": "string"},
                     "points": {"type": "array", "items": {"type": "array", "minItems": 2}},
+                    # x: top_k: recall@k of each point, in the order of points
+                    "recall": {"type": "array", "items": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
                     "fit": {"type": "object"},
                 },
             },
@@ -80,10 +92,10 @@ class Accuracy:
     low: float
     high: float
     basis: str = ""
-    recall: float | None = None  # RAG: retrieval recall@k the figure holds at
-    k: int | None = None  # RAG: chunks retrieved
-    chance: float | None = None  # accuracy when nothing the question needs is known (guessing)
-    per_recall: float = 0.0  # RAG, mixed: accuracy gained per unit of recall (at_recall's slope)
+    chance: float | None = None  # accuracy of guessing on the same items (rag: when nothing needed is retrieved)
+    recall: float | None = None  # rag, finetune+rag: retrieval recall@k the figure was obtained at
+    k: int | None = None  # rag, finetune+rag: the top k
+    per_recall: float = 0.0  # rag, mixed over question types: accuracy gained per unit of recall (at_recall's slope)
 
     def at_recall(self, recall: float) -> "Accuracy":
         """RAG's accuracy at another retrieval recall (one rule, for every question type).
@@ -98,8 +110,8 @@ class Accuracy:
             return self
         scale = recall / self.recall
         move = lambda a: min(1.0, max(0.0, self.chance + scale * (a - self.chance)))  # noqa: E731
-        return Accuracy(move(self.mean), move(self.low), move(self.high), self.basis, recall, self.k, self.chance,
-                        (self.mean - self.chance) / self.recall)
+        return Accuracy(move(self.mean), move(self.low), move(self.high), self.basis, chance=self.chance, recall=recall,
+                        k=self.k, per_recall=(self.mean - self.chance) / self.recall)
 
 
 @dataclass(frozen=True)
@@ -200,9 +212,14 @@ def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
     if qtype not in QUESTION_TYPES:
         raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
     cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""),
-                    raw.get("recall"), raw.get("k"), raw.get("chance"))
+                    chance=raw.get("chance"), recall=raw.get("recall"), k=raw.get("k"))
     if not cell.low <= cell.mean <= cell.high:
         raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
+    if strategy in RAG_STRATEGIES:
+        missing = [name for name in ("recall", "chance") if raw.get(name) is None]
+        if missing:
+            raise CurvesError(f"{path}: {strategy}.{qtype}: a retrieval cell needs {' and '.join(missing)} "
+                              "(the recall@k it was measured at and the accuracy when nothing needed is retrieved)")
     return cell
 
 

@@ -311,7 +311,9 @@ def eval_run(
     quick: Annotated[bool, typer.Option(help="Small datasets (the quick profile).")] = False,
     profile: Annotated[Optional[str], typer.Option(help="Dataset sizes: tiny, quick, default or paper.")] = None,
     datasets: Annotated[Optional[str], typer.Option(help="Comma-separated: reversal,syllogism,semantic.")] = None,
-    strategies: Annotated[Optional[str], typer.Option(help="Comma-separated: base,icl,finetune,finetune+local,finetune+global.")] = None,
+    strategies: Annotated[Optional[str], typer.Option(help="Comma-separated: base,icl,rag,finetune,finetune+rag,finetune+local,finetune+global.")] = None,
+    retrievers: Annotated[Optional[str], typer.Option(help="rag arms: comma-separated retrievers, the first the headline (default: minilm,bm25).")] = None,
+    top_k: Annotated[Optional[str], typer.Option("--top-k", help="rag arms: comma-separated documents retrieved per prompt, the curve's x (default: the profile's).")] = None,
     augment_source: Annotated[str, typer.Option(help="oracle (ground truth: an upper bound) or model (the model itself).")] = "oracle",
     method: Annotated[str, typer.Option(help="Fine-tuning method: lora or full.")] = "lora",
     epochs: Annotated[Optional[int], typer.Option(help="Fine-tuning epochs over each arm's own texts (replaces the profile's step budget).")] = None,
@@ -322,14 +324,14 @@ def eval_run(
     api_finetune: Annotated[bool, typer.Option(help="openai backend: really run (and pay for) the provider's fine-tuning jobs; without it they are a dry run that states the cost.")] = False,
     cache: CacheOpt = True,
 ) -> None:
-    """Run the eval harness (paper datasets, five strategies) and write a measured curves file."""
+    """Run the eval harness (paper datasets, seven strategies) and write a measured curves file."""
     if ctx.invoked_subcommand is not None:
         return
     from ..evalkit.api import EvalRequest, run_and_write
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, steps=steps, seed=seed, cache=cache,
-                          base_url=base_url, budget=budget, api_finetune=api_finetune)
+                          base_url=base_url, budget=budget, api_finetune=api_finetune, retrievers=retrievers, top_k=top_k)
     with _Progress(transient=False) as bar:
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "

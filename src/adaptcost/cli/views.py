@@ -515,9 +515,11 @@ def print_curves(console: Console, document: dict) -> None:
         fit = curve.get("fit")
         label = f"{curve.get('dataset', '')} · {curve['strategy']} · {curve['question_type']} vs {curve['x'].replace('_', ' ')}"
         console.print(f"[bold]{escape(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}{_r2(fit)}[/]" if fit else ""))
-        for x, mean, low, high in points:
+        recalls = curve.get("recall") or [None] * len(points)  # x: top_k: recall@k of each point
+        for (x, mean, low, high), recall in zip(points, recalls):
             bar = "█" * int(round(mean * 40))
-            console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]")
+            console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]"
+                          + (f" [dim]recall@{x:g} {recall:.0%}[/]" if recall is not None else ""))
 
 
 def _print_splits(console: Console, splits: list) -> None:
@@ -535,8 +537,9 @@ def _print_splits(console: Console, splits: list) -> None:
         head = [pct(row["chance"]), pct(b.get("frequency")), pct(b.get("cooccurrence")), pct(b.get("atmosphere")),
                 pct(row["minimum_detectable_difference"])]
         for k, (arm, c) in enumerate(row["arms"].items()):
+            recall = f" [dim]recall@{c['k']} {c['recall']:.0%}[/]" if c.get("recall") is not None else ""
             table.add_row(f"{row['dataset']} · {row['split']}" if k == 0 else "", escape(arm),
-                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})", str(c["n"]), *(head if k == 0 else [""] * 5),
+                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]), *(head if k == 0 else [""] * 5),
                           end_section=k == len(row["arms"]) - 1)
     console.print(table)
 

@@ -21,6 +21,12 @@ PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0,
 # fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
 # override it.
 PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
+# rag arms: documents retrieved per prompt (the curve's x; the accuracy table's k is HEADLINE_K; a
+# k above a corpus is the whole corpus, ICL's context). For time, quick measures k = 1 and the
+# headline only, and default stops at 4: at its sizes k = 8 is the whole corpus (ICL) except on the
+# reversal set, whose recall is 100% from k = 1 on.
+PROFILE_TOP_KS = {"tiny": (1, 4), "quick": (1, 4), "default": (1, 2, 4), "paper": (1, 2, 4, 8)}
+HEADLINE_K = 4
 # Epochs where no step budget applies.
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
@@ -43,6 +49,8 @@ class EvalRequest:
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
     budget: float | None = None  # API backends: refuse to start if scoring would cost more (USD)
     api_finetune: bool = False  # API backends: really run the provider's fine-tuning jobs (billed)
+    retrievers: str | None = None  # rag arms: comma-separated retriever names (default: minilm,bm25)
+    top_k: str | None = None  # rag arms: comma-separated k values (default: the profile's)
 
 
 def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], flag: str) -> tuple[str, ...]:
@@ -55,6 +63,18 @@ def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], f
         if name not in known:
             raise AdaptcostError(f"{flag}: unknown name {name!r}{did_you_mean(name, known)}")
     return names
+
+
+def _top_ks(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise AdaptcostError(f"--top-k: expected comma-separated whole numbers, got {text!r}") from None
+    if not values or any(k < 1 for k in values):
+        raise AdaptcostError(f"--top-k: every k must be at least 1, got {text!r}")
+    return values
 
 
 def config_of(request: EvalRequest) -> EvalConfig:
@@ -72,7 +92,11 @@ def config_of(request: EvalRequest) -> EvalConfig:
         raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
     if request.method not in ("lora", "full"):
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
+    from .retrieval import available_retrievers
+
     return EvalConfig(
+        retrievers=_names(request.retrievers, EvalConfig.retrievers, tuple(available_retrievers()), "--retrievers"),
+        top_ks=_top_ks(request.top_k) or PROFILE_TOP_KS[profile], headline_k=HEADLINE_K,
         profile=profile, seeds=tuple(request.seed + k for k in PROFILE_SEEDS[profile]),
         budget_epochs=None if request.steps is not None or request.epochs is not None else PROFILE_BUDGET_EPOCHS[profile],
         datasets=_names(request.datasets, DATASETS, DATASETS, "--datasets"),

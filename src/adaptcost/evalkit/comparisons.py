@@ -25,7 +25,22 @@ COMPARISONS = (
     ("finetune+local (covers)", "base"), ("finetune+global (covers)", "base"),
     ("finetune+local (held-out)", "base"), ("finetune+global (held-out)", "base"),
 )
+# Per retriever R: RAG against the arms it competes with, on the same items (at the headline k).
+RAG_COMPARISONS = (("rag ({r})", "icl"), ("rag ({r})", "finetune"), ("finetune+rag ({r})", "finetune"),
+                   ("finetune+rag ({r})", "rag ({r})"), ("rag ({r})", "base"), ("finetune+rag ({r})", "base"))
 BASELINES = ("frequency", "cooccurrence", "atmosphere", "prior")
+
+
+def comparisons(result: EvalResult) -> tuple[tuple[str, str], ...]:
+    """COMPARISONS, then RAG_COMPARISONS for every retriever measured."""
+    return COMPARISONS + tuple((a.format(r=r), b.format(r=r)) for r in result.config.retrievers for a, b in RAG_COMPARISONS)
+
+
+def is_headline_k(record_or_cell, config) -> bool:
+    """A rag arm's measurement at the headline k (the corpus size where that is smaller); other arms: True."""
+    if record_or_cell.top_k is None:
+        return True
+    return record_or_cell.top_k == min(config.headline_k, record_or_cell.docs)
 
 
 def _full_scale(result: EvalResult) -> list[Record]:
@@ -35,12 +50,22 @@ def _full_scale(result: EvalResult) -> list[Record]:
         if r.strategy == "icl" and r.scale == full and r.icl_share is not None:
             key = (r.dataset, r.seed)
             shares[key] = max(shares.get(key, 0.0), r.icl_share)
-    return [r for r in result.records if r.scale == full and r.aug_share is None
+    return [r for r in result.records if r.scale == full and r.aug_share is None and is_headline_k(r, result.config)
             and (r.strategy != "icl" or r.icl_share == shares.get((r.dataset, r.seed)))]
 
 
 def _items(result: EvalResult) -> dict[tuple[str, int, str], object]:
     return {(name, seed, i.id): i for (name, seed), items in result.items.items() for i in items}
+
+
+def hits_by_split(result: EvalResult) -> dict[tuple[str, str], dict[str, dict[tuple[int, str], bool]]]:
+    """(dataset, split) -> rag arm -> (seed, item id) -> every premise retrieved, at the headline k."""
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    lookup = _items(result)
+    for r in _full_scale(result):
+        for item_id, hit in (r.hits or {}).items():
+            out[(r.dataset, lookup[(r.dataset, r.seed, item_id)].split)][r.arm][(r.seed, item_id)] = hit
+    return out
 
 
 def credits_by_split(result: EvalResult) -> dict[tuple[str, str], dict[str, dict[tuple[int, str], float]]]:
@@ -60,7 +85,7 @@ def paired_comparisons(result: EvalResult) -> list[dict]:
     lookup = _items(result)
     rows = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
-        for a, b in COMPARISONS:
+        for a, b in comparisons(result):
             if a not in arms or b not in arms:
                 continue
             common = sorted(set(arms[a]) & set(arms[b]))
@@ -82,6 +107,7 @@ def split_table(result: EvalResult) -> list[dict]:
     """Per dataset and split: items, chance, the shortcut baselines, the minimum detectable
     difference, and every arm's accuracy with its interval, pooled over dataset seeds."""
     lookup = _items(result)
+    hits = hits_by_split(result)
     out = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         keys = sorted({k for credits in arms.values() for k in credits})
@@ -93,8 +119,17 @@ def split_table(result: EvalResult) -> list[dict]:
             ks = sorted(credits)
             est = interval([credits[k] for k in ks], [f"{s}:{lookup[(dataset, s, i)].cluster or i}" for s, i in ks], result.config.seed)
             row["arms"][arm] = est.to_dict()
+            found = hits.get((dataset, split), {}).get(arm)
+            if found:  # rag arms: recall@k on the same items, beside the accuracy
+                row["arms"][arm]["recall"] = round(float(np.mean([found[k] for k in ks])), 4)
+                row["arms"][arm]["k"] = _headline_k(result, dataset, arm)
         out.append(row)
     return out
+
+
+def _headline_k(result: EvalResult, dataset: str, arm: str) -> int | list[int]:
+    ks = sorted({r.top_k for r in _full_scale(result) if r.dataset == dataset and r.arm == arm})
+    return ks[0] if len(ks) == 1 else ks
 
 
 def _baselines(result: EvalResult, dataset: str, keys) -> dict:
@@ -117,14 +152,20 @@ def per_item(result: EvalResult) -> dict:
     where the arm did not score the item)."""
     out: dict = {}
     arms_of: dict = defaultdict(dict)
+    hits_of: dict = defaultdict(dict)
     for r in _full_scale(result):
         arms_of[(r.dataset, r.seed)][r.arm] = r.credits
+        if r.hits is not None:
+            hits_of[(r.dataset, r.seed)][r.arm] = r.hits
     for (name, seed), items in sorted(result.items.items()):
         ids = [i.id for i in items]
         arms = arms_of.get((name, seed), {})
         out.setdefault(name, {})[seed] = {
             "ids": ids, "clusters": [i.cluster for i in items],
             "arms": {arm: [None if i not in c else round(c[i], 4) for i in ids] for arm, c in sorted(arms.items())}}
+        if hits_of.get((name, seed)):  # rag arms: 1 where every premise was retrieved (headline k)
+            out[name][seed]["retrieved"] = {arm: [None if i not in h else int(h[i]) for i in ids]
+                                            for arm, h in sorted(hits_of[(name, seed)].items())}
     return out
 
 

@@ -10,6 +10,11 @@ corpus in context) and, where there are at least three points, a saturating fit
 by scipy.optimize.curve_fit, weighted by the bootstrap half-widths, with parameter standard errors
 and r² (a falling series, which a small model's ICL shows as its context grows, fits badly and
 says so).
+
+RAG rows (``rag``, ``finetune+rag``) are the headline retriever (the first of the config's, minilm by
+default) at the headline k (4, or the whole corpus where it is smaller), with the recall@k they
+were measured at, that k and chance (what a reader needs to rescale them to another recall); every
+retriever and k is a ``curves`` entry with ``x: top_k`` and a parallel ``recall`` list.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from collections import defaultdict
 import numpy as np
 import yaml
 
-from ..curves import QUESTION_TYPES, SCHEMA_ID
-from ..scenario import STRATEGIES as PRICED
+from ..curves import QUESTION_TYPES, RAG_STRATEGIES, SCHEMA_ID
+from ..curves import STRATEGIES as PRICED
 from .runner import EvalResult
 
 
@@ -68,8 +73,10 @@ def _finite(x: float) -> float | None:
 
 def _headline(result: EvalResult, cell) -> bool:
     """A cell of the full-scale, all-forms measurement (not a point of a sweep)."""
+    from .comparisons import is_headline_k
+
     return (cell.scale == max(result.config.scales) and cell.form == "all" and cell.aug_share is None
-            and cell.icl_share in (None, max_share(result, cell)))
+            and cell.icl_share in (None, max_share(result, cell)) and is_headline_k(cell, result.config))
 
 
 def _pool(cells) -> dict:
@@ -78,7 +85,10 @@ def _pool(cells) -> dict:
     low = sum(c.accuracy.low * c.accuracy.n for c in cells) / n
     high = sum(c.accuracy.high * c.accuracy.n for c in cells) / n
     chance = sum(c.chance * c.accuracy.n for c in cells) / n
-    return {"mean": mean, "low": min(low, mean), "high": max(high, mean), "n": n, "chance": chance}
+    out = {"mean": mean, "low": min(low, mean), "high": max(high, mean), "n": n, "chance": chance}
+    if all(c.recall is not None for c in cells):
+        out["recall"] = sum(c.recall * c.accuracy.n for c in cells) / n
+    return out
 
 
 def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
@@ -92,10 +102,17 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
         if _headline(result, cell) and cell.strategy in PRICED and cell.variant != "unsplit":
             pooled[cell.strategy][cell.split][cell.variant].append(cell)
     versus_chance = {(c["dataset"], c["split"], c["a"]): c for c in (paired or []) if c["b"] == "base"}
+    retriever = result.config.retrievers[0] if result.config.retrievers else None
     table = {}
     for strategy, splits in pooled.items():
         table[strategy] = {}
         for split, variants in splits.items():
+            if strategy in RAG_STRATEGIES:
+                main = variants.get(retriever)
+                if not main:
+                    continue
+                table[strategy][split] = _rag_row(result, main, _pool(main), versus_chance)
+                continue
             main = variants.get("held-out") or variants.get("") or variants.get("model") or variants.get("covers")
             row = _pool(main)
             note = ""
@@ -109,6 +126,22 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
                                       "n": row["n"], "chance": round(row["chance"], 4), "basis": f"measured on {', '.join(datasets)}{note}"
                                       + (f"; {'; '.join(verdicts)}" if verdicts else "")}
     return table
+
+
+def _rag_row(result: EvalResult, cells, row: dict, versus_chance: dict) -> dict:
+    """A rag or finetune+rag cell of the accuracy table: the headline retriever at the headline k,
+    with the recall@k it was measured at, k and chance (required of these cells: curves.py)."""
+    datasets = sorted({c.dataset for c in cells})
+    ks = sorted({c.top_k for c in cells})
+    tests = [versus_chance.get((d, cells[0].split, cells[0].arm)) for d in datasets]
+    verdicts = [f"{d}: {_versus_chance(t)}" for d, t in zip(datasets, tests) if t]
+    sizes = ", ".join(f"{c.dataset} k={c.top_k} of {c.docs} documents" for c in sorted(cells, key=lambda c: c.dataset))
+    basis = (f"measured on {', '.join(datasets)} with retriever {cells[0].variant}, top k={result.config.headline_k} "
+             f"(the whole corpus where smaller: {sizes}); recall@k {row['recall']:.0%} (share of items whose every needed "
+             f"document was retrieved); chance = accuracy with nothing needed retrieved"
+             + (f"; {'; '.join(verdicts)}" if verdicts else ""))
+    return {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4), "n": row["n"],
+            "chance": round(row["chance"], 4), "recall": round(row["recall"], 4), "k": max(ks), "basis": basis}
 
 
 def _versus_chance(test: dict) -> str:
@@ -130,6 +163,9 @@ def curves(result: EvalResult) -> list[dict]:
     for cell in result.cells:
         if cell.form != "all" or cell.variant == "held-out":
             continue
+        if cell.top_k is not None:  # rag arms: accuracy (and recall) against the number of documents retrieved
+            series[(cell.dataset, cell.arm, cell.split, "top_k")].append(cell)
+            continue
         if cell.strategy == "icl" and cell.icl_share is not None and cell.scale == max(result.config.scales):
             series[(cell.dataset, cell.arm, cell.split, "icl_share")].append(cell)
         if cell.aug_share is None and (cell.strategy != "icl" or cell.icl_share in (None, max_share(result, cell))):
@@ -141,13 +177,18 @@ def curves(result: EvalResult) -> list[dict]:
                 series[(cell.dataset, aug, cell.split, "augmentations")].append(cell)
     out = []
     for (dataset, arm, split, x), cells in sorted(series.items()):
-        xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations}.get(x, lambda c: c.docs)
-        points = sorted({(xs(c), c.accuracy.mean, c.accuracy.low, c.accuracy.high) for c in cells})
+        xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations,
+              "top_k": lambda c: c.top_k}.get(x, lambda c: c.docs)
+        points = sorted({(xs(c), c.accuracy.mean, c.accuracy.low, c.accuracy.high, c.recall) for c in cells},
+                        key=lambda p: p[:4])
         if len(points) < 2:
             continue  # one point is a measurement, not a curve: it is in the split table
         entry = {"dataset": dataset, "strategy": arm.split(" (")[0], "arm": arm, "question_type": split, "x": x,
                  "points": [[float(p[0]), round(p[1], 4), round(p[2], 4), round(p[3], 4)] for p in points]}
-        fit = fit_saturating(points, cells[0].chance)
+        if x == "top_k":
+            entry["retriever"] = cells[0].variant
+            entry["recall"] = [p[4] for p in points]  # recall@k of each point
+        fit = fit_saturating([p[:4] for p in points], cells[0].chance)
         if fit:
             entry["fit"] = fit
         out.append(entry)
@@ -160,7 +201,9 @@ def _basis(config) -> str:
     return ("oracle augmentations in wordings no test uses, in two variants labelled in every output: "
             "'covers' states every derivable inference (an upper bound); 'held-out' withholds half of them "
             "and is scored on that half. The accuracy table's augmented rows are the held-out variant, "
-            "their bands reaching up to the covers variant. Claims are worded by the paired tests in 'paired'.")
+            "their bands reaching up to the covers variant. The rag rows are the headline retriever at the "
+            "headline k (settings.retrieval), with the recall@k they were measured at. Claims are worded by the "
+            "paired tests in 'paired'.")
 
 
 def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
@@ -187,6 +230,12 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
                      "dataset_seeds": list(config.dataset_seeds), "budget_epochs": config.budget_epochs,
                      "scales": list(config.scales),
                      "icl_shares": list(config.icl_shares), "finetune": result.finetune,
+                     "retrieval": {"retrievers": list(config.retrievers), "headline_retriever": config.retrievers[0] if config.retrievers else None,
+                                   "top_ks": list(config.top_ks), "headline_k": config.headline_k, "unit": "document",
+                                   "query": "the item's prompt (options never included)",
+                                   "order": "retrieved documents in corpus order and reversed (counterbalanced), as ICL shows its documents",
+                                   "recall": "share of items whose every premise (fact) is stated by a retrieved document",
+                                   "finetune+rag": "the plain finetune model with the retrieved documents in its prompt, at the headline k"},
                      "dataset_fingerprints": result.fingerprints, "notes": result.notes},
         "measurements": [c.to_dict() for c in result.cells],
         "per_item": per_item(result),

@@ -105,6 +105,16 @@ class Dataset:
         """All training sentences: the documents split into sentences (the paper's FT format)."""
         return [s for d in self.docs for s in split_sentences(d.text)]
 
+    def support(self, item: Item, docs: Sequence[Doc] | None = None) -> tuple[tuple[str, ...], ...]:
+        """Per premise of `item` (its fact_ids, in order), the ids of the documents among `docs`
+        (default: all) that state it: what retrieval must return for the item to be answerable
+        from its context (recall@k, see evalkit.retrieval). A premise no document states gets ()."""
+        stating: dict[str, list[str]] = {}
+        for doc in self.docs if docs is None else docs:
+            for fact in doc.fact_ids:
+                stating.setdefault(fact, []).append(doc.id)
+        return tuple(tuple(stating.get(fact, ())) for fact in item.fact_ids)
+
     def fingerprint(self) -> str:
         """sha256 of a canonical JSON of everything (for caches)."""
         payload = {

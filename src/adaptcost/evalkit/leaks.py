@@ -13,6 +13,11 @@ training text holds its answer sentence. Two checks, on normalized text (lower c
   ones are glon.") passes: the oracle "covers" augmentation is allowed to state the inference,
   never in the test's words.
 
+Retrieval (the rag arms) gets two more checks (`check_retrieval`): every indexed text is a
+training document (never an item, an option or an augmentation), and no query (an item's prompt)
+holds its answer sentence; the indexed documents then go through the two checks above, like a
+training file, so no retrieved context can hold a test answer either.
+
 Recall items ask trained facts by design; their answers in training are counted, not failed.
 Rephrasing items ask a trained fact in a held-out wording: only the exact check applies (other
 wordings of the same fact share 3-grams with it, by design).
@@ -158,4 +163,54 @@ def check(items: Sequence, texts: Iterable[str], vocabulary: Iterable[str], wher
         shown = "; ".join(report.examples[:3])
         raise LeakError(f"{where}: {report.exact} test answers appear word for word and {report.ngram} nearly so "
                         f"in training text ({shown})")
+    return report
+
+
+@dataclass
+class RetrievalLeakReport(LeakReport):
+    """find_leaks over the indexed documents, plus the retrieval's own checks."""
+
+    indexed: int = 0  # texts the retriever indexes
+    foreign: int = 0  # indexed texts that are not training documents
+    queries: int = 0
+    answer_in_query: int = 0  # queries that hold their item's answer sentence
+
+    @property
+    def leaks(self) -> int:
+        return self.exact + self.ngram + self.foreign + self.answer_in_query
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "indexed_texts": self.indexed, "not_training_documents": self.foreign,
+                "queries": self.queries, "answer_in_query": self.answer_in_query}
+
+
+def find_retrieval_leaks(items: Sequence, queries: Sequence[str], indexed: Sequence[str], training: Iterable[str],
+                         vocabulary: Iterable[str] = ()) -> RetrievalLeakReport:
+    """Count what a retriever could leak: indexed texts that are not training documents, queries
+    that hold their item's answer sentence, and answers in the indexed texts (find_leaks)."""
+    base = find_leaks(items, indexed, vocabulary)
+    report = RetrievalLeakReport(**base.__dict__)
+    allowed = set(training)
+    report.indexed = len(indexed)
+    for text in indexed:
+        if text not in allowed:
+            report.foreign += 1
+            report.examples.append(f"indexed text is not a training document: {text[:60]!r}")
+    report.queries = len(queries)
+    for item, query in zip(items, queries, strict=True):
+        if f" {answer_sentence(item)} " in f" {normalize(query)} ":
+            report.answer_in_query += 1
+            report.examples.append(f"{item.id}: the query holds the answer {answer_sentence(item)!r}")
+    return report
+
+
+def check_retrieval(items: Sequence, queries: Sequence[str], indexed: Sequence[str], training: Iterable[str],
+                    vocabulary: Iterable[str], where: str) -> RetrievalLeakReport:
+    """find_retrieval_leaks, raising LeakError on any leak."""
+    report = find_retrieval_leaks(items, queries, indexed, training, vocabulary)
+    if report.leaks:
+        shown = "; ".join(report.examples[:3])
+        raise LeakError(f"{where}: retrieval leaks ({report.foreign} indexed texts not training documents, "
+                        f"{report.answer_in_query} queries holding their answer, {report.exact + report.ngram} "
+                        f"answers in indexed texts): {shown}")
     return report

@@ -13,6 +13,13 @@ seed, and arm:
     finetune+local  (covers)   sentences + the oracle's rephrasings and reversals of every fact
     finetune+local  (held-out) the same without those of half the tested inferences, scored on those
     finetune+global (covers / held-out)   likewise with inferences across documents
+    rag (RETRIEVER)            the top-k training documents a retriever returns for the item's
+                               prompt (evalkit.retrieval: minilm, bm25), shown as ICL shows its
+                               documents (in corpus order, and reversed) and scored on every item:
+                               k is a sweep (EvalConfig.top_ks), recall@k is kept per item
+    finetune+rag (RETRIEVER)   the plain finetune model (the same training) with the same
+                               retrieved documents in its prompt: the headline retriever at the
+                               headline k
 
 Every fine-tuned arm gets the same step budget (FinetuneSettings.steps, set per profile), and
 its recall of trained facts is recorded beside the ceiling it should reach before its
@@ -44,7 +51,9 @@ from ..paths import cache_dir
 from .scoring import Accuracy, credit, option_scores
 from .stats import Estimate, interval
 
-STRATEGIES = ("base", "icl", "finetune", "finetune+local", "finetune+global")
+STRATEGIES = ("base", "icl", "rag", "finetune", "finetune+rag", "finetune+local", "finetune+global")
+AUGMENTED = ("finetune+local", "finetune+global")  # strategies that train on augmentations
+RAG = ("rag", "finetune+rag")  # strategies that answer with retrieved documents in their prompt
 VARIANTS = ("covers", "held-out")  # oracle augmentation variants (see datasets.Dataset.augmentation_texts)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -57,6 +66,9 @@ class ScoreCache:
     # each call recomputes the prefix, so calls are fewer and larger (measured on SmolLM2, 368
     # semantic requests after 857 document tokens, 2 cores: 64 -> 32.6 s, 256 -> 6.6 s, 1024 -> 7.4 s)
     PREFIX_CHUNK = 256
+    # requests per call when each carries its own context (rag): a call's trie shares the contexts
+    # its requests have in common, so calls are larger
+    TRIE_CHUNK = 256
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -82,7 +94,7 @@ class ScoreCache:
                 return prefixed(prefix, requests)
             return backend.loglikelihood([(prefix + c, x) for c, x in requests])
 
-        def cached(requests: Sequence[tuple[str, str]], prefix: str = "") -> list[tuple[float, int]]:
+        def cached(requests: Sequence[tuple[str, str]], prefix: str = "", per_call: int | None = None) -> list[tuple[float, int]]:
             keys = [self._key(prefix + c, x) for c, x in requests]
             found = {}
             if self.db is not None:
@@ -90,10 +102,14 @@ class ScoreCache:
                     chunk = keys[start : start + 500]
                     marks = ",".join("?" * len(chunk))
                     found.update({k: (ll, n) for k, ll, n in self.db.execute(f"SELECT key, ll, n FROM ll WHERE key IN ({marks})", chunk)})
-            todo = [i for i, k in enumerate(keys) if k not in found]
+            todo, wanted = [], set()
+            for i, k in enumerate(keys):  # a request asked twice in one call is scored once
+                if k not in found and k not in wanted:
+                    wanted.add(k)
+                    todo.append(i)
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            size = self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK
+            size = per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)
             for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
                 part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
@@ -128,6 +144,9 @@ class EvalConfig:
     # (sentence-split) training set, in optimizer steps; the augmented arms get the same steps
     # over their larger sets. None: the settings decide (FinetuneSettings.steps, else epochs).
     budget_epochs: int | None = None
+    retrievers: tuple[str, ...] = ("minilm", "bm25")  # evalkit.retrieval names; the first is the headline
+    top_ks: tuple[int, ...] = (1, 2, 4, 8)  # retrieved documents per prompt: the rag curve's x
+    headline_k: int = 4  # the k of the accuracy table, the paired tests and finetune+rag (capped at the corpus)
     cache: bool = True
 
     def __post_init__(self):
@@ -142,6 +161,17 @@ class EvalConfig:
             raise AdaptcostError("scales must be shares of the training data in (0, 1]")
         if not self.variants or any(v not in VARIANTS for v in self.variants):
             raise AdaptcostError(f"variants must be among {', '.join(VARIANTS)}")
+        if any(s in RAG for s in self.strategies):
+            from .retrieval import check_retriever
+
+            if not self.retrievers:
+                raise AdaptcostError("the rag arms need at least one retriever")
+            for name in self.retrievers:
+                check_retriever(name)
+            if not self.top_ks or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in self.top_ks):
+                raise AdaptcostError(f"top-k values must be integers >= 1, got {list(self.top_ks)}")
+            if self.headline_k < 1:
+                raise AdaptcostError(f"the headline k must be at least 1, got {self.headline_k}")
 
     @property
     def dataset_seeds(self) -> tuple[int, ...]:
@@ -169,6 +199,8 @@ class Cell:
     aug_share: float | None = None  # a share of the augmentations below 1 (accuracy-vs-augmentation points)
     variant: str = ""
     estimate: Estimate | None = None
+    top_k: int | None = None  # rag arms: documents retrieved per prompt (variant: the retriever)
+    recall: float | None = None  # rag arms: share of the cell's items whose every premise was retrieved
 
     @property
     def arm(self) -> str:
@@ -201,6 +233,8 @@ class Record:
     augmentations: int = 0
     icl_share: float | None = None
     aug_share: float | None = None
+    top_k: int | None = None  # rag arms: documents retrieved per prompt
+    hits: dict[str, bool] | None = None  # rag arms: item id -> every premise retrieved (recall@k)
 
     @property
     def arm(self) -> str:
@@ -338,6 +372,8 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
             groups.setdefault(_job_settings(settings, texts, len(sentences_of(dataset.docs)), config), []).append(texts)
         for job_settings, texts in groups.items():
             many(texts, job_settings, progress=lambda done, total: report(label, done, total))
+    rankings = None  # retriever -> per item, the documents' indices best first (computed once, at full scale)
+    tuned_models: dict = {}  # the plain finetune model at full scale, kept for finetune+rag
     for scale in scales:
         docs, items = plans[scale]
         if not items:
@@ -350,10 +386,23 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
             shortcuts["prior"] = credit(baseline, None, [i.answer for i in items])
             result.baselines[(dataset.name, dataset.seed)] = {"ids": [i.id for i in items], **shortcuts}
         for strategy in config.strategies:
-            if strategy.startswith("finetune+") and scale != scales[-1]:
-                continue  # augmented fine-tuning is measured at full scale, against augmentation amount
+            if (strategy.startswith("finetune+") or strategy == "rag") and scale != scales[-1]:
+                continue  # augmented fine-tuning and RAG are measured at full scale (against augmentations, top k)
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 0, 1)
-            if strategy == "base":
+            if strategy in RAG:
+                if rankings is None:
+                    rankings = _rankings(dataset, docs, items, config, result)
+                scored_by = None
+                if strategy == "finetune+rag":
+                    texts = jobs[(scale, "finetune", "", None)][0]
+                    scored_by = tuned_models.pop(_texts_key(texts), None)  # the finetune arm's model, when it ran
+                    if scored_by is None:
+                        job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
+                        label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
+                        scored_by = backend.finetune(texts, job_settings, progress=lambda done, total: report(label, done, total))
+                result.records += _rag(strategy, scored_by or backend, score if scored_by is None else None, docs, items,
+                                       baseline, dataset, scale, config, rankings)
+            elif strategy == "base":
                 # the same calibration as every other strategy: scores minus the no-knowledge scores
                 result.records.append(_record(dataset, "base", "", scale, items, baseline, baseline, docs=0))
             elif strategy == "icl":
@@ -363,9 +412,10 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                 for (job_scale, job_strategy, variant, share), (texts, extra, scored) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
                         job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
+                        keep = tuned_models if (strategy, variant, scale) == ("finetune", "", scales[-1]) and "finetune+rag" in config.strategies else None
                         result.records.append(_train_and_measure(
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
-                            job_settings, report, texts, extra, share, result))
+                            job_settings, report, texts, extra, share, result, keep))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
 
 
@@ -413,12 +463,13 @@ def _training_jobs(dataset, backend, config: EvalConfig, plans: dict, result: Ev
         if not items:
             continue
         texts = sentences_of(docs)
-        if "finetune" in config.strategies:
+        # finetune+rag answers with the plain finetune model: the same training job, at full scale
+        if "finetune" in config.strategies or ("finetune+rag" in config.strategies and scale == full):
             jobs[(scale, "finetune", "", None)] = (texts, 0, items)
-            if dataset.name == "semantic" and scale == full:
-                jobs[(scale, "finetune", "unsplit", None)] = ([d.text for d in docs], 0, items)
+        if "finetune" in config.strategies and dataset.name == "semantic" and scale == full:
+            jobs[(scale, "finetune", "unsplit", None)] = ([d.text for d in docs], 0, items)
         for strategy in config.strategies:
-            if not strategy.startswith("finetune+") or scale != full:
+            if strategy not in AUGMENTED or scale != full:
                 continue
             kind = "local" if strategy == "finetune+local" else "global"
             for variant in (config.variants if config.augment_source == "oracle" else ("model",)):
@@ -476,14 +527,98 @@ def _icl(backend, score, docs, items, baseline, dataset, scale, config: EvalConf
     return out
 
 
+def _rankings(dataset, docs, items, config: EvalConfig, result: EvalResult) -> dict[str, list[list[int]]]:
+    """Per retriever, each item's ranking of the training documents (indices into `docs`) for its
+    query; the retrieval is checked first: it indexes training documents only, and no query or
+    indexed text holds a test answer (leaks.check_retrieval)."""
+    from .leaks import check_retrieval
+    from .retrieval import get_retriever, query_of
+
+    texts = [d.text for d in docs]
+    queries = [query_of(i) for i in items]
+    where = _where(dataset, "rag retrieval (index and queries)")
+    result.leaks[where] = check_retrieval(items, queries, texts, [d.text for d in dataset.docs], dataset.vocabulary, where).to_dict()
+    return {name: get_retriever(name).rank(texts, queries) for name in config.retrievers}
+
+
+def rag_ks(config: EvalConfig, n_docs: int, strategy: str = "rag") -> tuple[list[int], int]:
+    """The top-k values measured on a corpus of `n_docs` documents (k above the corpus is the whole
+    corpus: measured once) and the headline k among them; finetune+rag is measured at the headline k."""
+    headline = min(config.headline_k, n_docs)
+    if strategy == "finetune+rag":
+        return [headline], headline
+    return sorted({min(k, n_docs) for k in config.top_ks} | {headline}), headline
+
+
+def _rag(strategy: str, scorer_backend, score, docs, items, baseline, dataset, scale, config: EvalConfig,
+         rankings: dict[str, list[list[int]]]) -> list[Record]:
+    """RAG scored on every item: per retriever and k, each item's top-k documents shown as ICL shows
+    documents (in corpus order, then reversed: counterbalanced; items that retrieved the same set
+    share its prefix, and the whole corpus is ICL's context, cached), calibrated like every arm.
+    `score` None: the scores of `scorer_backend` (a fine-tuned model), cached under its name."""
+    own = None
+    if score is None:
+        own = ScoreCache(scorer_backend.name, config.cache)
+        score = own.wrap(scorer_backend)
+    supports = [dataset.support(item, docs) for item in items]
+    ks, _ = rag_ks(config, len(docs), strategy)
+    # finetune+rag: the headline retriever only (the accuracy table's and the paired tests')
+    retrievers = config.retrievers[:1] if strategy == "finetune+rag" else config.retrievers
+    out = []
+    try:
+        for retriever in retrievers:
+            for k in ks:
+                scores, hits = rag_scores(score, docs, items, rankings[retriever], k, supports)
+                record = _record(dataset, strategy, retriever, scale, items, scores, baseline, docs=len(docs), top_k=k)
+                record.hits = {item.id: hit for item, hit in zip(items, hits)}
+                out.append(record)
+    finally:
+        if own is not None:
+            own.close()
+    return out
+
+
+def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, supports) -> tuple[np.ndarray, list[bool]]:
+    """Option scores of `items` with their top-k documents in context, and per item whether every
+    premise was retrieved (`supports`: Dataset.support per item)."""
+    from .retrieval import retrieved_all
+
+    from .scoring import normalized
+
+    shown = [[docs[j] for j in sorted(order[:k])] for order in ranking]  # corpus order, as ICL shows them
+    width = max(len(item.options) for item in items)
+    total = np.zeros((len(items), width))
+    # counterbalanced: each item's documents as given, then reversed. Every item has its own context,
+    # so no prefix is shared by a whole call: the requests go to the token trie instead, where the
+    # items that retrieved the same documents (sorted next to each other) share them. The texts, so
+    # the cache keys, are those of a prefixed call (the whole corpus: ICL's, cached); a request
+    # asked twice (one document: both orders) is scored once.
+    rows = [(context_of(s[::-1] if reverse else s), r) for reverse in (False, True) for r, s in enumerate(shown)]
+    rows.sort()
+    requests = [(context + "\n\n" + items[r].prompt, option) for context, r in rows for option in items[r].options]
+    flat = normalized(score(requests, per_call=ScoreCache.TRIE_CHUNK))
+    position = 0
+    for _, row in rows:
+        n = len(items[row].options)
+        total[row, :n] += flat[position: position + n]
+        position += n
+    scores = total / 2
+    for row, item in enumerate(items):
+        scores[row, len(item.options):] = -np.inf
+    hits = [retrieved_all(s, {docs[j].id for j in order[:k]}) for s, order in zip(supports, ranking)]
+    return scores, hits
+
+
 def _train_and_measure(backend, dataset, scored, baseline, items, strategy, variant, scale, n_docs, config, settings,
-                       report, texts, extra: int, aug_share, result: EvalResult) -> Record:
+                       report, texts, extra: int, aug_share, result: EvalResult, keep: dict | None = None) -> Record:
     """Fine-tune on `texts` (loaded from the cache when trained already) and score `scored`;
     `extra` is how many of the texts are augmentations. Records the steps and the recall of
-    trained facts (the ceiling check)."""
+    trained facts (the ceiling check). `keep`: a dict that receives the tuned model (finetune+rag)."""
     arm = arm_label(strategy, variant)
     label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
     tuned = backend.finetune(texts, settings, progress=lambda done, total: report(label, done, total))
+    if keep is not None:
+        keep[_texts_key(texts)] = tuned
     tuned_score = ScoreCache(tuned.name, config.cache)
     rows = [items.index(i) for i in scored]
     try:
@@ -511,15 +646,16 @@ def pool_cells(result: EvalResult) -> list[Cell]:
     intervals from `stats.interval` (Wilson ∪ cluster bootstrap, clusters = seed × fact/category)."""
     groups: dict[tuple, list[Record]] = {}
     for r in result.records:
-        groups.setdefault((r.dataset, r.strategy, r.variant, r.scale, r.icl_share, r.aug_share), []).append(r)
+        groups.setdefault((r.dataset, r.strategy, r.variant, r.scale, r.icl_share, r.aug_share, r.top_k), []).append(r)
     cells = []
-    for (dataset, strategy, variant, scale, icl_share, aug_share), records in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for (dataset, strategy, variant, scale, icl_share, aug_share, top_k), records in sorted(groups.items(), key=lambda kv: str(kv[0])):
         by_split: dict[tuple[str, str], list[tuple]] = {}
         for r in records:
             lookup = {i.id: i for i in result.items[(r.dataset, r.seed)]}
             for item_id, value in r.credits.items():
                 item = lookup[item_id]
-                entry = (value, f"{r.seed}:{item.cluster or item.id}", 1.0 / len(item.options))
+                hit = None if r.hits is None else float(r.hits[item_id])
+                entry = (value, f"{r.seed}:{item.cluster or item.id}", 1.0 / len(item.options), hit)
                 by_split.setdefault((item.split, item.form), []).append(entry)
                 by_split.setdefault((item.split, "all"), []).append(entry)
         docs = round(float(np.mean([r.docs for r in records])))
@@ -527,6 +663,8 @@ def pool_cells(result: EvalResult) -> list[Cell]:
         for (split, form), entries in sorted(by_split.items()):
             est = interval([e[0] for e in entries], [e[1] for e in entries], result.config.seed)
             acc = Accuracy(est.mean, est.low, est.high, est.n)
+            hits = [e[3] for e in entries if e[3] is not None]
             cells.append(Cell(dataset, strategy, split, form, scale, acc, float(np.mean([e[2] for e in entries])), docs,
-                              extra, icl_share, aug_share, variant, est))
+                              extra, icl_share, aug_share, variant, est, top_k,
+                              round(float(np.mean(hits)), 4) if hits else None))
     return cells
