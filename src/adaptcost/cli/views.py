@@ -89,26 +89,28 @@ def _components_table(d: dict) -> Table:
 
 
 def _print_breakevens(console: Console, d: dict, detail: bool) -> None:
-    """The volumes where two strategies' totals cross. Unless `detail`: the crossings of the pick
-    (every one with four strategies or fewer), and the rest counted in one line."""
-    pick = d["recommendation"]["pick"]
-    few = len(d["strategies"]) <= 4
+    """The volumes where two strategies' totals cross. Unless `detail`: the pick's crossings not
+    already under "What would change the answer", and the rest counted in one line."""
+    rec = d["recommendation"]
     shown, crossing, never = [], 0, 0
     for b in d["breakevens"]:
         for line in b["text"]:
-            if detail or (not line.startswith("no crossing") and (few or pick in (b["a"], b["b"]))):
+            told = any(flip.startswith(line) for flip in rec["flips"])
+            if detail or (rec["pick"] in (b["a"], b["b"]) and not told and not line.startswith("no crossing")):
                 shown.append(line)
             elif line.startswith("no crossing"):
                 never += 1
-            else:
+            elif not told:
                 crossing += 1
-    console.print("[bold]Break-even volumes[/] [dim](total costs over the horizon equal)[/]")
+    console.print("[bold]Break-even volumes[/] [dim](total costs over the horizon equal)[/]"
+                  + ("" if detail or not rec["flips"] else ": the pick's are above"))
     for line in shown:
         console.print(f"  {escape(line)}")
-    if crossing:
-        console.print(f"  [dim]{crossing} crossing(s) between other strategies (--detail)[/]")
-    if never:
-        console.print(f"  [dim]{never} other pair(s) never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day[/]")
+    rest = ([f"{crossing} crossing(s) between other strategies"] if crossing else []) + \
+           ([f"{never} pair(s) that never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day"]
+            if never else [])
+    if rest:
+        console.print(f"  [dim]{'; '.join(rest)} (--detail)[/]")
 
 
 SCENARIO_SHORT = ("queries_per_day", "prompt_tokens", "answer_tokens", "horizon_days", "refresh_days", "epochs")
