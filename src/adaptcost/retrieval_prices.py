@@ -21,7 +21,7 @@ What a table may say in the provider's own units, converted once at load (one ru
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
@@ -34,9 +34,10 @@ GB_PER_GIB = 2**30 / 1e9  # 1.0737 decimal GB in one binary GiB
 
 
 @dataclass(frozen=True)
-class EmbeddingPrice:
-    """An embedding model: every token embedded bills at `usd_per_mtok` (the provider's batch API,
-    where it has one, takes `batch_discount` off)."""
+class PricedRow:
+    """What every retrieval row has: who sells it, where the figures come from and the date they
+    held, and its lifecycle (aliases, note and lifecycle are keyword-only, after each kind's own
+    fields)."""
 
     name: str
     provider: str
@@ -44,17 +45,24 @@ class EmbeddingPrice:
     as_of: dt.date
     verified: bool
     file: str
+    aliases: tuple[str, ...] = field(default=(), kw_only=True)
+    note: str = field(default="", kw_only=True)
+    lifecycle: Lifecycle = field(default=Lifecycle(), kw_only=True)
+
+    def status_on(self, day: dt.date) -> str:
+        return self.lifecycle.status_on(day)
+
+
+@dataclass(frozen=True)
+class EmbeddingPrice(PricedRow):
+    """An embedding model: every token embedded bills at `usd_per_mtok` (the provider's batch API,
+    where it has one, takes `batch_discount` off)."""
+
     usd_per_mtok: float
     dimensions: int  # the default output dimensions (what a vector store stores)
     max_input_tokens: int  # per input text: a chunk must fit
     tokenizer: TokenizerSpec
     batch_discount: float = 0.0
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-    lifecycle: Lifecycle = Lifecycle()
-
-    def status_on(self, day: dt.date) -> str:
-        return self.lifecycle.status_on(day)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class ReadUnits:
 
 
 @dataclass(frozen=True)
-class VectorStorePrice:
+class VectorStorePrice(PricedRow):
     """A managed vector store, billed for storage, reads per query and writes per vector.
 
     Index size in bytes = vectors × (dimensions × bytes_per_dimension + overhead_bytes_per_vector).
@@ -80,12 +88,6 @@ class VectorStorePrice:
     embedding model is billed for indexing; None: the caller embeds with an embedding model.
     """
 
-    name: str
-    provider: str
-    source: str
-    as_of: dt.date
-    verified: bool
-    file: str
     storage_usd_per_gb_month: float
     usd_per_million_read_units: float
     read_units: ReadUnits = ReadUnits()
@@ -95,39 +97,21 @@ class VectorStorePrice:
     bytes_per_dimension: int = 4  # float32
     overhead_bytes_per_vector: int = 0  # ids and metadata
     minimum_usd_per_month: float = 0.0
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-    lifecycle: Lifecycle = Lifecycle()
     write_units_per_kb: float = 0.0
     builtin_dimensions: int | None = None
 
-    def status_on(self, day: dt.date) -> str:
-        return self.lifecycle.status_on(day)
-
 
 @dataclass(frozen=True)
-class RerankerPrice:
+class RerankerPrice(PricedRow):
     """A reranker: billed per search (`usd_per_1k_searches`, a search being one query over up to
     `documents_per_search` documents) or per token (`usd_per_mtok` over query + documents)."""
 
-    name: str
-    provider: str
-    source: str
-    as_of: dt.date
-    verified: bool
-    file: str
     billing: str  # per_search | per_mtok
     usd_per_1k_searches: float = 0.0
     documents_per_search: int = 100
     usd_per_mtok: float = 0.0
     max_tokens_per_document: int | None = None
     tokenizer: TokenizerSpec | None = None
-    aliases: tuple[str, ...] = ()
-    note: str = ""
-    lifecycle: Lifecycle = Lifecycle()
-
-    def status_on(self, day: dt.date) -> str:
-        return self.lifecycle.status_on(day)
 
 
 RetrievalRow = Union[EmbeddingPrice, VectorStorePrice, RerankerPrice]
