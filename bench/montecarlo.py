@@ -2,8 +2,9 @@
 
     python bench/montecarlo.py [--draws 1000000]
 
-Prices the four strategies for a 50,000-token corpus on gpt-4.1-mini-like prices with every
-assumption uncertain, first with the scalar cost model in a Python loop (a small sample, the
+Prices the six strategies for a 50,000-token corpus of 40 documents on gemini-3.5-flash's prices
+(RAG: text-embedding-3-small and Pinecone serverless) with every assumption uncertain, chunk size
+and top-k included (so RAG's chunks are recounted for every draw), first with the scalar cost model in a Python loop (a small sample, the
 baseline), then with the vectorized model over --draws samples, and checks that both give the
 same totals on the baseline's sample.
 """
@@ -33,6 +34,8 @@ def draws(n: int, seed: int = 1) -> dict:
         "refresh_days": rng.uniform(7, 90, n),
         "epochs": rng.integers(1, 6, n).astype(float),
         "cache_hit_rate": rng.uniform(0.3, 1.0, n),
+        "chunk_tokens": rng.integers(128, 1025, n).astype(float),
+        "top_k": rng.integers(1, 9, n).astype(float),
     }
 
 
@@ -43,15 +46,17 @@ def main() -> int:
     args = parser.parse_args()
     book = load_pricing()
     m = book.get("gemini-3.5-flash")
-    models = Models(m, m, m)
-    stats = CorpusStats({"o200k_base": 50_000}, {"o200k_base": 3_000}, 40, 2_700)
+    models = Models(m, m, m, book.day, book.embedding("text-embedding-3-small"), book.vector_store("pinecone"))
+    sizes = tuple(int(n) for n in np.random.default_rng(0).integers(250, 2_501, 40))  # 40 documents, 50,000 tokens or so
+    counts = {"o200k_base": sizes, "cl100k_base": sizes}
+    stats = CorpusStats({e: sum(sizes) for e in counts}, {e: max(sizes) for e in counts}, 40, 2_700, counts)
     base = Scenario(queries_per_day=5000)
 
     small = draws(args.baseline)
     start = time.perf_counter()
     scalar = {s: [] for s in STRATEGIES}
     for i in range(args.baseline):
-        point = base.to_dict() | {k: (int(v[i]) if k in ("prompt_tokens", "answer_tokens", "epochs") else float(v[i])) for k, v in small.items()}
+        point = base.to_dict() | {k: (int(v[i]) if k in ("prompt_tokens", "answer_tokens", "epochs", "chunk_tokens", "top_k") else float(v[i])) for k, v in small.items()}
         sc = Scenario(**point)
         for s in STRATEGIES:
             scalar[s].append(strategy_cost(s, stats, models, sc).tco)
