@@ -6,6 +6,8 @@ Each dataset gets an independent checker that re-derives every item's answer fro
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import random
@@ -352,3 +354,41 @@ def test_semantic_docs_shape(quick, sem_default):
     assert {"Ke", "Q:"} <= starts  # bullets and Q&A formats present
     assert any("Trait: " in d.text for d in sem_default.docs)  # table-like format
     assert len(sem_default.docs) == sem_default.settings["n_docs"]
+
+
+# ---------------------------------------------------------------- semantic: generation pinned
+
+# sha256 of a canonical JSON dump of semantic(seed=0) -- every field of the Dataset: documents,
+# items, facts, both oracles, vocabulary, oracle keys, held-out keys (see _canonical_sha256) --
+# computed from the generator as it stood before `semantic` was split into named parts (commit
+# c85bb3a, the single 341-line function), e.g. for "small":
+#   PYTHONPATH=src python -c 'import dataclasses, hashlib, json; from adaptcost.evalkit import datasets as ds;
+#     d = dataclasses.asdict(ds.semantic(0, n_categories=8, n_docs=8));
+#     blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"));
+#     print(hashlib.sha256(blob.encode("utf-8")).hexdigest())'
+# The split kept every random draw in its order, so the digests did not move. Any change to what
+# is generated (a draw added, removed or reordered; a template, filler or rule changed) changes
+# them: update them only on purpose, saying why in the commit.
+SEMANTIC_SHA256 = {
+    # the default profile's size (8 categories, 8 pages)
+    "small": ({"n_categories": 8, "n_docs": 8},
+              "5af299e871554ba1959712b3f31f915f674d984b976fdc0e69a5cb353b44b12a"),
+    # every page format, a deep hierarchy, capped splits (the sem_default fixture's size at seed 0)
+    "medium": ({"n_categories": 40, "n_docs": 400, "items_per_split": 50},
+               "70d4d4eeaa30d8ea90f267ddaa8b6f93dcd25ef3939758e22d4804375057a004"),
+    # the default arguments: the paper's 110 categories and 2,200 documents, every item (~5 s)
+    "default": ({}, "b63a149d8da042a2dbb935e96d6ede07c8dd791c8042cc8d1179503d4fbf7b76"),
+}
+
+
+def _canonical_sha256(data: ds.Dataset) -> str:
+    """Independent of Dataset.fingerprint (which a cache may change): the whole dataclass, as
+    sorted-key compact JSON, UTF-8."""
+    blob = json.dumps(dataclasses.asdict(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize("size", sorted(SEMANTIC_SHA256))
+def test_semantic_generation_pinned(size):
+    kwargs, digest = SEMANTIC_SHA256[size]
+    assert _canonical_sha256(ds.semantic(0, **kwargs)) == digest

@@ -629,6 +629,9 @@ class _Matcher:
         return above[:up] + below[:k - up]
 
 
+_PAGE_CHUNK = 16  # the most facts a category's first (prose) page states; more facts: more such pages
+
+
 def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
              items_per_split: int | None = None, stated_inherited: float = 0.3) -> Dataset:
     """The paper's semantic structure benchmark, regenerated (defaults: the paper's 110 and 2,200).
@@ -659,7 +662,34 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     uniformly; an item whose answer cannot be so matched is not asked. Oracle augmentations use
     wordings no test uses (AUG_*) and name the item keys they state (`Dataset.oracle_keys`).
     `items_per_split` caps the number of facts/inferences tested per split (None: all).
+
+    The parts below draw from one random stream in this order (the order fixes the output):
+    world, facts, documents, oracles (no draws), items, then the documents' and held-out shuffles.
     """
+    _semantic_check(n_categories, n_docs, items_per_split, stated_inherited)
+    rng = _rng("semantic", seed)
+    world = _Taxonomy(rng, n_categories)
+    cats = world.cats
+    sf = _semantic_facts(rng, world, stated_inherited)
+    docs = _semantic_docs(rng, world, sf, n_docs, n_categories)
+    local, glob, keys = _semantic_oracles(world, sf, docs)
+    build = _SemanticItems(rng, world, sf, docs, items_per_split)
+    _semantic_fact_items(build)
+    _semantic_reversal_items(build)
+    _semantic_inference_items(build)
+    items = build.items
+
+    rng.shuffle(docs)
+    settings = {"n_categories": n_categories, "n_docs": n_docs, "items_per_split": items_per_split,
+                "stated_inherited": stated_inherited, "n_holdouts": len(world.holdouts),
+                "n_relations": len(world.relations), "n_verbs": len(world.verbs)}
+    vocabulary = tuple(world.verbs) + tuple(cats) + tuple(p for c in cats for p in world.own[c])
+    return Dataset("semantic", seed, settings, tuple(docs), tuple(items), sf.facts, local, glob, vocabulary,
+                   keys, _held_out_half(rng, items))
+
+
+def _semantic_check(n_categories, n_docs, items_per_split, stated_inherited) -> None:
+    """Refuse sizes the benchmark cannot be built at (AdaptcostError)."""
     if _positive("n_categories", n_categories) < 6:
         raise AdaptcostError(f"n_categories must be at least 6, not {n_categories}")
     if _positive("n_docs", n_docs) < n_categories:
@@ -668,8 +698,26 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
         _positive("items_per_split", items_per_split)
     if not 0.0 <= stated_inherited <= 1.0:
         raise AdaptcostError(f"stated_inherited must be between 0 and 1, not {stated_inherited}")
-    rng = _rng("semantic", seed)
-    world = _Taxonomy(rng, n_categories)
+
+
+@dataclass
+class _SemanticFacts:
+    """The facts the semantic benchmark's documents state, and the wordings they may take."""
+
+    facts: dict[str, str]  # fact id -> canonical statement
+    info: dict[str, tuple]  # fact id -> ("isa", x, y) | ("prop", x, p) | ("rel", x, v, y)
+    page_facts: dict[str, list[str]]  # category -> the facts its pages cover
+    stated_props: dict[str, set[str]]  # category -> the properties its pages state (own and inherited)
+    rel_ids: list[str]  # the relation facts, in the world's order
+    reversal_rels: set[str]  # relations the reversal split asks object-first: never so written
+    held_out_template: dict[str, int]  # fact id -> the template no document uses (rephrasing split)
+    used: dict[str, set[tuple[str, int]]]  # fact id -> the (family, index) wordings documents use
+
+
+def _semantic_facts(rng: random.Random, world: _Taxonomy, stated_inherited: float) -> _SemanticFacts:
+    """The stated facts: every category's parent ("isa"), its own properties and a random fraction
+    `stated_inherited` of its inherited ones ("prop"; none for holdouts), every relation ("rel");
+    then the relations the reversal split asks (two thirds) and each fact's held-out template."""
     cats, holdouts = world.cats, set(world.holdouts)
 
     # ---- facts: id -> (kind, x, v/p/y ...), canonical text; per category page the facts it covers
@@ -703,76 +751,93 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     for fid in rng.sample(rel_ids, max(1, (2 * len(rel_ids)) // 3)):
         reversal_rels.add(fid)
     held_out_template = {fid: rng.randrange(len(TEMPLATES[info[fid][0]])) for fid in facts}
-
-    def fill(template: tuple[str, str], fid: str) -> tuple[str, str]:
-        kind = info[fid][0]
-        if kind == "isa":
-            vals = {"x": info[fid][1], "y": info[fid][2]}
-        elif kind == "prop":
-            vals = {"x": info[fid][1], "p": info[fid][2]}
-        else:
-            _, x, v, y = info[fid]
-            vals = {"x": x, "v": v, "y": y, "ved": past_participle(v)}
-        return template[0].format(**vals), template[1].format(**vals)
-
     used: dict[str, set[tuple[str, int]]] = {fid: set() for fid in facts}  # (family, index)
+    return _SemanticFacts(facts, info, page_facts, stated_props, rel_ids, reversal_rels, held_out_template, used)
 
-    def render(fid: str, fmt: str, forward_only: bool, page: str) -> str:
-        kind = info[fid][0]
-        if fmt == "table":
-            # "Property: value" lines about the page's category; a relation asked in the reversal
-            # split is never written object-first, so on its object's page it stays a sentence.
-            if kind == "isa":
-                used[fid].add(("table", 0))
-                return f"Kind: {info[fid][2]}"
-            if kind == "prop":
-                used[fid].add(("table", 0))
-                return f"Trait: {info[fid][2]}"
-            _, x, v, y = info[fid]
-            if page == x:
-                used[fid].add(("table", 0))
-                return f"{capitalize(plural(v))}: {y}"
-            if fid not in reversal_rels:
-                used[fid].add(("table", 1))
-                return f"{capitalize(past_participle(v))} by: {x}"
-        choices = [(kind, i) for i in range(len(TEMPLATES[kind])) if i != held_out_template[fid]]
-        if kind == "rel" and not forward_only and fid not in reversal_rels:
-            choices += [("rev", i) for i in range(len(REL_REV_T))]
-        fam, i = rng.choice(choices)
-        used[fid].add((fam, i))
-        head, tail = fill((REL_REV_T if fam == "rev" else TEMPLATES[kind])[i], fid)
-        sentence = head + tail
-        if fmt == "qa":
-            _, x, *rest = info[fid]
-            vals = {"x": x}
-            if kind == "rel":
-                vals.update(v=rest[0], y=rest[1], ved=past_participle(rest[0]))
-            return DOC_QUESTIONS[fam].format(**vals) + " A: " + sentence
-        if fmt == "bullets":
-            return "- " + sentence
-        return sentence
 
-    def make_doc(c: str, fids: list[str], fmt: str, forward_only: bool, stub: bool = False) -> str:
-        body = [render(f, fmt, forward_only, c) for f in fids]
-        fillers = STUB_FILLERS if stub else FILLERS
-        extra = rng.randint(0, 2) if not stub else rng.randint(1, 3)
-        header_lines = {"prose": 1, "bullets": 2, "qa": 1, "table": 1}[fmt]
-        extra = max(extra, 4 - header_lines - len(body))
-        extra = min(extra, 20 - header_lines - len(body))
-        pad = [rng.choice(fillers).format(x=c, X=capitalize(c)) for _ in range(extra)]
-        title = capitalize(c)
-        if fmt == "prose":
-            sentences = body + pad
-            rng.shuffle(sentences)
-            return f"{title}\n" + " ".join(sentences)
-        if fmt == "bullets":
-            return f"{title}\nKey facts:\n" + "\n".join(body + ["- " + s for s in pad])
-        if fmt == "qa":
-            return f"{title}: questions and answers\n" + "\n".join(body) + ("\n" + " ".join(pad) if pad else "")
-        return f"{title}\n" + "\n".join(body) + ("\n" + " ".join(pad) if pad else "")
+def _semantic_fill(sf: _SemanticFacts, template: tuple[str, str], fid: str) -> tuple[str, str]:
+    """A statement template (prefix, answer) filled in with the words of fact `fid`."""
+    info = sf.info
+    kind = info[fid][0]
+    if kind == "isa":
+        vals = {"x": info[fid][1], "y": info[fid][2]}
+    elif kind == "prop":
+        vals = {"x": info[fid][1], "p": info[fid][2]}
+    else:
+        _, x, v, y = info[fid]
+        vals = {"x": x, "v": v, "y": y, "ved": past_participle(v)}
+    return template[0].format(**vals), template[1].format(**vals)
 
-    # ---- documents: quota per category; page 1 (prose) covers all facts in forward wordings
-    chunk = 16
+
+def _semantic_render(rng: random.Random, sf: _SemanticFacts, fid: str, fmt: str, forward_only: bool,
+                     page: str) -> str:
+    """One fact as a line of a page about `page` in format `fmt`, in a random wording other than
+    its held-out one (object-first only where allowed); records the wording in `sf.used`."""
+    info, used, reversal_rels, held_out_template = sf.info, sf.used, sf.reversal_rels, sf.held_out_template
+    kind = info[fid][0]
+    if fmt == "table":
+        # "Property: value" lines about the page's category; a relation asked in the reversal
+        # split is never written object-first, so on its object's page it stays a sentence.
+        if kind == "isa":
+            used[fid].add(("table", 0))
+            return f"Kind: {info[fid][2]}"
+        if kind == "prop":
+            used[fid].add(("table", 0))
+            return f"Trait: {info[fid][2]}"
+        _, x, v, y = info[fid]
+        if page == x:
+            used[fid].add(("table", 0))
+            return f"{capitalize(plural(v))}: {y}"
+        if fid not in reversal_rels:
+            used[fid].add(("table", 1))
+            return f"{capitalize(past_participle(v))} by: {x}"
+    choices = [(kind, i) for i in range(len(TEMPLATES[kind])) if i != held_out_template[fid]]
+    if kind == "rel" and not forward_only and fid not in reversal_rels:
+        choices += [("rev", i) for i in range(len(REL_REV_T))]
+    fam, i = rng.choice(choices)
+    used[fid].add((fam, i))
+    head, tail = _semantic_fill(sf, (REL_REV_T if fam == "rev" else TEMPLATES[kind])[i], fid)
+    sentence = head + tail
+    if fmt == "qa":
+        _, x, *rest = info[fid]
+        vals = {"x": x}
+        if kind == "rel":
+            vals.update(v=rest[0], y=rest[1], ved=past_participle(rest[0]))
+        return DOC_QUESTIONS[fam].format(**vals) + " A: " + sentence
+    if fmt == "bullets":
+        return "- " + sentence
+    return sentence
+
+
+def _semantic_page(rng: random.Random, sf: _SemanticFacts, c: str, fids: list[str], fmt: str,
+                   forward_only: bool, stub: bool = False) -> str:
+    """The text of one page about category `c` stating `fids`: a title, the facts' lines in format
+    `fmt`, and filler sentences up to 4-20 sentences in all (prose: shuffled among the facts)."""
+    body = [_semantic_render(rng, sf, f, fmt, forward_only, c) for f in fids]
+    fillers = STUB_FILLERS if stub else FILLERS
+    extra = rng.randint(0, 2) if not stub else rng.randint(1, 3)
+    header_lines = {"prose": 1, "bullets": 2, "qa": 1, "table": 1}[fmt]
+    extra = max(extra, 4 - header_lines - len(body))
+    extra = min(extra, 20 - header_lines - len(body))
+    pad = [rng.choice(fillers).format(x=c, X=capitalize(c)) for _ in range(extra)]
+    title = capitalize(c)
+    if fmt == "prose":
+        sentences = body + pad
+        rng.shuffle(sentences)
+        return f"{title}\n" + " ".join(sentences)
+    if fmt == "bullets":
+        return f"{title}\nKey facts:\n" + "\n".join(body + ["- " + s for s in pad])
+    if fmt == "qa":
+        return f"{title}: questions and answers\n" + "\n".join(body) + ("\n" + " ".join(pad) if pad else "")
+    return f"{title}\n" + "\n".join(body) + ("\n" + " ".join(pad) if pad else "")
+
+
+def _semantic_quota(world: _Taxonomy, sf: _SemanticFacts, n_docs: int,
+                    n_categories: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Pages per category: (the prose pages its facts need, 16 facts a page; its page count).
+    Holdouts get 1-2 stubs; the pages left over go round the other categories in order."""
+    cats, holdouts, page_facts = world.cats, set(world.holdouts), sf.page_facts
+    chunk = _PAGE_CHUNK
     need = {c: max(1, -(-len(page_facts[c]) // chunk)) for c in cats}
     stub_docs = {c: min(2, max(1, n_docs // n_categories)) for c in holdouts}
     live = [c for c in cats if c not in holdouts]
@@ -784,6 +849,18 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
         quota[live[k % len(live)]] += 1
         spare -= 1
         k += 1
+    return need, quota
+
+
+def _semantic_docs(rng: random.Random, world: _Taxonomy, sf: _SemanticFacts, n_docs: int,
+                   n_categories: int) -> list[Doc]:
+    """The training documents, category by category: holdouts' stub pages (their parent only);
+    otherwise the first page(s) in prose stating every fact in forward wordings, then pages in a
+    random format restating a random subset of the category's facts in order."""
+    # ---- documents: quota per category; page 1 (prose) covers all facts in forward wordings
+    cats, holdouts, page_facts = world.cats, set(world.holdouts), sf.page_facts
+    chunk = _PAGE_CHUNK
+    need, quota = _semantic_quota(world, sf, n_docs, n_categories)
     docs: list[Doc] = []
     for c in cats:
         fids = page_facts[c]
@@ -791,7 +868,7 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             doc_id = f"{c}.d{j + 1:02d}"
             if c in holdouts:
                 fmt = "prose" if j == 0 else rng.choice(("prose", "table"))
-                text = make_doc(c, fids, fmt, True, stub=True)
+                text = _semantic_page(rng, sf, c, fids, fmt, True, stub=True)
                 docs.append(Doc(doc_id, text, tuple(fids)))
                 continue
             if j < need[c]:
@@ -800,9 +877,15 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
                 size = rng.randint(min(2, len(fids)), min(chunk, len(fids)))
                 chosen = sorted(rng.sample(fids, size), key=fids.index)
                 fmt, forward = rng.choice(FORMATS), False
-            docs.append(Doc(doc_id, make_doc(c, chosen, fmt, forward), tuple(chosen)))
+            docs.append(Doc(doc_id, _semantic_page(rng, sf, c, chosen, fmt, forward), tuple(chosen)))
+    return docs
 
-    # ---- oracles, in wordings no test uses (AUG_*); each text names the item keys it states
+
+def _semantic_oracles(world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc]) -> tuple[dict, dict, dict]:
+    """The oracle augmentations, doc id -> texts in wordings no test uses (AUG_*): local (each
+    stated fact rephrased and reversed), global (every unstated inference about the page's
+    category); and text -> the item keys it states (`Dataset.oracle_keys`). No random draws."""
+    info, holdouts, stated_props = sf.info, set(world.holdouts), sf.stated_props
     keys: dict[str, tuple[str, ...]] = {}
 
     def stated(text: str, *item_keys: str) -> str:
@@ -830,28 +913,43 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
 
     local = {d.id: tuple(s for f in d.fact_ids for s in rephrasings(f)) for d in docs}
     glob = {d.id: tuple(inferences(d.id.rsplit(".d", 1)[0])) for d in docs}
-    match = _Matcher(docs)
+    return local, glob, keys
 
-    # ---- items
-    items: list[Item] = []
-    all_rel_objects = [(v, y) for x, v, y in world.relations]
-    all_rel_subjects = [(v, x) for x, v, y in world.relations]
-    internal = [c for c in cats if world.children[c]]
 
-    def prop_distractors(x: str, p: str) -> list[str]:
+class _SemanticItems:
+    """The semantic benchmark's test items, appended to `items` as the split builders below ask
+    for them: distractors matched on the documents (`_Matcher`), both forms of each item."""
+
+    def __init__(self, rng: random.Random, world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc],
+                 items_per_split: int | None):
+        self.rng, self.world, self.sf, self.items_per_split = rng, world, sf, items_per_split
+        self.match = _Matcher(docs)
+        self.items: list[Item] = []
+        self.all_rel_objects = [(v, y) for x, v, y in world.relations]
+        self.all_rel_subjects = [(v, x) for x, v, y in world.relations]
+        self.internal = [c for c in world.cats if world.children[c]]
+        self.non_roots = [c for c in world.cats if world.parent[c] is not None]
+
+    def prop_distractors(self, x: str, p: str) -> list[str]:
+        """Wrong properties for "x are p": properties owned outside x's line of descent."""
+        world = self.world
         lin = world.lineage(x)
         ranked = [(world.closeness(x, world.owner[q]), q) for q in world.owner if world.owner[q] not in lin]
-        return match.pick(rng, p, x, ranked)
+        return self.match.pick(self.rng, p, x, ranked)
 
-    def isa_distractors(x: str, y: str) -> list[str]:
+    def isa_distractors(self, x: str, y: str) -> list[str]:
+        """Wrong kinds for "x are a kind of y": categories with sub-kinds outside x's lineage."""
+        world = self.world
         lin = world.lineage(x)
-        cands = [c for c in internal if c not in lin] or [c for c in cats if c not in lin]
-        return match.pick(rng, y, x, [(world.closeness(x, c), c) for c in cands])
+        cands = [c for c in self.internal if c not in lin] or [c for c in world.cats if c not in lin]
+        return self.match.pick(self.rng, y, x, [(world.closeness(x, c), c) for c in cands])
 
-    def rel_distractors(x: str, v: str, y: str, reverse: bool) -> list[str]:
+    def rel_distractors(self, x: str, v: str, y: str, reverse: bool) -> list[str]:
+        """Wrong objects (or, `reverse`, subjects) for "x v y": entities in relations with others."""
+        world = self.world
         keep, anchor = (x, y) if reverse else (y, x)  # keep: the answer; anchor: the prompt entity
         bad = world.lineage(keep) | world.lineage(anchor)
-        pairs = all_rel_subjects if reverse else all_rel_objects
+        pairs = self.all_rel_subjects if reverse else self.all_rel_objects
         ranked = []
         for w, c in pairs:
             if c in bad:
@@ -860,10 +958,17 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             if triple in world.relations:
                 continue
             ranked.append((2 if w == v else 1, c))
-        return match.pick(rng, keep, anchor, ranked)
+        return self.match.pick(self.rng, keep, anchor, ranked)
 
-    def add(split: str, key: str, rule: str, fids: tuple[str, ...], kind: str, vals: dict,
+    def isa_rev_distractors(self, x: str, y: str) -> list[str]:
+        """Wrong sub-kinds for "y include x": non-root categories outside both lineages."""
+        world = self.world
+        bad = world.lineage(x) | world.lineage(y)
+        return self.match.pick(self.rng, x, y, [(world.closeness(y, c), c) for c in self.non_roots if c not in bad])
+
+    def add(self, split: str, key: str, rule: str, fids: tuple[str, ...], kind: str, vals: dict,
             correct: str, wrong: list[str], template: tuple[str, str] | None, cluster: str = "") -> None:
+        """Both forms of one item, options shuffled; nothing when no distractors could be matched."""
         if not wrong:
             return
         for form in FORMS:
@@ -880,97 +985,110 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
             slot = "x" if kind in ("rev", "isa_rev") else ("p" if kind == "prop" else "y")
             good = fmt_ans.format(**{slot: correct})
             bad = [fmt_ans.format(**{slot: w}) for w in wrong]
-            options, answer = _shuffled_options(rng, good, bad)
-            items.append(Item(f"{split}.{key}.{form}", split, form, stem, options, answer, rule, fids,
-                              cluster, f"{split}:{key}"))
+            options, answer = _shuffled_options(self.rng, good, bad)
+            self.items.append(Item(f"{split}.{key}.{form}", split, form, stem, options, answer, rule, fids,
+                                   cluster, f"{split}:{key}"))
 
-    def fact_item(split: str, fid: str) -> None:
+    def fact_item(self, split: str, fid: str) -> None:
+        """A recall item (a wording the documents use) or a rephrasing item (the held-out one)."""
+        info, used, rng = self.sf.info, self.sf.used, self.rng
         kind = info[fid][0]
         if split == "recall":
             fwd = sorted(i for fam, i in used[fid] if fam == kind)
             template = TEMPLATES[kind][rng.choice(fwd)]
         else:
-            template = TEMPLATES[kind][held_out_template[fid]]
+            template = TEMPLATES[kind][self.sf.held_out_template[fid]]
         rule = f"{split} of {fid}"
         if kind == "isa":
             _, x, y = info[fid]
-            add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, isa_distractors(x, y), template, x)
+            self.add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, self.isa_distractors(x, y), template, x)
         elif kind == "prop":
             _, x, p = info[fid]
-            add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, prop_distractors(x, p), template, x)
+            self.add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, self.prop_distractors(x, p),
+                     template, x)
         else:
             _, x, v, y = info[fid]
-            add(split, fid, rule, (fid,), "rel", {"x": x, "v": v, "y": "{y}"}, y,
-                rel_distractors(x, v, y, reverse=False), template, x)
+            self.add(split, fid, rule, (fid,), "rel", {"x": x, "v": v, "y": "{y}"}, y,
+                     self.rel_distractors(x, v, y, reverse=False), template, x)
 
-    def capped(cands: list) -> list:
-        if items_per_split is None or len(cands) <= items_per_split:
+    def capped(self, cands: list) -> list:
+        """At most `items_per_split` of `cands`, drawn at random, in their order."""
+        if self.items_per_split is None or len(cands) <= self.items_per_split:
             return cands
-        picked = set(rng.sample(range(len(cands)), items_per_split))
+        picked = set(self.rng.sample(range(len(cands)), self.items_per_split))
         return [c for i, c in enumerate(cands) if i in picked]
 
-    stated = [fid for fid in facts]
-    rng.shuffle(stated)
+
+def _semantic_fact_items(build: _SemanticItems) -> None:
+    """The recall and rephrasing splits: the stated facts shuffled, one half asked in a wording
+    the documents use, the other half in the wording they never use."""
+    stated = [fid for fid in build.sf.facts]
+    build.rng.shuffle(stated)
     half = len(stated) // 2
-    for fid in capped(stated[:half]):
-        fact_item("recall", fid)
-    for fid in capped(stated[half:]):
-        fact_item("rephrasing", fid)
-    non_roots = [c for c in cats if world.parent[c] is not None]
+    for fid in build.capped(stated[:half]):
+        build.fact_item("recall", fid)
+    for fid in build.capped(stated[half:]):
+        build.fact_item("rephrasing", fid)
 
-    def isa_rev_distractors(x: str, y: str) -> list[str]:
-        bad = world.lineage(x) | world.lineage(y)
-        return match.pick(rng, x, y, [(world.closeness(y, c), c) for c in non_roots if c not in bad])
 
-    rev_cands = [f for f in rel_ids if f in reversal_rels] + [_isa_fid(c) for c in non_roots]
-    for fid in capped(rev_cands):
+def _semantic_reversal_items(build: _SemanticItems) -> None:
+    """The reversal split: the reversal relations asked object-first ("y are v-ed by" -> x) and
+    every "kind of" fact asked parent-first ("y include" -> x)."""
+    sf = build.sf
+    info = sf.info
+    rev_cands = [f for f in sf.rel_ids if f in sf.reversal_rels] + [_isa_fid(c) for c in build.non_roots]
+    for fid in build.capped(rev_cands):
         if info[fid][0] == "isa":
             _, x, y = info[fid]
-            add("reversal", fid, f"reversal of {fid}", (fid,), "isa_rev", {"y": y}, x,
-                isa_rev_distractors(x, y), ISA_REV_T, x)
+            build.add("reversal", fid, f"reversal of {fid}", (fid,), "isa_rev", {"y": y}, x,
+                      build.isa_rev_distractors(x, y), ISA_REV_T, x)
             continue
         _, x, v, y = info[fid]
         vals = {"x": "{x}", "v": v, "y": y, "ved": past_participle(v)}
-        add("reversal", fid, f"reversal of {fid}", (fid,), "rev", vals, x,
-            rel_distractors(x, v, y, reverse=True), REL_REV_T[0], x)
+        build.add("reversal", fid, f"reversal of {fid}", (fid,), "rev", vals, x,
+                  build.rel_distractors(x, v, y, reverse=True), REL_REV_T[0], x)
 
-    def chain(c: str, top: str) -> tuple[str, ...]:
-        out, d = [], c
-        while d != top:
-            out.append(_isa_fid(d))
-            d = world.parent[d]
-        return tuple(out)
 
-    def inference_items(split: str, c: str) -> list[tuple]:
-        out = []
-        for a in world.ancestors(c)[1:]:
-            out.append(("isa", c, a, chain(c, a)))
-        for a in world.ancestors(c):
-            for p in world.own[a]:
-                if p not in stated_props[c]:
-                    out.append(("prop", c, p, chain(c, a) + (_prop_fid(a, p),)))
-        return out
+def _semantic_premises(world: _Taxonomy, c: str, top: str) -> tuple[str, ...]:
+    """The premise ids of "c are a kind of top": the "kind of" facts from c up to top, in order
+    (an inference item's fact_ids: what retrieval must return for it, `Dataset.support`)."""
+    out, d = [], c
+    while d != top:
+        out.append(_isa_fid(d))
+        d = world.parent[d]
+    return tuple(out)
 
-    syl = [t for c in cats if c not in holdouts for t in inference_items("syllogism", c)]
-    cat = [t for c in world.holdouts for t in inference_items("category", c)]
+
+def _semantic_inferences(world: _Taxonomy, sf: _SemanticFacts, c: str) -> list[tuple]:
+    """Every inference about category c its pages never state, as (kind, c, target, premise ids):
+    its transitive kinds (above its parent) and its inherited properties left unstated."""
+    out = []
+    for a in world.ancestors(c)[1:]:
+        out.append(("isa", c, a, _semantic_premises(world, c, a)))
+    for a in world.ancestors(c):
+        for p in world.own[a]:
+            if p not in sf.stated_props[c]:
+                out.append(("prop", c, p, _semantic_premises(world, c, a) + (_prop_fid(a, p),)))
+    return out
+
+
+def _semantic_inference_items(build: _SemanticItems) -> None:
+    """The syllogism split (inferences about the categories with pages of their own) and the
+    category split (every inference about a holdout category)."""
+    world, holdouts = build.world, set(build.world.holdouts)
+    syl = [t for c in world.cats if c not in holdouts for t in _semantic_inferences(world, build.sf, c)]
+    cat = [t for c in world.holdouts for t in _semantic_inferences(world, build.sf, c)]
     for split, cands in (("syllogism", syl), ("category", cat)):
-        for kind, c, target, fids in capped(cands):
+        for kind, c, target, fids in build.capped(cands):
             key = f"{c}:{target}"
             if kind == "isa":
                 rule = f"{split}: {' + '.join(fids)} => {c} are a kind of {target}"
-                add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target, isa_distractors(c, target), ISA_T[0], c)
+                build.add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target,
+                          build.isa_distractors(c, target), ISA_T[0], c)
             else:
                 rule = f"{split}: {' + '.join(fids)} => {c} are {target}"
-                add(split, key, rule, fids, "prop", {"x": c, "p": "{p}"}, target,
-                    prop_distractors(c, target), PROP_T[0], c)
-
-    rng.shuffle(docs)
-    settings = {"n_categories": n_categories, "n_docs": n_docs, "items_per_split": items_per_split,
-                "stated_inherited": stated_inherited, "n_holdouts": len(world.holdouts),
-                "n_relations": len(world.relations), "n_verbs": len(world.verbs)}
-    vocabulary = tuple(world.verbs) + tuple(cats) + tuple(p for c in cats for p in world.own[c])
-    return Dataset("semantic", seed, settings, tuple(docs), tuple(items), facts, local, glob, vocabulary,
-                   keys, _held_out_half(rng, items))
+                build.add(split, key, rule, fids, "prop", {"x": c, "p": "{p}"}, target,
+                          build.prop_distractors(c, target), PROP_T[0], c)
 
 
 # --------------------------------------------------------------------------------------------
