@@ -151,9 +151,16 @@ def all_pairs(curves: Mapping[str, Callable[[float], float]], q_max: float = Q_M
     """Break-evens between every pair; `grids` gives each strategy's TCO over an array of volumes."""
     names = list(curves)
     pairs = []
+    totals: dict[str, np.ndarray] = {}  # each strategy priced once over the grid every pair is searched on
+
+    def total(name: str, qs: np.ndarray) -> np.ndarray:
+        if name not in totals:
+            totals[name] = np.asarray(grids[name](qs), float)
+        return totals[name]
+
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
             a, b = names[i], names[j]
-            diff = (lambda qs, a=a, b=b: grids[a](qs) - grids[b](qs)) if grids else None
+            diff = (lambda qs, a=a, b=b: total(a, qs) - total(b, qs)) if grids else None
             pairs.append(solve_pair(a, b, curves[a], curves[b], q_max=q_max, grid_diff=diff))
     return pairs

@@ -28,6 +28,7 @@ each with its source and date):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from . import rules
@@ -49,8 +50,13 @@ class Chunks:
 
 
 def chunks_of(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> Chunks:
-    count, tokens = rules.chunks_and_tokens(stats.documents_for(models.embedding, band), s.chunk_tokens,
-                                            s.chunk_overlap_tokens)
+    return _chunks(tuple(stats.documents_for(models.embedding, band)), s.chunk_tokens, s.chunk_overlap_tokens)
+
+
+@functools.lru_cache(maxsize=256)
+def _chunks(documents: tuple[float, ...], size: int, overlap: int) -> Chunks:
+    """rules.chunks_and_tokens, remembered: the break-even solver prices a strategy many times over."""
+    count, tokens = rules.chunks_and_tokens(documents, size, overlap)
     return Chunks(float(count), float(tokens))
 
 

@@ -7,8 +7,9 @@ This module imports nothing heavy: `adaptcost --help` reads it.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 from .errors import ScenarioError
 
@@ -129,7 +130,7 @@ class Scenario:
             raise ScenarioError(f"system_prompt_tokens ({self.system_prompt_tokens}) must not exceed prompt_tokens "
                                 f"({self.prompt_tokens}), which hold them", field="system_prompt_tokens")
 
-    @property
+    @functools.cached_property
     def refreshes(self) -> int:
         """Refreshes strictly inside the horizon: ceil(H / R) - 1 (none when R = 0)."""
         from .rules import refreshes
@@ -141,9 +142,7 @@ class Scenario:
         return self.horizon_days * 24.0
 
     def with_volume(self, queries_per_day: float) -> "Scenario":
-        data = asdict(self)
-        data["queries_per_day"] = queries_per_day
-        return Scenario(**data)
+        return replace(self, queries_per_day=queries_per_day)
 
     def to_dict(self) -> dict:
         return asdict(self)
