@@ -13,6 +13,7 @@ from adaptcost.evalkit.datasets import Doc, Item, generate
 from adaptcost.evalkit.leaks import LeakError, answer_sentence, check_retrieval, find_retrieval_leaks
 from adaptcost.evalkit.retrieval import recall_at_k, retrieved_all
 from adaptcost.evalkit.runner import EvalConfig, rag_ks, rag_scores, run_eval
+from builders import assert_clean_error, invoke
 from test_evalkit_runner import KnowledgeMock, quick
 
 
@@ -278,3 +279,11 @@ def test_paper_reference_rag_rows_are_labelled_assumptions():
         for split, cell in curves.table[strategy].items():
             assert cell.recall is not None and cell.chance is not None and cell.k
             assert "assumption" in cell.basis and "Ovadia" in cell.basis
+
+
+def test_cli_rejects_unknown_retrievers_and_bad_top_k(tmp_path):
+    out = tmp_path / "c.yaml"
+    assert_clean_error(invoke("eval", "--retrievers", "bm52", "--output", out), "did you mean bm25")
+    assert_clean_error(invoke("eval", "--top-k", "0,4", "--output", out), "at least 1")
+    assert_clean_error(invoke("eval", "--top-k", "four", "--output", out), "whole numbers")
+    assert not out.exists()
