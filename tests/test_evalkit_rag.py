@@ -249,7 +249,13 @@ def test_curves_file_carries_recall_k_and_chance_for_rag(rag_result, tmp_path):
     assert [p[0] for p in reversal["points"]] == [1.0, 2.0, 4.0, 8.0]
     # split table: recall beside accuracy for every rag arm
     for row in doc["splits"]:
-        assert row["arms"]["rag (words)"]["recall"] is not None and row["arms"]["rag (words)"]["k"] >= 1
+        arm = row["arms"]["rag (words)"]
+        assert arm["recall"] is not None and arm["k"] >= 1
+        # accuracy on the items whose premises were retrieved and on the others: their counts add up
+        parts = [arm[p]["n"] for p in ("when_retrieved", "when_missed") if arm[p]]
+        assert sum(parts) == arm["n"]
+        if arm["when_retrieved"]:
+            assert arm["when_retrieved"]["n"] == round(arm["recall"] * arm["n"])
     # paired tests on the same items against icl and finetune
     pairs = {(p["a"], p["b"]) for p in doc["paired"]}
     assert {("rag (words)", "icl"), ("rag (words)", "finetune"), ("finetune+rag (words)", "finetune"),
