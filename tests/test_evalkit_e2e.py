@@ -19,8 +19,9 @@ def test_eval_tiny_end_to_end(tmp_path):
     assert result.exit_code == 0, result.output
     loaded = load_curves(curves)
     assert loaded.kind == "measured" and "SmolLM2" in loaded.model
-    for strategy in ("icl", "finetune", "finetune+local", "finetune+global"):
+    for strategy in ("icl", "rag", "finetune", "finetune+rag", "finetune+local", "finetune+global"):
         assert set(loaded.table[strategy]) == {"recall", "reversal"}
+    assert all(c.recall is not None and c.k for c in loaded.table["rag"].values())  # real retrieval (minilm)
     shown = invoke("eval", "show", curves)
     assert shown.exit_code == 0 and "Accuracy" in shown.stdout and "finetune+global" in shown.stdout
     rec = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 500, "--curves", curves,

@@ -13,6 +13,7 @@ from adaptcost.evalkit.datasets import Doc, Item, generate
 from adaptcost.evalkit.leaks import LeakError, answer_sentence, check_retrieval, find_retrieval_leaks
 from adaptcost.evalkit.retrieval import recall_at_k, retrieved_all
 from adaptcost.evalkit.runner import EvalConfig, rag_ks, rag_scores, run_eval
+from builders import assert_clean_error, invoke
 from test_evalkit_runner import KnowledgeMock, quick
 
 
@@ -248,7 +249,13 @@ def test_curves_file_carries_recall_k_and_chance_for_rag(rag_result, tmp_path):
     assert [p[0] for p in reversal["points"]] == [1.0, 2.0, 4.0, 8.0]
     # split table: recall beside accuracy for every rag arm
     for row in doc["splits"]:
-        assert row["arms"]["rag (words)"]["recall"] is not None and row["arms"]["rag (words)"]["k"] >= 1
+        arm = row["arms"]["rag (words)"]
+        assert arm["recall"] is not None and arm["k"] >= 1
+        # accuracy on the items whose premises were retrieved and on the others: their counts add up
+        parts = [arm[p]["n"] for p in ("when_retrieved", "when_missed") if arm[p]]
+        assert sum(parts) == arm["n"]
+        if arm["when_retrieved"]:
+            assert arm["when_retrieved"]["n"] == round(arm["recall"] * arm["n"])
     # paired tests on the same items against icl and finetune
     pairs = {(p["a"], p["b"]) for p in doc["paired"]}
     assert {("rag (words)", "icl"), ("rag (words)", "finetune"), ("finetune+rag (words)", "finetune"),
@@ -278,3 +285,52 @@ def test_paper_reference_rag_rows_are_labelled_assumptions():
         for split, cell in curves.table[strategy].items():
             assert cell.recall is not None and cell.chance is not None and cell.k
             assert "assumption" in cell.basis and "Ovadia" in cell.basis
+
+
+def test_cli_rejects_unknown_retrievers_and_bad_top_k(tmp_path):
+    out = tmp_path / "c.yaml"
+    assert_clean_error(invoke("eval", "--retrievers", "bm52", "--output", out), "did you mean bm25")
+    assert_clean_error(invoke("eval", "--top-k", "0,4", "--output", out), "at least 1")
+    assert_clean_error(invoke("eval", "--top-k", "four", "--output", out), "whole numbers")
+    assert not out.exists()
+
+
+def test_a_long_context_many_items_share_runs_once_as_a_prefix(monkeypatch):
+    from adaptcost.evalkit import runner
+
+    monkeypatch.setattr(runner, "PREFIX_MIN_ITEMS", 2)
+    monkeypatch.setattr(runner, "PREFIX_MIN_CHARS", 10)
+    docs = [Doc("a", "Trolt are heavier than zint.", ("f1",)), Doc("b", "Femp are older than glon.", ("f2",))]
+    items = [dataclasses.replace(_item("zint are", (" lighter than trolt.", " heavier than trolt.")), fact_ids=("f1",)),
+             dataclasses.replace(_item("glon are", (" younger than femp.", " older than femp.")), fact_ids=("f2",))]
+    calls = []
+
+    def score(requests, prefix="", per_call=None):
+        calls.append((prefix, [c for c, _ in requests]))
+        return [(-float(len(c + x)), 1) for c, x in requests]
+
+    supports = [(("a",),), (("b",),)]
+    shared, _ = rag_scores(score, docs, items, [[0, 1], [1, 0]], 2, supports)
+    # both items retrieved both documents: each order is one prefix call for the two items
+    assert sorted(p for p, _ in calls) == ["Femp are older than glon.\n\nTrolt are heavier than zint.",
+                                           "Trolt are heavier than zint.\n\nFemp are older than glon."]
+    assert all(cs == ["\n\nzint are"] * 2 + ["\n\nglon are"] * 2 for _, cs in calls)
+    # the same scores as through the trie: the texts are the same
+    def by_length(requests, prefix="", per_call=None):
+        return [(-float(len(prefix + c + x)), 1) for c, x in requests]
+
+    as_prefix, _ = rag_scores(by_length, docs, items, [[0, 1], [1, 0]], 2, supports)
+    monkeypatch.setattr(runner, "PREFIX_MIN_ITEMS", 10**9)
+    as_trie, _ = rag_scores(by_length, docs, items, [[0, 1], [1, 0]], 2, supports)
+    assert (as_prefix == as_trie).all()
+
+
+def test_api_budget_counts_the_rag_requests():
+    from adaptcost.evalkit.api import planned_requests
+
+    base = dict(profile="quick", datasets=("syllogism",), retrievers=("words",), top_ks=(1, 4))
+    without = planned_requests(EvalConfig(strategies=("base", "icl"), **base))
+    with_rag = planned_requests(EvalConfig(strategies=("base", "icl", "rag", "finetune+rag"), **base))
+    options = sum(len(i.options) for i in generate("syllogism", 0, "quick").items)
+    # the syllogism set has 2 documents: k = 1 and 2 (4 capped), two orders, one retriever; finetune+rag at k = 2
+    assert len(with_rag) - len(without) == options * (2 * 2 + 2)

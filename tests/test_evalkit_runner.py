@@ -206,9 +206,12 @@ def test_shipped_measured_curves_load():
         path = Path(adaptcost.__file__).parent / "data" / "curves" / f"{name}.yaml"
         curves = load_curves(path)
         assert curves.kind == "measured" and "SmolLM2" in curves.model
-        assert set(curves.table) == {"icl", "finetune", "finetune+local", "finetune+global"}
+        assert set(curves.table) == {"icl", "rag", "finetune", "finetune+rag", "finetune+local", "finetune+global"}
         for cells in curves.table.values():
             assert {"recall", "reversal", "syllogism"} <= set(cells)
+        for strategy in ("rag", "finetune+rag"):  # measured with the headline retriever, recall beside
+            assert all(c.recall is not None and c.k and c.chance is not None and "minilm" in c.basis
+                       for c in curves.table[strategy].values())
         document = yaml.safe_load(path.read_text())
         settings = document["settings"]
         assert settings["profile"] == profile and settings["augment_source"] == "oracle"

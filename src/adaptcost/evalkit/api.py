@@ -107,16 +107,21 @@ def config_of(request: EvalRequest) -> EvalConfig:
 
 
 def planned_requests(config: EvalConfig) -> list[tuple[str, str]]:
-    """The scoring requests of the base and ICL strategies at full scale (what an API run pays for;
-    each ICL request carries the documents, as a hosted API bills them)."""
+    """The scoring requests of the base, ICL and RAG strategies at full scale (what an API run pays
+    for; each ICL or RAG request carries its documents, as a hosted API bills them). RAG's are
+    estimated without retrieving: each k's context is the k first documents, per retriever, two orders."""
     from .datasets import generate
-    from .runner import context_of
+    from .runner import RAG, context_of, rag_ks
 
     requests = []
     for name in config.datasets:
         for seed in config.dataset_seeds:
             dataset = generate(name, seed, config.profile)
             contexts = [""] + ([context_of(dataset.docs) + "\n\n"] * 2 * len(config.icl_shares) if "icl" in config.strategies else [])
+            for strategy in (s for s in config.strategies if s in RAG):
+                per_retriever = 1 if strategy == "finetune+rag" else len(config.retrievers)
+                ks, _ = rag_ks(config, len(dataset.docs), strategy)
+                contexts += [context_of(dataset.docs[:k]) + "\n\n" for k in ks] * 2 * per_retriever
             requests += [(context + item.prompt, option) for context in contexts for item in dataset.items for option in item.options]
     return requests
 

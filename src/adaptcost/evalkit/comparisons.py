@@ -120,9 +120,12 @@ def split_table(result: EvalResult) -> list[dict]:
             est = interval([credits[k] for k in ks], [f"{s}:{lookup[(dataset, s, i)].cluster or i}" for s, i in ks], result.config.seed)
             row["arms"][arm] = est.to_dict()
             found = hits.get((dataset, split), {}).get(arm)
-            if found:  # rag arms: recall@k on the same items, beside the accuracy
+            if found:  # rag arms: recall@k on the same items, beside the accuracy, and accuracy split by it
                 row["arms"][arm]["recall"] = round(float(np.mean([found[k] for k in ks])), 4)
                 row["arms"][arm]["k"] = _headline_k(result, dataset, arm)
+                for label, wanted in (("when_retrieved", True), ("when_missed", False)):
+                    values = [credits[k] for k in ks if found.get(k) is wanted]
+                    row["arms"][arm][label] = {"mean": round(float(np.mean(values)), 4), "n": len(values)} if values else None
         out.append(row)
     return out
 

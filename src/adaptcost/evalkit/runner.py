@@ -578,6 +578,9 @@ def _rag(strategy: str, scorer_backend, score, docs, items, baseline, dataset, s
     return out
 
 
+PREFIX_MIN_ITEMS, PREFIX_MIN_CHARS = 6, 600  # a retrieved context at least this shared and long is a prefix
+
+
 def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, supports) -> tuple[np.ndarray, list[bool]]:
     """Option scores of `items` with their top-k documents in context, and per item whether every
     premise was retrieved (`supports`: Dataset.support per item)."""
@@ -593,15 +596,28 @@ def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, sup
     # items that retrieved the same documents (sorted next to each other) share them. The texts, so
     # the cache keys, are those of a prefixed call (the whole corpus: ICL's, cached); a request
     # asked twice (one document: both orders) is scored once.
-    rows = [(context_of(s[::-1] if reverse else s), r) for reverse in (False, True) for r, s in enumerate(shown)]
-    rows.sort()
-    requests = [(context + "\n\n" + items[r].prompt, option) for context, r in rows for option in items[r].options]
-    flat = normalized(score(requests, per_call=ScoreCache.TRIE_CHUNK))
-    position = 0
-    for _, row in rows:
-        n = len(items[row].options)
-        total[row, :n] += flat[position: position + n]
-        position += n
+    groups: dict[str, list[int]] = {}
+    for reverse in (False, True):
+        for r, s in enumerate(shown):
+            groups.setdefault(context_of(s[::-1] if reverse else s), []).append(r)
+
+    def add(rows: list[tuple[str, int]], flat: np.ndarray) -> None:
+        position = 0
+        for _, row in rows:
+            n = len(items[row].options)
+            total[row, :n] += flat[position: position + n]
+            position += n
+
+    # a long context that many items share runs once as a prefix (the trie would repeat it in every
+    # pass its items spill into); the others go to the trie together
+    shared = {c for c, rs in groups.items() if len(rs) >= PREFIX_MIN_ITEMS and len(c) >= PREFIX_MIN_CHARS}
+    for context in sorted(shared):
+        rows = [(context, r) for r in groups[context]]
+        add(rows, normalized(score([("\n\n" + items[r].prompt, o) for _, r in rows for o in items[r].options], context)))
+    rows = sorted((c, r) for c, rs in groups.items() if c not in shared for r in rs)
+    if rows:
+        add(rows, normalized(score([(c + "\n\n" + items[r].prompt, o) for c, r in rows for o in items[r].options],
+                                   per_call=ScoreCache.TRIE_CHUNK)))
     scores = total / 2
     for row, item in enumerate(items):
         scores[row, len(item.options):] = -np.inf
