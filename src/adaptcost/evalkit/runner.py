@@ -585,17 +585,16 @@ def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, sup
     """Option scores of `items` with their top-k documents in context, and per item whether every
     premise was retrieved (`supports`: Dataset.support per item)."""
     from .retrieval import retrieved_all
-
     from .scoring import normalized
 
     shown = [[docs[j] for j in sorted(order[:k])] for order in ranking]  # corpus order, as ICL shows them
     width = max(len(item.options) for item in items)
     total = np.zeros((len(items), width))
-    # counterbalanced: each item's documents as given, then reversed. Every item has its own context,
-    # so no prefix is shared by a whole call: the requests go to the token trie instead, where the
-    # items that retrieved the same documents (sorted next to each other) share them. The texts, so
-    # the cache keys, are those of a prefixed call (the whole corpus: ICL's, cached); a request
-    # asked twice (one document: both orders) is scored once.
+    # counterbalanced: each item's documents as given, then reversed. Items that retrieved the same
+    # documents share them: as a prefix run once (a long context many items share), or as the common
+    # beginning of their requests in the token trie (the others, sorted next to each other). The
+    # texts, so the cache keys, are those of a prefixed call either way (the whole corpus: ICL's,
+    # cached); a request asked twice (one document: both orders) is scored once.
     groups: dict[str, list[int]] = {}
     for reverse in (False, True):
         for r, s in enumerate(shown):
