@@ -207,6 +207,8 @@ def test_top_ks_are_capped_at_the_corpus():
     assert rag_ks(config, 3) == ([1, 2, 3], 3)
     assert rag_ks(config, 16) == ([1, 2, 4, 8], 4)
     assert rag_ks(config, 16, "finetune+rag") == ([4], 4)
+    assert rag_ks(config, 16, "rag", config.retrievers[0]) == ([1, 2, 4, 8], 4)  # the headline retriever's sweep
+    assert rag_ks(config, 16, "rag", "bm25") == ([4], 4)  # another retriever: the headline k only
     with pytest.raises(AdaptcostError, match="top-k"):
         EvalConfig(strategies=("rag",), retrievers=("words",), top_ks=(0,))
     with pytest.raises(AdaptcostError, match="unknown retriever"):

@@ -50,7 +50,8 @@ def available_backends() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _missing(needs: Sequence[str]) -> list[str]:
+def missing_modules(needs: Sequence[str]) -> list[str]:
+    """The optional modules of `needs` that cannot be found (checked without importing them)."""
     missing = []
     for module in needs:
         try:
@@ -80,7 +81,7 @@ def get_backend(name: str, **options: Any) -> Backend:
         raise AdaptcostError(
             f"unknown backend {name!r}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})"
         )
-    if _missing(entry.needs):
+    if missing_modules(entry.needs):
         raise AdaptcostError(
             f"the {name!r} backend needs {', '.join(entry.needs)}: pip install 'adaptcost[eval]'"
         )

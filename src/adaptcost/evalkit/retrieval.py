@@ -34,6 +34,7 @@ from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from ..errors import AdaptcostError
+from .backends import missing_modules
 from ..suggest import did_you_mean
 
 __all__ = ["Retriever", "available_retrievers", "get_retriever", "recall_at_k", "register_retriever",
@@ -71,27 +72,13 @@ def available_retrievers() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _missing(needs: Sequence[str]) -> list[str]:
-    import importlib.util
-
-    missing = []
-    for module in needs:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            missing.append(module)
-    return missing
-
-
 def check_retriever(name: str) -> None:
     """Raise AdaptcostError for an unknown name (with a suggestion) or a missing dependency."""
     entry = _REGISTRY.get(name)
     if entry is None:
         known = available_retrievers()
         raise AdaptcostError(f"unknown retriever {name!r}{did_you_mean(name, known)} (available: {', '.join(known)})")
-    missing = _missing(entry.needs)
+    missing = missing_modules(entry.needs)
     if missing:
         raise AdaptcostError(f"the {name!r} retriever needs {', '.join(missing)}: pip install 'adaptcost[eval]'")
 
