@@ -1,6 +1,5 @@
 """The command line: each command declares its options, calls one core function, renders the result."""
 
-from __future__ import annotations
 
 import io
 import typing
@@ -41,7 +40,7 @@ def _json(document, **options) -> str:
     return json.dumps(document, **options)
 
 
-def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
+def _request(opts: dict) -> "tuple[RecommendRequest, ScenarioSpec]":
     """The request for the core: the scenario (scenario file, then the assumption options) and the rest."""
     from ..api import RecommendRequest
     from ..estimation import ModelChoice
@@ -63,7 +62,7 @@ def _request(opts: dict) -> tuple[RecommendRequest, "ScenarioSpec"]:
     return request, spec
 
 
-def _run(opts: dict) -> tuple[Recommendation, "ScenarioSpec"]:
+def _run(opts: dict) -> "tuple[Recommendation, ScenarioSpec]":
     from ..api import recommend_corpus
 
     request, spec = _request(opts)
@@ -162,7 +161,7 @@ def _axis(text: str, flag: str) -> tuple[str, list[float]]:
     return name.strip().replace("-", "_"), numbers
 
 
-def _print_recommendation(rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
+def _print_recommendation(rec: "Recommendation", detail: bool = False, verbose: bool = False) -> None:
     from .views import print_recommendation
 
     print_recommendation(_out(), rec, detail, verbose)
