@@ -498,7 +498,7 @@ def print_curves(console: Console, document: dict) -> None:
     types = [t for t in ("recall", "rephrasing", "reversal", "syllogism", "category")
              if any(t in cells for cells in document["accuracy"].values())]
     table = Table(title="Accuracy (95% interval)", title_justify="left")
-    table.add_column("strategy")
+    table.add_column("strategy", no_wrap=True)  # names in full; the cells wrap
     for t in types:
         table.add_column(t, justify="right")
     for strategy, cells in document["accuracy"].items():
