@@ -95,23 +95,31 @@ class Accuracy:
     chance: float | None = None  # accuracy of guessing on the same items (rag: when nothing needed is retrieved)
     recall: float | None = None  # rag, finetune+rag: retrieval recall@k the figure was obtained at
     k: int | None = None  # rag, finetune+rag: the top k
-    per_recall: float = 0.0  # rag, mixed over question types: accuracy gained per unit of recall (at_recall's slope)
 
     def at_recall(self, recall: float) -> "Accuracy":
-        """RAG's accuracy at another retrieval recall (one rule, for every question type).
-
-        A question answers like in-context learning when every chunk it needs is retrieved, and
-        like guessing when not: accuracy = recall × hit + (1 − recall) × chance. The cell fixes
-        hit from its own recall, so accuracy(r) = chance + (r / recall) × (accuracy − chance),
-        applied to the mean and to each end of the band, within [0, 1]. A cell without a recall
-        or a chance is returned as it is.
-        """
-        if self.recall is None or self.chance is None or self.recall <= 0:
+        """RAG's accuracy at another retrieval recall (`accuracy_at_recall` on the mean and on each
+        end of the band). A cell without a recall or a chance is returned as it is."""
+        if not self.moves_with_recall:
             return self
-        scale = recall / self.recall
-        move = lambda a: min(1.0, max(0.0, self.chance + scale * (a - self.chance)))  # noqa: E731
+        move = lambda a: accuracy_at_recall(a, self.chance, self.recall, recall)  # noqa: E731
         return Accuracy(move(self.mean), move(self.low), move(self.high), self.basis, chance=self.chance, recall=recall,
-                        k=self.k, per_recall=(self.mean - self.chance) / self.recall)
+                        k=self.k)
+
+    @property
+    def moves_with_recall(self) -> bool:
+        return self.recall is not None and self.chance is not None and self.recall > 0
+
+
+def accuracy_at_recall(accuracy, chance: float, own_recall: float, recall, clip=None):
+    """The one rule for RAG's accuracy at another retrieval recall, for every question type.
+
+    A question answers like in-context learning when every chunk it needs is retrieved, and like
+    guessing when not: accuracy = recall × hit + (1 − recall) × chance. A figure measured at its own
+    recall fixes hit, so accuracy(r) = chance + (r / own recall) × (accuracy − chance), within
+    [0, 1] (`clip`: numpy's, for arrays of drawn recalls).
+    """
+    value = chance + recall / own_recall * (accuracy - chance)
+    return clip(value, 0.0, 1.0) if clip is not None else min(1.0, max(0.0, value))
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,7 @@ class Curves:
         """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
 
         `recall`: RAG's retrieval recall on the user's corpus, applied to every cell that carries
-        its own (Accuracy.at_recall); None keeps each cell's. The result's `per_recall` is the
-        mix's slope, for drawing recall in the Monte Carlo.
+        its own (Accuracy.at_recall); None keeps each cell's.
         """
         cells = self.table.get(strategy)
         if cells is None or any(t not in cells for t, w in mix.items() if w > 0):
@@ -139,8 +146,13 @@ class Curves:
             sum(w * c.low for w, c in parts),
             sum(w * c.high for w, c in parts),
             recall=recall,
-            per_recall=sum(w * c.per_recall for w, c in parts),
         )
+
+    def mean_at_recall(self, strategy: str, mix: dict[str, float], recall, clip):
+        """`expected(strategy, mix, recall).mean` for an array of recalls (the Monte Carlo's draws)."""
+        cells = self.table[strategy]
+        return sum(w * (accuracy_at_recall(c.mean, c.chance, c.recall, recall, clip) if c.moves_with_recall else c.mean)
+                   for t, w in mix.items() if w > 0 for c in (cells[t],))
 
 
 def bundled_reference() -> Path:

@@ -283,7 +283,7 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
             ok &= False
         elif rec.target is not None:
             acc = rng.triangular(q.low, q.mean, q.high, n) if q.low < q.high else np.full(n, q.mean)
-            ok &= meets(_at_drawn_recall(acc, q, overrides), rec.target)
+            ok &= meets(_at_drawn_recall(acc, rec, s, overrides), rec.target)
         if rec.budget is not None:
             ok &= tco <= rec.budget
         eligible[s] = np.where(ok, tco, np.inf)
@@ -300,12 +300,14 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
     return MonteCarlo(n, spec.seed, rec.target, risks, float(np.mean(none)), spec)
 
 
-def _at_drawn_recall(accuracy, q, overrides: dict):
-    """RAG's accuracy draws moved with the drawn retrieval recall (Accuracy.at_recall is linear in
-    recall: the mix's slope × the draw's distance from the central recall), within [0, 1]."""
-    if "retrieval_recall" not in overrides or not q.per_recall or q.recall is None:
+def _at_drawn_recall(accuracy, rec: Recommendation, strategy: str, overrides: dict):
+    """RAG's accuracy draws moved with the drawn retrieval recall: each draw by how far the mix's
+    accuracy at that recall (curves.accuracy_at_recall, per question type) lies from the accuracy
+    the decision used, within [0, 1]."""
+    if "retrieval_recall" not in overrides:
         return accuracy
-    return np.clip(accuracy + q.per_recall * (overrides["retrieval_recall"] - q.recall), 0.0, 1.0)
+    at_draw = rec.curves.mean_at_recall(strategy, rec.mix, overrides["retrieval_recall"], np.clip)
+    return np.clip(accuracy + at_draw - rec.quality[strategy].mean, 0.0, 1.0)
 
 
 # ---------------------------------------------------------------- tornado
@@ -401,7 +403,7 @@ def _recall_row(rec: Recommendation, spec: ScenarioSpec) -> list[TornadoRow]:
     moves as strategies start or stop meeting the target (none when no accuracy depends on it)."""
     given = spec.assumptions.get("retrieval_recall")
     low, high = given.bounds() if given is not None and given.bounds() else RECALL_SWING
-    moved = [s for s in rec.quality if rec.curves.expected(s, rec.mix, low) != rec.curves.expected(s, rec.mix, high)]
+    moved = [s for s in rec.quality if rec.curves.expected(s, rec.mix, low).mean != rec.curves.expected(s, rec.mix, high).mean]
     if not moved:
         return []
     return [TornadoRow("retrieval recall", _fmt(low), _fmt(high), _margin_at_recall(rec, low), _margin_at_recall(rec, high))]
