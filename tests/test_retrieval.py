@@ -228,6 +228,27 @@ def test_recall_moves_rag_in_the_decision_and_the_monte_carlo(book):
     assert "retrieval recall" not in {r.label for r in tornado(rec_plain).rows}
 
 
+def test_a_store_that_embeds_bills_no_embedding_and_stores_its_own_dimensions():
+    # 30 vectors × (256 × 4 + 3,200) bytes = 126,720 bytes = 0.00012672 GB, inside the 0.001 GB
+    # free: no storage; and no embedding component at all
+    from builders import SELF_EMBEDDING
+
+    cost = strategy_cost("rag", TEN_DOCS, rag_models(SELF_EMBEDDING), scenario())
+    labels = [c.label for c in cost.components]
+    assert not any("embedding" in label for label in labels)
+    assert "embedded by self-embedding" in cost.notes[-1]
+    assert component(cost, "vector storage").usd == 0
+
+
+def test_write_units_per_kb_golden():
+    # a record is 1,536 × 4 + 40 = 6,184 bytes = 6.184 KB → 6.184 write units a vector;
+    # 30 vectors × 6.184 × $4 / 1M = $0.00074208
+    from builders import PER_KB
+
+    cost = strategy_cost("rag", TEN_DOCS, rag_models(PER_KB), scenario())
+    assert component(cost, "vector writes").usd == pytest.approx(0.00074208)
+
+
 # ---------------------------------------------------------------- the command line
 
 
