@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed_texts() -> list[str]:
-    from adaptcost.extract import extract
+    from adaptcost.corpus.extract import extract
 
     texts = []
     for path in sorted((ROOT / "examples" / "corpus").rglob("*")):
@@ -140,8 +140,8 @@ def main() -> int:
     os.environ["ADAPTCOST_CACHE_DIR"] = str(work / "cache")
     corpus = args.keep or work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
-    from adaptcost.corpus import CorpusOptions, profile_corpus
-    from adaptcost.encodings import get_counter
+    from adaptcost.corpus.discover import CorpusOptions, profile_corpus
+    from adaptcost.corpus.encodings import get_counter
 
     paths, gen_s = timed(lambda: sorted(corpus.rglob("*.*")) or generate(corpus, args.mb))
     texts = [p.read_text(encoding="utf-8") for p in paths]

@@ -18,9 +18,9 @@ import time
 
 import torch
 
-from adaptcost.evalkit.datasets import generate
-from adaptcost.evalkit.local import LocalBackend
-from adaptcost.evalkit.runner import context_of
+from adaptcost.evalkit.datasets.paper import generate
+from adaptcost.evalkit.backends.local import LocalBackend
+from adaptcost.evalkit.scoring.runner import context_of
 
 
 def padded_batches(backend: LocalBackend, requests, prefix: str = "") -> list[float]:

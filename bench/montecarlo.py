@@ -18,11 +18,11 @@ import time
 import numpy as np
 
 
-from adaptcost.costmodel import CorpusStats, Models, strategy_cost
-from adaptcost.montecarlo import Params, strategy_tco
-from adaptcost.pricing import load_pricing
-from adaptcost.scenario import STRATEGIES, Scenario
-from adaptcost.uncertainty import base_params
+from adaptcost.costing.strategies import CorpusStats, Models, strategy_cost
+from adaptcost.costing.montecarlo import Params, strategy_tco
+from adaptcost.prices.book import load_pricing
+from adaptcost.costing.scenario import STRATEGIES, Scenario
+from adaptcost.decision.uncertainty import base_params
 
 
 def draws(n: int, seed: int = 1) -> dict:

@@ -15,8 +15,8 @@ import json
 import time
 from collections import defaultdict
 
-from adaptcost.evalkit.datasets import DATASETS, generate
-from adaptcost.evalkit.retrieval import get_retriever, query_of, recall_at_k
+from adaptcost.evalkit.datasets.paper import DATASETS, generate
+from adaptcost.evalkit.backends.retrievers import get_retriever, query_of, recall_at_k
 
 
 def measure(profile: str, retrievers: list[str], ks: list[int], seeds: list[int]) -> dict:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from adaptcost.corpus import CorpusProfile, Document
-from adaptcost.costmodel import CorpusStats, Models
-from adaptcost.pricing import CacheOption, Caching, FineTune, Gpu, LongContext, ModelPrice, Rates, TokenizerSpec
-from adaptcost.retrieval_prices import EmbeddingPrice, ReadUnits, RerankerPrice, VectorStorePrice
-from adaptcost.curves import Accuracy, Curves
-from adaptcost.decision import recommend
-from adaptcost.estimation import ModelChoice, estimate
-from adaptcost.scenario import Scenario
+from adaptcost.corpus.discover import CorpusProfile, Document
+from adaptcost.costing.strategies import CorpusStats, Models
+from adaptcost.prices.book import CacheOption, Caching, FineTune, Gpu, LongContext, ModelPrice, Rates, TokenizerSpec
+from adaptcost.prices.retrieval import EmbeddingPrice, ReadUnits, RerankerPrice, VectorStorePrice
+from adaptcost.decision.curves import Accuracy, Curves
+from adaptcost.decision.recommend import recommend
+from adaptcost.decision.estimate import ModelChoice, estimate
+from adaptcost.costing.scenario import Scenario
 
 DAY = dt.date(2026, 11, 1)
 

@@ -26,7 +26,7 @@ def book(tmp_path):
 
     import yaml
 
-    from adaptcost.pricing import SECTIONS, PriceBook, read_table
+    from adaptcost.prices.book import SECTIONS, PriceBook, read_table
     from builders import PRICES
 
     path = tmp_path / "test.yaml"
@@ -60,6 +60,6 @@ class WordsRetriever:
         return out
 
 
-from adaptcost.evalkit.retrieval import register_retriever  # noqa: E402
+from adaptcost.evalkit.backends.retrievers import register_retriever  # noqa: E402
 
 register_retriever("words", WordsRetriever)

@@ -1,5 +1,6 @@
-"""The shape of the house: no import cycles (lazy imports included), a core that imports neither
-the command line nor its rendering, and a command line that starts without the heavy libraries."""
+"""The shape of the house: parts that import one way only (scripts/house_metrics.py names them), no
+import cycles (lazy and type-checking imports included), a core that imports neither the command
+line nor its rendering, and a command line that starts without the heavy libraries."""
 
 import importlib.util
 import subprocess
@@ -12,14 +13,52 @@ spec = importlib.util.spec_from_file_location("house_metrics", ROOT / "scripts" 
 house = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(house)
 
-# The presentation layer: the CLI and what renders for a terminal. Everything else is the core.
-PRESENTATION = {"adaptcost.cli", "adaptcost.cli.app", "adaptcost.cli.options", "adaptcost.cli.terminal", "adaptcost.cli.views",
-                "adaptcost.__main__"}
+
+
+def presentation(module: str) -> bool:
+    """The presentation layer: the CLI and what renders for a terminal. Everything else is the core."""
+    return house.part_of(module) == "cli"
 
 
 def test_no_import_cycles():
-    edges, _, _ = house.graph(PACKAGE)
+    edges, _, _ = house.graph(PACKAGE, typing=True)
     assert house.cycles(edges) == []
+
+
+def test_every_import_runs_the_parts_direction():
+    edges, trees, _ = house.graph(PACKAGE, typing=True)
+    assert house.wrong_way(edges) == []
+    # every module belongs to a declared part: a new package must say where it stands
+    assert {house.part_of(m) for m in trees} <= set(house.BELOW)
+    assert {house.evalkit_part_of(m) for m in trees if house.part_of(m) == "evalkit"} <= set(house.EVALKIT_BELOW)
+
+
+def test_the_direction_check_finds_a_planted_import(tmp_path):
+    pkg = tmp_path / "adaptcost"
+    for folder in ("corpus", "prices", "evalkit/stats", "evalkit/scoring"):
+        (pkg / folder).mkdir(parents=True)
+        (pkg / folder / "__init__.py").write_text('"""A part."""\n')
+    (pkg / "__init__.py").write_text("")
+    (pkg / "corpus" / "discover.py").write_text("def f():\n    from ..prices.book import g\n")  # lazy, and upward
+    (pkg / "prices" / "book.py").write_text("from ..corpus import discover\n")  # downward: allowed
+    (pkg / "evalkit" / "stats" / "paired.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                                         "    from ..scoring.runner import Record\n")  # type-only, upward
+    (pkg / "evalkit" / "scoring" / "runner.py").write_text("from ..stats import paired\n")
+    edges, _, _ = house.graph(pkg, typing=True)
+    assert house.wrong_way(edges) == [("adaptcost.corpus.discover", "adaptcost.prices.book"),
+                                      ("adaptcost.evalkit.stats.paired", "adaptcost.evalkit.scoring.runner")]
+    assert house.cycles(edges) == [["adaptcost.corpus.discover", "adaptcost.prices.book"],
+                                   ["adaptcost.evalkit.scoring.runner", "adaptcost.evalkit.stats.paired"]]
+
+
+def test_every_package_says_what_it_owns_and_may_import():
+    for init in PACKAGE.rglob("__init__.py"):
+        if init.parent == PACKAGE:
+            continue
+        tree = house.ast.parse(init.read_text(encoding="utf-8"))
+        doc = house.ast.get_docstring(tree) or ""
+        assert len(doc) > 80, init
+        assert "import" in doc.lower(), (init, "say what the part may import")
 
 
 def test_the_cycle_finder_finds_a_planted_cycle(tmp_path):
@@ -36,9 +75,9 @@ def test_the_cycle_finder_finds_a_planted_cycle(tmp_path):
 def test_core_imports_no_presentation():
     edges, trees, _ = house.graph(PACKAGE)
     for name, tree in trees.items():
-        if name in PRESENTATION:
+        if presentation(name):
             continue
-        assert not edges[name] & PRESENTATION, (name, edges[name] & PRESENTATION)
+        assert not {m for m in edges[name] if presentation(m)}, name
         third_party = {n.names[0].name.split(".")[0] for n in house._runtime_nodes(tree) if isinstance(n, house.ast.Import)}
         third_party |= {(n.module or "").split(".")[0] for n in house._runtime_nodes(tree)
                         if isinstance(n, house.ast.ImportFrom) and not n.level}
@@ -55,8 +94,8 @@ def test_help_starts_without_the_heavy_libraries():
 
 
 def test_the_help_text_names_every_encoding():
+    from adaptcost.corpus.encodings import ENCODINGS
     from adaptcost.defaults import ENCODING_NAMES
-    from adaptcost.encodings import ENCODINGS
 
     assert ENCODING_NAMES == ENCODINGS
 

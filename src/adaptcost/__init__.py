@@ -11,12 +11,14 @@ from ._version import __version__
 from .errors import AdaptcostError
 
 _EXPORTS = {
-    "CorpusOptions": "corpus", "CorpusProfile": "corpus", "profile_corpus": "corpus",
-    "load_curves": "curves", "parse_mix": "curves",
-    "Estimate": "estimation", "ModelChoice": "estimation", "estimate": "estimation",
-    "PriceBook": "pricing", "load_pricing": "pricing",
-    "Recommendation": "decision", "recommend": "decision",
-    "Scenario": "scenario",
+    "CorpusOptions": "corpus.discover", "CorpusProfile": "corpus.discover", "profile_corpus": "corpus.discover",
+    "PriceBook": "prices.book", "load_pricing": "prices.book",
+    "Scenario": "costing.scenario",
+    "load_curves": "decision.curves", "parse_mix": "decision.curves",
+    "Estimate": "decision.estimate", "ModelChoice": "decision.estimate", "estimate": "decision.estimate",
+    "Recommendation": "decision.recommend", "recommend": "decision.recommend",
+    "Dist": "decision.uncertainty", "ScenarioSpec": "decision.uncertainty", "sweep": "decision.uncertainty",
+    "analyse": "outputs.report", "write_report": "outputs.report",
 }
 
 __all__ = ["AdaptcostError", "__version__", *sorted(_EXPORTS)]

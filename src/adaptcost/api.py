@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .corpus import CorpusOptions, CorpusProfile, Progress, profile_corpus
-from .curves import load_curves, parse_mix
-from .estimation import ModelChoice, estimate, needed_encodings
-from .pricing import load_pricing
-from .decision import DEFAULT_TOLERANCE, Recommendation, recommend
-from .scenario import Scenario
+from .corpus.discover import CorpusOptions, CorpusProfile, Progress, profile_corpus
+from .costing.scenario import Scenario
+from .decision.curves import load_curves, parse_mix
+from .decision.estimate import ModelChoice, estimate, needed_encodings
+from .decision.recommend import DEFAULT_TOLERANCE, Recommendation, recommend
+from .prices.book import load_pricing
 
 from .defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 

@@ -1,6 +1,6 @@
 """Defaults the command line shows in its help, in a module that imports nothing, so that
 `adaptcost --help` starts without numpy, scipy or the price tables. Each is documented where it
-is used: the model in api.py, the file-size cap in corpus.py, the tolerance in decision.py."""
+is used: the model in api.py, the file-size cap in corpus/discover.py, the tolerance in decision/recommend.py."""
 
 # Buyable today, by an organisation that never fine-tuned, for every strategy: OpenAI closed
 # fine-tuning to new organisations on 2026-05-07 (pricing/openai.yaml); Gemini 3.5 Flash is

@@ -25,8 +25,8 @@ from .terminal import _emit, _err, _out, _Progress, handled
 # that `adaptcost --help` starts fast (bench/cli_latency.py).
 if typing.TYPE_CHECKING:
     from ..api import RecommendRequest
-    from ..decision import Recommendation
-    from ..uncertainty import ScenarioSpec
+    from ..decision.recommend import Recommendation
+    from ..decision.uncertainty import ScenarioSpec
 
 app = typer.Typer(help="Price in-context learning against (augmented) fine-tuning for your documents.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)
@@ -43,8 +43,8 @@ def _json(document, **options) -> str:
 def _request(opts: dict) -> "tuple[RecommendRequest, ScenarioSpec]":
     """The request for the core: the scenario (scenario file, then the assumption options) and the rest."""
     from ..api import RecommendRequest
-    from ..estimation import ModelChoice
-    from ..uncertainty import scenario_from
+    from ..decision.estimate import ModelChoice
+    from ..decision.uncertainty import scenario_from
 
     given = {field: opts[option] for option, field in ASSUMPTION_OPTIONS.items() if opts.get(option) is not None}
     scenario, spec = scenario_from(given, opts.get("scenario"), opts.get("seed"), opts.get("draws"),
@@ -84,7 +84,7 @@ def recommend(
     """Recommend ICL, fine-tuning or augmented fine-tuning for a corpus, with costs and reasons.
 
     Ranges are priced at their central value; use 'adaptcost report' for the uncertainty."""
-    from ..render import to_json, to_markdown
+    from ..outputs.serialise import to_json, to_markdown
 
     rec, _ = _run({**opts, "corpus": corpus})
     if format is Format.json:
@@ -107,7 +107,7 @@ def report(
     **opts,
 ) -> None:
     """Write a procurement-ready report folder: Markdown, HTML, JSON, CSV and charts, with uncertainty."""
-    from ..report import analyse, parse_formats, write_report
+    from ..outputs.report import analyse, parse_formats, write_report
 
     formats = parse_formats(format)
     rec, spec = _run({**opts, "corpus": corpus, "seed": seed, "draws": draws})
@@ -128,7 +128,7 @@ def sweep(
     **opts,
 ) -> None:
     """Each strategy's total cost over a grid of two assumptions, with the winner of each cell."""
-    from ..uncertainty import sweep as run_sweep
+    from ..decision.uncertainty import sweep as run_sweep
 
     opts = {**opts, "corpus": corpus}
     (xname, xs), (yname, ys) = _axis(x, "--x"), _axis(y, "--y")
@@ -140,7 +140,7 @@ def sweep(
     if format is CountFormat.json:
         _emit(_json(result.to_dict(), indent=2) + "\n", output)
     elif format is CountFormat.csv:
-        from ..tables import records_csv
+        from ..outputs.tables import records_csv
 
         _emit(records_csv(result.to_rows()), output)
     else:
@@ -194,7 +194,7 @@ def count(
     if format is CountFormat.json:
         _emit(_json(profile.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif format is CountFormat.csv:
-        from ..tables import count_csv
+        from ..outputs.tables import count_csv
 
         _emit(count_csv(profile), output)
     else:
@@ -213,7 +213,7 @@ def pricing_list(
 ) -> None:
     """List every priced model, embedding model, vector store and reranker with its prices, as-of date and lifecycle."""
     from .views import print_pricing_list
-    from ..pricing import load_pricing
+    from ..prices.book import load_pricing
 
     book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
     print_pricing_list(_out(), book, provider, include_retired=all)
@@ -228,7 +228,7 @@ def pricing_show(
 ) -> None:
     """Every price of one model or retrieval row, with its source, date and lifecycle."""
     from .views import print_row
-    from ..pricing import load_pricing
+    from ..prices.book import load_pricing
 
     book = load_pricing(pricing or (), as_of=parse_day(as_of, "--as-of"))
     print_row(_out(), book.row(model), book.day)
@@ -238,7 +238,7 @@ def pricing_show(
 @handled
 def pricing_validate(files: Annotated[list[Path], typer.Argument(help="Pricing YAML files.")]) -> None:
     """Validate pricing files against the schema; exit 1 on the first error."""
-    from ..pricing import read_table
+    from ..prices.book import read_table
 
     for path in files:
         table = read_table(path)
@@ -256,7 +256,7 @@ def pricing_import(
     as_of: Annotated[Optional[str], typer.Option(help="Date the price map was fetched (YYYY-MM-DD).")] = None,
 ) -> None:
     """Convert LiteLLM's public price map into an adaptcost pricing file."""
-    from ..litellm_import import import_litellm
+    from ..prices.litellm import import_litellm
 
     text, count = import_litellm(source, models or (), as_of)
     atomic_write_text(output, text)
@@ -274,8 +274,8 @@ def pricing_diff(
     fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 1 if a price differs (for CI).")] = False,
 ) -> None:
     """Compare the loaded price tables with LiteLLM's price map or another table: prices, caps, lifecycle."""
-    from ..pricing import load_pricing
-    from ..pricing_diff import diff_pricing
+    from ..prices.book import load_pricing
+    from ..prices.diff import diff_pricing
 
     if format not in ("table", "json"):
         raise AdaptcostError(f"--format must be table or json, not {format!r}")
@@ -336,7 +336,7 @@ def eval_run(
     _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
                  f"{result.cache_misses} new)", soft_wrap=True)
     from .views import print_curves
-    from ..evalkit.curvesfile import to_curves_document
+    from ..evalkit.results.curvesfile import to_curves_document
 
     print_curves(_out(), to_curves_document(result))
 
@@ -346,7 +346,7 @@ def eval_run(
 def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcost-curves/1), or a bundled one by name.")]) -> None:
     """Print a curves file: the accuracy table and each curve as a small chart."""
     from .views import print_curves
-    from ..curves import load_curves, read_curves_document, resolve_curves
+    from ..decision.curves import load_curves, read_curves_document, resolve_curves
 
     load_curves(file)  # validates, with a clear error
     print_curves(_out(), read_curves_document(resolve_curves(file)))

@@ -1,6 +1,6 @@
 """Every option of the command line, declared once, and the one place where the API's field
 names become flags. The assumptions' options are built from the one list of assumptions
-(adaptcost.scenario): their help and defaults are read there."""
+(adaptcost.costing.scenario): their help and defaults are read there."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..defaults import DEFAULT_EMBEDDING_MODEL, DEFAULT_MAX_FILE_MB, DEFAULT_MOD
 from ..errors import AdaptcostError
 
 if typing.TYPE_CHECKING:
-    from ..corpus import CorpusOptions
+    from ..corpus.discover import CorpusOptions
 
 
 class Format(str, Enum):
@@ -49,7 +49,7 @@ R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"
 def _assumption_options() -> list[tuple[str, str, object]]:
     """One option per assumption the command line takes, its help and default read from the one
     list of assumptions (scenario.py): [(option name, scenario field, annotation)]."""
-    from ..scenario import assumptions, describe_default
+    from ..costing.scenario import assumptions, describe_default
 
     options = []
     for name, (meta, default) in assumptions().items():
@@ -96,8 +96,8 @@ def in_cli_terms(exc: AdaptcostError) -> str:
 
 
 def corpus_options(include, exclude, gitignore, max_file_mb, cache, extract=None) -> CorpusOptions:
-    from ..corpus import CorpusOptions
-    from ..extract import ExtractOptions
+    from ..corpus.discover import CorpusOptions
+    from ..corpus.extract import ExtractOptions
 
     if not max_file_mb > 0:
         raise AdaptcostError(f"--max-file-mb must be positive, got {max_file_mb}")

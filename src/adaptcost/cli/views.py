@@ -10,19 +10,19 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from ..corpus import CorpusProfile, summarize_skipped
-from ..pricing import ModelPrice, PricedRow, PriceBook
-from ..retrieval_prices import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
-from ..decision import Recommendation
+from ..corpus.discover import CorpusProfile, summarize_skipped
+from ..decision.recommend import Recommendation
 from ..money import money
-from ..render import grouped_models, to_dict
+from ..outputs.serialise import grouped_models
+from ..prices.book import ModelPrice, PricedRow, PriceBook
+from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
 
 
 def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
     """About one screen that fits 80 columns: the pick and its reasons, the strategies, the
     break-evens, a short summary of the assumptions, the warnings. `detail` adds each strategy's
     cost components with their formulas and notes; `verbose` lists every skipped file."""
-    d = to_dict(rec)
+    d = rec.to_dict()
     pick = rec.pick or "none"
     title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
     body = "\n".join(f"• {escape(r)}" for r in rec.reasons)
@@ -215,7 +215,7 @@ def print_warnings(console: Console, warnings: list[str]) -> None:
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:
     """The models table, then one table per kind of retrieval row (embedding models, vector
     stores, rerankers), each grouped by provider; retired rows hidden unless `include_retired`."""
-    from ..notices import lifecycle, stale
+    from ..prices.notices import lifecycle, stale
 
     tables = {"models": book.models, **{s.key: getattr(book, s.key) for s in SECTIONS}}
     chosen = {key: [r for r in rows.values() if provider is None or r.provider == provider] for key, rows in tables.items()}
@@ -338,7 +338,7 @@ def print_row(console: Console, row: PricedRow, day) -> None:
 
 
 def print_retrieval_row(console: Console, r: RetrievalRow, day) -> None:
-    from ..notices import retrieval_notices
+    from ..prices.notices import retrieval_notices
 
     kind = {EmbeddingPrice: "embedding model", VectorStorePrice: "vector store", RerankerPrice: "reranker"}[type(r)]
     rows = [("kind", kind), ("provider", r.provider), ("aliases", ", ".join(r.aliases) or "—"), ("file", r.file),
@@ -396,7 +396,7 @@ def _print_fields(console: Console, title: str, rows: list[tuple[str, str]]) -> 
 
 
 def print_model(console: Console, m: ModelPrice, day) -> None:
-    from ..notices import model_notices
+    from ..prices.notices import model_notices
 
     rows = [
         ("provider", m.provider), ("file", m.file), ("source", m.source), ("as of", m.as_of.isoformat()),

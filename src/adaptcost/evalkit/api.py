@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import AdaptcostError
 from ..fileio import atomic_write_text
-from .runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
+from .scoring.runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
 
 # Per profile: scales (shares of the training documents), ICL context shares and augmentation
 # shares measured. Every profile measures the full-scale arms only: sweeps whose cells hold a few
@@ -79,7 +79,7 @@ def _top_ks(text: str | None) -> tuple[int, ...]:
 
 
 def config_of(request: EvalRequest) -> EvalConfig:
-    from .datasets import DATASETS
+    from .datasets.paper import DATASETS
 
     profile = request.profile or ("quick" if request.quick else "default")
     if profile not in PROFILE_SCALES:
@@ -93,7 +93,7 @@ def config_of(request: EvalRequest) -> EvalConfig:
         raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
     if request.method not in ("lora", "full"):
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
-    from .retrieval import available_retrievers
+    from .backends.retrievers import available_retrievers
 
     return EvalConfig(
         retrievers=_names(request.retrievers, EvalConfig.retrievers, tuple(available_retrievers()), "--retrievers"),
@@ -111,8 +111,8 @@ def planned_requests(config: EvalConfig) -> list[tuple[str, str]]:
     """The scoring requests of the base, ICL and RAG strategies at full scale (what an API run pays
     for; each ICL or RAG request carries its documents, as a hosted API bills them). RAG's are
     estimated without retrieving: each k's context is the k first documents, per retriever, two orders."""
-    from .datasets import generate
-    from .runner import RAG, context_of, rag_ks
+    from .datasets.paper import generate
+    from .scoring.runner import RAG, context_of, rag_ks
 
     requests = []
     for name in config.datasets:
@@ -142,8 +142,8 @@ def check_budget(backend, config: EvalConfig, budget: float | None) -> None:
 
 
 def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tuple[Path, EvalResult]:
-    from .backends import FinetuneSettings, get_backend
-    from .curvesfile import dump, to_curves_document
+    from .backends.registry import FinetuneSettings, get_backend
+    from .results.curvesfile import dump, to_curves_document
 
     config = config_of(request)
     options = {"model": request.model} if request.model else {}

@@ -1,0 +1,214 @@
+"""What a strategy's bill is made of: price references, components, the corpus and the models it
+is priced for, and the rules every strategy shares (rates per request, reasoning tokens, cache
+hits, the limits of a request). The strategies themselves are in :mod:`adaptcost.costing.strategies`
+(whose docstring lists the provider rules) and :mod:`adaptcost.costing.rag`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..prices.book import CacheOption, ModelPrice, Rates
+from . import rules
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from ..prices.retrieval import EmbeddingPrice, RerankerPrice, VectorStorePrice
+
+
+@dataclass(frozen=True)
+class PriceRef:
+    """One price used in a figure, with where it came from."""
+
+    model: str
+    field: str
+    usd_per_unit: float
+    unit: str
+    as_of: str
+    source: str
+    file: str
+    verified: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Component:
+    label: str
+    kind: str  # one_time | per_refresh | per_query | per_hour
+    usd: float
+    formula: str
+    prices: tuple[PriceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What the cost model needs to know of the corpus (exact counts per encoding)."""
+
+    tokens: dict[str, int]
+    max_doc_tokens: dict[str, int]
+    documents: int
+    chunks: int  # sentences: the training examples of fine-tuning
+    # tokens of each document per encoding (RAG's chunks are counted from them); without them,
+    # documents are taken as equal in size
+    doc_tokens: dict[str, tuple[int, ...]] | None = None
+
+    def tokens_for(self, model: ModelPrice, band: int = 0) -> float:
+        """Corpus tokens in `model`'s tokenizer; band −1/+1 gives an estimate's error bounds."""
+        return self.tokens[model.tokenizer.encoding] * _factor(model, band)
+
+    def max_doc_for(self, model: ModelPrice, band: int = 0) -> float:
+        return self.max_doc_tokens[model.tokenizer.encoding] * _factor(model, band)
+
+    def documents_for(self, model, band: int = 0) -> list[float]:
+        """Each document's tokens in `model`'s tokenizer (a model or an embedding row)."""
+        encoding = model.tokenizer.encoding
+        if self.doc_tokens is not None and encoding in self.doc_tokens:
+            counts = self.doc_tokens[encoding]
+        else:
+            counts = [self.tokens[encoding] / max(self.documents, 1)] * self.documents
+        factor = _factor(model, band)
+        return [n * factor for n in counts]
+
+
+def _factor(model: ModelPrice, band: int) -> float:
+    spec = model.tokenizer
+    return 1.0 if spec.exact else spec.ratio * (1.0 + band * spec.error)
+
+
+@dataclass(frozen=True)
+class Models:
+    """Which priced model plays each role, and the decision date their lifecycle is judged on."""
+
+    icl: ModelPrice  # answers in ICL and RAG
+    finetune: ModelPrice
+    augment: ModelPrice
+    day: dt.date = field(default_factory=dt.date.today)
+    embedding: EmbeddingPrice | None = None  # RAG: embeds chunks and questions
+    vector_store: VectorStorePrice | None = None  # RAG: a managed index (None: self-hosted, priced per hour)
+    reranker: RerankerPrice | None = None  # RAG: optional
+
+
+@dataclass
+class StrategyCost:
+    strategy: str
+    scenario: Scenario
+    feasible: bool = True
+    reason: str = ""
+    components: list[Component] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def total(self, kind: str) -> float:
+        return sum(c.usd for c in self.components if c.kind == kind)
+
+    @property
+    def one_time(self) -> float:
+        return self.total("one_time")
+
+    @property
+    def per_refresh(self) -> float:
+        return self.total("per_refresh")
+
+    @property
+    def per_query(self) -> float:
+        return self.total("per_query")
+
+    @property
+    def per_hour(self) -> float:
+        return self.total("per_hour")
+
+    @property
+    def tco(self) -> float:
+        s = self.scenario
+        return float(rules.total_usd(s.queries_per_day, s.horizon_days, s.refreshes, self.one_time,
+                                     self.per_refresh, self.per_query, self.per_hour))
+
+    @property
+    def amortized_per_query(self) -> float | None:
+        queries = self.scenario.queries_per_day * self.scenario.horizon_days
+        return self.tco / queries if queries > 0 else None
+
+    def prices(self) -> list[PriceRef]:
+        seen: dict[tuple, PriceRef] = {}
+        for c in self.components:
+            for p in c.prices:
+                seen[(p.model, p.field)] = p
+        return list(seen.values())
+
+
+# ---------------------------------------------------------------- prices
+
+
+def _ref(model: ModelPrice, field_name: str, usd: float, unit: str = "USD per 1M tokens") -> PriceRef:
+    source, as_of, verified = model.source, model.as_of, model.verified
+    if field_name.startswith("finetune.") and model.finetune is not None:
+        source, as_of, verified = model.finetune.source, model.finetune.as_of, model.finetune.verified
+    elif model.gpu is not None and field_name.startswith(("usd_per_mtok", "gpu.")):
+        source, as_of = f"{model.gpu.source}; throughput: {model.gpu.throughput_source}", model.gpu.as_of
+    return PriceRef(model.name, field_name, usd, unit, as_of.isoformat(), source, model.file, verified)
+
+
+def row_ref(row, field_name: str, usd: float, unit: str) -> PriceRef:
+    """A price of a retrieval row (embedding model, vector store, reranker) with its source."""
+    return PriceRef(row.name, field_name, usd, unit, row.as_of.isoformat(), row.source, row.file, row.verified)
+
+
+def usd(tokens: float, rate_per_mtok: float) -> float:
+    """Provider rule: prices are per 1M tokens."""
+    return float(rules.usd(tokens, rate_per_mtok))
+
+
+def request_rates(model: ModelPrice, prompt_tokens: float) -> tuple[Rates, str]:
+    """The rates a request bills at: the long-context tier's for the whole request past its threshold."""
+    tier = model.long_context
+    if tier is not None and prompt_tokens > tier.threshold_tokens:
+        return tier.rates, "long_context.usd_per_mtok"
+    return model.rates, "usd_per_mtok"
+
+
+def reasoning_tokens(model: ModelPrice, s: Scenario) -> int:
+    """Reasoning tokens per query: the scenario's figure, else the model's documented default."""
+    return model.reasoning_tokens_per_query if s.reasoning_tokens is None else s.reasoning_tokens
+
+
+def hit_rate(model: ModelPrice, option: CacheOption, s: Scenario) -> float:
+    """Share of queries billed as hits under `option` (rules.hit_probability)."""
+    return float(rules.hit_probability(option.kind, option.ttl_minutes, s.queries_per_day, s.cache_hit_rate,
+                                       s.implicit_cache_hit_rate))
+
+
+def cacheable_prefix(model: ModelPrice, prefix_tokens: float) -> float:
+    """Tokens of the prefix a cache hit covers (0 when below the provider's minimum or no caching)."""
+    c = model.caching
+    return float(rules.cacheable_tokens(prefix_tokens, c.min_prefix_tokens, c.increment_tokens)) if c.offered else 0.0
+
+
+def write_multiplier(model: ModelPrice, option: CacheOption) -> float:
+    """What a miss bills per prefix token, as a multiple of input (applied to tier prices too):
+    the option's write rate over the base input rate, or 1 where a miss bills plain input."""
+    if option.write_usd_per_mtok is None or not model.rates.input:
+        return 1.0
+    return option.write_usd_per_mtok / model.rates.input
+
+
+# ---------------------------------------------------------------- limits
+
+
+def prompt_limit(model: ModelPrice, prompt: float, output: float) -> str:
+    """Why a request of `prompt` tokens generating `output` cannot run on `model` ('' if it can)."""
+    if prompt > model.input_cap:
+        what = "input cap" if model.input_cap < model.context_window_tokens else "context window"
+        return f"the prompt ({prompt:,.0f} tokens) exceeds {model.name}'s {what} of {model.input_cap:,} tokens"
+    if prompt + output > model.context_window_tokens:
+        return (f"the prompt ({prompt:,.0f}) + answer and reasoning ({output:,.0f}) tokens exceed "
+                f"{model.name}'s context window of {model.context_window_tokens:,} tokens")
+    return ""
+
+
+def output_limit(model: ModelPrice, output: float, cap: int | None, what: str = "") -> str:
+    if cap and output > cap:
+        return f"answers with reasoning ({output:,.0f} tokens) exceed {model.name}{what}'s max output of {cap:,} tokens"
+    return ""

@@ -1,0 +1,162 @@
+"""The assumptions of an estimate: the one list of them, each with its unit, default, help and
+bounds. The command line builds its options and their help from this list (cli.py), scenario
+files and the Monte Carlo name assumptions by these fields, and validation reads the bounds here.
+
+This module imports nothing heavy: `adaptcost --help` reads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+
+from ..errors import ScenarioError
+
+STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global", "rag", "finetune+rag")
+RETRIEVAL = ("rag", "finetune+rag")  # the strategies that retrieve chunks per query
+# Who buys fine-tuning; providers close offers to some first (pricing: training_stops).
+CUSTOMERS = ("new", "inactive", "active")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """What a scenario field means: help text, unit, bounds (inclusive `low`/`high`, exclusive
+    `above`/`below`), and its command-line option (`option`: the name if it differs from the
+    field's; `cli=False`: scenario files only)."""
+
+    help: str
+    unit: str = ""
+    low: float | None = None
+    above: float | None = None
+    high: float | None = None
+    below: float | None = None
+    option: str | None = None
+    cli: bool = True
+    default_text: str | None = None  # how the default reads where it is not a number
+
+    def check(self, name: str, value) -> None:
+        if value is None:
+            return
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
+            raise ScenarioError(f"{name} must be a finite number, not {value}", field=name)
+        if self.low is not None and value < self.low:
+            raise ScenarioError(f"{name} must be at least {self.low:g}, got {value}", field=name)
+        if self.above is not None and value <= self.above:
+            raise ScenarioError(f"{name} must be greater than {self.above:g}, got {value}", field=name)
+        if self.high is not None and value > self.high:
+            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.high:g}], got {value}", field=name)
+        if self.below is not None and value >= self.below:
+            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.below:g}), got {value}", field=name)
+
+
+def assumption(default, help: str, unit: str = "", **meta):
+    return field(default=default, metadata={"assumption": Assumption(help, unit, **meta)})
+
+
+SHARE = {"low": 0, "high": 1}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything the cost model assumes besides the corpus and the prices.
+
+    Token figures are in the tokens of the model that handles them.
+    """
+
+    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0)})
+    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0)
+    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1)
+    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0)
+    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0)
+    refresh_changed_fraction: float = assumption(0.2, "Share of chunks changed per refresh (local augmentation re-runs on them)",
+                                                 **SHARE)
+    epochs: int = assumption(3, "Fine-tuning epochs", low=1)
+    example_overhead_tokens: int = assumption(10, "Chat formatting per training example (roles, separators)", "tokens",
+                                              low=0, cli=False)
+    validation_fraction: float = assumption(0.0, "Held-out share, billed where the provider bills it", low=0, below=1, cli=False)
+    local_variants_per_chunk: int = assumption(4, "Local augmentation: rewrites per sentence (e.g. 2 rephrasings + 2 reversals)",
+                                               low=0, option="local_variants")
+    local_prompt_tokens: int = assumption(250, "Instructions + few-shot examples per local augmentation call", "tokens",
+                                          low=0, cli=False)
+    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1)
+    global_prompt_tokens: int = assumption(300, "Instructions per global augmentation call, besides corpus and document",
+                                           "tokens", low=0, cli=False)
+    global_tokens_per_inference: int = assumption(25, "One inference = one training example (a sentence)", "tokens",
+                                                  low=1, cli=False)
+    cache_hit_rate: float | None = assumption(None, "Prompt-cache hit rate", default_text="from arrivals and each cache's TTL",
+                                              **SHARE)
+    implicit_cache_hit_rate: float = assumption(
+        0.5, "Implicit caching (Gemini): share of warm-cache queries billed as hits; Google publishes no hit rate, so "
+        "0.5 is an assumption", **SHARE)
+    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
+                                              default_text="the model's documented default, 0 for non-reasoning models")
+    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
+    chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
+                                   "tokens", low=1)
+    chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,
+                                           option="chunk_overlap")
+    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1)
+    system_prompt_tokens: int = assumption(
+        0, "RAG: fixed instructions at the head of every prompt, cacheable (part of prompt tokens; the rest is "
+        "embedded as the query)", "tokens", low=0)
+    index_usd_per_hour: float = assumption(
+        0.0, "RAG without --vector-store: what the self-hosted index costs per hour (0: an existing Postgres with "
+        "pgvector)", "USD/hour", low=0)
+    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1)
+    retrieval_recall: float | None = assumption(
+        None, "RAG: share of questions whose every needed chunk is retrieved, on your corpus", low=0, high=1,
+        default_text="each question type's recall in the curves file")
+    finetune_customer: str = "new"  # new (never fine-tuned) | inactive | active: who a provider's stop applies to
+    batch_augmentation: bool = False  # run augmentation through a batch API (its discount)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            meta = f.metadata.get("assumption")
+            if meta is not None:
+                meta.check(f.name, getattr(self, f.name))
+        self._check_retrieval()
+        if self.finetune_customer not in CUSTOMERS:
+            raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
+                                field="finetune_customer")
+
+    def _check_retrieval(self) -> None:
+        """The RAG assumptions that bound each other: overlap below chunk size, the system prefix
+        within the prompt."""
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ScenarioError(f"chunk_overlap_tokens ({self.chunk_overlap_tokens}) must be smaller than chunk_tokens "
+                                f"({self.chunk_tokens})", field="chunk_overlap_tokens")
+        if self.system_prompt_tokens > self.prompt_tokens:
+            raise ScenarioError(f"system_prompt_tokens ({self.system_prompt_tokens}) must not exceed prompt_tokens "
+                                f"({self.prompt_tokens}), which hold them", field="system_prompt_tokens")
+
+    @functools.cached_property
+    def refreshes(self) -> int:
+        """Refreshes strictly inside the horizon: ceil(H / R) - 1 (none when R = 0)."""
+        from .rules import refreshes
+
+        return int(refreshes(self.horizon_days, self.refresh_days))
+
+    @property
+    def hours(self) -> float:
+        return self.horizon_days * 24.0
+
+    def with_volume(self, queries_per_day: float) -> "Scenario":
+        return replace(self, queries_per_day=queries_per_day)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def assumptions() -> dict[str, tuple[Assumption, object]]:
+    """Every assumption: field name -> (its metadata, its default; None for a required field)."""
+    return {f.name: (f.metadata["assumption"], None if f.default is MISSING else f.default)
+            for f in fields(Scenario) if "assumption" in f.metadata}
+
+
+def describe_default(meta: Assumption, default) -> str:
+    """How an assumption's default reads in help text and documentation."""
+    if meta.default_text:
+        return meta.default_text
+    unit = f" {meta.unit}" if meta.unit and meta.unit not in ("USD",) else ""
+    return f"${default:g}" if meta.unit == "USD" else f"{default:g}{unit}"

@@ -1,0 +1,262 @@
+"""Generalization curves: how accurate each strategy is, per question type.
+
+A curves file (YAML or JSON, schema ``adaptcost-curves/1``) holds, per strategy and question
+type, an accuracy with a low/high band and the basis of each figure. The bundled
+``paper-reference`` file turns the qualitative results of Lampinen et al. 2025 into numbers and
+says so; files measured by ``adaptcost eval`` (kind: measured) may add ``curves``: accuracy
+against a scale variable, as points and a fitted saturating form, which later versions use.
+
+Retrieval (``rag``, ``finetune+rag``): each cell also carries ``recall`` (retrieval recall@k the
+figure was obtained at: the share of items whose every needed document was in the top k, 0..1),
+``k`` (the top k) and ``chance`` (the accuracy when nothing needed is retrieved); all three are
+required for these strategies, so that a reader can rescale the figure to another recall:
+accuracy = chance + (hit − chance) × recall, hit = chance + (mean − chance) / recall. A ``curves``
+entry with ``x: top_k`` gives per point (k, mean, low, high) and, in a parallel list ``recall``,
+the recall@k of each point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CurvesError
+from ..fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
+from ..costing.scenario import RETRIEVAL as RAG_STRATEGIES  # their cells need recall and chance (module docstring)
+from ..costing.scenario import STRATEGIES
+from ..suggest import did_you_mean
+
+SCHEMA_ID = "adaptcost-curves/1"
+QUESTION_TYPES = ("recall", "rephrasing", "reversal", "syllogism", "category")
+DEFAULT_MIX = {"recall": 0.4, "rephrasing": 0.3, "reversal": 0.1, "syllogism": 0.1, "category": 0.1}
+
+_cell = {
+    "type": "object",
+    "required": ["mean"],
+    "additionalProperties": False,
+    "properties": {
+        "mean": {"type": "number", "minimum": 0, "maximum": 1},
+        "low": {"type": "number", "minimum": 0, "maximum": 1},
+        "high": {"type": "number", "minimum": 0, "maximum": 1},
+        "n": {"type": "integer", "minimum": 1},
+        "chance": {"type": "number", "minimum": 0, "maximum": 1},  # measured files: guessing's accuracy on the same items
+        "basis": {"type": "string"},
+        # rag and finetune+rag (required there): recall@k the figure was obtained at, and that k
+        "recall": {"type": "number", "minimum": 0, "maximum": 1},
+        "k": {"type": "integer", "minimum": 1},
+    },
+}
+
+SCHEMA = {
+    "type": "object",
+    "required": ["schema", "name", "kind", "accuracy"],
+    "properties": {
+        "schema": {"const": SCHEMA_ID},
+        "name": {"type": "string"},
+        "kind": {"enum": ["reference", "measured"]},
+        "model": {"type": "string"},
+        "citation": {"type": "string"},
+        "basis": {"type": "string"},
+        "question_types": {"type": "object", "additionalProperties": {"type": "string"}},
+        "accuracy": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"type": "object", "minProperties": 1, "additionalProperties": _cell},
+        },
+        "curves": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["strategy", "question_type", "x", "points"],
+                "properties": {
+                    "strategy": {"type": "string"},
+                    "question_type": {"type": "string"},
+                    "x": {"type": "string"},
+                    "points": {"type": "array", "items": {"type": "array", "minItems": 2}},
+                    # x: top_k: recall@k of each point, in the order of points
+                    "recall": {"type": "array", "items": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
+                    "fit": {"type": "object"},
+                },
+            },
+        },
+        "settings": {"type": "object"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    mean: float
+    low: float
+    high: float
+    basis: str = ""
+    chance: float | None = None  # accuracy of guessing on the same items (rag: when nothing needed is retrieved)
+    recall: float | None = None  # rag, finetune+rag: retrieval recall@k the figure was obtained at
+    k: int | None = None  # rag, finetune+rag: the top k
+
+    def at_recall(self, recall: float) -> "Accuracy":
+        """RAG's accuracy at another retrieval recall (`accuracy_at_recall` on the mean and on each
+        end of the band). A cell without a recall or a chance is returned as it is."""
+        if not self.moves_with_recall:
+            return self
+        move = lambda a: accuracy_at_recall(a, self.chance, self.recall, recall)  # noqa: E731
+        return Accuracy(move(self.mean), move(self.low), move(self.high), self.basis, chance=self.chance, recall=recall,
+                        k=self.k)
+
+    @property
+    def moves_with_recall(self) -> bool:
+        return self.recall is not None and self.chance is not None and self.recall > 0
+
+
+def accuracy_at_recall(accuracy, chance: float, own_recall: float, recall, clip=None):
+    """The one rule for RAG's accuracy at another retrieval recall, for every question type.
+
+    A question answers like in-context learning when every chunk it needs is retrieved, and like
+    guessing when not: accuracy = recall × hit + (1 − recall) × chance. A figure measured at its own
+    recall fixes hit, so accuracy(r) = chance + (r / own recall) × (accuracy − chance), within
+    [0, 1] (`clip`: numpy's, for arrays of drawn recalls).
+    """
+    value = chance + recall / own_recall * (accuracy - chance)
+    return clip(value, 0.0, 1.0) if clip is not None else min(1.0, max(0.0, value))
+
+
+@dataclass(frozen=True)
+class Curves:
+    name: str
+    kind: str
+    path: str
+    citation: str
+    model: str
+    table: dict[str, dict[str, Accuracy]]  # strategy -> question type -> accuracy
+
+    def expected(self, strategy: str, mix: dict[str, float], recall: float | None = None) -> Accuracy | None:
+        """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
+
+        `recall`: RAG's retrieval recall on the user's corpus, applied to every cell that carries
+        its own (Accuracy.at_recall); None keeps each cell's.
+        """
+        cells = self.table.get(strategy)
+        if cells is None or any(t not in cells for t, w in mix.items() if w > 0):
+            return None
+        parts = [(w, cells[t] if recall is None else cells[t].at_recall(recall)) for t, w in mix.items() if w > 0]
+        return Accuracy(
+            sum(w * c.mean for w, c in parts),
+            sum(w * c.low for w, c in parts),
+            sum(w * c.high for w, c in parts),
+            recall=recall,
+        )
+
+    def mean_at_recall(self, strategy: str, mix: dict[str, float], recall, clip):
+        """`expected(strategy, mix, recall).mean` for an array of recalls (the Monte Carlo's draws)."""
+        cells = self.table[strategy]
+        return sum(w * (accuracy_at_recall(c.mean, c.chance, c.recall, recall, clip) if c.moves_with_recall else c.mean)
+                   for t, w in mix.items() if w > 0 for c in (cells[t],))
+
+
+def bundled_reference() -> Path:
+    return Path(__file__).parents[1] / "data" / "curves" / "paper-reference.yaml"
+
+
+def bundled_curves() -> dict[str, Path]:
+    """The curves files shipped in the package, by name (file stem)."""
+    return {p.stem: p for p in sorted((Path(__file__).parents[1] / "data" / "curves").glob("*.yaml"))}
+
+
+def resolve_curves(name_or_path: str | Path) -> Path:
+    """A curves file path: an existing file, else a bundled curves name (``smollm2-135m-default``)."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    bundled = bundled_curves()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    raise CurvesError(f"curves file not found: {name_or_path}{did_you_mean(str(name_or_path), bundled)}"
+                      f" (bundled curves: {', '.join(bundled)})")
+
+
+def load_curves(path: str | Path | None = None) -> Curves:
+    """Load and validate a curves file, or a bundled one by name (the paper reference when `path` is None)."""
+    path = resolve_curves(path) if path else bundled_reference()
+    bundled = {p: name for name, p in bundled_curves().items()}
+    label = f"{bundled[path]} (bundled)" if path in bundled else str(path)
+    raw = read_bytes(path, "curves file", CurvesError)
+    data = _parse(path, raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    if not known_valid(SCHEMA_ID, digest):
+        _validate(path, data)
+        remember_valid(SCHEMA_ID, digest)
+    table = {}
+    for strategy, cells in data["accuracy"].items():
+        if strategy not in STRATEGIES:
+            raise CurvesError(f"{path}: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
+        table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
+    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table)
+
+
+def read_curves_document(path: Path) -> dict:
+    """The raw document of a curves file (validate it with load_curves first)."""
+    return _parse(Path(path))
+
+
+def _validate(path: Path, data: object) -> None:
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise CurvesError(f"{path}: field {where}: {error.message}")
+
+
+def _parse(path: Path, raw: bytes | None = None) -> dict:
+    raw = read_bytes(path, "curves file", CurvesError) if raw is None else raw
+    text = decode_text(raw, path, "curves file", CurvesError)
+    if path.suffix != ".json":
+        return parse_yaml(text, path, CurvesError)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CurvesError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
+
+
+def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
+    if qtype not in QUESTION_TYPES:
+        raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
+    cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""),
+                    chance=raw.get("chance"), recall=raw.get("recall"), k=raw.get("k"))
+    if not cell.low <= cell.mean <= cell.high:
+        raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
+    if strategy in RAG_STRATEGIES:
+        missing = [name for name in ("recall", "chance") if raw.get(name) is None]
+        if missing:
+            raise CurvesError(f"{path}: {strategy}.{qtype}: a retrieval cell needs {' and '.join(missing)} "
+                              "(the recall@k it was measured at and the accuracy when nothing needed is retrieved)")
+    return cell
+
+
+def parse_mix(text: str | None) -> dict[str, float]:
+    """'recall=0.5,reversal=0.2,...' -> weights normalized to sum to 1 (the default mix if None)."""
+    if not text:
+        return dict(DEFAULT_MIX)
+    from ..errors import ScenarioError
+
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ScenarioError(f"mix: expected TYPE=WEIGHT pairs separated by commas, got {part!r}", field="mix")
+        if name not in QUESTION_TYPES:
+            raise ScenarioError(f"mix: unknown question type {name!r}{did_you_mean(name, QUESTION_TYPES)} (types: {', '.join(QUESTION_TYPES)})", field="mix")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ScenarioError(f"mix: weight of {name} must be a number, got {value!r}", field="mix") from None
+        if not weight >= 0 or weight == float("inf"):
+            raise ScenarioError(f"mix: weight of {name} must be a finite number >= 0, got {value}", field="mix")
+        weights[name] = weights.get(name, 0.0) + weight
+    total = sum(weights.values())
+    if total <= 0:
+        raise ScenarioError("mix: the weights add up to 0; give at least one positive weight", field="mix")
+    return {t: weights.get(t, 0.0) / total for t in QUESTION_TYPES if weights.get(t, 0.0) > 0}

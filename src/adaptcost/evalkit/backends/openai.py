@@ -1,0 +1,452 @@
+"""The "openai" backend: any OpenAI-compatible HTTP endpoint (OpenAI, vLLM, llama.cpp, Together...).
+
+Standard library only (``urllib.request`` + ``json``). All HTTP goes through one seam,
+``transport(method, url, headers, body) -> (status, response_dict)``, so tests replay recorded
+exchanges and never touch the network.
+
+Scoring (``loglikelihood``) is exact where the endpoint returns prompt log-probabilities
+(legacy ``/completions`` with ``echo``). Where it rejects that (HTTP 400/404), the backend switches,
+for the rest of its life, to an approximation through ``/chat/completions`` (see
+:meth:`OpenAIBackend._score_chat`); ``backend.scoring`` records which was used.
+
+The API key is read only from the environment variable named by ``api_key_env``, on every request;
+it is never stored on the backend, and it is scrubbed from every error message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
+from typing import Callable, Sequence
+
+from adaptcost.errors import AdaptcostError, PricingError
+from adaptcost.evalkit.backends.protocol import FinetuneSettings
+
+__all__ = ["OpenAIBackend", "urllib_transport", "Transport"]
+
+Transport = Callable[[str, str, dict, "dict | None"], "tuple[int, dict]"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_CONTEXT_WINDOW = 8192
+MISSING_LOGPROB = -20.0  # chat approximation: log-probability of a token outside top_logprobs
+TOP_LOGPROBS = 20
+CHAT_OVERHEAD_TOKENS = 10  # per fine-tuning example: message framing + the fixed user prompt
+TRAIN_PROMPT = "Continue."  # the user turn before each training text (the text is the assistant turn)
+MAX_RETRIES = 3  # on HTTP 429 and 5xx
+COMPLETIONS_BATCH = 16  # prompts per /completions request
+_MULTIPART = "multipart/form-data"
+_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]+")
+
+
+# ------------------------------------------------------------------ default transport
+
+
+def _multipart(fields: dict) -> tuple[bytes, str]:
+    """Encode ``fields`` as multipart/form-data; a dict value {filename, content} is a file."""
+    boundary = "adaptcost-" + uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{value["filename"]}"\r\n'
+                "Content-Type: application/jsonl\r\n\r\n"
+            )
+            payload = value["content"].encode() if isinstance(value["content"], str) else value["content"]
+        else:
+            head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
+            payload = str(value).encode()
+        parts.append(f"--{boundary}\r\n".encode() + head.encode() + payload + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"{_MULTIPART}; boundary={boundary}"
+
+
+def _parse(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw.decode("utf-8", "replace") or "{}")
+    except json.JSONDecodeError:
+        return {"error": {"message": raw[:200].decode("utf-8", "replace")}}
+    return data if isinstance(data, dict) else {"data": data}
+
+
+def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *, timeout: float = 120.0) -> tuple[int, dict]:
+    """One HTTP exchange with urllib: the status and the decoded JSON body (any status).
+
+    A JSON ``body`` is sent as JSON, unless ``headers["Content-Type"]`` is multipart/form-data
+    (then a dict field value ``{"filename", "content"}`` is a file). Network failures raise
+    :class:`AdaptcostError` naming the URL.
+    """
+    headers = dict(headers)
+    data = None
+    if body is not None:
+        if headers.get("Content-Type", "").startswith(_MULTIPART):
+            data, headers["Content-Type"] = _multipart(body)
+        else:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, _parse(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, _parse(err.read() or b"")
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise AdaptcostError(f"cannot reach {method} {url}: {reason} (check the network and base_url)") from None
+
+
+# ------------------------------------------------------------------ the backend
+
+
+class OpenAIBackend:
+    """A model behind an OpenAI-compatible API (see the module docstring)."""
+
+    def __init__(
+        self,
+        model: str = "gpt-4.1-mini",
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        transport: Transport | None = None,
+        *,
+        poll_interval: float = 30.0,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        run_finetunes: bool = False,
+    ) -> None:
+        self.model = model
+        self.run_finetunes = run_finetunes  # opt-in: fine-tune() calls bill real money only when True
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.api_key_env = api_key_env
+        self.name = f"openai:{model}"
+        self.scoring = "prompt-logprobs"  # or "chat-top-logprobs" once the endpoint rejects echo
+        self._transport = transport or urllib_transport
+        self._poll_interval = poll_interval
+        self._backoff = backoff
+        self._sleep = sleep
+        self._price_cache: tuple | None = None
+        self._api_key()  # fail now, not at the first request
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(model={self.model!r}, base_url={self.base_url!r}, scoring={self.scoring!r})"
+
+    # -------------------------------------------------------------- HTTP
+
+    def _api_key(self) -> str:
+        key = os.environ.get(self.api_key_env, "")
+        if not key:
+            raise AdaptcostError(f"set {self.api_key_env} (the key is read from the environment only)")
+        return key
+
+    def _scrub(self, text: str, key: str) -> str:
+        text = " ".join(str(text).split())  # one line
+        if key:
+            text = text.replace(key, "***")
+        return _KEY_LIKE.sub("sk-***", text)
+
+    def _call(self, method: str, path: str, body: dict | None = None, *, multipart: bool = False, allow: tuple[int, ...] = ()) -> tuple[int, dict]:
+        """Send one request with retries (HTTP 429/5xx, exponential backoff); statuses in ``allow``
+        are returned to the caller, any other error status raises a one-line AdaptcostError."""
+        key = self._api_key()
+        url = f"{self.base_url}{path}"
+        headers = {"Authorization": f"Bearer {key}"}
+        if multipart:
+            headers["Content-Type"] = _MULTIPART
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                status, data = self._transport(method, url, headers, body)
+            except AdaptcostError as err:
+                raise AdaptcostError(self._scrub(str(err), key)) from None
+            retry = status == 429 or 500 <= status < 600
+            if retry and attempt < MAX_RETRIES:
+                self._sleep(self._backoff * 2**attempt)
+                continue
+            if status < 400 or status in allow:
+                return status, data
+            error = data.get("error") if isinstance(data, dict) else None
+            detail = error.get("message", "") if isinstance(error, dict) else (error or "")
+            tries = f" after {attempt + 1} tries" if retry else ""
+            raise AdaptcostError(
+                self._scrub(f"{method} {url} failed with HTTP {status}{tries}: {detail or 'no detail'}", key)
+            )
+        raise AssertionError("unreachable")
+
+    # -------------------------------------------------------------- pricing and tokens
+
+    def _price(self):
+        """(ModelPrice or None, fine-tuned?) for this model; ``ft:BASE:...`` ids price as BASE's fine-tune."""
+        if self._price_cache is None:
+            from adaptcost.prices.book import load_pricing
+
+            tuned = self.model.startswith("ft:")
+            name = self.model.split(":")[1] if tuned else self.model
+            try:
+                self._price_cache = (load_pricing().get(name), tuned)
+            except PricingError:
+                self._price_cache = (None, tuned)
+        return self._price_cache
+
+    def _priced(self):
+        price, tuned = self._price()
+        if price is None:
+            raise AdaptcostError(
+                f"no price for model {self.model!r} in the pricing tables: add it with --pricing FILE to estimate its cost"
+            )
+        return price, tuned
+
+    def context_window(self) -> int:
+        price, _ = self._price()
+        return price.context_window_tokens if price is not None else DEFAULT_CONTEXT_WINDOW
+
+    def count_tokens(self, text: str) -> int:
+        """Exact for models whose pricing entry names an exact tokenizer; else an o200k_base estimate."""
+        return self._count_many([text])[0]
+
+    def _count_many(self, texts: Sequence[str]) -> list[int]:
+        from adaptcost.corpus.encodings import get_counter
+
+        price, _ = self._price()
+        if price is None:
+            return get_counter("o200k_base").count_many(list(texts))
+        spec = price.tokenizer
+        counts = get_counter(spec.encoding).count_many(list(texts))
+        return counts if spec.exact else [round(n * spec.ratio) for n in counts]
+
+    def estimate_scoring_usd(self, requests: Sequence[tuple[str, str]]) -> float:
+        """What scoring ``requests`` would cost at the pricing table's rates (exact token counts).
+
+        Prompt-logprob scoring reads context+continuation and generates nothing (input only);
+        the chat approximation reads each distinct context once and generates up to the longest
+        continuation's tokens.
+        """
+        price, tuned = self._priced()
+        rates = price.finetune.rates if tuned and price.finetune is not None else price.rates
+        requests = [(c, x) for c, x in requests if x]
+        if self.scoring == "prompt-logprobs":
+            tokens_in = sum(self._count_many([c + x for c, x in requests]))
+            return tokens_in * rates.input / 1e6
+        groups = self._group(requests)
+        tokens_in = sum(self._count_many(list(groups)))
+        tokens_out = sum(max(self.count_tokens(x.lstrip()) for x in xs) for xs in groups.values())
+        return (tokens_in * rates.input + tokens_out * rates.output) / 1e6
+
+    # -------------------------------------------------------------- scoring
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
+        requests = list(requests)
+        results: list[tuple[float, int] | None] = [(0.0, 0) if not x else None for _, x in requests]
+        todo = [i for i, r in enumerate(results) if r is None]
+        if self.scoring == "prompt-logprobs":
+            done = self._score_echo([requests[i] for i in todo])
+            if done is not None:
+                for i, r in zip(todo, done):
+                    results[i] = r
+                return results  # type: ignore[return-value]
+        for i, r in zip(todo, self._score_chat([requests[i] for i in todo])):
+            results[i] = r
+        return results  # type: ignore[return-value]
+
+    def _score_echo(self, requests: list[tuple[str, str]]) -> list[tuple[float, int]] | None:
+        """Exact scores from prompt logprobs, or None after switching to the chat approximation."""
+        out: list[tuple[float, int]] = []
+        for start in range(0, len(requests), COMPLETIONS_BATCH):
+            batch = requests[start : start + COMPLETIONS_BATCH]
+            body = {
+                "model": self.model,
+                "prompt": [c + x for c, x in batch],
+                "max_tokens": 0,
+                "echo": True,
+                "logprobs": 0,
+            }
+            status, data = self._call("POST", "/completions", body, allow=(400, 404))
+            if status in (400, 404):
+                self.scoring = "chat-top-logprobs"
+                return None
+            choices = sorted(data.get("choices", []), key=lambda ch: ch.get("index", 0))
+            if len(choices) != len(batch):
+                raise AdaptcostError(f"{self.base_url}/completions returned {len(choices)} choices for {len(batch)} prompts")
+            out.extend(self._continuation_logprob(c, x, ch) for (c, x), ch in zip(batch, choices))
+        return out
+
+    def _continuation_logprob(self, context: str, continuation: str, choice: dict) -> tuple[float, int]:
+        """Sum the logprobs of the tokens covering the continuation's characters.
+
+        A token that starts inside the context but runs into the continuation (a merge across the
+        boundary) counts as the continuation's first token. Generated tokens (past the prompt) are
+        ignored.
+        """
+        lp = choice.get("logprobs") or {}
+        offsets, values = lp.get("text_offset") or [], lp.get("token_logprobs") or []
+        begin, end = len(context), len(context) + len(continuation)
+        total, n = 0.0, 0
+        for k, (off, value) in enumerate(zip(offsets, values)):
+            nxt = offsets[k + 1] if k + 1 < len(offsets) else end
+            if off >= end:
+                break
+            if off >= begin or nxt > begin:
+                if value is None:
+                    raise AdaptcostError("the endpoint gave no log-probability for the continuation's first token: give a non-empty context")
+                total += float(value)
+                n += 1
+        if n == 0:
+            raise AdaptcostError(f"{self.base_url}/completions returned no tokens for a continuation (is echo supported?)")
+        return total, n
+
+    @staticmethod
+    def _group(requests: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for context, continuation in requests:
+            groups.setdefault(context, []).append(continuation)
+        return groups
+
+    def _score_chat(self, requests: list[tuple[str, str]]) -> list[tuple[float, int]]:
+        """APPROXIMATE scores through /chat/completions top_logprobs.
+
+        The model continues each distinct context as a user message (greedy, ``top_logprobs=20``).
+        A continuation (leading whitespace stripped, tokenized with o200k_base) earns at each
+        position the logprob of its token when that token is in the position's top-20 list and the
+        model's generated tokens so far equal the continuation's (the first token is always
+        looked up); every other token scores a floor of ``MISSING_LOGPROB`` (-20). Exact only for
+        continuations the model would itself generate, token for token.
+        """
+        from adaptcost.corpus.encodings import load_tiktoken
+
+        enc, _ = load_tiktoken("o200k_base")
+
+        def pieces(text: str) -> list[str]:
+            return [enc.decode_single_token_bytes(t).decode("utf-8", "replace") for t in enc.encode_ordinary(text)]
+
+        scores: dict[tuple[str, str], tuple[float, int]] = {}
+        for context, continuations in self._group(requests).items():
+            tokenized = {x: pieces(x.lstrip()) or pieces(x) for x in continuations}
+            max_tokens = max(1, max(len(t) for t in tokenized.values()))
+            body = {
+                "model": self.model,
+                "messages": [{"role": "user", "content": context}],
+                "temperature": 0,
+                "logprobs": True,
+                "top_logprobs": TOP_LOGPROBS,
+                "max_tokens": max_tokens,
+            }
+            _, data = self._call("POST", "/chat/completions", body)
+            try:
+                content = data["choices"][0]["logprobs"]["content"] or []
+            except (KeyError, IndexError, TypeError):
+                raise AdaptcostError(f"{self.base_url}/chat/completions returned no logprobs (does the endpoint support them?)") from None
+            for x, toks in tokenized.items():
+                total, on_path = 0.0, True
+                for pos, tok in enumerate(toks):
+                    value = None
+                    if on_path and pos < len(content):
+                        tops = {t["token"]: t["logprob"] for t in content[pos].get("top_logprobs") or []}
+                        value = tops.get(tok)
+                        on_path = content[pos].get("token") == tok
+                    else:
+                        on_path = False
+                    total += float(value) if value is not None else MISSING_LOGPROB
+                scores[(context, x)] = (total, len(toks))
+        return [scores[r] for r in requests]
+
+    # -------------------------------------------------------------- generation
+
+    def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
+        out = []
+        for prompt in prompts:
+            body = {
+                "model": self.model,
+                "messages": [{"role": "user", "content": prompt}],
+                "temperature": 0,
+                "max_tokens": max_new_tokens,
+            }
+            _, data = self._call("POST", "/chat/completions", body)
+            try:
+                out.append(data["choices"][0]["message"]["content"] or "")
+            except (KeyError, IndexError, TypeError):
+                raise AdaptcostError(f"{self.base_url}/chat/completions returned no message") from None
+        return out
+
+    # -------------------------------------------------------------- fine-tuning (opt-in)
+
+    def _training_tokens(self, texts: Sequence[str]) -> int:
+        return sum(self._count_many(texts)) + CHAT_OVERHEAD_TOKENS * len(texts)
+
+    def estimate_finetune_usd(self, texts: Sequence[str], settings: FinetuneSettings = FinetuneSettings()) -> float:
+        """Training cost at the pricing table's rate: exact tokens (+10 per example) × epochs."""
+        price, _ = self._priced()
+        if price.finetune is None:
+            raise AdaptcostError(f"the pricing table has no fine-tuning price for {price.name} ({price.file})")
+        return price.finetune.training_usd_per_mtok * self._training_tokens(texts) * settings.epochs / 1e6
+
+    def finetune(
+        self,
+        texts: Sequence[str],
+        settings: FinetuneSettings = FinetuneSettings(),
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        dry_run: bool | None = None,
+    ) -> "OpenAIBackend":
+        """Fine-tune through the provider's API: costs real money, so it is opt-in.
+
+        With ``dry_run`` (the default) nothing is sent: an AdaptcostError gives the estimated cost.
+        With ``dry_run=False``: upload the texts as chat JSONL (a fixed user turn, the text as the
+        assistant turn), create the job with ``n_epochs`` and ``seed`` (the provider picks learning
+        rate and batch size), poll until it ends, and return a backend for the tuned model.
+        """
+        texts = [t for t in texts if t.strip()]
+        if not texts:
+            raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
+        if dry_run is None:
+            dry_run = not self.run_finetunes
+        if dry_run:
+            price, _ = self._priced()
+            usd = self.estimate_finetune_usd(texts, settings)
+            ft = price.finetune
+            shown = f"${usd:,.2f}" if usd >= 0.01 else f"${usd:.4f}"
+            raise AdaptcostError(
+                f"fine-tuning {self.model} on {len(texts):,} examples ({self._training_tokens(texts):,} tokens × "
+                f"{settings.epochs} epochs) would cost about {shown} at ${ft.training_usd_per_mtok:g}/1M training tokens "
+                f"({price.file}, as of {ft.as_of.isoformat()}); pass dry_run=False (or --api-finetune) to run it"
+            )
+        jsonl = "".join(
+            json.dumps({"messages": [{"role": "user", "content": TRAIN_PROMPT}, {"role": "assistant", "content": t}]}) + "\n"
+            for t in texts
+        )
+        _, uploaded = self._call(
+            "POST", "/files", {"purpose": "fine-tune", "file": {"filename": "adaptcost-train.jsonl", "content": jsonl}}, multipart=True
+        )
+        file_id = uploaded.get("id")
+        if not file_id:
+            raise AdaptcostError(f"{self.base_url}/files returned no file id")
+        body = {
+            "model": self.model,
+            "training_file": file_id,
+            "hyperparameters": {"n_epochs": settings.epochs},
+            "seed": settings.seed,
+        }
+        _, job = self._call("POST", "/fine_tuning/jobs", body)
+        job_id = job.get("id")
+        if not job_id:
+            raise AdaptcostError(f"{self.base_url}/fine_tuning/jobs returned no job id")
+        if progress is not None:
+            progress(0, 1)
+        while job.get("status") not in ("succeeded", "failed", "cancelled"):
+            self._sleep(self._poll_interval)
+            _, job = self._call("GET", f"/fine_tuning/jobs/{job_id}")
+        if job["status"] != "succeeded" or not job.get("fine_tuned_model"):
+            error = job.get("error") or {}
+            detail = error.get("message") if isinstance(error, dict) else error
+            raise AdaptcostError(f"fine-tuning job {job_id} {job['status']}: {detail or 'no detail'}")
+        if progress is not None:
+            progress(1, 1)
+        return OpenAIBackend(
+            job["fine_tuned_model"],
+            self.base_url,
+            self.api_key_env,
+            self._transport,
+            poll_interval=self._poll_interval,
+            backoff=self._backoff,
+            sleep=self._sleep,
+        )

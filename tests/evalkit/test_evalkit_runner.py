@@ -1,0 +1,301 @@
+"""The eval harness with a deterministic mock model (tests only): strategies, calibration,
+resumable score cache, the curves file and its use by recommend."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adaptcost.decision.curves import load_curves
+from adaptcost.evalkit.scoring import credit as scoring
+from adaptcost.evalkit.results.curvesfile import dump, fit_saturating, saturating, to_curves_document
+from adaptcost.evalkit.scoring.runner import EvalConfig, run_eval, sentences_of
+
+
+class KnowledgeMock:
+    """Knows exactly the sentences it was trained on or shown: a continuation scores higher when
+    the prompt's last words plus the continuation appear in that knowledge. Deterministic."""
+
+    def __init__(self, knowledge=(), name="mock", fail_after=None):
+        self.knowledge = " ".join(knowledge)
+        self.name = name
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def loglikelihood(self, requests):
+        out = []
+        for context, continuation in requests:
+            self.calls += 1
+            if self.fail_after is not None and self.calls > self.fail_after:
+                raise KeyboardInterrupt("simulated interruption")
+            known = self.knowledge + " " + context.rsplit("\n\n", 1)[0]
+            stem = " ".join(context.split()[-2:])  # "trolt are"
+            phrase = (stem + continuation).strip().rstrip(".")
+            n = max(1, len(continuation.split()))
+            out.append((-1.0 * n + (0.9 * n if phrase and phrase in known else 0.0), n))
+        return out
+
+    def generate(self, prompts, max_new_tokens=128):
+        return ["" for _ in prompts]
+
+    def finetune(self, texts, settings, progress=None):
+        if progress:
+            progress(1, 1)
+        return KnowledgeMock([self.knowledge, *texts], name=f"{self.name}+ft{len(texts)}")
+
+    def context_window(self):
+        return 1_000_000
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+
+@pytest.fixture
+def ft():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Settings:
+        method: str = "lora"
+        epochs: int = 1
+        seed: int = 0
+
+    return Settings()
+
+
+def quick(**kw):
+    base = dict(profile="quick", datasets=("reversal",), scales=(1.0,), icl_shares=(0.5, 1.0), retrievers=("words",))
+    base.update(kw)
+    return EvalConfig(**base)
+
+
+def by(result, strategy, split, form="all", variant=None):
+    variant = variant if variant is not None else ("covers" if strategy.startswith("finetune+") else "")
+    return next(c for c in result.cells if c.strategy == strategy and c.split == split and c.form == form
+                and c.variant == variant and c.aug_share is None and (c.icl_share in (None, 1.0) or strategy != "icl"))
+
+
+def test_strategies_measure_what_they_know(ft):
+    result = run_eval(KnowledgeMock(), quick(), ft)
+    # the trained direction is recalled from context or weights
+    assert by(result, "icl", "recall").accuracy.mean == 1.0
+    assert by(result, "finetune", "recall").accuracy.mean == 1.0
+    # base is calibrated like every other arm: the knowledge raised nothing, so it scores chance exactly
+    assert by(result, "base", "recall").accuracy.mean == 0.5
+    # the oracle states reversals in words no test uses: a model that only matches word for word
+    # (this mock) gains nothing from them -- augmented accuracy is no longer true by construction
+    assert by(result, "finetune+local", "reversal").accuracy.mean == by(result, "finetune", "reversal").accuracy.mean
+    held = by(result, "finetune+local", "reversal", variant="held-out")
+    assert held.accuracy.n == by(result, "finetune", "reversal").accuracy.n // 2  # scored on the held-out half
+    for cell in result.cells:
+        assert 0 <= cell.accuracy.low <= cell.accuracy.mean <= cell.accuracy.high <= 1
+        assert cell.chance == pytest.approx(0.5)  # forced choice between reversal and contradiction
+        assert cell.accuracy.high > cell.accuracy.low  # Wilson: never a zero-width interval
+    # every training file was checked for leaks, and every fine-tuned arm's recall recorded
+    assert result.leaks and all(v["exact"] == 0 and v["ngram"] == 0 for v in result.leaks.values())
+    assert all(t["recall_at_ceiling"] for t in result.trainings.values())
+
+
+def test_icl_scored_only_on_items_its_context_holds(ft):
+    class Narrow(KnowledgeMock):
+        def context_window(self):
+            return 256 + 40  # room for a few documents only
+
+    result = run_eval(Narrow(name="narrow"), quick(strategies=("icl",), icl_shares=(1.0,)), ft)
+    icl = next(c for c in result.cells if c.strategy == "icl" and c.split == "recall" and c.form == "all")
+    assert 0 < icl.accuracy.n < 24 and icl.accuracy.mean == 1.0 and icl.icl_share < 1
+    assert any("ICL sees" in note for note in result.notes)
+
+
+def test_score_cache_resumes_after_an_interruption(ft, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path))
+    config = quick(strategies=("base", "icl"))
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(KnowledgeMock(fail_after=200), config, ft)
+    again = KnowledgeMock()
+    first = run_eval(again, config, ft)
+    assert first.cache_hits >= 160  # every chunk scored before the interruption was kept
+    assert again.calls == first.cache_misses
+    third = KnowledgeMock()
+    second = run_eval(third, config, ft)
+    assert third.calls == 0 and second.cache_misses == 0
+    assert [c.accuracy for c in first.cells] == [c.accuracy for c in second.cells]
+
+
+def test_curves_document_validates_and_feeds_recommend(ft, tmp_path):
+    result = run_eval(KnowledgeMock(), quick(), ft)
+    path = tmp_path / "curves.yaml"
+    path.write_text(dump(to_curves_document(result)))
+    curves = load_curves(path)
+    assert curves.kind == "measured"
+    assert curves.table["icl"]["recall"].mean == 1.0
+    assert "base" not in curves.table  # not a priced strategy
+    doc = to_curves_document(result)
+    assert doc["settings"]["augment_source"] == "oracle" and "upper bound" in doc["basis"] and "held-out" in doc["basis"]
+    assert doc["settings"]["dataset_fingerprints"]["reversal"]
+    # the split table: chance beside the shortcut baselines and the detectable difference
+    row = next(r for r in doc["splits"] if r["split"] == "reversal")
+    assert row["chance"] == 0.5 and row["n"] == 24 and set(row["baselines"]) >= {"frequency", "cooccurrence", "prior"}
+    assert row["minimum_detectable_difference"] == pytest.approx(2.8016 * (0.5 / 24) ** 0.5, abs=1e-3)
+    assert "finetune+local (held-out)" in row["arms"] and "finetune+local (covers)" in row["arms"]
+    # paired comparisons on the same items, Holm-adjusted; identical behaviour is not significant
+    pair = next(p for p in doc["paired"] if p["split"] == "reversal" and p["a"] == "icl" and p["b"] == "finetune")
+    assert pair["n"] == 24 and pair["clusters"] == 12 and pair["p"] == 1.0 and not pair["significant"]
+    assert pair["reads"].startswith("no significant difference")
+    beats = next(p for p in doc["paired"] if p["split"] == "recall" and p["a"] == "icl" and p["b"] == "base")
+    assert beats["significant"] and beats["difference"] == 0.5
+    assert doc["verdicts"] and all("not shown" in v for v in doc["verdicts"] if "reversal:" in v.split(" — ")[1][:20])
+    # every item's credit is stored, null where an arm did not score it
+    items = doc["per_item"]["reversal"][0]
+    assert len(items["ids"]) == 48 and len(items["arms"]["icl"]) == 48
+    assert items["arms"]["finetune+local (held-out)"].count(None) == 12
+    # the table's augmented mean is the held-out oracle; its band reaches the covers oracle's
+    assert "held-out oracle" in doc["accuracy"]["finetune+local"]["reversal"]["basis"]
+    assert doc["checks"]["leaks"] and doc["checks"]["trainings"]
+
+
+def test_saturating_fit_recovers_parameters():
+    xs = np.array([10, 20, 40, 80, 160], float)
+    ys = saturating(xs, 0.9, 30.0, 0.5)
+    fit = fit_saturating([(x, y, y - 0.02, y + 0.02) for x, y in zip(xs, ys)], chance=0.5)
+    assert fit["a"] == pytest.approx(0.9, abs=1e-3) and fit["b"] == pytest.approx(30.0, rel=1e-2)
+    assert fit["a_stderr"] is not None and fit["a_stderr"] < 0.05
+    assert fit_saturating([(1, 0.5, 0.4, 0.6), (2, 0.6, 0.5, 0.7)], 0.5) is None  # too few points
+    assert fit["r2"] > 0.99 and "note" not in fit
+    # a falling series (small-model ICL as its context grows) fits badly, and the fit says so
+    falling = fit_saturating([(4, 0.8, 0.5, 1.0), (9, 0.5, 0.25, 0.75), (18, 0.3, 0.1, 0.5)], chance=0.25)
+    assert falling["r2"] < 0.5
+    assert falling["b_stderr"] is None and "not determined" in falling["note"]
+
+
+def test_calibrated_credit():
+    # calibration: option 1 is preferred a priori (baseline), knowledge lifts option 0 more
+    with_k = np.array([[-1.0, -0.5]])
+    without = np.array([[-3.0, -0.6]])
+    assert scoring.credit(with_k, None, [1]).tolist() == [1.0]
+    assert scoring.credit(with_k, without, [0]).tolist() == [1.0]
+    # credit: the answer alone best = 1, tied with one other = 1/2, beaten = 0; -inf pads ignored
+    scores = np.array([[-1.0, -2.0, -np.inf], [-1.0, -1.0, -np.inf], [-1.0, -1.0, -1.0], [-2.0, -1.0, -np.inf]])
+    assert scoring.credit(scores, None, [0, 1, 2, 0]).tolist() == [1.0, 0.5, pytest.approx(1 / 3), 0.0]
+    assert scoring.credit(with_k, without, [0]).tolist() == [1.0]
+
+
+def test_unknown_strategy_is_a_clear_error():
+    from adaptcost.errors import AdaptcostError
+
+    with pytest.raises(AdaptcostError, match="did you mean finetune"):
+        EvalConfig(strategies=("fintune",))
+
+
+def test_sentence_split_of_documents():
+    from types import SimpleNamespace
+
+    docs = [SimpleNamespace(text="Femp are bright. Glon are heavy.\nZint are old.")]
+    assert sentences_of(docs) == ["Femp are bright.", "Glon are heavy.", "Zint are old."]
+    assert not math.isnan(scoring.chance([SimpleNamespace(options=("a", "b", "c"))]))
+
+
+def test_shipped_measured_curves_load():
+    from pathlib import Path
+
+    import adaptcost
+
+    import yaml
+
+    for name, profile in (("smollm2-135m-quick", "quick"), ("smollm2-135m-default", "default")):
+        path = Path(adaptcost.__file__).parent / "data" / "curves" / f"{name}.yaml"
+        curves = load_curves(path)
+        assert curves.kind == "measured" and "SmolLM2" in curves.model
+        assert set(curves.table) == {"icl", "rag", "finetune", "finetune+rag", "finetune+local", "finetune+global"}
+        for cells in curves.table.values():
+            assert {"recall", "reversal", "syllogism"} <= set(cells)
+        for strategy in ("rag", "finetune+rag"):  # measured with the headline retriever, recall beside
+            assert all(c.recall is not None and c.k and c.chance is not None and "minilm" in c.basis
+                       for c in curves.table[strategy].values())
+        document = yaml.safe_load(path.read_text())
+        settings = document["settings"]
+        assert settings["profile"] == profile and settings["augment_source"] == "oracle"
+        assert settings["finetune"]["precision"] in ("fp32", "bf16")  # resolved, never "auto"
+        steps = {}
+        for where, training in document["checks"]["trainings"].items():
+            if "(unsplit)" not in where:  # whole documents get the plain arm's text instead (tested below)
+                steps.setdefault(where.split(" · ")[0], set()).add(training["steps"])
+        assert steps and all(len(s) == 1 for s in steps.values())  # one step budget for every arm of a dataset
+        assert document["paired"] and document["splits"] and document["per_item"]
+        assert all(v["exact"] == 0 and v["ngram"] == 0 for v in document["checks"]["leaks"].values())
+    assert len(settings["dataset_seeds"]) == 3
+
+
+def test_accuracy_against_augmentation_amount(ft):
+    # half the oracle local augmentations, then all of them; plain fine-tuning is the zero point
+    result = run_eval(KnowledgeMock(name="mock-aug"), quick(strategies=("finetune", "finetune+local"), aug_shares=(0.5, 1.0)), ft)
+    half = [c for c in result.cells if c.aug_share == 0.5]
+    assert half and all(c.strategy == "finetune+local" and c.variant == "covers" for c in half)
+    doc = to_curves_document(result)
+    curve = next(c for c in doc["curves"] if c["arm"] == "finetune+local (covers)" and c["question_type"] == "reversal"
+                 and c["x"] == "augmentations")
+    xs = [p[0] for p in curve["points"]]
+    assert xs[0] == 0 and len(xs) == 3 and xs == sorted(xs)
+    full = by(result, "finetune+local", "reversal")
+    assert curve["points"][0][1] == pytest.approx(by(result, "finetune", "reversal").accuracy.mean, abs=1e-4)
+    assert curve["points"][-1][1] == pytest.approx(full.accuracy.mean, abs=1e-4)
+
+
+def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
+    # a backend that can train several models at once gets every distinct training job of a
+    # dataset up front: plain fine-tuning at each scale; augmented fine-tuning at full scale only,
+    # once per augmentation share (covers oracle) and once with the held-out oracle
+    class Parallel(KnowledgeMock):
+        def finetune_many(self, jobs, settings, progress=None):
+            self.jobs = [list(j) for j in jobs]
+            return len(jobs)
+
+    backend = Parallel(name="mock-parallel")
+    config = quick(scales=(0.5, 1.0), aug_shares=(0.5, 1.0))
+    result = run_eval(backend, config, ft)
+    sizes = sorted(len(j) for j in backend.jobs)
+    assert len(backend.jobs) == 8  # finetune x 2 scales + (local, global) x (half, all, held-out)
+    full = [c for c in result.cells if c.strategy.startswith("finetune+")]
+    assert full and all(c.scale == 1.0 for c in full)
+    plain = {c.scale for c in result.cells if c.strategy == "finetune"}
+    assert plain == {0.5, 1.0}
+    assert sizes[0] < sizes[1]  # half the documents train on fewer sentences
+    # only what is measured is trained: augmented strategies alone need no plain fine-tuning
+    backend = Parallel(name="mock-parallel-aug")
+    result = run_eval(backend, quick(scales=(0.5, 1.0), strategies=("finetune+local",)), ft)
+    assert len(backend.jobs) == 2 and {c.strategy for c in result.cells} == {"finetune+local"}
+    assert all(c.augmentations > 0 for c in result.cells)
+
+
+def test_dataset_seeds_pool_into_one_cell(ft):
+    result = run_eval(KnowledgeMock(name="mock-seeds"), quick(strategies=("base", "finetune"), seeds=(0, 1)), ft)
+    cell = by(result, "finetune", "recall")
+    assert cell.accuracy.n == 48 and cell.estimate.clusters == 24  # two seeds x 12 facts, two forms each
+    assert set(result.fingerprints) == {"reversal@0", "reversal@1"}
+
+
+def test_one_step_budget_for_every_arm(ft):
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    result = run_eval(KnowledgeMock(name="mock-budget"), quick(budget_epochs=4), FinetuneSettings())
+    steps = {t["steps"] for t in result.trainings.values()}
+    examples = {t["examples"] for t in result.trainings.values()}
+    plain = result.trainings["reversal seed 0 · finetune"]["examples"]
+    assert steps == {-(-4 * plain // 8)} and len(examples) > 1  # same steps, different training sets
+
+
+def test_semantic_plain_finetuning_also_unsplit(ft):
+    result = run_eval(KnowledgeMock(name="mock-unsplit"), quick(datasets=("semantic",), strategies=("finetune",)), ft)
+    docs = result.trainings["semantic seed 0 · finetune (unsplit)"]["examples"]
+    assert docs == 6  # one training example per document, as the paper trained plain semantic fine-tuning
+    assert result.trainings["semantic seed 0 · finetune"]["examples"] > docs
+    assert {c.variant for c in result.cells if c.strategy == "finetune"} == {"", "unsplit"}
+    # with a step budget, the unsplit arm trains its documents for the budget's epochs
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    budget = run_eval(KnowledgeMock(name="mock-unsplit-budget"),
+                      quick(datasets=("semantic",), strategies=("finetune",), budget_epochs=2), FinetuneSettings())
+    plain = budget.trainings["semantic seed 0 · finetune"]
+    whole = budget.trainings["semantic seed 0 · finetune (unsplit)"]
+    assert plain["steps"] == -(-2 * plain["examples"] // 8) and whole["steps"] == -(-2 * whole["examples"] // 8)
+    assert "semantic seed 0 · documents and oracle (build)" in result.leaks
