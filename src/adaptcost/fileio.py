@@ -1,33 +1,215 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Writing and reading files: outputs that a reader sees whole or not at all, one ladder of read
+errors, YAML parsed once and remembered."""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 from pathlib import Path
 
 from .errors import AdaptcostError
 
+# ---------------------------------------------------------------- writing
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    """Write `data` to `path`, whatever `path` names, without destroying what it should not:
+
+    - a new path or a regular file: a temporary file beside it, then a rename, so that a reader
+      sees the old file or the new one, never half of one (the file's permissions are kept);
+    - a symbolic link to a regular file (or to a new path): its target, the same way, beside the
+      target; the link stays;
+    - a character device, a FIFO or a socket (/dev/null, a named pipe, a terminal): in place, as
+      the shell's `>` writes it, never replaced by a regular file;
+    - /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N: this process's open descriptor, as
+      bash reads those names.
+
+    A temporary file that a killed write left beside it is removed first (`_clear_stale_temps`)."""
+    path = Path(path)
+    descriptor = _own_descriptor(path)
+    if descriptor is not None:
+        return _write_descriptor(descriptor, data, path)
+    how, target = write_mode(path)
+    if how == "in place":
+        return _write_in_place(target, data, path)
+    _write_replacing(target, data, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+_OWN_DESCRIPTOR = re.compile(r"/dev/(?:stdin|stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
+_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _own_descriptor(path: Path) -> int | None:
+    """The descriptor that /dev/stdout, /dev/fd/3 or /proc/self/fd/3 names, else None. Opened
+    anew, /proc/self/fd/1 would truncate a file that the shell opened with `>>`."""
+    text = str(path)
+    if os.name != "posix" or not _OWN_DESCRIPTOR.fullmatch(text):
+        return None
+    return _STANDARD[text] if text in _STANDARD else int(text.rsplit("/", 1)[-1])
+
+
+def write_mode(path: Path) -> tuple[str, Path]:
+    """How `path` is written: ("replace", where) for a new path or a regular file, `where` being
+    the file a symbolic link leads to; ("in place", path) for a device, a FIFO or a socket, and for
+    a regular file reached through a link that does not resolve to it (/proc/PID/fd/N)."""
+    try:
+        st = os.stat(path)  # through links
+    except FileNotFoundError:
+        return "replace", _link_target(path)  # a new file (or a dangling link's target)
+    except OSError as exc:
+        raise AdaptcostError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AdaptcostError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        return "in place", path
+    target = _link_target(path)
+    try:
+        same = os.path.samestat(os.stat(target), st)
+    except OSError:
+        same = False
+    return ("replace", target) if same else ("in place", path)
+
+
+def _link_target(path: Path) -> Path:
+    """`path` itself, or, where `path` is a symbolic link, the path it finally leads to."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else path
+
+
+def _write_descriptor(descriptor: int, data: bytes, shown: Path) -> None:
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):  # what Python buffered goes first
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    try:
+        _write_all(descriptor, data)
+    except OSError as exc:
+        raise AdaptcostError(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def _write_in_place(path: Path, data: bytes, shown: Path) -> None:
+    """Open without creating (a device that vanished is an error, not a new regular file) and
+    write; a regular file reached this way is cut to the new length first, as `>` does."""
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.ftruncate(fd, 0)
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise AdaptcostError(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_replacing(target: Path, data: bytes, shown: Path) -> None:
+    """Through a temporary file `.NAME.XXXXXXXX.adaptcost.tmp` beside `target`, locked while it is written
+    (so that `_clear_stale_temps` of another run leaves it alone), then renamed over `target`."""
     import tempfile  # here: the command line imports this module, and tempfile at every start
 
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale_temps(target.parent)
+        fd, tmp = _locked_temp(target, tempfile)
     except OSError as exc:
-        raise AdaptcostError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise AdaptcostError(f"cannot write {shown}: {exc.strerror or exc}") from None
     try:
-        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp, _mode_for(target))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            if _flock is not None:
+                os.replace(tmp, target)  # before the close: the lock holds until the name is gone
+        if _flock is None:
+            os.replace(tmp, target)  # Windows renames only a closed file
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise AdaptcostError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise AdaptcostError(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def _locked_temp(target: Path, tempfile) -> tuple[int, str]:
+    """A new temporary file beside `target`, open and locked. Another run's clearing may take a
+    file in the instant between its creation and its lock: then it is unlinked, and made again."""
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+        if _flock is None:
+            return fd, tmp
+        try:
+            _flock(fd, _LOCK_EX)
+        except OSError:  # a file system without locks (an NFS mount with nolock): nobody clears it either
+            return fd, tmp
+        if os.fstat(fd).st_nlink:
+            return fd, tmp
+        os.close(fd)
+
+
+try:  # POSIX: a lock that the kernel drops when its process dies, killed or not
+    from fcntl import LOCK_EX as _LOCK_EX, LOCK_NB as _LOCK_NB, flock as _flock
+except ImportError:  # Windows: an open file cannot be deleted, which protects it the same way
+    _flock = None
+    _LOCK_EX = _LOCK_NB = 0
+
+# Our temporary files: mkstemp's names (the prefix, eight characters of [a-z0-9_], the suffix)
+# with a suffix that says whose they are, so that another program's are never taken for ours
+TEMP_SUFFIX = ".adaptcost.tmp"
+_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX), re.DOTALL)
+
+
+def _clear_stale_temps(folder: Path) -> list[str]:
+    """Remove the temporary files that killed writes left in `folder` (`.NAME.XXXXXXXX.adaptcost.tmp`
+    whose lock nobody holds); return their names. A write in progress holds its lock and is left
+    alone; anything else (a folder, a link, another program's file) is never touched."""
+    cleared = []
+    try:
+        names = [entry.name for entry in os.scandir(folder) if _TEMP.fullmatch(entry.name)]
+    except OSError:
+        return cleared
+    for name in names:
+        if _clear_if_stale(folder / name):
+            cleared.append(name)
+    return cleared
+
+
+def _clear_if_stale(path: Path) -> bool:
+    """Unlink `path` if it is a regular file whose lock nobody holds (its writer is dead)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        if _flock is None:
+            os.unlink(path)  # Windows: refused while its writer has it open
+            return True
+    except OSError:
+        return False
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False  # gone, replaced by a link, or not ours to open
+    try:
+        _flock(fd, _LOCK_EX | _LOCK_NB)  # held: a write in progress
+        if not os.path.samestat(os.stat(path, follow_symlinks=False), os.fstat(fd)):
+            return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _mode_for(path: Path) -> int:
@@ -38,10 +220,6 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # ---------------------------------------------------------------- reading (one ladder of errors)

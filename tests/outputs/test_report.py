@@ -27,7 +27,7 @@ def test_every_format_is_written(report_dir):
     names = sorted(p.name for p in report_dir.iterdir())
     charts = ["amortized_cost", "cost_vs_accuracy", "cumulative_cost", "tornado"]
     expected = sorted([f"{c}.{ext}" for c in charts for ext in ("png", "svg")] +
-                      ["report.html", "report.json", "report.md", "strategies.csv"])
+                      ["manifest.sha256", "report.html", "report.json", "report.md", "strategies.csv"])
     assert names == expected
 
 
@@ -98,7 +98,7 @@ def test_format_subset(tmp_path):
     out = tmp_path / "r"
     result = invoke("report", *ARGS, "--output", out, "--format", "json,csv")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "strategies.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.sha256", "report.json", "strategies.csv"]
     assert_clean_error(invoke("report", *ARGS, "--output", out, "--format", "pdf"), "unknown format 'pdf'")
 
 

@@ -8,18 +8,16 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from .._version import __version__
 from ..defaults import DEFAULT_MAX_FILE_MB
 from ..defaults import ENCODING_NAMES
 from ..errors import AdaptcostError
-from ..fileio import atomic_write_text
 from .options import (
     ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, CorpusArg, CountFormat, ExcludeOpt, ExtractOpt, Format, GitignoreOpt, IncludeOpt,
     MaxMbOpt, PricingOpt, VerboseOpt, corpus_options, parse_day, shared_options,
 )
-from .terminal import _emit, _err, _out, _Progress, handled
+from .terminal import _emit, _err, _out, _Progress, handled, inert
 
 # The core (numpy, scipy, the price tables) is imported inside the commands that need it, so
 # that `adaptcost --help` starts fast (bench/cli_latency.py).
@@ -107,13 +105,20 @@ def report(
     **opts,
 ) -> None:
     """Write a procurement-ready report folder: Markdown, HTML, JSON, CSV and charts, with uncertainty."""
-    from ..outputs.report import analyse, parse_formats, write_report
+    from ..outputs.report import MANIFEST, analyse, files_of_other_runs, parse_formats, write_report
 
     formats = parse_formats(format)
+    if str(output) == "-":
+        raise AdaptcostError("--output -: a report is a folder of files, not one stream; name a folder")
     rec, spec = _run({**opts, "corpus": corpus, "seed": seed, "draws": draws})
     files = write_report(analyse(rec, spec), output, formats)
     for path in files:
-        _err().print(f"wrote {escape(str(path))}", soft_wrap=True)
+        _err().print(f"wrote {inert(path)}", soft_wrap=True)
+    others = files_of_other_runs(output)
+    if others:
+        names = ", ".join(others[:10]) + (f", … {len(others) - 10} more" if len(others) > 10 else "")
+        _err().print(f"[yellow]warning:[/] {inert(output)} also holds {len(others)} file(s) this run did not write "
+                     f"(kept; {MANIFEST} lists this run's): {inert(names)}", soft_wrap=True)
 
 
 @app.command()
@@ -244,7 +249,7 @@ def pricing_validate(files: Annotated[list[Path], typer.Argument(help="Pricing Y
         table = read_table(path)
         counts = ", ".join(f"{len(rows)} {key.replace('_', ' ')}" for key, rows in {"models": table.models, **table.retrieval}.items()
                            if rows or key == "models")
-        _out().print(f"{escape(str(path))}: ok, {counts} (sha256 {table.digest[:16]}…)")
+        _out().print(f"{inert(path)}: ok, {counts} (sha256 {table.digest[:16]}…)")
 
 
 @pricing_app.command("import")
@@ -259,8 +264,7 @@ def pricing_import(
     from ..prices.litellm import import_litellm
 
     text, count = import_litellm(source, models or (), as_of)
-    atomic_write_text(output, text)
-    _err().print(f"wrote {count} models to {output}")
+    _emit(text, output, f"{count} models to {output}")
 
 
 @pricing_app.command("diff")
@@ -333,7 +337,7 @@ def eval_run(
                           base_url=base_url, budget=budget, api_finetune=api_finetune, retrievers=retrievers, top_k=top_k)
     with _Progress(transient=False) as bar:
         path, result = run_and_write(request, bar)
-    _err().print(f"wrote {escape(str(path))} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
+    _err().print(f"wrote {inert(path)} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
                  f"{result.cache_misses} new)", soft_wrap=True)
     from .views import print_curves
     from ..evalkit.results.curvesfile import to_curves_document

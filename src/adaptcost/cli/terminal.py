@@ -13,7 +13,15 @@ from rich.markup import escape
 
 from ..errors import AdaptcostError
 from ..fileio import atomic_write_text
+from ..outputs.escaping import visible
 from .options import in_cli_terms
+
+
+def inert(text: object) -> str:
+    """Text from inputs (a file name, a model name, a message that quotes them) as the terminal
+    gets it: control characters as visible symbols (escaping.visible: no escape sequence reaches
+    the terminal, piped or not), rich markup escaped (a name "[/]" is printed, not parsed)."""
+    return escape(visible(text))
 
 
 # ---------------------------------------------------------------- typer's help without Markdown
@@ -107,7 +115,7 @@ def handled(fn):
         try:
             return fn(*args, **kwargs)
         except AdaptcostError as exc:
-            _err().print(f"[bold red]error:[/] {escape(in_cli_terms(exc))}", soft_wrap=True)
+            _err().print(f"[bold red]error:[/] {inert(in_cli_terms(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             _err().print("[yellow]interrupted[/]")
@@ -150,11 +158,15 @@ class _Progress:
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
-def _emit(text: str, output: Optional[Path]) -> None:
-    if output:
-        atomic_write_text(output, text)
-        _err().print(f"wrote {output}")
-    else:
+def _emit(text: str, output: Optional[Path], wrote: str = "") -> None:
+    """`text` to standard output (no --output, or --output -), else into the file, a device or a
+    pipe that --output names (fileio.atomic_write_bytes), saying so on stderr: "wrote PATH", or
+    `wrote` ("12 models to PATH") where given."""
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    atomic_write_text(output, text)
+    _err().print(f"wrote {inert(wrote or output)}", soft_wrap=True)
 
 

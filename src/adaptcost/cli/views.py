@@ -6,7 +6,6 @@ import os
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -16,6 +15,7 @@ from ..money import money
 from ..outputs.serialise import grouped_models
 from ..prices.book import ModelPrice, PricedRow, PriceBook
 from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
+from .terminal import inert
 
 
 def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
@@ -25,9 +25,9 @@ def print_recommendation(console: Console, rec: Recommendation, detail: bool = F
     d = rec.to_dict()
     pick = rec.pick or "none"
     title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
-    body = "\n".join(f"• {escape(r)}" for r in rec.reasons)
+    body = "\n".join(f"• {inert(r)}" for r in rec.reasons)
     if rec.flips:
-        body += "\n\n[bold]What would change the answer[/]\n" + "\n".join(f"• {escape(f)}" for f in rec.flips)
+        body += "\n\n[bold]What would change the answer[/]\n" + "\n".join(f"• {inert(f)}" for f in rec.flips)
     console.print(Panel(body, title=title, title_align="left"))
     console.print(_strategy_table(d, detail))  # why a strategy is not possible: in the reasons above
     if detail:
@@ -35,7 +35,7 @@ def print_recommendation(console: Console, rec: Recommendation, detail: bool = F
         console.print(_components_table(d))
         for st in d["strategies"]:
             for note in st["notes"]:
-                console.print(f"  [dim]{st['name']}: {escape(note)}[/]")
+                console.print(f"  [dim]{st['name']}: {inert(note)}[/]")
     _print_breakevens(console, d, detail)
     _print_assumptions(console, d, rec.estimate.corpus, detail, verbose)
     print_warnings(console, d["warnings"])
@@ -84,7 +84,7 @@ def _components_table(d: dict) -> Table:
         table.add_column(col, justify="right" if col == "USD" else "left", overflow="fold")
     for st in d["strategies"]:
         for c in st["components"]:
-            table.add_row(st["name"], c["label"], c["kind"].replace("_", " "), money(c["usd"]), escape(c["formula"]))
+            table.add_row(st["name"], inert(c["label"]), inert(c["kind"].replace("_", " ")), money(c["usd"]), inert(c["formula"]))
     return table
 
 
@@ -105,7 +105,7 @@ def _print_breakevens(console: Console, d: dict, detail: bool) -> None:
     console.print("[bold]Break-even volumes[/] [dim](total costs over the horizon equal)[/]"
                   + ("" if detail or not rec["flips"] else ": the pick's are above"))
     for line in shown:
-        console.print(f"  {escape(line)}")
+        console.print(f"  {inert(line)}")
     rest = ([f"{crossing} crossing(s) between other strategies"] if crossing else []) + \
            ([f"{never} pair(s) that never cross up to {d['breakevens'][0]['searched_up_to_queries_per_day']:,.0f} queries/day"]
             if never else [])
@@ -120,20 +120,20 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     c = d["corpus"]
     console.print("[bold]Assumptions[/]")
     console.print(f"  adaptcost {d['tool']['version']}; decision date {d['pricing']['decision_date']}; corpus "
-                  f"{escape(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks")
-    console.print(f"  [dim]extraction: {escape(profile.extraction)} (--extract)[/]")
+                  f"{inert(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks")
+    console.print(f"  [dim]extraction: {inert(profile.extraction)} (--extract)[/]")
     for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
         tokenizer = m["tokenizer"] if detail or m["exact_tokens"] else m["tokenizer"].split(" (")[0]  # basis: --detail
-        console.print(f"  {role}: {escape(m['name'])}, tokenizer {escape(tokenizer)}, corpus {m['corpus_tokens']:,} tokens{band}; "
-                      f"prices as of {m['as_of']} ({escape(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
+        console.print(f"  {role}: {inert(m['name'])}, tokenizer {inert(tokenizer)}, corpus {m['corpus_tokens']:,} tokens{band}; "
+                      f"prices as of {m['as_of']} ({inert(m['pricing_file'])}{'' if m['verified'] else ', unverified'})")
     _print_retrieval(console, d)
     s = d["scenario"]
     shown = s if detail else {k: s[k] for k in SCENARIO_SHORT if k in s}
     console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
                                    for k, v in shown.items()) + ("" if detail else " [dim](all: --detail)[/]"))
     console.print("  question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items())
-                  + f"; quality: {escape(d['curves']['name'])} ({d['curves']['kind']})")
+                  + f"; quality: {inert(d['curves']['name'])} ({d['curves']['kind']})")
     print_skipped(console, profile.skipped, verbose, indent="  ")
 
 
@@ -143,12 +143,12 @@ def _print_retrieval(console: Console, d: dict) -> None:
     if r is None:
         return
     e = r["embedding"]
-    index = f"{escape(r['index'])}" if r["index_gb"] is None else f"{escape(r['index'])} ({r['index_gb']:,.4f} GB)"
+    index = f"{inert(r['index'])}" if r["index_gb"] is None else f"{inert(r['index'])} ({r['index_gb']:,.4f} GB)"
     if r["index_gb"] is None:
         index += f" at ${s['index_usd_per_hour']:g}/h"
-    rerank = f", reranker {escape(r['reranker']['name'])}" if "reranker" in r else ""
+    rerank = f", reranker {inert(r['reranker']['name'])}" if "reranker" in r else ""
     console.print(f"  rag: {r['chunks']:,} chunks of {s['chunk_tokens']:,} tokens ({s['chunk_overlap_tokens']:,} overlap), "
-                  f"top {s['top_k']}; {escape(e['name'])} ({escape(e['tokenizer'])}), prices as of {e['as_of']}; "
+                  f"top {s['top_k']}; {inert(e['name'])} ({inert(e['tokenizer'])}), prices as of {e['as_of']}; "
                   f"index: {index}{rerank}")
 
 
@@ -159,12 +159,12 @@ def print_skipped(console: Console, skipped, verbose: bool, indent: str = "") ->
     console.print(f"{indent}[bold]Skipped {len(skipped)} file(s)[/]" + ("" if verbose else " [dim](each one: --verbose)[/]"))
     if verbose:
         for s in skipped:
-            console.print(f"{indent}  {escape(s.path)}: {escape(s.reason)}", soft_wrap=True)
+            console.print(f"{indent}  {inert(s.path)}: {inert(s.reason)}", soft_wrap=True)
         return
     for g in summarize_skipped(skipped):
         more = f", … {g.count - len(g.examples)} more" if g.count > len(g.examples) else ""
-        names = ", ".join(escape(os.path.basename(p) or p) for p in g.examples)
-        console.print(f"{indent}  {g.count} {escape(g.file_type)}: {escape(g.kind)} [dim]({names}{more})[/]")
+        names = ", ".join(inert(os.path.basename(p) or p) for p in g.examples)
+        console.print(f"{indent}  {g.count} {inert(g.file_type)}: {inert(g.kind)} [dim]({names}{more})[/]")
 
 
 def print_count(console: Console, profile: CorpusProfile, top: int | None = None, verbose: bool = False) -> None:
@@ -179,7 +179,7 @@ def print_count(console: Console, profile: CorpusProfile, top: int | None = None
         table.add_column(col, justify="right", no_wrap=True)
     for d in docs:
         share = [f"{d.tokens[first] / total:.1%}"] if top else []
-        table.add_row(escape(d.path), f"{d.size_bytes:,}", f"{d.chunks:,}", *(f"{d.tokens[e]:,}" for e in profile.encodings), *share)
+        table.add_row(inert(d.path), f"{d.size_bytes:,}", f"{d.chunks:,}", *(f"{d.tokens[e]:,}" for e in profile.encodings), *share)
     rest = profile.n_documents - len(docs)
     if top and rest:
         shown = {id(d) for d in docs}
@@ -197,19 +197,19 @@ def print_count(console: Console, profile: CorpusProfile, top: int | None = None
         for col in ("type", "documents", "bytes", "tokens", "share"):
             by_type.add_column(col, justify="left" if col == "type" else "right", no_wrap=True)
         for t in types:
-            by_type.add_row(escape(t.file_type), f"{t.documents:,}", f"{t.bytes:,}", f"{t.tokens:,}", f"{t.tokens / total:.1%}")
+            by_type.add_row(inert(t.file_type), f"{t.documents:,}", f"{t.bytes:,}", f"{t.tokens:,}", f"{t.tokens / total:.1%}")
         console.print(by_type)
     for enc, how in profile.counters.items():
-        console.print(f"[dim]{escape(how)}[/]")
-    console.print(f"[dim]extraction: {escape(profile.extraction)} (--extract)[/]")
+        console.print(f"[dim]{inert(how)}[/]")
+    console.print(f"[dim]extraction: {inert(profile.extraction)} (--extract)[/]")
     print_skipped(console, profile.skipped, verbose)
     for warning in profile.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        console.print(f"[yellow]warning:[/] {inert(warning)}")
 
 
 def print_warnings(console: Console, warnings: list[str]) -> None:
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        console.print(f"[yellow]warning:[/] {inert(warning)}")
 
 
 def print_pricing_list(console: Console, book: PriceBook, provider: str | None, include_retired: bool = False) -> None:
@@ -262,9 +262,9 @@ def _add_grouped(table: Table, rows: list, day, cells) -> None:
     for r in sorted(rows, key=lambda r: (r.provider, r.name)):
         if r.provider != current:
             current = r.provider
-            table.add_row(f"[bold]{escape(current)}[/]", end_section=False)
+            table.add_row(f"[bold]{inert(current)}[/]", end_section=False)
         as_of = r.as_of.isoformat() + ("" if r.verified else "[yellow]*[/]")
-        table.add_row(" " + escape(r.name), *cells(r), as_of, _status_text(r, day))
+        table.add_row(" " + inert(r.name), *cells(r), as_of, _status_text(r, day))
 
 
 def _models_table(models: list[ModelPrice], day) -> Table:
@@ -387,11 +387,11 @@ _RETRIEVAL_FIELDS = {EmbeddingPrice: _embedding_fields, VectorStorePrice: _vecto
 
 
 def _print_fields(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(title=inert(title), show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for field, value in rows:
-        table.add_row(field, escape(str(value)))
+        table.add_row(field, inert(str(value)))
     console.print(table)
 
 
@@ -472,8 +472,8 @@ def _option_text(o) -> str:
 
 def print_sweep(console: Console, result) -> None:
     """The sweep grid: one row per y value, one column per x value, the winner and its total cost."""
-    table = Table(title=f"Winner and its total cost: {result.y} (rows) × {result.x} (columns)", title_justify="left")
-    table.add_column(result.y, justify="right")
+    table = Table(title=f"Winner and its total cost: {inert(result.y)} (rows) × {inert(result.x)} (columns)", title_justify="left")
+    table.add_column(inert(result.y), justify="right")
     for xv in result.xs:
         table.add_column(f"{xv:,.6g}", justify="right")
     for j, yv in enumerate(result.ys):
@@ -492,9 +492,9 @@ def _r2(fit: dict) -> str:
 
 def print_curves(console: Console, document: dict) -> None:
     """A curves file: the accuracy table, then each measured curve as a small bar chart."""
-    console.print(f"[bold]{escape(document.get('name', ''))}[/] ({document.get('kind')}) — model {escape(str(document.get('model', '')))}")
+    console.print(f"[bold]{inert(document.get('name', ''))}[/] ({document.get('kind')}) — model {inert(str(document.get('model', '')))}")
     if document.get("basis"):
-        console.print(f"[dim]{escape(document['basis'])}[/]")
+        console.print(f"[dim]{inert(document['basis'])}[/]")
     types = [t for t in ("recall", "rephrasing", "reversal", "syllogism", "category")
              if any(t in cells for cells in document["accuracy"].values())]
     table = Table(title="Accuracy (95% interval)", title_justify="left")
@@ -502,7 +502,7 @@ def print_curves(console: Console, document: dict) -> None:
     for t in types:
         table.add_column(t, justify="right")
     for strategy, cells in document["accuracy"].items():
-        table.add_row(strategy, *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
+        table.add_row(inert(strategy), *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
                                   f"{cells[t].get('high', cells[t]['mean']):.0%})[/]" if t in cells else "—" for t in types))
     chance = {t: cells[t]["chance"] for cells in document["accuracy"].values() for t in cells if "chance" in cells[t]}
     if chance:
@@ -516,7 +516,7 @@ def print_curves(console: Console, document: dict) -> None:
             continue
         fit = curve.get("fit")
         label = f"{curve.get('dataset', '')} · {curve['strategy']} · {curve['question_type']} vs {curve['x'].replace('_', ' ')}"
-        console.print(f"[bold]{escape(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}{_r2(fit)}[/]" if fit else ""))
+        console.print(f"[bold]{inert(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}{_r2(fit)}[/]" if fit else ""))
         recalls = curve.get("recall") or [None] * len(points)  # x: top_k: recall@k of each point
         for (x, mean, low, high), recall in zip(points, recalls):
             bar = "█" * int(round(mean * 40))
@@ -540,7 +540,7 @@ def _print_splits(console: Console, splits: list) -> None:
                 pct(row["minimum_detectable_difference"])]
         for k, (arm, c) in enumerate(row["arms"].items()):
             recall = f" [dim]recall@{c['k']} {c['recall']:.0%}[/]" if c.get("recall") is not None else ""
-            table.add_row(f"{row['dataset']} · {row['split']}" if k == 0 else "", escape(arm),
+            table.add_row(inert(f"{row['dataset']} · {row['split']}") if k == 0 else "", inert(arm),
                           f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]), *(head if k == 0 else [""] * 5),
                           end_section=k == len(row["arms"]) - 1)
     console.print(table)
@@ -557,9 +557,9 @@ def _print_paired(console: Console, paired: list) -> None:
         if row["b"] == "base":
             continue  # against chance: in the accuracy table's basis
         low, high = row["difference_95"]
-        table.add_row(f"{row['dataset']} · {row['split']}", escape(row["a"]), escape(row["b"]), str(row["n"]),
+        table.add_row(inert(f"{row['dataset']} · {row['split']}"), inert(row["a"]), inert(row["b"]), str(row["n"]),
                       f"{row['difference']:+.0%} ({low:+.0%} to {high:+.0%})", f"{row['p']:.3g}", f"{row['p_holm']:.3g}",
-                      escape(row["reads"]))
+                      inert(row["reads"]))
     console.print(table)
 
 
@@ -573,7 +573,7 @@ def print_pricing_diff(console: Console, d: dict) -> None:
             return "—"
         if row["kind"] == "price" and isinstance(v, (int, float)):
             return f"${v:,.6g}"
-        return f"{v:,}" if isinstance(v, int) else escape(str(v))
+        return f"{v:,}" if isinstance(v, int) else inert(str(v))
 
     def delta(row: dict) -> str:
         if row["status"] != "differs":
@@ -582,7 +582,7 @@ def print_pricing_diff(console: Console, d: dict) -> None:
             return f"{row['relative']:+.1%}"
         return f"{row['days']:+,} d" if row["days"] is not None else "≠"
 
-    console.print(f"[bold]adaptcost vs {other}[/] {escape(d['other']['path'])} ({d['other']['entries']:,} entries; "
+    console.print(f"[bold]adaptcost vs {other}[/] {inert(d['other']['path'])} ({d['other']['entries']:,} entries; "
                   f"decision date {d['day']}): {s['compared']} models compared, {s['identical']} identical")
     if d["rows"]:
         table = Table(title="Differences (USD per 1M tokens; Δ = (other − adaptcost) / adaptcost)", title_justify="left")
@@ -598,30 +598,30 @@ def print_pricing_diff(console: Console, d: dict) -> None:
                 current, m = row["model"], models[row["model"]]
                 if table.row_count:
                     table.add_section()
-                label = f"[bold]{escape(m['model'])}[/]\n[dim]as of {m['as_of']}[/]"
+                label = f"[bold]{inert(m['model'])}[/]\n[dim]as of {m['as_of']}[/]"
             warn = row["kind"] == "price" and row["status"] != "only_adaptcost"
-            table.add_row(label, escape(row["field"].replace("_", " ")), value(row, row["adaptcost"]),
+            table.add_row(label, inert(row["field"].replace("_", " ")), value(row, row["adaptcost"]),
                           value(row, row["other"]), f"[yellow]{delta(row)}[/]" if warn else delta(row))
         console.print(table)
         for m in (m for m in d["models"] if m["differences"]):
-            console.print(f"  [dim]{escape(m['model'])} ({escape(m['file'])}) = {other} {escape(m['other_key'])}[/]")
+            console.print(f"  [dim]{inert(m['model'])} ({inert(m['file'])}) = {other} {inert(m['other_key'])}[/]")
         for row in (r for r in d["rows"] if r["note"]):
-            console.print(f"  [dim]{escape(row['model'])} {row['field'].replace('_', ' ')}: {escape(row['note'])}[/]")
+            console.print(f"  [dim]{inert(row['model'])} {row['field'].replace('_', ' ')}: {inert(row['note'])}[/]")
     else:
         console.print("[green]No differences[/] in the compared models.")
     if d["only_adaptcost"]:
         names = ", ".join(m["model"] for m in d["only_adaptcost"])
-        console.print(f"[bold]Only in adaptcost[/] ({len(d['only_adaptcost'])}): {escape(names)}")
+        console.print(f"[bold]Only in adaptcost[/] ({len(d['only_adaptcost'])}): {inert(names)}")
     if d["only_other"]:
         what = "newer models of families adaptcost prices" if other == "LiteLLM" else "models the tables lack"
         console.print(f"[bold]Only in {other}[/], {what} ({len(d['only_other'])}):")
         for o in d["only_other"]:
             newer = f" (newer than {o['newer_than']})" if o.get("newer_than") else ""
-            console.print(f"  {escape(o['key'])}{escape(newer)}: ${o['input']:g} in / ${o['output'] or 0:g} out")
+            console.print(f"  {inert(o['key'])}{inert(newer)}: ${o['input']:g} in / ${o['output'] or 0:g} out")
     if s["only_other_omitted"]:
         console.print(f"[dim]{s['only_other_omitted']:,} other {other} entries match no adaptcost model and are not listed.[/]")
     for note in d["notes"]:
-        console.print(f"[dim]{escape(note)}[/]")
+        console.print(f"[dim]{inert(note)}[/]")
     if s["price_differs"]:
         console.print(f"[yellow]{s['price_rows']} price difference(s)[/]: refresh the tables (or pass --pricing) before deciding.")
     else:

@@ -1,4 +1,5 @@
-"""A self-contained report folder: report.md, report.html, report.json, strategies.csv, charts.
+"""A self-contained report folder: report.md, report.html, report.json, strategies.csv, charts, and
+manifest.sha256, which lists the files of the run that wrote it with their sha256.
 
 report.json extends the ``adaptcost-recommendation/1`` document of ``recommend --format json``
 with two optional sections, ``uncertainty`` (the Monte Carlo) and ``sensitivity`` (the tornado).
@@ -10,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from ..decision.uncertainty import MonteCarlo, ScenarioSpec, Tornado, monte_carl
 from ..errors import AdaptcostError
 from ..fileio import atomic_write_bytes, atomic_write_text
 from ..money import money
+from .escaping import md
 from .serialise import to_markdown
 from .tables import csv_text
 
@@ -78,15 +81,15 @@ def strategies_csv(data: ReportData) -> str:
 def _uncertainty_md(d: dict) -> list[str]:
     u = d["uncertainty"]
     lines = ["## How sure is this? (Monte Carlo)", "",
-             f"{u['draws']:,} draws, seed {u['seed']}; scenario from {u['scenario']['source']}. Probability that each "
+             f"{u['draws']:,} draws, seed {u['seed']}; scenario from {md(u['scenario']['source'])}. Probability that each "
              f"strategy is the cheapest one meeting the accuracy target, and its total cost over the horizon:", "",
              "| strategy | P(best) | 5th pct | median | 95th pct |", "|---|---:|---:|---:|---:|"]
     for r in u["strategies"]:
-        lines.append(f"| {r['strategy']} | {r['p_best']:.1%} | {money(r['p5'])} | {money(r['p50'])} | {money(r['p95'])} |")
+        lines.append(f"| {md(r['strategy'])} | {r['p_best']:.1%} | {money(r['p5'])} | {money(r['p50'])} | {money(r['p95'])} |")
     lines += ["", f"No strategy meets the target in {u['p_none']:.1%} of draws.", ""]
     varied = {**u["scenario"]["assumptions"], **{f"price: {k}": v for k, v in u["scenario"]["prices"].items()}}
     if varied:
-        lines += ["Uncertain assumptions:", ""] + [f"- {k}: {_dist_text(v)}" for k, v in varied.items()] + [""]
+        lines += ["Uncertain assumptions:", ""] + [f"- {md(k, item=True)}: {_dist_text(v)}" for k, v in varied.items()] + [""]
     return lines
 
 
@@ -105,11 +108,12 @@ def _sensitivity_md(d: dict) -> list[str]:
     if not t:
         return ["## Sensitivity", "", "No runner-up strategy to compare with.", ""]
     lines = ["## Sensitivity", "",
-             f"Margin of {t['pick']} over {t['runner_up']} (the runner-up's total cost minus the pick's; "
+             f"Margin of {md(t['pick'])} over {md(t['runner_up'])} (the runner-up's total cost minus the pick's; "
              f"negative means the decision flips): {money(t['base_margin'])} at the central assumptions.", "",
              "| assumption | low | margin at low | high | margin at high |", "|---|---:|---:|---:|---:|"]
     for r in t["rows"]:
-        lines.append(f"| {r['label']} | {r['low_setting']} | {money(r['margin_low'])} | {r['high_setting']} | {money(r['margin_high'])} |")
+        lines.append(f"| {md(r['label'])} | {md(r['low_setting'])} | {money(r['margin_low'])} | {md(r['high_setting'])} | "
+                     f"{money(r['margin_high'])} |")
     return lines + [""]
 
 
@@ -239,8 +243,14 @@ def _inline_svg(svg: bytes) -> str:
 # ---------------------------------------------------------------- folder
 
 
+MANIFEST = "manifest.sha256"
+
+
 def write_report(data: ReportData, folder: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the chosen formats into `folder`; return the files written."""
+    """Write the chosen formats into `folder`, then its manifest (MANIFEST: each file's sha256, in
+    `sha256sum -c`'s format); return the files written, the manifest last. Files already in the
+    folder are overwritten only where this run writes the same name, never deleted:
+    `files_of_other_runs` names the rest."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise AdaptcostError(f"--output {folder} exists and is not a folder")
@@ -250,23 +260,44 @@ def write_report(data: ReportData, folder: Path, formats: tuple[str, ...] = FORM
         raise AdaptcostError(f"cannot create {folder}: {exc.strerror or exc}") from None
     needs_charts = any(f in formats for f in ("png", "svg", "html", "md"))
     rendered = render_charts(data) if needs_charts else {}
-    written = []
-    md = to_report_markdown(data, charts=needs_charts)
+    md_text = to_report_markdown(data, charts=needs_charts)
     documents = {
-        "md": ("report.md", lambda: md),
+        "md": ("report.md", lambda: md_text),
         "json": ("report.json", lambda: json.dumps(data.to_dict(), indent=2, ensure_ascii=False) + "\n"),
         "csv": ("strategies.csv", lambda: strategies_csv(data)),
-        "html": ("report.html", lambda: markdown_to_html(md, {c: _inline_svg(r["svg"]) for c, r in rendered.items()},
+        "html": ("report.html", lambda: markdown_to_html(md_text, {c: _inline_svg(r["svg"]) for c, r in rendered.items()},
                                                          "adaptcost report")),
     }
+    contents: dict[str, bytes] = {}
     for fmt, (name, make) in documents.items():
         if fmt in formats:
-            atomic_write_text(folder / name, make())
-            written.append(folder / name)
+            contents[name] = make().encode("utf-8")
     # PNGs back the Markdown's images; the HTML inlines the SVGs and needs no file
     keep = {"png"} & set(formats) | ({"png"} if "md" in formats else set()) | {"svg"} & set(formats)
     for name, images in rendered.items():
         for fmt in sorted(keep):
-            atomic_write_bytes(folder / f"{name}.{fmt}", images[fmt])
-            written.append(folder / f"{name}.{fmt}")
-    return sorted(written)
+            contents[f"{name}.{fmt}"] = images[fmt]
+    for name, content in contents.items():
+        atomic_write_bytes(folder / name, content)
+    atomic_write_text(folder / MANIFEST, manifest_text(contents))
+    return sorted(folder / name for name in contents) + [folder / MANIFEST]
+
+
+def manifest_text(contents: dict[str, bytes]) -> str:
+    """One line per file, sorted by name: its sha256, two spaces, its name (`sha256sum -c MANIFEST`
+    checks the folder)."""
+    import hashlib
+
+    return "".join(f"{hashlib.sha256(contents[name]).hexdigest()}  {name}\n" for name in sorted(contents))
+
+
+def files_of_other_runs(folder: Path) -> list[str]:
+    """The names in a report folder that its manifest does not list: files of an earlier run (a
+    chart of a format not asked for this time) or of somebody else, sorted. Kept, never deleted."""
+    folder = Path(folder)
+    try:
+        listed = {line.split("  ", 1)[1] for line in (folder / MANIFEST).read_text(encoding="utf-8").splitlines() if "  " in line}
+        present = {entry.name for entry in os.scandir(folder)}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AdaptcostError(f"cannot read the report folder {folder}: {getattr(exc, 'strerror', None) or exc}") from None
+    return sorted(present - listed - {MANIFEST})

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..money import money
+from .escaping import md
 
 if TYPE_CHECKING:  # the serializer reads these objects; it never imports the modules that build them
     from ..decision.estimate import Estimate
@@ -32,51 +33,57 @@ def to_markdown(rec: Recommendation) -> str:
     s = e.scenario
     lines = ["# adaptcost recommendation", ""]
     pick = d["recommendation"]["pick"] or "none"
-    lines += [f"**Recommended: `{pick}`**" + ("" if rec.meets_target else " (accuracy target not met)"), ""]
-    lines += [f"- {r}" for r in rec.reasons] + [""]
+    lines += [f"**Recommended: `{md(pick)}`**" + ("" if rec.meets_target else " (accuracy target not met)"), ""]
+    lines += _items(rec.reasons) + [""]
     if rec.flips:
-        lines += ["## What would change the answer", ""] + [f"- {f}" for f in rec.flips] + [""]
+        lines += ["## What would change the answer", ""] + _items(rec.flips) + [""]
     lines += ["## Strategies", "",
               "| strategy | one-time | per refresh | per query | per hour | total over horizon | per query, amortized | expected accuracy |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for st in d["strategies"]:
         if not st["feasible"]:
-            lines.append(f"| {st['name']} | not possible: {st['reason']} | | | | | | |")
+            lines.append(f"| {md(st['name'])} | not possible: {md(st['reason'])} | | | | | | |")
             continue
         acc = st["expected_accuracy"]
         acc_text = f"{acc['mean']:.1%} ({acc['low']:.0%}–{acc['high']:.0%})" if acc else "—"
         band = f" ({money(st['tco_low_usd'])}–{money(st['tco_high_usd'])})" if st["tco_low_usd"] is not None else ""
-        lines.append(f"| {st['name']} | {money(st['one_time_usd'])} | {money(st['per_refresh_usd'])} × {st['refreshes']} | "
+        lines.append(f"| {md(st['name'])} | {money(st['one_time_usd'])} | {money(st['per_refresh_usd'])} × {st['refreshes']} | "
                      f"{money(st['per_query_usd'])} | {money(st['per_hour_usd'])} | {money(st['tco_usd'])}{band} | "
                      f"{money(st['amortized_per_query_usd'])} | {acc_text} |")
     lines += ["", "## Cost components", ""]
     for st in d["strategies"]:
         if st["feasible"]:
-            lines += [f"### {st['name']}", "", "| component | kind | USD | formula |", "|---|---|---:|---|"]
-            lines += [f"| {c['label']} | {c['kind']} | {money(c['usd'])} | {c['formula']} |" for c in st["components"]]
-            lines += [f"- {n}" for n in st["notes"]] + [""]
-    lines += ["## Break-even volumes", ""] + [f"- {t}" for b in d["breakevens"] for t in b["text"]] + [""]
+            lines += [f"### {md(st['name'])}", "", "| component | kind | USD | formula |", "|---|---|---:|---|"]
+            lines += [f"| {md(c['label'])} | {md(c['kind'])} | {money(c['usd'])} | {md(c['formula'])} |" for c in st["components"]]
+            lines += _items(st["notes"]) + [""]
+    lines += ["## Break-even volumes", ""] + _items(t for b in d["breakevens"] for t in b["text"]) + [""]
     lines += _assumptions_md(d, s) + _prices_md(e)
     if d["warnings"]:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in d["warnings"]] + [""]
+        lines += ["## Warnings", ""] + _items(d["warnings"]) + [""]
     return "\n".join(lines)
+
+
+def _items(texts) -> list[str]:
+    """A Markdown list, each item's text inert (escaping.md)."""
+    return [f"- {md(t, item=True)}" for t in texts]
 
 
 def _assumptions_md(d: dict, s) -> list[str]:
     c = d["corpus"]
-    lines = ["## Assumptions", "", f"- adaptcost {d['tool']['version']}",
+    lines = ["## Assumptions", "", f"- adaptcost {md(d['tool']['version'])}",
              f"- decision date: {d['pricing']['decision_date']} (prices and lifecycle as known that day)",
-             f"- corpus: {', '.join(c['inputs'])}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
-             f"- extraction: {c['extraction']}"]
-    lines += [f"- tokens, {enc}: {n:,} — {c['tokenizers'][enc]}" for enc, n in c["tokens"].items()]
+             f"- corpus: {md(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
+             f"- extraction: {md(c['extraction'])}"]
+    lines += [f"- tokens, {md(enc)}: {n:,} — {md(c['tokenizers'][enc])}" for enc, n in c["tokens"].items()]
     for roles, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
-        lines.append(f"- model for {roles}: {m['name']} ({m['provider']}), tokenizer {m['tokenizer']}: corpus = {m['corpus_tokens']:,} tokens{band}")
+        lines.append(f"- model for {md(roles)}: {md(m['name'])} ({md(m['provider'])}), tokenizer {md(m['tokenizer'])}: "
+                     f"corpus = {m['corpus_tokens']:,} tokens{band}")
     lines += _retrieval_md(d["retrieval"])
-    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in d["scenario"].items()]
-    lines.append("- question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
-    lines.append(f"- quality figures: {d['curves']['name']} ({d['curves']['kind']}) — {d['curves']['citation']}")
-    lines += [f"- price snapshot: {f['path']} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
+    lines += [f"- {md(k.replace('_', ' '))}: {md(v)}" for k, v in d["scenario"].items()]
+    lines.append("- question mix: " + ", ".join(f"{md(k)} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
+    lines.append(f"- quality figures: {md(d['curves']['name'])} ({md(d['curves']['kind'])}) — {md(d['curves']['citation'])}")
+    lines += [f"- price snapshot: {md(f['path'])} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
     return lines + [""]
 
 
@@ -85,10 +92,10 @@ def _retrieval_md(r: dict | None) -> list[str]:
         return ["- retrieval: no embedding model priced, so RAG is not priced"]
     e = r["embedding"]
     size = f", {r['index_gb']:,.4f} GB" if r["index_gb"] is not None else ""
-    lines = [f"- retrieval: {r['chunks']:,} chunks ({r['chunk_tokens_embedded']:,} tokens embedded) by {e['name']} "
-             f"({e['provider']}), tokenizer {e['tokenizer']}; index: {r['index']}{size}"]
+    lines = [f"- retrieval: {r['chunks']:,} chunks ({r['chunk_tokens_embedded']:,} tokens embedded) by {md(e['name'])} "
+             f"({md(e['provider'])}), tokenizer {md(e['tokenizer'])}; index: {md(r['index'])}{size}"]
     if "reranker" in r:
-        lines.append(f"- reranker: {r['reranker']['name']} ({r['reranker']['provider']})")
+        lines.append(f"- reranker: {md(r['reranker']['name'])} ({md(r['reranker']['provider'])})")
     return lines
 
 
@@ -99,5 +106,6 @@ def _prices_md(e: Estimate) -> list[str]:
         for p in s.prices():
             if (p.model, p.field) not in seen:
                 seen.add((p.model, p.field))
-                lines.append(f"| {p.model} | {p.field} | {p.usd_per_unit:g} {p.unit} | {p.as_of} | {'yes' if p.verified else 'no'} | {p.source} |")
+                lines.append(f"| {md(p.model)} | {md(p.field)} | {p.usd_per_unit:g} {md(p.unit)} | {p.as_of} | "
+                             f"{'yes' if p.verified else 'no'} | {md(p.source)} |")
     return lines + [""]

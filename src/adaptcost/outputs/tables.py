@@ -7,12 +7,15 @@ import csv
 import io
 from typing import Iterable, Sequence
 
+from .escaping import csv_cell
+
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Every cell inert (escaping.csv_cell: no formulas, no control characters; numbers as numbers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 
