@@ -418,3 +418,16 @@ def test_a_bad_option_value_is_worded_by_typer():
     assert "'xml' is not one of 'table', 'json', 'markdown'" in result.output
     result = invoke("recommend", "--corpus", str(EXAMPLES), "--queries-per-day", "5000", "--max-file-mb", "abc")
     assert result.exit_code == 2 and "Input should be a valid number" in result.output
+
+
+def test_an_existing_customer_fine_tunes_a_retired_azure_model():
+    # Microsoft keeps fine-tuned gpt-4.1 training for existing customers past the base model's
+    # retirement (2026-10-14): the run is priced, not refused; a new customer is refused.
+    args = ("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--finetune-model", "azure/gpt-4.1",
+            "--horizon-days", 60, "--format", "json", *DAY)
+    result = invoke(*args, "--finetune-customer", "active")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["models"]["finetune"]["name"] == "azure/gpt-4.1"
+    assert all(s["feasible"] for s in d["strategies"] if s["name"].startswith("finetune"))
+    assert_clean_error(invoke(*args), "azure/gpt-4.1 was retired")

@@ -122,6 +122,20 @@ class FineTuneLifecycle:
         stops = [t for t in self.training_stops if customer in AUDIENCES[t.audience]]
         return min(stops, key=lambda t: t.date) if stops else None
 
+    @property
+    def stated(self) -> bool:
+        """Whether the provider states this offer's own dates (else it follows the base model's)."""
+        return bool(self.training_stops) or self.serving_stops is not None
+
+    def open_to(self, customer: str, day: dt.date) -> bool:
+        """Whether this customer may still train (and serve) a tuned model on `day`, by the offer's
+        own stated dates. Providers keep an offer open to existing customers past the base model's
+        retirement (Microsoft: fine-tuned gpt-4.1 trains for existing customers to 2027-04-14 and
+        serves to 2027-10-14, after the base model retired on 2026-10-14)."""
+        stop = self.training_stop(customer)
+        return (self.stated and (stop is None or stop.date > day)
+                and (self.serving_stops is None or self.serving_stops > day))
+
 
 @dataclass(frozen=True)
 class Gpu:
@@ -281,6 +295,15 @@ class PriceBook:
     def buyable(self, name: str) -> ModelPrice:
         """The model, refused if it was retired on the decision date (its successor named)."""
         return _in_service(self.get(name), "model", self.day)
+
+    def tunable(self, name: str, customer: str = "new") -> ModelPrice:
+        """The model to fine-tune: like `buyable`, but a retired base model is kept where its
+        fine-tuning offer still trains for this customer on the decision date (the cost model then
+        judges whether the plan fits the offer's dates: strategies.offer_closed)."""
+        model = self.get(name)
+        if model.finetune is not None and model.finetune.lifecycle.open_to(customer, self.day):
+            return model
+        return _in_service(model, "model", self.day)
 
     def embedding(self, name: str) -> EmbeddingPrice:
         """The embedding model, refused if retired on the decision date (like `buyable`)."""
