@@ -270,6 +270,17 @@ def test_pricing_list_hides_retired_and_warns():
     assert "gpt-4.1-nano" in everything.stdout and "retired" in everything.stdout
 
 
+def test_pricing_list_flags_closed_fine_tuning_offers():
+    # on 2026-11-27 Vertex trains and serves tuned gemini-2.5-flash-lite for nobody (closed 2026-10-16):
+    # no training price without a flag; OpenAI's gpt-4.1 still trains for active customers only
+    listed = invoke("pricing", "list", *DAY)
+    assert listed.exit_code == 0, listed.output
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.startswith("  ") and line.strip()}
+    assert "closed" in lines["gemini-2.5-flash-lite"] and "1.5" not in lines["gemini-2.5-flash-lite"]
+    assert " 25† " in lines["gpt-4.1"] and " 25 " in lines["gemini-3.5-flash"]
+    assert "FT closed: no new fine-tuning jobs for anyone, †: for existing customers only" in " ".join(listed.stdout.split())
+
+
 def test_pricing_show_prints_lifecycle_and_warnings():
     shown = invoke("pricing", "show", "claude-sonnet-4.5", *DAY)
     assert shown.exit_code == 0, shown.output

@@ -449,6 +449,32 @@ def test_finetune_offer_closing_inside_the_horizon():
     assert not late.feasible and "stop serving on 2027-03-01" in late.reason
 
 
+def test_an_offer_closed_to_everyone_is_refused_for_everyone():
+    from adaptcost.prices.book import FineTuneLifecycle, TrainingStop
+    from adaptcost.prices.notices import finetune_offer
+
+    # Vertex's gemini-2.5-flash-lite: no new customers from 2026-09-16, no jobs for anyone and no tuned
+    # model served from 2026-10-16. Decided 2026-11-27, a new customer's refusal names the widest
+    # audience ("everyone", since 2026-10-16), not the first stop that reached it (new customers, 09-16).
+    life = FineTuneLifecycle("https://example.test/versions", dt.date(2026, 7, 21),
+                             (TrainingStop(dt.date(2026, 9, 16), "new_customers"), TrainingStop(dt.date(2026, 10, 16), "everyone")),
+                             dt.date(2026, 10, 16))
+    m = model(finetune=FineTune(**{**ft_block().__dict__, "lifecycle": life}))
+    day = dt.date(2026, 11, 27)
+    for customer in ("new", "inactive", "active"):
+        cost = strategy_cost("finetune", stats(), Models(m, m, m, day), scenario(horizon_days=30, finetune_customer=customer))
+        assert cost.reason == ("m fine-tuning takes no new training jobs for everyone since 2026-10-16 and tuned models "
+                               "stopped serving on 2026-10-16 (https://example.test/versions)")
+    assert finetune_offer(m, day) == ["m fine-tuning took no new training jobs for everyone from 2026-10-16; "
+                                      "stopped serving tuned models on 2026-10-16 (https://example.test/versions)"]
+    # on 2026-10-01 it had closed to new customers only: an active one could still train and serve 15 days
+    early = dt.date(2026, 10, 1)
+    assert life.closed_on(early) == TrainingStop(dt.date(2026, 9, 16), "new_customers")
+    assert not strategy_cost("finetune", stats(), Models(m, m, m, early), scenario(horizon_days=30)).feasible
+    assert strategy_cost("finetune", stats(), Models(m, m, m, early),
+                         scenario(horizon_days=15, refresh_days=0, finetune_customer="active")).feasible
+
+
 CACHE_OPTIONS = [
     CacheOption("5m", "write", 5, 3.75), CacheOption("1h", "write", 60, 6.0), CacheOption("mem", "automatic", 5),
     CacheOption("24h", "automatic", 1440), CacheOption("implicit", "implicit", 5),

@@ -59,7 +59,7 @@ from typing import Callable
 from . import rag, rules
 from .billing import (Component, CorpusStats, Models, PriceRef, StrategyCost, _ref, cacheable_prefix, hit_rate,
                       output_limit, prompt_limit, reasoning_tokens, request_rates, usd, write_multiplier)
-from ..prices.book import CacheOption, ModelPrice, Rates
+from ..prices.book import AUDIENCE_WORDS, AUDIENCES, CacheOption, ModelPrice, Rates
 from .scenario import Scenario
 
 __all__ = ["Component", "CorpusStats", "Models", "PriceRef", "StrategyCost", "hit_rate", "strategy_cost", "tco_curve"]
@@ -376,12 +376,17 @@ def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
     if life.dates_are_earliest:
         return ""  # the dates are the earliest the provider allows: notices flag them as a risk
     source = f" ({life.source})" if life.source else ""
+    closed = life.closed_on(day)
+    if closed is not None and s.finetune_customer in AUDIENCES[closed.audience]:
+        # named by the widest audience it closed to: "for everyone", not just "for new customers"
+        served = (f" and tuned models stopped serving on {life.serving_stops}"
+                  if life.serving_stops is not None and life.serving_stops <= day else "")
+        return (f"{model.name} fine-tuning takes no new training jobs for {AUDIENCE_WORDS[closed.audience]} "
+                f"since {closed.date}{served}{source}")
     stop = life.training_stop(s.finetune_customer)
     last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
     if stop is not None and (stop.date - day).days <= last:
-        who = stop.audience.replace("_", " ")
-        if stop.date <= day:
-            return f"{model.name} fine-tuning takes no new training jobs for {who} since {stop.date}{source}"
+        who = AUDIENCE_WORDS[stop.audience]
         plan = f"the plan retrains until {day + dt.timedelta(days=last)}" if last else "the plan trains on the decision day"
         return f"{model.name} fine-tuning stops taking new training jobs for {who} on {stop.date}{source}, but {plan}"
     if life.serving_stops is not None and (life.serving_stops - day).days < s.horizon_days:

@@ -97,6 +97,9 @@ class Caching:
 # Who a fine-tuning stop applies to: an organisation that never fine-tuned ("new") is also inactive.
 AUDIENCES = {"new_customers": ("new",), "inactive_customers": ("new", "inactive"),
              "everyone": ("new", "inactive", "active")}
+# How a message names each audience: "no new training jobs for everyone since ...".
+AUDIENCE_WORDS = {"new_customers": "new customers", "inactive_customers": "inactive customers",
+                  "everyone": "everyone"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,18 @@ class FineTuneLifecycle:
         """The first day this customer can no longer start a training job, if any."""
         stops = [t for t in self.training_stops if customer in AUDIENCES[t.audience]]
         return min(stops, key=lambda t: t.date) if stops else None
+
+    def closed_on(self, day: dt.date) -> TrainingStop | None:
+        """The widest audience this offer no longer trains for on `day`, from the earliest day it
+        closed to that audience (None while it trains for everyone). Once tuned models stop
+        serving, the offer is closed to everyone."""
+        passed = [t for t in self.training_stops if t.date <= day]
+        if self.serving_stops is not None and self.serving_stops <= day:
+            passed.append(TrainingStop(self.serving_stops, "everyone", "tuned models stop serving"))
+        if not passed:
+            return None
+        widest = max(len(AUDIENCES[t.audience]) for t in passed)
+        return min((t for t in passed if len(AUDIENCES[t.audience]) == widest), key=lambda t: t.date)
 
     @property
     def stated(self) -> bool:
