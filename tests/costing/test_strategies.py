@@ -186,6 +186,37 @@ def test_global_augmentation_golden():
     assert cost.per_refresh == pytest.approx(0.0598464 + 3.225)
 
 
+def test_augmentation_calls_bill_the_augmenting_model_s_reasoning_tokens():
+    import dataclasses
+
+    from adaptcost.costing.montecarlo import Params, strategy_tco
+
+    # The augmenter reasons 1,024 tokens per call by default, as it does per query.
+    # Local: 500 calls; in as in the golden above, 135,000 × 0.4 = 54,000 µ$;
+    #   out 40,000 rewrites + 500 × 1,024 reasoning = 552,000 × 1.6 = 883,200 µ$ → $0.9372
+    #   (without the reasoning: $0.118). Training is unchanged ($5.625): reasoning is not training text.
+    ft = model("ft", finetune=ft_block())
+    aug = dataclasses.replace(model("aug", input=0.4, output=1.6), reasoning_tokens_per_query=1024)
+    local = strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario())
+    assert local.one_time == pytest.approx(0.9372 + 5.625)
+    assert local.per_refresh == pytest.approx(0.2 * 0.9372 + 5.625)
+    assert "(40,000 + 500 × 1,024 reasoning) out" in local.components[0].formula
+    # Global (the golden above): 20 calls, output 20,000 + 20 × 1,024 = 40,480 × 1.6 = 64,768 µ$;
+    #   (23,846.4 + 4,000 + 64,768)/1e6 = $0.0926144 (without the reasoning: $0.0598464)
+    cached = dataclasses.replace(aug, rates=Rates(0.4, 1.6, 0.1), caching=automatic(5))
+    glob = strategy_cost("finetune+global", stats(), Models(ft, ft, cached), scenario())
+    assert glob.one_time == pytest.approx(0.0926144 + 3.225)
+    # --reasoning-tokens 0 turns it off for augmentation as for queries
+    assert strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario(reasoning_tokens=0)).one_time == \
+        pytest.approx(0.118 + 5.625)
+    # the Monte Carlo bills the same reasoning (one rule: rules.billed_output_tokens)
+    for cost, models in ((local, Models(ft, ft, aug)), (glob, Models(ft, ft, cached))):
+        assert float(strategy_tco(cost.strategy, stats(), models, Params.from_scenario(scenario()))) == pytest.approx(cost.tco)
+    # an augmenter whose reasoning pushes a call past its max output cannot augment globally
+    capped = dataclasses.replace(cached, max_output_tokens=2_000)
+    assert not strategy_cost("finetune+global", stats(), Models(ft, ft, capped), scenario()).feasible
+
+
 def test_prefix_just_below_cache_minimum_is_padded():
     # 1,000-token corpus, 100% hits: as is, nothing is cacheable: (1,200 × 2 + 300 × 8)/1e6 = $0.0048
     # padded to 1,024: 1,024 × 0.5 + 200 × 2 + 300 × 8 = 512 + 400 + 2,400 → $0.003312

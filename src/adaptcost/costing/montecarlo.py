@@ -178,7 +178,8 @@ def _local(stats: CorpusStats, model: ModelPrice, p: Params):
     v = p["local_variants_per_chunk"]
     tokens_in = stats.chunks * p["local_prompt_tokens"] + corpus
     out = v * corpus
-    cost = (_usd(tokens_in, model.rates.input * p.m("input")) + _usd(out, model.rates.output * p.m("output"))) * _batch(model, p)
+    billed = rules.billed_output_tokens(out, stats.chunks, _reasoning(model, p))
+    cost = (_usd(tokens_in, model.rates.input * p.m("input")) + _usd(billed, model.rates.output * p.m("output"))) * _batch(model, p)
     return cost, out, stats.chunks * v, True
 
 
@@ -186,11 +187,12 @@ def _global(stats: CorpusStats, model: ModelPrice, p: Params):
     corpus = stats.tokens_for(model) * p["corpus_factor"]
     max_doc = stats.max_doc_for(model) * p["corpus_factor"]
     out = p["global_tokens_per_doc"]
+    billed = out + _reasoning(model, p)  # each call reasons, like a query (strategies.global_augmentation)
     prefix = p["global_prompt_tokens"] + corpus
-    feasible = _fits(model, prefix + max_doc, out, model.max_output_tokens)
+    feasible = _fits(model, prefix + max_doc, billed, model.max_output_tokens)
     cost = _global_run(stats, model, p, prefix, corpus, max_doc)
     padded = _padded(model, prefix)
-    fits = (padded > prefix) & _fits(model, max_doc + padded, out, None)
+    fits = (padded > prefix) & _fits(model, max_doc + padded, billed, None)
     cost = np.where(fits, np.minimum(cost, _global_run(stats, model, p, padded, corpus, max_doc)), cost)
     examples = stats.documents * out / p["global_tokens_per_inference"]
     return cost, stats.documents * out, examples, feasible
@@ -204,7 +206,8 @@ def _global_run(stats: CorpusStats, model: ModelPrice, p: Params, size, corpus, 
     shared = _usd(docs * size, ri)
     for option in model.caching.options:
         shared = np.where(cached > 0, np.minimum(shared, _global_option(model, option, p, cached, docs, ri, rc) + tail), shared)
-    return (shared + _usd(corpus, ri) + _usd(docs * p["global_tokens_per_doc"], ro)) * _batch(model, p)
+    out = rules.billed_output_tokens(docs * p["global_tokens_per_doc"], docs, _reasoning(model, p))
+    return (shared + _usd(corpus, ri) + _usd(out, ro)) * _batch(model, p)
 
 
 def _global_option(model: ModelPrice, option: CacheOption, p: Params, cached, docs: int, ri, rc):
