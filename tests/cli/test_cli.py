@@ -442,3 +442,31 @@ def test_an_existing_customer_fine_tunes_a_retired_azure_model():
     assert d["models"]["finetune"]["name"] == "azure/gpt-4.1"
     assert all(s["feasible"] for s in d["strategies"] if s["name"].startswith("finetune"))
     assert_clean_error(invoke(*args), "azure/gpt-4.1 was retired")
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    # one short Markdown file: 19 tokens, smaller than one 512-token chunk
+    ("pumps.md", "# Pumps\n\nThe pump station logs pressure every hour and reports faults to the night shift.\n",
+     "fits in one --chunk-tokens (512) chunk"),
+    # one 1,006-token file: ceil((1,006 − 64) / 448) = 3 chunks, no more than the default top-k of 4
+    ("manual.txt", "The pump station logs pressure every hour and reports faults to the night shift. " * 67,
+     "splits into 3 chunks of --chunk-tokens (512), no more than --top-k (4)"),
+])
+def test_the_default_command_on_a_small_corpus_recommends_with_rag_not_possible(tmp_path, name, text, reason):
+    (tmp_path / name).write_text(text)
+    result = invoke("recommend", "--corpus", tmp_path, "--queries-per-day", 100, "--format", "json", *DAY)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["recommendation"]["pick"] in {"icl", "finetune", "finetune+local", "finetune+global"}
+    for s in d["strategies"]:
+        if s["name"] in ("rag", "finetune+rag"):
+            assert not s["feasible"] and reason in s["reason"] and "which is ICL" in s["reason"]
+    table = invoke("recommend", "--corpus", tmp_path, "--queries-per-day", 100, *DAY)
+    assert table.exit_code == 0 and "rag is not possible" in table.stdout
+
+
+def test_a_top_k_beyond_the_corpus_makes_rag_not_possible_naming_the_flag():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 100, "--top-k", 100000, "--format", "json", *DAY)
+    assert result.exit_code == 0, result.output
+    rag = next(s for s in json.loads(result.stdout)["strategies"] if s["name"] == "rag")
+    assert not rag["feasible"] and "no more than --top-k (100000)" in rag["reason"]

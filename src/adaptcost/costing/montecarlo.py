@@ -247,6 +247,8 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     prompt = p["prompt_tokens"] + (search.retrieved if search is not None else 0.0)
     output = _output_tokens(model, p)
     feasible = _offer_open(models, p) & _fits(model, prompt, output, ft.max_output_tokens or model.max_output_tokens)
+    if search is not None:
+        feasible = feasible & search.fits
     corpus = stats.tokens_for(model) * p["corpus_factor"]
     aug_cost, added, added_examples = 0.0, 0.0, 0.0
     share = 1.0
@@ -291,7 +293,7 @@ def rag_tco(stats: CorpusStats, models: Models, p: Params):
         return np.full(shape, np.nan)
     system = p["system_prompt_tokens"]
     prompt = _prompt_tco(models.icl, np.asarray(system, float), p["prompt_tokens"] - system + search.retrieved, p)
-    return (prompt + search.tco()) * np.ones(shape)
+    return np.where(search.fits, prompt + search.tco(), np.nan) * np.ones(shape)
 
 
 class _Retrieval:
@@ -310,6 +312,7 @@ class _Retrieval:
         mean = np.where(self.count > 0, self.tokens / np.maximum(self.count, 1.0), 0.0)
         self.mean = mean
         self.retrieved = np.minimum(p["top_k"], self.count) * mean * ratio
+        self.fits = self.count > p["top_k"]  # rag.whole_corpus: else every question retrieves it all
 
     def _chunks(self, stats: CorpusStats):
         p = self.p

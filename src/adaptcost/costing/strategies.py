@@ -414,7 +414,7 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     model = models.finetune
     cost = StrategyCost(strategy, s)
     retrieved = 0.0
-    reason = rag.unavailable(models, s) if strategy == "finetune+rag" else ""
+    reason = rag.unavailable(models, s, stats, band) if strategy == "finetune+rag" else ""
     if strategy == "finetune+rag" and not reason:
         retrieved = rag.retrieved_tokens(stats, models, s, model, band)
     reason = reason or _finetune_infeasible(model, s, models.day, retrieved)
@@ -509,7 +509,7 @@ def _finetuned_serving(model: ModelPrice, s: Scenario, retrieved: float = 0.0) -
 def rag_cost(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
     """The top-k chunks retrieved for each question, in a prompt after a cacheable system prefix
     (priced like ICL's, every cache option and none), plus embedding, index and reranking."""
-    reason = rag.unavailable(models, s)
+    reason = rag.unavailable(models, s, stats, band)
     if reason:
         return StrategyCost("rag", s, feasible=False, reason=reason)
     model = models.icl

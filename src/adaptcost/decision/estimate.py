@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 
 from .._version import __version__
 from ..corpus.discover import CorpusProfile
-from ..costing import rag
 from ..costing.breakeven import BreakEven, all_pairs
 from ..costing.montecarlo import volume_curve
-from ..costing.scenario import RETRIEVAL, STRATEGIES, Scenario
+from ..costing.scenario import STRATEGIES, Scenario
 from ..costing.strategies import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
 from ..defaults import DEFAULT_EMBEDDING_MODEL
 from ..prices.book import ModelPrice, PriceBook
@@ -139,8 +138,6 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
     models = choice.resolve(book, scenario.finetune_customer)
     today = today or book.day
     stats = corpus_stats(profile)
-    if any(name in RETRIEVAL for name in strategies):
-        rag.check(stats, models, scenario)
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
     grids = {name: volume_curve(name, stats, models, scenario) for name in curves}
