@@ -494,8 +494,9 @@ def test_an_offer_closed_to_everyone_is_refused_for_everyone():
     day = dt.date(2026, 11, 27)
     for customer in ("new", "inactive", "active"):
         cost = strategy_cost("finetune", stats(), Models(m, m, m, day), scenario(horizon_days=30, finetune_customer=customer))
-        assert cost.reason == ("m fine-tuning takes no new training jobs for everyone since 2026-10-16 and tuned models "
-                               "stopped serving on 2026-10-16 (https://example.test/versions)")
+        earlier = " (for new customers since 2026-09-16)" if customer == "new" else ""
+        assert cost.reason == (f"m fine-tuning takes no new training jobs for everyone since 2026-10-16{earlier} and tuned "
+                               "models stopped serving on 2026-10-16 (https://example.test/versions)")
     assert finetune_offer(m, day) == ["m fine-tuning took no new training jobs for everyone from 2026-10-16; "
                                       "stopped serving tuned models on 2026-10-16 (https://example.test/versions)"]
     # on 2026-10-01 it had closed to new customers only: an active one could still train and serve 15 days

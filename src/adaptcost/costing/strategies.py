@@ -392,10 +392,13 @@ def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
     closed = life.closed_on(day)
     if closed is not None and s.finetune_customer in AUDIENCES[closed.audience]:
         # named by the widest audience it closed to: "for everyone", not just "for new customers"
+        own = life.training_stop(s.finetune_customer)
+        earlier = (f" (for {AUDIENCE_WORDS[own.audience]} since {own.date})"
+                   if own is not None and own.date < closed.date else "")
         served = (f" and tuned models stopped serving on {life.serving_stops}"
                   if life.serving_stops is not None and life.serving_stops <= day else "")
         return (f"{model.name} fine-tuning takes no new training jobs for {AUDIENCE_WORDS[closed.audience]} "
-                f"since {closed.date}{served}{source}")
+                f"since {closed.date}{earlier}{served}{source}")
     stop = life.training_stop(s.finetune_customer)
     last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
     if stop is not None and (stop.date - day).days <= last:
