@@ -36,7 +36,7 @@ class RecommendRequest:
 def recommend_corpus(request: RecommendRequest, progress: Progress | None = None) -> Recommendation:
     """Load prices and curves first (cheap, fail fast), then count the corpus, then decide."""
     book = load_pricing(request.pricing, today=request.today, as_of=request.as_of)
-    models = request.models.resolve(book)
+    models = request.models.resolve(book, request.scenario.finetune_customer)
     curves = load_curves(request.curves)
     mix = parse_mix(request.mix)
     profile = profile_corpus(request.corpus, needed_encodings(models), request.corpus_options, progress)

@@ -270,6 +270,17 @@ def test_pricing_list_hides_retired_and_warns():
     assert "gpt-4.1-nano" in everything.stdout and "retired" in everything.stdout
 
 
+def test_pricing_list_flags_closed_fine_tuning_offers():
+    # on 2026-11-27 Vertex trains and serves tuned gemini-2.5-flash-lite for nobody (closed 2026-10-16):
+    # no training price without a flag; OpenAI's gpt-4.1 still trains for active customers only
+    listed = invoke("pricing", "list", *DAY)
+    assert listed.exit_code == 0, listed.output
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.startswith("  ") and line.strip()}
+    assert "closed" in lines["gemini-2.5-flash-lite"] and "1.5" not in lines["gemini-2.5-flash-lite"]
+    assert " 25† " in lines["gpt-4.1"] and " 25 " in lines["gemini-3.5-flash"]
+    assert "FT closed: no new fine-tuning jobs for anyone, †: for existing customers only" in " ".join(listed.stdout.split())
+
+
 def test_pricing_show_prints_lifecycle_and_warnings():
     shown = invoke("pricing", "show", "claude-sonnet-4.5", *DAY)
     assert shown.exit_code == 0, shown.output
@@ -418,3 +429,44 @@ def test_a_bad_option_value_is_worded_by_typer():
     assert "'xml' is not one of 'table', 'json', 'markdown'" in result.output
     result = invoke("recommend", "--corpus", str(EXAMPLES), "--queries-per-day", "5000", "--max-file-mb", "abc")
     assert result.exit_code == 2 and "Input should be a valid number" in result.output
+
+
+def test_an_existing_customer_fine_tunes_a_retired_azure_model():
+    # Microsoft keeps fine-tuned gpt-4.1 training for existing customers past the base model's
+    # retirement (2026-10-14): the run is priced, not refused; a new customer is refused.
+    args = ("recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--finetune-model", "azure/gpt-4.1",
+            "--horizon-days", 60, "--format", "json", *DAY)
+    result = invoke(*args, "--finetune-customer", "active")
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["models"]["finetune"]["name"] == "azure/gpt-4.1"
+    assert all(s["feasible"] for s in d["strategies"] if s["name"].startswith("finetune"))
+    assert_clean_error(invoke(*args), "azure/gpt-4.1 was retired")
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    # one short Markdown file: 19 tokens, smaller than one 512-token chunk
+    ("pumps.md", "# Pumps\n\nThe pump station logs pressure every hour and reports faults to the night shift.\n",
+     "fits in one --chunk-tokens (512) chunk"),
+    # one 1,006-token file: ceil((1,006 − 64) / 448) = 3 chunks, no more than the default top-k of 4
+    ("manual.txt", "The pump station logs pressure every hour and reports faults to the night shift. " * 67,
+     "splits into 3 chunks of --chunk-tokens (512), no more than --top-k (4)"),
+])
+def test_the_default_command_on_a_small_corpus_recommends_with_rag_not_possible(tmp_path, name, text, reason):
+    (tmp_path / name).write_text(text)
+    result = invoke("recommend", "--corpus", tmp_path, "--queries-per-day", 100, "--format", "json", *DAY)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["recommendation"]["pick"] in {"icl", "finetune", "finetune+local", "finetune+global"}
+    for s in d["strategies"]:
+        if s["name"] in ("rag", "finetune+rag"):
+            assert not s["feasible"] and reason in s["reason"] and "which is ICL" in s["reason"]
+    table = invoke("recommend", "--corpus", tmp_path, "--queries-per-day", 100, *DAY)
+    assert table.exit_code == 0 and "rag is not possible" in table.stdout
+
+
+def test_a_top_k_beyond_the_corpus_makes_rag_not_possible_naming_the_flag():
+    result = invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 100, "--top-k", 100000, "--format", "json", *DAY)
+    assert result.exit_code == 0, result.output
+    rag = next(s for s in json.loads(result.stdout)["strategies"] if s["name"] == "rag")
+    assert not rag["feasible"] and "no more than --top-k (100000)" in rag["reason"]

@@ -186,6 +186,37 @@ def test_global_augmentation_golden():
     assert cost.per_refresh == pytest.approx(0.0598464 + 3.225)
 
 
+def test_augmentation_calls_bill_the_augmenting_model_s_reasoning_tokens():
+    import dataclasses
+
+    from adaptcost.costing.montecarlo import Params, strategy_tco
+
+    # The augmenter reasons 1,024 tokens per call by default, as it does per query.
+    # Local: 500 calls; in as in the golden above, 135,000 × 0.4 = 54,000 µ$;
+    #   out 40,000 rewrites + 500 × 1,024 reasoning = 552,000 × 1.6 = 883,200 µ$ → $0.9372
+    #   (without the reasoning: $0.118). Training is unchanged ($5.625): reasoning is not training text.
+    ft = model("ft", finetune=ft_block())
+    aug = dataclasses.replace(model("aug", input=0.4, output=1.6), reasoning_tokens_per_query=1024)
+    local = strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario())
+    assert local.one_time == pytest.approx(0.9372 + 5.625)
+    assert local.per_refresh == pytest.approx(0.2 * 0.9372 + 5.625)
+    assert "(40,000 + 500 × 1,024 reasoning) out" in local.components[0].formula
+    # Global (the golden above): 20 calls, output 20,000 + 20 × 1,024 = 40,480 × 1.6 = 64,768 µ$;
+    #   (23,846.4 + 4,000 + 64,768)/1e6 = $0.0926144 (without the reasoning: $0.0598464)
+    cached = dataclasses.replace(aug, rates=Rates(0.4, 1.6, 0.1), caching=automatic(5))
+    glob = strategy_cost("finetune+global", stats(), Models(ft, ft, cached), scenario())
+    assert glob.one_time == pytest.approx(0.0926144 + 3.225)
+    # --reasoning-tokens 0 turns it off for augmentation as for queries
+    assert strategy_cost("finetune+local", stats(), Models(ft, ft, aug), scenario(reasoning_tokens=0)).one_time == \
+        pytest.approx(0.118 + 5.625)
+    # the Monte Carlo bills the same reasoning (one rule: rules.billed_output_tokens)
+    for cost, models in ((local, Models(ft, ft, aug)), (glob, Models(ft, ft, cached))):
+        assert float(strategy_tco(cost.strategy, stats(), models, Params.from_scenario(scenario()))) == pytest.approx(cost.tco)
+    # an augmenter whose reasoning pushes a call past its max output cannot augment globally
+    capped = dataclasses.replace(cached, max_output_tokens=2_000)
+    assert not strategy_cost("finetune+global", stats(), Models(ft, ft, capped), scenario()).feasible
+
+
 def test_prefix_just_below_cache_minimum_is_padded():
     # 1,000-token corpus, 100% hits: as is, nothing is cacheable: (1,200 × 2 + 300 × 8)/1e6 = $0.0048
     # padded to 1,024: 1,024 × 0.5 + 200 × 2 + 300 × 8 = 512 + 400 + 2,400 → $0.003312
@@ -447,6 +478,33 @@ def test_finetune_offer_closing_inside_the_horizon():
     # a 100-day horizon outlives the tuned models
     late = strategy_cost("finetune", stats(), models, scenario(**{**active, "refresh_days": 0, "horizon_days": 100}))
     assert not late.feasible and "stop serving on 2027-03-01" in late.reason
+
+
+def test_an_offer_closed_to_everyone_is_refused_for_everyone():
+    from adaptcost.prices.book import FineTuneLifecycle, TrainingStop
+    from adaptcost.prices.notices import finetune_offer
+
+    # Vertex's gemini-2.5-flash-lite: no new customers from 2026-09-16, no jobs for anyone and no tuned
+    # model served from 2026-10-16. Decided 2026-11-27, a new customer's refusal names the widest
+    # audience ("everyone", since 2026-10-16), not the first stop that reached it (new customers, 09-16).
+    life = FineTuneLifecycle("https://example.test/versions", dt.date(2026, 7, 21),
+                             (TrainingStop(dt.date(2026, 9, 16), "new_customers"), TrainingStop(dt.date(2026, 10, 16), "everyone")),
+                             dt.date(2026, 10, 16))
+    m = model(finetune=FineTune(**{**ft_block().__dict__, "lifecycle": life}))
+    day = dt.date(2026, 11, 27)
+    for customer in ("new", "inactive", "active"):
+        cost = strategy_cost("finetune", stats(), Models(m, m, m, day), scenario(horizon_days=30, finetune_customer=customer))
+        earlier = " (for new customers since 2026-09-16)" if customer == "new" else ""
+        assert cost.reason == (f"m fine-tuning takes no new training jobs for everyone since 2026-10-16{earlier} and tuned "
+                               "models stopped serving on 2026-10-16 (https://example.test/versions)")
+    assert finetune_offer(m, day) == ["m fine-tuning took no new training jobs for everyone from 2026-10-16; "
+                                      "stopped serving tuned models on 2026-10-16 (https://example.test/versions)"]
+    # on 2026-10-01 it had closed to new customers only: an active one could still train and serve 15 days
+    early = dt.date(2026, 10, 1)
+    assert life.closed_on(early) == TrainingStop(dt.date(2026, 9, 16), "new_customers")
+    assert not strategy_cost("finetune", stats(), Models(m, m, m, early), scenario(horizon_days=30)).feasible
+    assert strategy_cost("finetune", stats(), Models(m, m, m, early),
+                         scenario(horizon_days=15, refresh_days=0, finetune_customer="active")).feasible
 
 
 CACHE_OPTIONS = [

@@ -118,6 +118,93 @@ def test_cumulative_single_strategy_and_odd_horizon(tmp_path):
     _check_files(*charts.save_chart(fig, tmp_path, "one"), ["mystery"])
 
 
+# The bundled examples' crossings (report on examples/corpus, 2026-12-04): sixteen, all within the
+# first 50 of 365 days, several pairs crossing more than once around refresh steps.
+EXAMPLE_CROSSINGS = [
+    (2.92, 503.7, "icl = finetune"), (3.285, 566.7, "icl = finetune+local"), (2.92, 503.7, "icl = finetune+global"),
+    (0.1825, 31.5, "icl = rag"), (3.285, 566.7, "icl = finetune+rag"), (21.9, 1643.6, "finetune = rag"),
+    (37.05, 2874.8, "finetune = rag"), (43.6, 3276.1, "finetune = rag"), (25.55, 1917.8, "finetune+local = rag"),
+    (37.05, 2955.3, "finetune+local = rag"), (49.46, 3713.3, "finetune+local = rag"),
+    (3.65, 580.1, "finetune+local = finetune+rag"), (22.45, 1684.0, "finetune+global = rag"),
+    (37.05, 2888.8, "finetune+global = rag"), (44.7, 3357.0, "finetune+global = rag"),
+    (0.5475, 346.4, "finetune+global = finetune+rag"),
+]
+
+
+def _example_series():
+    """Six strategies: ICL far above, five ending within 20% of each other (three within 1%)."""
+    def line(one_time, per_refresh, per_day):
+        pts, total = [(0.0, 0.0), (0.0, one_time)], one_time
+        for k in range(1, 10):
+            day = 37.0 * k
+            total += 37.0 * per_day
+            pts += [(day, total), (day, total + per_refresh)]
+            total += per_refresh
+        return pts + [(365.0, total + (365.0 - 333.0) * per_day)]
+
+    return {"icl": [(0.0, 0.0), (365.0, 62964.0)], "finetune": line(306, 306, 61.1),
+            "finetune+local": line(357, 357, 61.1), "finetune+global": line(313, 313, 61.1),
+            "rag": line(0.0005, 0.0001, 75.1), "finetune+rag": line(306, 306, 75.2)}
+
+
+def _texts(fig):
+    """Every visible text drawn in the figure, tick labels aside, with its box in pixels."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    ticks = {id(t) for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
+    out = []
+    for t in fig.findobj(lambda a: isinstance(a, charts.matplotlib.text.Text)):
+        if t.get_visible() and t.get_text().strip() and id(t) not in ticks:
+            out.append((t.get_text(), charts.matplotlib.text.Text.get_window_extent(t, renderer)))
+    return out
+
+
+def test_every_strategy_and_crossing_is_labelled_and_no_label_overlaps_another(tmp_path):
+    series = _example_series()
+    fig = charts.cumulative_cost_chart(series, EXAMPLE_CROSSINGS, 365, "Cumulative cost at 5,000 queries/day")
+    texts = _texts(fig)
+    # each strategy is named, with its total, beside the end of its line
+    for name, pts in series.items():
+        assert sum(1 for t, _ in texts if t == f"{name} ${pts[-1][1]:,.0f}") == 1, name
+    # each pair that crosses is in the key once, with every day it crosses
+    assert any(t == "finetune = rag: days 22, 37, 44" for t, _ in texts)
+    assert any(t == "icl = rag: day 0.2" for t, _ in texts)
+    pairs = dict.fromkeys(p for _, _, p in EXAMPLE_CROSSINGS)
+    assert sum(1 for t, _ in texts if t.split(":")[0] in pairs) == len(pairs) == 10
+    # no two texts (titles, axis labels, line labels, crossing numbers, key) overlap
+    for i, (a, box_a) in enumerate(texts):
+        for b, box_b in texts[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    # the early crossings get a panel of their own, past the last crossing (day 49) and short of the horizon
+    zoom = fig.axes[1]
+    assert zoom.get_xlim() == (0.0, 60.0) and "first 60 days" in zoom.get_title(loc="left")
+    png, svg = _identical(lambda: charts.cumulative_cost_chart(series, EXAMPLE_CROSSINGS, 365, "t"), tmp_path)
+    _check_files(png, svg, [f"{name} $" for name in series] + ["finetune+local = finetune+rag: day 3.6"])
+
+
+def test_lines_ending_close_together_get_labels_a_line_apart():
+    from matplotlib.transforms import Bbox
+
+    box = Bbox([[0, 0], [100, 400]])
+    # the three that collide are centred on what they want, (100 + 101 + 104) / 3 = 101.67, 25 apart:
+    # 76.67, 101.67, 126.67; 200 and 300 stay put. A fourth at 150 would then be 23.3 from 126.67:
+    # it joins them, and the four centre on 113.75: 76.25, 101.25, 126.25, 151.25.
+    placed = charts._spread([100.0, 101.0, 104.0, 200.0, 300.0], 25.0, box)
+    assert placed == pytest.approx([76.0 + 2 / 3, 101.0 + 2 / 3, 126.0 + 2 / 3, 200.0, 300.0])
+    assert charts._spread([100.0, 101.0, 104.0, 150.0], 25.0, box) == pytest.approx([76.25, 101.25, 126.25, 151.25])
+    # pushed past the top: the stack slides down inside the axes
+    assert charts._spread([390.0, 395.0, 399.0], 25.0, box)[-1] <= 400.0
+
+
+def test_a_step_inside_the_horizon_is_drawn_as_a_step():
+    # a model migrating on day 136 adds a one-time cost then: the line jumps there, vertically
+    stepped = {"icl": [(0.0, 0.0), (136.0, 1360.0), (136.0, 1860.0), (365.0, 4150.0)], "rag": [(0.0, 0.0), (365.0, 2000.0)]}
+    fig = charts.cumulative_cost_chart(stepped, [(200.0, 2500.0, "icl = rag")], 365, "t")
+    xs, ys = (list(v) for v in fig.axes[0].get_lines()[0].get_data())
+    assert xs[1] == xs[2] == 136.0 and (ys[1], ys[2]) == (1360.0, 1860.0)
+    assert any(t == "icl $4,150" for t, _ in _texts(fig))
+
+
 # ---------------------------------------------------------------- amortized
 
 

@@ -197,3 +197,48 @@ def test_notices_name_dates_and_sources(tmp_path):
         "sunset-model is deprecated, shuts down 2027-02-01 (https://example.test/deprecations); successor: new-model"]
     assert lifecycle(b.models["new-model"], TODAY) == []
     assert finetune_offer(b.models["new-model"], dt.date(2027, 2, 1))[0].startswith("new-model fine-tuning took no new")
+
+
+# A retired base model whose fine-tuning offer outlives it for existing customers, as Microsoft's
+# schedule states for Azure gpt-4.1 (base retired 2026-10-14; training for customers already
+# fine-tuning it to 2027-04-14, tuned deployments served to 2027-10-14).
+KEPT = {
+    "name": "kept-model", "source": "https://example.test/pricing", "as_of": "2026-07-24", "verified": True,
+    "tokenizer": "o200k_base", "context_window_tokens": 200_000, "usd_per_mtok": {"input": 2.0, "output": 8.0},
+    "lifecycle": {"status": "deprecated", "shutdown_date": "2026-10-14",
+                  "source": "https://example.test/retirements", "as_of": "2026-07-07"},
+    "finetune": {"training_usd_per_mtok": 25.0, "usd_per_mtok": {"input": 2.0, "output": 8.0},
+                 "source": "https://example.test/ft", "as_of": "2026-07-24",
+                 "lifecycle": {"training_stops": [{"date": "2026-10-14", "for": "new_customers"},
+                                                  {"date": "2027-04-14", "for": "everyone"}],
+                               "serving_stops": "2027-10-14",
+                               "source": "https://example.test/retirements", "as_of": "2026-07-07"}},
+}
+
+
+def test_retired_base_model_is_fine_tuned_while_its_offer_trains_for_this_customer(tmp_path):
+    b = book(tmp_path, NEW, KEPT)
+    for customer in ("active", "inactive"):  # customers who fine-tuned before train to 2027-04-14
+        assert b.tunable("kept-model", customer).name == "kept-model"
+    with pytest.raises(PricingError, match="retired on 2026-10-14"):
+        b.tunable("kept-model", "new")  # training closed to new customers with the base model
+    with pytest.raises(PricingError, match="retired on 2026-10-14"):
+        b.buyable("kept-model")  # no queries to the retired base model itself
+    later = load_pricing([write(tmp_path, NEW, KEPT)], bundled=False, today=dt.date(2027, 5, 1))
+    with pytest.raises(PricingError, match="retired on 2026-10-14"):
+        later.tunable("kept-model", "active")  # training closed to everyone on 2027-04-14
+
+
+def test_an_active_customer_is_priced_up_to_the_offer_s_own_dates(tmp_path):
+    b = book(tmp_path, NEW, KEPT)
+    choice = ModelChoice("new-model", finetune_model="kept-model")
+    active = Scenario(queries_per_day=100, horizon_days=120, refresh_days=30, finetune_customer="active")
+    # decided 2026-11-27: the last retraining is on day 90 (2027-02-25), before the 2027-04-14 stop,
+    # and the tuned model serves to 2027-03-27, before 2027-10-14: the plan fits
+    e = estimate(profile(), b, choice, active)
+    assert e.models.finetune.name == "kept-model" and e.strategy("finetune").feasible
+    year = estimate(profile(), b, choice, Scenario(queries_per_day=100, horizon_days=365, finetune_customer="active"))
+    ft = year.strategy("finetune")  # retraining every 30 days to day 360 (2027-11-22) outlasts 2027-04-14
+    assert not ft.feasible and "for everyone on 2027-04-14" in ft.reason and "2027-11-22" in ft.reason
+    with pytest.raises(PricingError, match="kept-model was retired"):
+        estimate(profile(), b, choice, Scenario(queries_per_day=100, horizon_days=120))  # a new customer

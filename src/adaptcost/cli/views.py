@@ -13,7 +13,7 @@ from ..corpus.discover import CorpusProfile, summarize_skipped
 from ..decision.recommend import Recommendation
 from ..money import money
 from ..outputs.serialise import grouped_models
-from ..prices.book import ModelPrice, PricedRow, PriceBook
+from ..prices.book import AUDIENCE_WORDS, ModelPrice, PricedRow, PriceBook
 from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
 from .terminal import inert
 
@@ -234,7 +234,9 @@ def print_pricing_list(console: Console, book: PriceBook, provider: str | None, 
             console.print(_RETRIEVAL_TABLES[section.key](shown[section.key], book.day))
     counts = ", ".join(f"{len(rows)} {_COUNTED[key]}" for key, rows in shown.items() if rows)
     hidden = "" if include_retired or not retired else f"; {len(retired)} retired hidden (--all shows them)"
-    console.print(f"[dim]{counts} from {len(book.files)} files{hidden}; * = unverified[/]")
+    flagged = any(m.finetune and m.finetune.lifecycle.closed_on(book.day) for m in shown["models"])
+    offers = "; FT closed: no new fine-tuning jobs for anyone, †: for existing customers only" if flagged else ""
+    console.print(f"[dim]{counts} from {len(book.files)} files{hidden}; * = unverified{offers}[/]")
     rows = [r for key in shown for r in shown[key]]
     old = [r for r in rows if stale(r, book.day)]
     if old:
@@ -272,7 +274,7 @@ def _models_table(models: list[ModelPrice], day) -> Table:
                         ("in / out", "context", "FT", "as of", "status"), min_width=20)
 
     def cells(m: ModelPrice) -> tuple[str, ...]:
-        ft = f"{m.finetune.training_usd_per_mtok:.3g}" if m.finetune else "—"
+        ft = _finetune_text(m.finetune, day) if m.finetune else "—"
         return f"{m.rates.input:.3g} / {m.rates.output:.3g}", _tokens_text(m.context_window_tokens), ft
 
     _add_grouped(table, models, day, cells)
@@ -312,6 +314,19 @@ def _rerankers_table(rows: list[RerankerPrice], day) -> Table:
 
 
 _RETRIEVAL_TABLES = {"embeddings": _embeddings_table, "vector_stores": _vector_stores_table, "rerankers": _rerankers_table}
+
+
+def _finetune_text(ft, day) -> str:
+    """The training price, flagged where the offer no longer trains for everyone on `day`:
+    'closed' (no new jobs for anyone: the price is in 'pricing show'), or the price with a † where it
+    still trains for existing customers only; a '?' where the stated dates are only the earliest."""
+    closed = ft.lifecycle.closed_on(day)
+    maybe = "?" if ft.lifecycle.dates_are_earliest else ""
+    if closed is None:
+        return f"{ft.training_usd_per_mtok:.3g}"
+    if closed.audience == "everyone":
+        return f"[yellow]closed{maybe}[/]"
+    return f"{ft.training_usd_per_mtok:.3g}[yellow]†{maybe}[/]"
 
 
 def _status_text(m: PricedRow, day) -> str:
@@ -429,7 +444,7 @@ def print_model(console: Console, m: ModelPrice, day) -> None:
 def _finetune_rows(m: ModelPrice) -> list[tuple[str, str]]:
     ft = m.finetune
     life = ft.lifecycle
-    stops = "; ".join(f"no new jobs for {t.audience.replace('_', ' ')} from {t.date}" for t in life.training_stops)
+    stops = "; ".join(f"no new jobs for {AUDIENCE_WORDS[t.audience]} from {t.date}" for t in life.training_stops)
     serving = f"; tuned models stop serving {life.serving_stops}" if life.serving_stops else ""
     return [
         ("fine-tuning training", f"${ft.training_usd_per_mtok:.4g} per 1M tokens ({ft.billing})"),

@@ -178,7 +178,8 @@ def _local(stats: CorpusStats, model: ModelPrice, p: Params):
     v = p["local_variants_per_chunk"]
     tokens_in = stats.chunks * p["local_prompt_tokens"] + corpus
     out = v * corpus
-    cost = (_usd(tokens_in, model.rates.input * p.m("input")) + _usd(out, model.rates.output * p.m("output"))) * _batch(model, p)
+    billed = rules.billed_output_tokens(out, stats.chunks, _reasoning(model, p))
+    cost = (_usd(tokens_in, model.rates.input * p.m("input")) + _usd(billed, model.rates.output * p.m("output"))) * _batch(model, p)
     return cost, out, stats.chunks * v, True
 
 
@@ -186,11 +187,12 @@ def _global(stats: CorpusStats, model: ModelPrice, p: Params):
     corpus = stats.tokens_for(model) * p["corpus_factor"]
     max_doc = stats.max_doc_for(model) * p["corpus_factor"]
     out = p["global_tokens_per_doc"]
+    billed = out + _reasoning(model, p)  # each call reasons, like a query (strategies.global_augmentation)
     prefix = p["global_prompt_tokens"] + corpus
-    feasible = _fits(model, prefix + max_doc, out, model.max_output_tokens)
+    feasible = _fits(model, prefix + max_doc, billed, model.max_output_tokens)
     cost = _global_run(stats, model, p, prefix, corpus, max_doc)
     padded = _padded(model, prefix)
-    fits = (padded > prefix) & _fits(model, max_doc + padded, out, None)
+    fits = (padded > prefix) & _fits(model, max_doc + padded, billed, None)
     cost = np.where(fits, np.minimum(cost, _global_run(stats, model, p, padded, corpus, max_doc)), cost)
     examples = stats.documents * out / p["global_tokens_per_inference"]
     return cost, stats.documents * out, examples, feasible
@@ -204,7 +206,8 @@ def _global_run(stats: CorpusStats, model: ModelPrice, p: Params, size, corpus, 
     shared = _usd(docs * size, ri)
     for option in model.caching.options:
         shared = np.where(cached > 0, np.minimum(shared, _global_option(model, option, p, cached, docs, ri, rc) + tail), shared)
-    return (shared + _usd(corpus, ri) + _usd(docs * p["global_tokens_per_doc"], ro)) * _batch(model, p)
+    out = rules.billed_output_tokens(docs * p["global_tokens_per_doc"], docs, _reasoning(model, p))
+    return (shared + _usd(corpus, ri) + _usd(out, ro)) * _batch(model, p)
 
 
 def _global_option(model: ModelPrice, option: CacheOption, p: Params, cached, docs: int, ri, rc):
@@ -244,6 +247,8 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     prompt = p["prompt_tokens"] + (search.retrieved if search is not None else 0.0)
     output = _output_tokens(model, p)
     feasible = _offer_open(models, p) & _fits(model, prompt, output, ft.max_output_tokens or model.max_output_tokens)
+    if search is not None:
+        feasible = feasible & search.fits
     corpus = stats.tokens_for(model) * p["corpus_factor"]
     aug_cost, added, added_examples = 0.0, 0.0, 0.0
     share = 1.0
@@ -288,7 +293,7 @@ def rag_tco(stats: CorpusStats, models: Models, p: Params):
         return np.full(shape, np.nan)
     system = p["system_prompt_tokens"]
     prompt = _prompt_tco(models.icl, np.asarray(system, float), p["prompt_tokens"] - system + search.retrieved, p)
-    return (prompt + search.tco()) * np.ones(shape)
+    return np.where(search.fits, prompt + search.tco(), np.nan) * np.ones(shape)
 
 
 class _Retrieval:
@@ -307,6 +312,7 @@ class _Retrieval:
         mean = np.where(self.count > 0, self.tokens / np.maximum(self.count, 1.0), 0.0)
         self.mean = mean
         self.retrieved = np.minimum(p["top_k"], self.count) * mean * ratio
+        self.fits = self.count > p["top_k"]  # rag.whole_corpus: else every question retrieves it all
 
     def _chunks(self, stats: CorpusStats):
         p = self.p

@@ -23,7 +23,8 @@ each with its source and date):
 - A reranker (optional): per search, ceil(candidates / documents per search) searches a query
   (Cohere), or per 1M tokens over every candidate chunk with the query (Voyage).
 - Limits: a chunk must fit the embedding model's input; top-k × chunks + prompt must fit the
-  answering model (checked with the prompt).
+  answering model (checked with the prompt); the corpus must split into more chunks than top-k,
+  else every question retrieves all of it, which is ICL (whole_corpus).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from ..errors import ScenarioError
 from . import rules
 from .billing import Component, CorpusStats, Models, PriceRef, row_ref, usd
 from .scenario import Scenario
@@ -60,29 +60,36 @@ def _chunks(documents: tuple[float, ...], size: int, overlap: int) -> Chunks:
     return Chunks(float(count), float(tokens))
 
 
-def check(stats: CorpusStats, models: Models, s: Scenario) -> None:
-    """Refuse chunk sizes and top-k the corpus cannot give (one line naming the field)."""
-    if models.embedding is None:
-        return
-    corpus = stats.tokens_for(models.embedding)
-    if s.chunk_tokens > corpus:
-        raise ScenarioError(f"chunk_tokens ({s.chunk_tokens:,}) is larger than the whole corpus ({corpus:,.0f} "
-                            f"{models.embedding.name} tokens)", field="chunk_tokens")
-    chunks = chunks_of(stats, models, s)
-    if s.top_k > chunks.count:
-        raise ScenarioError(f"top_k ({s.top_k}) is more than the {chunks.count:,.0f} chunks the corpus splits into "
-                            f"at {s.chunk_tokens:,} tokens", field="top_k")
+def whole_corpus(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> str:
+    """Why retrieval would send the whole corpus with every question ('' when it would not).
+
+    When the corpus splits into no more chunks than top_k (a corpus smaller than one chunk is one
+    chunk), every question retrieves every chunk: that is ICL with an index in front, and RAG's
+    accuracy figures (measured at a retrieval recall over a larger corpus) do not describe it. RAG
+    is then not possible, with this reason; ICL prices the whole corpus in the prompt.
+    """
+    chunks = chunks_of(stats, models, s, band)
+    if chunks.count > s.top_k:
+        return ""
+    corpus = sum(stats.documents_for(models.embedding, band))
+    if s.chunk_tokens >= corpus:
+        size = f"the whole corpus ({corpus:,.0f} {models.embedding.name} tokens) fits in one --chunk-tokens ({s.chunk_tokens:,}) chunk"
+    else:
+        size = (f"the corpus splits into {chunks.count:,.0f} chunks of --chunk-tokens ({s.chunk_tokens:,}), no more "
+                f"than --top-k ({s.top_k})")
+    return f"{size}: every question would retrieve the whole corpus, which is ICL"
 
 
-def unavailable(models: Models, s: Scenario) -> str:
-    """Why retrieval cannot run with these rows ('' when it can)."""
+def unavailable(models: Models, s: Scenario, stats: CorpusStats | None = None, band: int = 0) -> str:
+    """Why retrieval cannot run with these rows (or, given `stats`, on this corpus: whole_corpus);
+    '' when it can."""
     embedding = models.embedding
     if embedding is None:
         return "no embedding model is priced: name one with --embedding-model (see 'adaptcost pricing list')"
     if s.chunk_tokens > embedding.max_input_tokens:
         return (f"chunks of {s.chunk_tokens:,} tokens exceed {embedding.name}'s max input of "
                 f"{embedding.max_input_tokens:,} tokens")
-    return ""
+    return whole_corpus(stats, models, s, band) if stats is not None else ""
 
 
 def retrieved_tokens(stats: CorpusStats, models: Models, s: Scenario, answering, band: int = 0) -> float:

@@ -17,6 +17,13 @@ def usd(tokens, rate_per_mtok):
     return tokens * rate_per_mtok / MTOK
 
 
+def billed_output_tokens(generated, calls, reasoning_per_call):
+    """Output tokens billed over `calls` requests: what they generate plus each call's reasoning.
+    A reasoning model thinks before every answer, an augmentation call as much as a query, and
+    providers bill reasoning tokens as output (they are not part of the text returned)."""
+    return generated + calls * reasoning_per_call
+
+
 def warm_probability(queries_per_day, ttl_minutes):
     """Chance that a query finds the cache warm: Poisson arrivals at q per day, a cache that lives
     `ttl_minutes` after each use (every hit refreshes it, Anthropic's and OpenAI's rule), so a

@@ -89,7 +89,7 @@ class Scenario:
     implicit_cache_hit_rate: float = assumption(
         0.5, "Implicit caching (Gemini): share of warm-cache queries billed as hits; Google publishes no hit rate, so "
         "0.5 is an assumption", **SHARE)
-    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
+    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query and per augmentation call, billed as output", "tokens", low=0,
                                               default_text="the model's documented default, 0 for non-reasoning models")
     training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
     chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",

@@ -33,8 +33,9 @@ Provider rules implemented here (prices come from pricing/*.yaml, each with sour
 - Limits: the prompt must fit the input cap (a separate cap where the provider has one, e.g.
   272k of gpt-5's 400k window) and prompt + answer + reasoning the window; answer + reasoning
   the model's (or the fine-tuned model's) maximum output.
-- Reasoning ("thinking") tokens bill as output tokens: per query, the scenario's figure or the
-  model's documented default (0 for models that do not reason).
+- Reasoning ("thinking") tokens bill as output tokens: per query and per augmentation call
+  (rules.billed_output_tokens), the scenario's figure or the model's documented default (0 for
+  models that do not reason). They are not part of the augmented training text.
 - Fine-tuning: billed training tokens = tokens in the training file × epochs (OpenAI, Vertex,
   Mistral, Azure), plus validation tokens × epochs where the provider bills them (Together);
   a provider minimum per job applies. Fine-tuned inference bills the fine-tuned model's rates.
@@ -59,7 +60,7 @@ from typing import Callable
 from . import rag, rules
 from .billing import (Component, CorpusStats, Models, PriceRef, StrategyCost, _ref, cacheable_prefix, hit_rate,
                       output_limit, prompt_limit, reasoning_tokens, request_rates, usd, write_multiplier)
-from ..prices.book import CacheOption, ModelPrice, Rates
+from ..prices.book import AUDIENCE_WORDS, AUDIENCES, CacheOption, ModelPrice, Rates
 from .scenario import Scenario
 
 __all__ = ["Component", "CorpusStats", "Models", "PriceRef", "StrategyCost", "hit_rate", "strategy_cost", "tco_curve"]
@@ -266,13 +267,23 @@ def local_augmentation(stats: CorpusStats, model: ModelPrice, s: Scenario, band:
     calls = stats.chunks
     tokens_in = calls * s.local_prompt_tokens + corpus
     tokens_out = s.local_variants_per_chunk * corpus
+    thinking = reasoning_tokens(model, s)
+    billed_out = rules.billed_output_tokens(tokens_out, calls, thinking)
     rates = model.rates
     factor = _batch(model, s)
-    total = (usd(tokens_in, rates.input) + usd(tokens_out, rates.output)) * factor
+    total = (usd(tokens_in, rates.input) + usd(billed_out, rates.output)) * factor
     batch = f" × {factor:g} (batch)" if factor != 1.0 else ""
-    formula = (f"{calls:,} calls: ({tokens_in:,.0f} in × ${rates.input:g} + {tokens_out:,.0f} out × ${rates.output:g})/MTok{batch}")
+    formula = (f"{calls:,} calls: ({tokens_in:,.0f} in × ${rates.input:g} + {_out_text(tokens_out, calls, thinking)} "
+               f"× ${rates.output:g})/MTok{batch}")
     prices = (_ref(model, "usd_per_mtok.input", rates.input), _ref(model, "usd_per_mtok.output", rates.output))
     return Augmentation(total, formula, prices, tokens_out, calls * s.local_variants_per_chunk)
+
+
+def _out_text(generated: float, calls: int, thinking: int) -> str:
+    """'40,000 out', or '(40,000 + 500 × 1,024 reasoning) out' where each call also reasons."""
+    if not thinking:
+        return f"{generated:,.0f} out"
+    return f"({generated:,.0f} + {calls:,} × {thinking:,} reasoning) out"
 
 
 def global_augmentation(stats: CorpusStats, model: ModelPrice, s: Scenario, band: int = 0) -> Augmentation:
@@ -281,7 +292,7 @@ def global_augmentation(stats: CorpusStats, model: ModelPrice, s: Scenario, band
     cache and the others read it."""
     corpus = stats.tokens_for(model, band)
     prefix = s.global_prompt_tokens + corpus
-    out = s.global_tokens_per_doc
+    out = s.global_tokens_per_doc + reasoning_tokens(model, s)  # each call reasons, like a query
     longest = prefix + stats.max_doc_for(model, band)
     reason = prompt_limit(model, longest, out) or output_limit(model, out, model.max_output_tokens)
     if reason:
@@ -298,9 +309,11 @@ def _global_run(stats: CorpusStats, model: ModelPrice, s: Scenario, prefix: floa
     shared, refs, label = _global_prefix_cost(model, rates, tier, prefix, cached, docs, s)
     total_in = shared + usd(corpus, rates.input)  # + every document once, as the suffix
     factor = _batch(model, s)
-    total = (total_in + usd(docs * out, rates.output)) * factor
+    thinking = reasoning_tokens(model, s)
+    total = (total_in + usd(rules.billed_output_tokens(docs * out, docs, thinking), rates.output)) * factor
     formula = (f"{docs:,} calls over a {prefix:,.0f}-token prefix ({label}) + {corpus:,.0f} document tokens in, "
-               f"{docs * out:,} out × ${rates.output:g}/MTok" + (f" × {factor:g} (batch)" if factor != 1.0 else ""))
+               f"{_out_text(docs * out, docs, thinking)} × ${rates.output:g}/MTok"
+               + (f" × {factor:g} (batch)" if factor != 1.0 else ""))
     refs = refs + (_ref(model, f"{tier}.output", rates.output),)
     examples = docs * out / s.global_tokens_per_inference  # one training example per inference
     return Augmentation(total, formula, refs, docs * out, examples)
@@ -376,12 +389,20 @@ def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
     if life.dates_are_earliest:
         return ""  # the dates are the earliest the provider allows: notices flag them as a risk
     source = f" ({life.source})" if life.source else ""
+    closed = life.closed_on(day)
+    if closed is not None and s.finetune_customer in AUDIENCES[closed.audience]:
+        # named by the widest audience it closed to: "for everyone", not just "for new customers"
+        own = life.training_stop(s.finetune_customer)
+        earlier = (f" (for {AUDIENCE_WORDS[own.audience]} since {own.date})"
+                   if own is not None and own.date < closed.date else "")
+        served = (f" and tuned models stopped serving on {life.serving_stops}"
+                  if life.serving_stops is not None and life.serving_stops <= day else "")
+        return (f"{model.name} fine-tuning takes no new training jobs for {AUDIENCE_WORDS[closed.audience]} "
+                f"since {closed.date}{earlier}{served}{source}")
     stop = life.training_stop(s.finetune_customer)
     last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
     if stop is not None and (stop.date - day).days <= last:
-        who = stop.audience.replace("_", " ")
-        if stop.date <= day:
-            return f"{model.name} fine-tuning takes no new training jobs for {who} since {stop.date}{source}"
+        who = AUDIENCE_WORDS[stop.audience]
         plan = f"the plan retrains until {day + dt.timedelta(days=last)}" if last else "the plan trains on the decision day"
         return f"{model.name} fine-tuning stops taking new training jobs for {who} on {stop.date}{source}, but {plan}"
     if life.serving_stops is not None and (life.serving_stops - day).days < s.horizon_days:
@@ -396,7 +417,7 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     model = models.finetune
     cost = StrategyCost(strategy, s)
     retrieved = 0.0
-    reason = rag.unavailable(models, s) if strategy == "finetune+rag" else ""
+    reason = rag.unavailable(models, s, stats, band) if strategy == "finetune+rag" else ""
     if strategy == "finetune+rag" and not reason:
         retrieved = rag.retrieved_tokens(stats, models, s, model, band)
     reason = reason or _finetune_infeasible(model, s, models.day, retrieved)
@@ -491,7 +512,7 @@ def _finetuned_serving(model: ModelPrice, s: Scenario, retrieved: float = 0.0) -
 def rag_cost(stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
     """The top-k chunks retrieved for each question, in a prompt after a cacheable system prefix
     (priced like ICL's, every cache option and none), plus embedding, index and reranking."""
-    reason = rag.unavailable(models, s)
+    reason = rag.unavailable(models, s, stats, band)
     if reason:
         return StrategyCost("rag", s, feasible=False, reason=reason)
     model = models.icl

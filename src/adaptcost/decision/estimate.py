@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 
 from .._version import __version__
 from ..corpus.discover import CorpusProfile
-from ..costing import rag
 from ..costing.breakeven import BreakEven, all_pairs
 from ..costing.montecarlo import volume_curve
-from ..costing.scenario import RETRIEVAL, STRATEGIES, Scenario
+from ..costing.scenario import STRATEGIES, Scenario
 from ..costing.strategies import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
 from ..defaults import DEFAULT_EMBEDDING_MODEL
 from ..prices.book import ModelPrice, PriceBook
@@ -29,16 +28,18 @@ class ModelChoice:
     vector_store: str | None = None  # RAG; None: a self-hosted index (priced per hour by assumption)
     reranker: str | None = None  # RAG; None: no reranking
 
-    def encodings(self, book: PriceBook) -> list[str]:
+    def encodings(self, book: PriceBook, customer: str = "new") -> list[str]:
         """The encodings to count the corpus with, for these models."""
-        return sorted(needed_encodings(self.resolve(book)))
+        return sorted(needed_encodings(self.resolve(book, customer)))
 
-    def resolve(self, book: PriceBook) -> Models:
-        """The models for each role, refused if retired on the book's decision date. The retrieval
-        rows are looked up only where named, but for the default embedding model, used when priced."""
+    def resolve(self, book: PriceBook, customer: str = "new") -> Models:
+        """The models for each role, refused if retired on the book's decision date (the model to
+        fine-tune is kept while its offer still trains for `customer`: PriceBook.tunable). The
+        retrieval rows are looked up only where named, but for the default embedding model, used
+        when priced."""
         return Models(
             icl=book.buyable(self.model),
-            finetune=book.buyable(self.finetune_model or self.model),
+            finetune=book.tunable(self.finetune_model or self.model, customer),
             augment=book.buyable(self.augment_model or self.model),
             day=book.day,
             embedding=self._embedding(book),
@@ -134,11 +135,9 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
 
     The decision date is the price book's (today, or --as-of): lifecycle and staleness are judged on it.
     """
-    models = choice.resolve(book)
+    models = choice.resolve(book, scenario.finetune_customer)
     today = today or book.day
     stats = corpus_stats(profile)
-    if any(name in RETRIEVAL for name in strategies):
-        rag.check(stats, models, scenario)
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
     grids = {name: volume_curve(name, stats, models, scenario) for name in curves}

@@ -246,7 +246,8 @@ def _place_labels(fig, ax, annotations: Sequence, avoid: Sequence = ()) -> None:
         placed.append(bb)
 
 
-def _merge_close(fig, ax, items: list[tuple[float, float, str]], px: float = 12.0) -> list[tuple[float, float, str]]:
+def _merge_close(fig, ax, items: list[tuple[float, float, str]], px: float = 12.0,
+                 sep: str = "\n") -> list[tuple[float, float, str]]:
     """Merge markers that would sit within ``px`` pixels of each other into one, joining their labels."""
     if len(items) < 2:
         return items
@@ -264,7 +265,7 @@ def _merge_close(fig, ax, items: list[tuple[float, float, str]], px: float = 12.
     out = []
     for g in groups:
         first = items[g[0]]
-        out.append((first[0], first[1], "\n".join(items[k][2] for k in g)))
+        out.append((first[0], first[1], sep.join(dict.fromkeys(items[k][2] for k in g))))
     return out
 
 
@@ -282,46 +283,203 @@ def _titled_axes(title: str, xlabel: str, ylabel: str):
     return fig, ax
 
 
+CUMULATIVE_FIGSIZE = (9.0, 6.6)  # with crossings: the whole horizon above, the crossings and their key below
+ZOOM_SHARE = 0.4  # crossings all within this share of the horizon get a panel of their own
+_LABEL_GAP_PT = 12.5  # end-of-line labels at least this far apart (one line of 9.5-pt text)
+
+
 def cumulative_cost_chart(series: dict[str, list[tuple[float, float]]], crossings: list[tuple[float, float, str]],
                           horizon_days: float, title: str) -> Figure:
-    """Cumulative cost (USD) against days, one line per strategy (steps included in the points);
-    crossings marked with a marker and a short annotation; x from 0 to ``horizon_days``."""
+    """Cumulative cost (USD) against days, one line per strategy (steps included in the points: a
+    refresh, a migration), each named with its total at its end (labels kept apart however close the
+    lines end). Crossings are numbered markers with a key: one entry per pair of strategies, with the
+    day(s) they cross. Where every crossing falls early (within ZOOM_SHARE of the horizon) they are
+    drawn in a second panel on those days alone, so that neither they nor the lines crowd."""
     with matplotlib.rc_context(_STYLE):
-        fig, ax = _titled_axes(title, "days", "cumulative cost (USD)")
-        ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
-        ax.xaxis.set_major_formatter(FuncFormatter(_count))
-        _ticks(ax)
-        styles = strategy_style(series)
-        ys: list[float] = []
-        xs: list[float] = []
-        for name, pts in series.items():
-            clean = [(float(d), float(c)) for d, c in pts if _finite(d) and _finite(c)]
-            colour, ls = styles[name]
-            final = f": {axis_money(clean[-1][1])}" if clean else " (no data)"
-            ax.plot([p[0] for p in clean], [p[1] for p in clean], color=colour, linestyle=ls, label=f"{name}{final}",
-                    solid_joinstyle="miter")
-            xs += [p[0] for p in clean]
-            ys += [p[1] for p in clean]
-        if _finite(horizon_days) and horizon_days > 0:
-            horizon = float(horizon_days)
-        else:
-            horizon = max(xs) if xs and max(xs) > 0 else 1.0
-        ax.set_xlim(0, horizon)
-        if not ys:
+        horizon, lines = _cumulative_lines(series, horizon_days)
+        pts = sorted((float(d), float(c), str(t)) for d, c, t in crossings if _finite(d) and _finite(c))
+        if not any(lines.values()):
+            pts = []
+        window = _crossing_window(pts, horizon) if pts else None
+        entries = _crossing_key(pts)
+        ax, zoom, key_ax = _cumulative_axes(title, len(entries), window is not None)
+        _draw_lines(ax, lines, horizon)
+        if not any(lines.values()):
             ax.set_ylim(0, 1)
             _no_data(ax)
-            return fig
-        lo, hi = min(0.0, min(ys)), max(ys)
+            return ax.figure
+        fig = ax.figure
+        marked = ax
+        if zoom is not None:
+            _draw_lines(zoom, lines, window)
+            top = max(c for _, c, _ in pts)
+            if top > 0 and zoom.get_ylim()[1] > 1.6 * top:  # lines far above every crossing leave the panel
+                zoom.set_ylim(zoom.get_ylim()[0], 1.6 * top)
+            zoom.set_title(f"The first {_count(window)} days, where the lines cross", fontsize=10.5, loc="left")
+            zoom.set_xlabel("days")
+            ax.axvspan(0, window, color="#000000", alpha=0.05, zorder=0, lw=0)
+            marked = zoom
+        _end_labels(fig, ax, lines)
+        if pts:
+            numbered = [(d, c, str(entries[t][0])) for d, c, t in pts]
+            marked.scatter([p[0] for p in pts], [p[1] for p in pts], s=42, facecolor="white", edgecolor="black",
+                           linewidth=1.3, zorder=5, clip_on=False)
+            anns = [_annotate(marked, d, c, text) for d, c, text in _merge_close(fig, marked, numbered, px=6.0, sep=", ")]
+            _place_labels(fig, marked, anns)
+            _key_panel(key_ax, entries)
+        return fig
+
+
+def _cumulative_axes(title: str, entries: int, zoomed: bool):
+    """(whole horizon, crossings panel or None, key panel or None): one axes without crossings; with
+    them, the key beside a panel of the early days (`zoomed`), or else in a strip below."""
+    if not entries:
+        fig, ax = _titled_axes(title, "days", "cumulative cost (USD)")
+        return ax, None, None
+    key_in = (entries + 2) * 12.5 / 72.0
+    height = CUMULATIVE_FIGSIZE[1] if zoomed else 4.6 + key_in
+    fig = Figure(figsize=(CUMULATIVE_FIGSIZE[0], height), layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08)
+    if zoomed:
+        grid = fig.add_gridspec(2, 2, height_ratios=(3, 2), width_ratios=(3, 2))
+        ax, zoom, key_ax = fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+    else:
+        grid = fig.add_gridspec(2, 1, height_ratios=(4.6 - 0.6, key_in))
+        ax, zoom, key_ax = fig.add_subplot(grid[0]), None, fig.add_subplot(grid[1])
+    ax.set_title(title)
+    ax.set_xlabel("days")
+    ax.set_ylabel("cumulative cost (USD)")
+    return ax, zoom, key_ax
+
+
+def _cumulative_lines(series, horizon_days) -> tuple[float, dict[str, list[tuple[float, float]]]]:
+    """The finite points of each series, and the x range (the horizon, else the last day drawn)."""
+    lines = {name: [(float(d), float(c)) for d, c in pts if _finite(d) and _finite(c)] for name, pts in series.items()}
+    if _finite(horizon_days) and horizon_days > 0:
+        return float(horizon_days), lines
+    xs = [d for pts in lines.values() for d, _ in pts]
+    return (max(xs) if xs and max(xs) > 0 else 1.0), lines
+
+
+def _draw_lines(ax, lines: dict[str, list[tuple[float, float]]], until: float) -> None:
+    """Every strategy's line on days 0..`until`, y from 0 (or the lowest value) to what is drawn."""
+    ax.yaxis.set_major_formatter(FuncFormatter(axis_money))
+    ax.xaxis.set_major_formatter(FuncFormatter(_count))
+    _ticks(ax)
+    styles = strategy_style(lines)
+    shown = []
+    for name, pts in lines.items():
+        colour, ls = styles[name]
+        final = f": {axis_money(pts[-1][1])}" if pts else " (no data)"
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, linestyle=ls, label=f"{name}{final}",
+                solid_joinstyle="miter")
+        shown += [c for d, c in _clipped(pts, until)]
+    ax.set_xlim(0, until)
+    if shown:
+        lo, hi = min(0.0, min(shown)), max(shown)
         hi = hi if hi > lo else lo + 1.0
         ax.set_ylim(lo, hi + 0.06 * (hi - lo))
-        pts = sorted((float(d), float(c), str(t)) for d, c, t in crossings if _finite(d) and _finite(c))
-        if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=60, facecolor="white", edgecolor="black",
-                       linewidth=1.5, zorder=5, clip_on=False)
-        _legend_outside(ax)
-        anns = [_annotate(ax, d, c, text) for d, c, text in _merge_close(fig, ax, pts)]
-        _place_labels(fig, ax, anns)
-        return fig
+
+
+def _clipped(pts: list[tuple[float, float]], until: float) -> list[tuple[float, float]]:
+    """The points up to day `until`, with the line's value on that day (linear between points)."""
+    out = [(d, c) for d, c in pts if d <= until]
+    later = [(d, c) for d, c in pts if d > until]
+    if out and later:
+        (d0, c0), (d1, c1) = out[-1], later[0]
+        out.append((until, c0 + (c1 - c0) * (until - d0) / (d1 - d0)))
+    return out
+
+
+def _crossing_window(pts, horizon: float) -> float | None:
+    """The days a crossings panel shows (a little past the last crossing), or None where the crossings
+    spread over more than ZOOM_SHARE of the horizon (they are then marked on the whole horizon)."""
+    last = max(d for d, _, _ in pts)
+    if last > ZOOM_SHARE * horizon:
+        return None
+    window = max(last * 1.15, 0.02 * horizon)
+    step = 10 ** math.floor(math.log10(window))
+    return min(math.ceil(window / step) * step, horizon)
+
+
+def _crossing_key(pts) -> dict[str, tuple[int, list[float]]]:
+    """One numbered entry per pair of strategies, in the order they first cross, with every day they cross."""
+    entries: dict[str, tuple[int, list[float]]] = {}
+    for d, _, text in pts:
+        entries.setdefault(text, (len(entries) + 1, []))[1].append(d)
+    return entries
+
+
+def _day_text(day: float) -> str:
+    return f"{day:.1f}" if day < 10 else f"{day:,.0f}"
+
+
+def _key_panel(ax, entries: dict[str, tuple[int, list[float]]]) -> None:
+    """The crossings' key, one line each: 'n  a = b: day(s) ...' (as many as the panel holds; the rest
+    counted), written as separate texts so that none overlaps another."""
+    ax.set_axis_off()
+    ax.set_title("Where two lines cross", fontsize=10.5, loc="left")
+    fig = ax.figure
+    fig.draw_without_rendering()
+    height_pt = ax.get_window_extent().height * 72.0 / fig.dpi
+    rows = max(1, int(height_pt // 12.0))
+    items = list(entries.items())
+    shown = items if len(items) <= rows else items[: rows - 1]
+    def at(x_pt: float, row: int):
+        return ax.transAxes + ScaledTranslation(x_pt / 72.0, -12.0 * row / 72.0, fig.dpi_scale_trans)
+
+    for i, (text, (n, days)) in enumerate(shown):
+        when = ("day " if len(days) == 1 else "days ") + ", ".join(_day_text(d) for d in days)
+        ax.text(0.0, 1.0, str(n), transform=at(12.0, i), ha="right", va="top", fontsize=9)
+        ax.text(0.0, 1.0, f"{text}: {when}", transform=at(18.0, i), ha="left", va="top", fontsize=9)
+    if len(shown) < len(items):
+        ax.text(0.0, 1.0, f"… and {len(items) - len(shown)} more (report.json: break-evens)", ha="left", va="top",
+                fontsize=9, color="#555555", transform=at(18.0, len(shown)))
+
+
+def _end_labels(fig, ax, lines: dict[str, list[tuple[float, float]]]) -> None:
+    """Each strategy named with its total just right of where its line ends, moved apart (by at
+    least one line of text) where lines end close together, each tied to its line by a leader."""
+    ends = [(name, pts[-1]) for name, pts in lines.items() if pts]
+    if not ends:
+        return
+    styles = strategy_style(lines)
+    fig.draw_without_rendering()
+    to_px, gap = ax.transData, _LABEL_GAP_PT * fig.dpi / 72.0
+    order = sorted(ends, key=lambda e: e[1][1])
+    wanted = [to_px.transform(end)[1] for _, end in order]
+    placed = _spread(wanted, gap, ax.get_window_extent())
+    back = to_px.inverted()
+    for (name, (day, usd)), y_px in zip(order, placed):
+        y = back.transform((0.0, y_px))[1]
+        ax.annotate(f"{name} {axis_money(usd)}", (day, usd), xytext=(1.015, y), textcoords=ax.get_yaxis_transform(),
+                    ha="left", va="center", fontsize=9.5, color=styles[name][0], annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": styles[name][0], "lw": 0.8, "shrinkA": 0, "shrinkB": 0})
+
+
+def _spread(wanted: list[float], gap: float, box) -> list[float]:
+    """Positions (for `wanted`, ascending) at least `gap` apart and as near as they can be to the
+    ones wanted: labels that would collide form a group centred on what its members want (groups
+    merge until none collide), kept inside the axes' height where there is room."""
+    groups = [[y] for y in wanted]  # each group: the wanted positions of its members
+
+    def placed(group):
+        centre = sum(group) / len(group)
+        return centre - gap * (len(group) - 1) / 2
+
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups) - 1):
+            top_of_lower = placed(groups[i]) + gap * (len(groups[i]) - 1)
+            if placed(groups[i + 1]) - top_of_lower < gap - 1e-9:
+                groups[i:i + 2] = [groups[i] + groups[i + 1]]
+                merged = True
+                break
+    out = [placed(g) + gap * k for g in groups for k in range(len(g))]
+    shift = min(0.0, box.y1 - out[-1]) or max(0.0, box.y0 - out[0])
+    return [y + shift for y in out]
 
 
 def amortized_cost_chart(volumes: list[float], amortized: dict[str, list[float | None]],

@@ -97,6 +97,9 @@ class Caching:
 # Who a fine-tuning stop applies to: an organisation that never fine-tuned ("new") is also inactive.
 AUDIENCES = {"new_customers": ("new",), "inactive_customers": ("new", "inactive"),
              "everyone": ("new", "inactive", "active")}
+# How a message names each audience: "no new training jobs for everyone since ...".
+AUDIENCE_WORDS = {"new_customers": "new customers", "inactive_customers": "inactive customers",
+                  "everyone": "everyone"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,32 @@ class FineTuneLifecycle:
         """The first day this customer can no longer start a training job, if any."""
         stops = [t for t in self.training_stops if customer in AUDIENCES[t.audience]]
         return min(stops, key=lambda t: t.date) if stops else None
+
+    def closed_on(self, day: dt.date) -> TrainingStop | None:
+        """The widest audience this offer no longer trains for on `day`, from the earliest day it
+        closed to that audience (None while it trains for everyone). Once tuned models stop
+        serving, the offer is closed to everyone."""
+        passed = [t for t in self.training_stops if t.date <= day]
+        if self.serving_stops is not None and self.serving_stops <= day:
+            passed.append(TrainingStop(self.serving_stops, "everyone", "tuned models stop serving"))
+        if not passed:
+            return None
+        widest = max(len(AUDIENCES[t.audience]) for t in passed)
+        return min((t for t in passed if len(AUDIENCES[t.audience]) == widest), key=lambda t: t.date)
+
+    @property
+    def stated(self) -> bool:
+        """Whether the provider states this offer's own dates (else it follows the base model's)."""
+        return bool(self.training_stops) or self.serving_stops is not None
+
+    def open_to(self, customer: str, day: dt.date) -> bool:
+        """Whether this customer may still train (and serve) a tuned model on `day`, by the offer's
+        own stated dates. Providers keep an offer open to existing customers past the base model's
+        retirement (Microsoft: fine-tuned gpt-4.1 trains for existing customers to 2027-04-14 and
+        serves to 2027-10-14, after the base model retired on 2026-10-14)."""
+        stop = self.training_stop(customer)
+        return (self.stated and (stop is None or stop.date > day)
+                and (self.serving_stops is None or self.serving_stops > day))
 
 
 @dataclass(frozen=True)
@@ -281,6 +310,15 @@ class PriceBook:
     def buyable(self, name: str) -> ModelPrice:
         """The model, refused if it was retired on the decision date (its successor named)."""
         return _in_service(self.get(name), "model", self.day)
+
+    def tunable(self, name: str, customer: str = "new") -> ModelPrice:
+        """The model to fine-tune: like `buyable`, but a retired base model is kept where its
+        fine-tuning offer still trains for this customer on the decision date (the cost model then
+        judges whether the plan fits the offer's dates: strategies.offer_closed)."""
+        model = self.get(name)
+        if model.finetune is not None and model.finetune.lifecycle.open_to(customer, self.day):
+            return model
+        return _in_service(model, "model", self.day)
 
     def embedding(self, name: str) -> EmbeddingPrice:
         """The embedding model, refused if retired on the decision date (like `buyable`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .book import ModelPrice, PricedRow
+from .book import AUDIENCE_WORDS, ModelPrice, PricedRow
 from .retrieval import RetrievalRow
 
 STALE_AFTER_DAYS = 90
@@ -77,11 +77,14 @@ def finetune_offer(model: ModelPrice, day: dt.date, customer: str = "new") -> li
     maybe = " as early as" if life.dates_are_earliest else ""
     events = []
     stop = life.training_stop(customer)
+    if stop is not None and stop.date <= day:
+        stop = life.closed_on(day)  # closed already: to the widest audience, not just this customer's
     if stop is not None:
         tense = "may take" if maybe else "took" if stop.date <= day else "takes"
-        events.append(f"{tense} no new training jobs for {stop.audience.replace('_', ' ')} from{maybe} {stop.date}")
+        events.append(f"{tense} no new training jobs for {AUDIENCE_WORDS[stop.audience]} from{maybe} {stop.date}")
     if life.serving_stops is not None:
-        events.append(f"{'may stop' if maybe else 'stops'} serving tuned models {'as early as' if maybe else 'on'} {life.serving_stops}")
+        verb = "may stop" if maybe else "stopped" if life.serving_stops <= day else "stops"
+        events.append(f"{verb} serving tuned models {'as early as' if maybe else 'on'} {life.serving_stops}")
     if life.note and "deprecat" in life.note.lower():
         events.append(life.note.rstrip("."))
     source = f" ({life.source})" if life.source else ""
