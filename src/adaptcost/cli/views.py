@@ -582,7 +582,10 @@ def print_pricing_diff(console: Console, d: dict) -> None:
             return f"{row['relative']:+.1%}"
         return f"{row['days']:+,} d" if row["days"] is not None else "≠"
 
-    console.print(f"[bold]adaptcost vs {other}[/] {escape(d['other']['path'])} ({d['other']['entries']:,} entries; "
+    where = escape(d["other"]["path"])
+    if d["other"].get("package"):
+        where = f"{escape(d['other']['package'])} at {where}"
+    console.print(f"[bold]adaptcost vs {other}[/] {where} ({d['other']['entries']:,} entries; "
                   f"decision date {d['day']}): {s['compared']} models compared, {s['identical']} identical")
     if d["rows"]:
         table = Table(title="Differences (USD per 1M tokens; Δ = (other − adaptcost) / adaptcost)", title_justify="left")
