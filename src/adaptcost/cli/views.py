@@ -22,7 +22,12 @@ def print_recommendation(console: Console, rec: Recommendation, detail: bool = F
     """About one screen that fits 80 columns: the pick and its reasons, the strategies, the
     break-evens, a short summary of the assumptions, the warnings. `detail` adds each strategy's
     cost components with their formulas and notes; `verbose` lists every skipped file."""
+    from ..outputs.caveats import unverified_pick
+
     d = rec.to_dict()
+    caveat = unverified_pick(d)
+    if caveat:
+        console.print(f"[bold yellow]{escape(caveat)}[/]")
     pick = rec.pick or "none"
     title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
     body = "\n".join(f"• {escape(r)}" for r in rec.reasons)
