@@ -16,13 +16,26 @@ def unverified_prices(d: dict, strategy: str) -> list[str]:
                               for p in c.get("prices", ()) if p.get("verified") is False))
 
 
+def _label(field: str) -> tuple[str, str]:
+    """A price field as a reader says it, (block, price): finetune.training_usd_per_mtok ->
+    ("fine-tuning", "training"); finetune.usd_per_mtok.input -> ("fine-tuning", "input");
+    usd_per_mtok.output -> ("", "output")."""
+    block = "fine-tuning" if field.startswith("finetune.") else ""
+    name = field.rsplit(".", 1)[-1]
+    return block, "training" if name == "training_usd_per_mtok" else name.replace("_", " ")
+
+
 def unverified_pick(d: dict) -> str | None:
-    """One line for the top of the output when the recommended plan rests on unverified prices, else None."""
+    """One line for the top of the output when the recommended plan rests on unverified prices, else None:
+    per model and block, the prices no primary source confirms (the warnings say where each row says why)."""
     pick = d["recommendation"]["pick"]
     fields = unverified_prices(d, pick) if pick else []
     if not fields:
         return None
-    models = list(dict.fromkeys(f.split(" ", 1)[0] for f in fields))
-    return (f"Caution: the recommended plan ({pick}) rests on unverified prices: {', '.join(fields)} "
-            f"(no primary source confirms them; why: "
-            f"{', '.join(repr('adaptcost pricing show ' + m) for m in models)})")
+    groups: dict[tuple[str, str], list[str]] = {}
+    for item in fields:
+        model, field = item.split(" ", 1)
+        block, name = _label(field)
+        groups.setdefault((model, block), []).append(name)
+    named = "; ".join(" ".join(filter(None, (model, block, ", ".join(names)))) for (model, block), names in groups.items())
+    return f"Caution: {pick} rests on unverified prices: {named} (see the warnings)"
