@@ -25,7 +25,7 @@ from adaptcost.prices.book import (
 )
 from adaptcost.prices.schema import SCHEMA, SCHEMA_ID
 
-TODAY = dt.date(2026, 11, 25)
+TODAY = dt.date(2026, 12, 4)  # the day the tables were last brought current (issue 18)
 
 MODEL = {
     "name": "test-model",
@@ -142,7 +142,8 @@ def test_unknown_model_lists_close_names(book):
 
 
 def test_unknown_model_substring_hint(book):
-    with pytest.raises(PricingError, match="claude-opus-4.1"):
+    # the three closest names containing "opus" (claude-opus-5-5 was added 2026-12-04)
+    with pytest.raises(PricingError, match="claude-opus-5-5"):
         book.get("opus")
 
 
@@ -403,10 +404,10 @@ def test_estimated_tokenizer(tmp_path):
 
 
 def test_future_as_of(tmp_path):
-    message = load_error(tmp_path, table(model(as_of="2026-11-26")))
+    message = load_error(tmp_path, table(model(as_of="2026-12-05")))
     assert "'test-model'" in message and "as_of" in message and "future" in message
     # the same day is fine
-    load_file(write_yaml(tmp_path, table(model(as_of="2026-11-25"))), TODAY)
+    load_file(write_yaml(tmp_path, table(model(as_of="2026-12-04"))), TODAY)
 
 
 def test_future_finetune_as_of(tmp_path):

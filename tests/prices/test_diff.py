@@ -389,3 +389,85 @@ def test_cli_bad_input_is_one_line(cli_tables, tmp_path, monkeypatch, args, frag
     assert "Traceback" not in result.output
     err = result.stderr.strip()
     assert err.startswith("error:") and len(err.splitlines()) == 1 and fragment in err, err
+
+
+# --- --litellm: the map shipped in the installed litellm package --------------------------------------
+
+
+def fake_litellm(site: Path, version: str = "1.110.2", with_map: bool = True) -> Path:
+    """A `litellm` package installed in `site` as pip lays it out: the package folder (with the price map,
+    and an __init__ that fails if anything imports it) and a dist-info whose METADATA names the release."""
+    package = site / "litellm"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('imported litellm: too heavy')\n")
+    if with_map:
+        (package / "model_prices_and_context_window_backup.json").write_text(SUBSET.read_text())
+    info = site / f"litellm-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: litellm\nVersion: {version}\n")
+    return package
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    site = tmp_path / "site-packages"
+    package = fake_litellm(site)
+    monkeypatch.syspath_prepend(str(site))
+    return package
+
+
+def test_installed_price_map_found_without_importing(installed):
+    import sys
+    from adaptcost.prices.litellm import installed_price_map
+
+    found = installed_price_map()
+    assert found.path == installed / "model_prices_and_context_window_backup.json"
+    assert found.version == "1.110.2" and found.label.startswith("litellm 1.110.2")
+    assert "litellm" not in sys.modules  # located, not imported
+
+
+def test_cli_diff_litellm_flag_reads_the_installed_map(cli_tables, installed):
+    by_flag = invoke("--litellm", "--format", "json")
+    assert by_flag.exit_code == 0, by_flag.output
+    d = json.loads(by_flag.stdout)
+    assert d["other"]["package"].startswith("litellm 1.110.2") and d["other"]["kind"] == "litellm"
+    assert "reading litellm 1.110.2" in by_flag.stderr
+    # the same comparison as giving the file's path (the positional argument still works)
+    by_path = json.loads(invoke(SUBSET, "--format", "json").stdout)
+    assert d["rows"] == by_path["rows"] and d["summary"] == by_path["summary"] and "package" not in by_path["other"]
+    table = invoke("--litellm")
+    assert "adaptcost vs LiteLLM litellm 1.110.2" in " ".join(table.stdout.split())
+
+
+def test_cli_import_litellm_flag(installed, tmp_path):
+    out = tmp_path / "imported.yaml"
+    result = runner.invoke(app, ["pricing", "import", "--litellm", "--output", str(out), "--model", "gpt-4o-mini",
+                                 "--as-of", "2026-12-04"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# Imported from LiteLLM's price map (litellm 1.110.2 (")
+    assert [m.name for m in load_file(out)[0]] == ["gpt-4o-mini"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--litellm",), "the litellm package is not installed: `pip install litellm`"),
+    ((), "give the path of LiteLLM's price map, or --litellm"),
+    ((SUBSET, "--litellm"), "not both"),
+])
+def test_cli_litellm_flag_errors_are_one_line(cli_tables, tmp_path, monkeypatch, args, fragment):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "litellm" else real(name, *a))
+    result = invoke(*args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    err = result.stderr.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1 and fragment in err, err
+
+
+def test_installed_package_without_a_map_is_one_line(tmp_path, monkeypatch):
+    from adaptcost.prices.litellm import installed_price_map
+
+    fake_litellm(tmp_path / "site", with_map=False)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    with pytest.raises(PricingError, match="has no model_prices_and_context_window_backup.json"):
+        installed_price_map()

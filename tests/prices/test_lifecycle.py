@@ -19,7 +19,7 @@ from adaptcost.prices.notices import finetune_offer, lifecycle
 from adaptcost.prices.book import STATUS_RANK, Lifecycle, load_pricing
 from adaptcost.costing.scenario import Scenario
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = dt.date(2026, 12, 4)  # the day the tables were last brought current (issue 18)
 
 OLD = {
     "name": "old-model", "source": "https://example.test/pricing", "as_of": "2026-07-24", "verified": True,

@@ -21,7 +21,7 @@ from adaptcost.prices.schema import SCHEMA_ID
 from adaptcost.prices.retrieval import DAYS_PER_MONTH, GB_PER_GIB, EmbeddingPrice, ReadUnits, RerankerPrice, VectorStorePrice
 from builders import assert_clean_error, invoke
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = dt.date(2026, 12, 4)  # the day the tables were last brought current (issue 18)
 LIFE = {"status": "active", "source": "https://example.test/lifecycle", "as_of": "2026-11-01"}
 
 EMBEDDING = {
@@ -169,7 +169,7 @@ def test_a_file_without_rows_is_refused(tmp_path):
         ("embedding", {"usd_per_mtok": -0.02}, "usd_per_mtok"),
         ("embedding", {"dimensions": None}, "dimensions"),
         ("embedding", {"batch_discount": 1.5}, "batch_discount"),
-        ("embedding", {"as_of": "2026-12-01"}, "as_of"),
+        ("embedding", {"as_of": "2026-12-05"}, "as_of"),
         ("embedding", {"lifecycle": {**LIFE, "as_of": "24/07/2026"}}, "lifecycle.as_of"),
         ("embedding", {"lifecycle": {**LIFE, "deprecation_date": "2027-02-01", "shutdown_date": "2027-01-01"}},
          "lifecycle.shutdown_date"),

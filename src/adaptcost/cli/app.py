@@ -252,30 +252,53 @@ def pricing_validate(files: Annotated[list[Path], typer.Argument(help="Pricing Y
         _out().print(f"{inert(path)}: ok, {counts} (sha256 {table.digest[:16]}…)")
 
 
+LitellmOpt = Annotated[bool, typer.Option(
+    "--litellm", help="Use the price map shipped in the installed `litellm` package (pip install litellm).")]
+
+
+def _price_map(source: Optional[Path], litellm: bool) -> "tuple[Path, Optional[str]]":
+    """The price map to read: SOURCE, or with --litellm the installed package's map and its release."""
+    if source is not None and litellm:
+        raise AdaptcostError("give a price map's path or --litellm, not both")
+    if source is not None:
+        return source, None
+    if not litellm:
+        raise AdaptcostError("give the path of LiteLLM's price map, or --litellm for the installed litellm package's map")
+    from ..prices.litellm import installed_price_map
+
+    found = installed_price_map()
+    _err().print(f"reading {inert(found.label)} at {inert(found.path)}")
+    return found.path, found.label
+
+
 @pricing_app.command("import")
 @handled
 def pricing_import(
-    source: Annotated[Path, typer.Argument(help="LiteLLM's model_prices_and_context_window.json.")],
-    output: Annotated[Path, typer.Option(help="Where to write the adaptcost pricing YAML.")],
+    source: Annotated[Optional[Path], typer.Argument(help="LiteLLM's model_prices_and_context_window.json (or --litellm).")] = None,
+    output: Annotated[Path, typer.Option(help="Where to write the adaptcost pricing YAML.")] = ...,
     models: Annotated[Optional[list[str]], typer.Option("--model", help="Only these models; repeatable.")] = None,
     as_of: Annotated[Optional[str], typer.Option(help="Date the price map was fetched (YYYY-MM-DD).")] = None,
+    litellm: LitellmOpt = False,
 ) -> None:
     """Convert LiteLLM's public price map into an adaptcost pricing file."""
     from ..prices.litellm import import_litellm
 
-    text, count = import_litellm(source, models or (), as_of)
+    path, label = _price_map(source, litellm)
+    text, count = import_litellm(path, models or (), as_of, label)
     _emit(text, output, f"{count} models to {output}")
 
 
 @pricing_app.command("diff")
 @handled
 def pricing_diff(
-    source: Annotated[Path, typer.Argument(help="LiteLLM's model_prices_and_context_window.json, or another adaptcost pricing YAML.")],
+    source: Annotated[Optional[Path], typer.Argument(
+        help="LiteLLM's model_prices_and_context_window.json, or another adaptcost pricing YAML (or --litellm).")] = None,
     pricing: PricingOpt = None,
     provider: Annotated[Optional[str], typer.Option(help="Only this provider's models.")] = None,
     format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     output: Annotated[Optional[Path], typer.Option(help="Write the report to this file instead of the terminal.")] = None,
     fail_on_diff: Annotated[bool, typer.Option("--fail-on-diff", help="Exit 1 if a price differs (for CI).")] = False,
+    litellm: LitellmOpt = False,
 ) -> None:
     """Compare the loaded price tables with LiteLLM's price map or another table: prices, caps, lifecycle."""
     from ..prices.book import load_pricing
@@ -283,7 +306,8 @@ def pricing_diff(
 
     if format not in ("table", "json"):
         raise AdaptcostError(f"--format must be table or json, not {format!r}")
-    diff = diff_pricing(load_pricing(pricing or ()), source, provider)
+    path, label = _price_map(source, litellm)
+    diff = diff_pricing(load_pricing(pricing or ()), path, provider, package=label)
     if format == "json":
         _emit(_json(diff.to_dict(), indent=2) + "\n", output)
     elif output:

@@ -22,7 +22,12 @@ def print_recommendation(console: Console, rec: Recommendation, detail: bool = F
     """About one screen that fits 80 columns: the pick and its reasons, the strategies, the
     break-evens, a short summary of the assumptions, the warnings. `detail` adds each strategy's
     cost components with their formulas and notes; `verbose` lists every skipped file."""
+    from ..outputs.caveats import unverified_pick
+
     d = rec.to_dict()
+    caveat = unverified_pick(d)
+    if caveat:
+        console.print(f"[bold yellow]{inert(caveat)}[/]")
     pick = rec.pick or "none"
     title = f"Recommended: [bold green]{pick}[/]" + ("" if rec.meets_target else " [yellow](accuracy target not met)[/]")
     body = "\n".join(f"• {inert(r)}" for r in rec.reasons)
@@ -597,7 +602,10 @@ def print_pricing_diff(console: Console, d: dict) -> None:
             return f"{row['relative']:+.1%}"
         return f"{row['days']:+,} d" if row["days"] is not None else "≠"
 
-    console.print(f"[bold]adaptcost vs {other}[/] {inert(d['other']['path'])} ({d['other']['entries']:,} entries; "
+    where = inert(d["other"]["path"])
+    if d["other"].get("package"):
+        where = f"{inert(d['other']['package'])} at {where}"
+    console.print(f"[bold]adaptcost vs {other}[/] {where} ({d['other']['entries']:,} entries; "
                   f"decision date {d['day']}): {s['compared']} models compared, {s['identical']} identical")
     if d["rows"]:
         table = Table(title="Differences (USD per 1M tokens; Δ = (other − adaptcost) / adaptcost)", title_justify="left")

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..money import money
+from .caveats import unverified_pick
 from .escaping import md
 
 if TYPE_CHECKING:  # the serializer reads these objects; it never imports the modules that build them
@@ -31,7 +32,8 @@ def to_markdown(rec: Recommendation) -> str:
     d = rec.to_dict()
     e = rec.estimate
     s = e.scenario
-    lines = ["# adaptcost recommendation", ""]
+    caveat = unverified_pick(d)
+    lines = ([f"> **{md(caveat)}**", ""] if caveat else []) + ["# adaptcost recommendation", ""]
     pick = d["recommendation"]["pick"] or "none"
     lines += [f"**Recommended: `{md(pick)}`**" + ("" if rec.meets_target else " (accuracy target not met)"), ""]
     lines += _items(rec.reasons) + [""]

@@ -150,6 +150,7 @@ class PricingDiff:
     only_other: list[dict] = field(default_factory=list)
     only_other_omitted: int = 0
     notes: list[str] = field(default_factory=list)
+    other_package: str | None = None  # "litellm 1.110.2 (...)" when the map is the installed package's
 
     @property
     def price_differs(self) -> bool:
@@ -163,7 +164,7 @@ class PricingDiff:
             "tolerance": {"relative": REL_TOL},
             "adaptcost": {"files": [{"path": p, "sha256": h} for p, h in self.files], "provider": self.provider},
             "other": {"path": self.other_path, "kind": self.other_kind, "sha256": self.other_sha256,
-                      "entries": self.other_entries},
+                      "entries": self.other_entries, **({"package": self.other_package} if self.other_package else {})},
             "summary": {
                 "compared": len(self.matches),
                 "identical": sum(1 for m in self.matches if not m.differences),
@@ -411,12 +412,14 @@ def _selected(book: PriceBook, provider: str | None) -> list[ModelPrice]:
     return sorted(models, key=lambda m: (m.provider, m.name))
 
 
-def diff_pricing(book: PriceBook, other: Path, provider: str | None = None, today: dt.date | None = None) -> PricingDiff:
-    """Compare `book`'s models (of `provider`, if given) with LiteLLM's price map or a pricing table at `other`."""
+def diff_pricing(book: PriceBook, other: Path, provider: str | None = None, today: dt.date | None = None,
+                 package: str | None = None) -> PricingDiff:
+    """Compare `book`'s models (of `provider`, if given) with LiteLLM's price map or a pricing table at `other`;
+    `package` names the installed package the map came from (litellm.InstalledMap.label), if it did."""
     models = _selected(book, provider)
     path = Path(other)
     kind, payload, digest = _read_other(path, today or dt.date.today())
-    result = PricingDiff(str(path), kind, digest, len(payload), book.day, list(book.files), provider)
+    result = PricingDiff(str(path), kind, digest, len(payload), book.day, list(book.files), provider, other_package=package)
     if kind == "litellm":
         _diff_litellm(result, models, payload)
     else:

@@ -16,8 +16,11 @@ how its fields map to adaptcost's (per_mtok, TIER, CACHE_WRITE_FIELDS) is shared
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import importlib.util
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -87,6 +90,55 @@ def litellm_providers(provider: str) -> tuple[str, ...] | None:
     """The `litellm_provider` values of an adaptcost provider's entries; None: any (a provider LiteLLM names otherwise)."""
     known = LITELLM_PROVIDERS.get(provider)
     return known[0] if known else None
+
+
+# The price map the `litellm` package ships inside itself (what `pricing diff --litellm` reads).
+PACKAGE = "litellm"
+PACKAGED_MAP = "model_prices_and_context_window_backup.json"
+
+
+@dataclass(frozen=True)
+class InstalledMap:
+    """LiteLLM's price map as shipped in the installed `litellm` package: where, and which release."""
+
+    path: Path
+    version: str
+
+    @property
+    def label(self) -> str:
+        return f"{PACKAGE} {self.version} ({PACKAGED_MAP})"
+
+
+def installed_price_map() -> InstalledMap:
+    """The price map of the installed `litellm` package, found WITHOUT importing it (a heavy import).
+
+    `importlib.util.find_spec` locates the package folder (it imports nothing for a top-level name);
+    `importlib.metadata.version` reads the release from the package's dist-info. A PricingError (one
+    line) when the package is not installed or ships no map.
+    """
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):  # a broken install, or a module without a spec in sys.modules
+        spec = None
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:
+        raise PricingError(f"the {PACKAGE} package is not installed: `pip install {PACKAGE}`, "
+                           f"or give the path of LiteLLM's price map (JSON)")
+    path = next((Path(folder) / PACKAGED_MAP for folder in folders if (Path(folder) / PACKAGED_MAP).is_file()), None)
+    if path is None:
+        raise PricingError(f"the installed {PACKAGE} package ({folders[0]}) has no {PACKAGED_MAP}")
+    return InstalledMap(path, _version(path.parent.parent))
+
+
+def _version(site: Path) -> str:
+    """The release of the package, from the dist-info beside it (the same install), else from any on the path."""
+    beside = [d.version for d in importlib.metadata.distributions(name=PACKAGE, path=[str(site)])]
+    if beside:
+        return beside[0]
+    try:
+        return importlib.metadata.version(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown: no package metadata)"
 
 
 def read_price_map(path: Path) -> dict:
@@ -166,8 +218,10 @@ def convert_entry(name: str, spec: dict, as_of: str) -> dict | None:
     return model
 
 
-def import_litellm(path: Path, only: Iterable[str] = (), as_of: str | None = None) -> tuple[str, int]:
-    """Read LiteLLM's JSON; return (pricing YAML text, number of models)."""
+def import_litellm(path: Path, only: Iterable[str] = (), as_of: str | None = None,
+                   label: str | None = None) -> tuple[str, int]:
+    """Read LiteLLM's JSON; return (pricing YAML text, number of models). `label` names the map in the
+    header (e.g. "litellm 1.110.2 (model_prices_and_context_window_backup.json)"); default its file name."""
     import jsonschema
 
     data = read_price_map(path)
@@ -185,5 +239,5 @@ def import_litellm(path: Path, only: Iterable[str] = (), as_of: str | None = Non
         jsonschema.validate(document, SCHEMA)
     except jsonschema.ValidationError as exc:  # a LiteLLM entry we could not map cleanly
         raise PricingError(f"{path}: converted entry does not validate: {exc.message}") from None
-    header = f"# Imported from LiteLLM's price map ({Path(path).name}) as of {day}; every model unverified.\n"
+    header = f"# Imported from LiteLLM's price map ({label or Path(path).name}) as of {day}; every model unverified.\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True), len(models)
