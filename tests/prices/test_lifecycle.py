@@ -233,12 +233,12 @@ def test_an_active_customer_is_priced_up_to_the_offer_s_own_dates(tmp_path):
     b = book(tmp_path, NEW, KEPT)
     choice = ModelChoice("new-model", finetune_model="kept-model")
     active = Scenario(queries_per_day=100, horizon_days=120, refresh_days=30, finetune_customer="active")
-    # decided 2026-11-27: the last retraining is on day 90 (2027-02-25), before the 2027-04-14 stop,
-    # and the tuned model serves to 2027-03-27, before 2027-10-14: the plan fits
+    # decided 2026-12-04 (TODAY): the last retraining is on day 90 (2027-03-04), before the 2027-04-14
+    # stop, and the tuned model serves to 2027-04-03, before 2027-10-14: the plan fits
     e = estimate(profile(), b, choice, active)
     assert e.models.finetune.name == "kept-model" and e.strategy("finetune").feasible
     year = estimate(profile(), b, choice, Scenario(queries_per_day=100, horizon_days=365, finetune_customer="active"))
-    ft = year.strategy("finetune")  # retraining every 30 days to day 360 (2027-11-22) outlasts 2027-04-14
-    assert not ft.feasible and "for everyone on 2027-04-14" in ft.reason and "2027-11-22" in ft.reason
+    ft = year.strategy("finetune")  # retraining every 30 days to day 360 (2026-12-04 + 360 = 2027-11-29) outlasts 2027-04-14
+    assert not ft.feasible and "for everyone on 2027-04-14" in ft.reason and "2027-11-29" in ft.reason
     with pytest.raises(PricingError, match="kept-model was retired"):
         estimate(profile(), b, choice, Scenario(queries_per_day=100, horizon_days=120))  # a new customer
