@@ -15,6 +15,8 @@ from adaptcost.corpus.encodings import (
     OFFICIAL,
     PINNED,
     PROBE_TEXT,
+    UNICODE_DIVERGENT,
+    diverges,
     get_counter,
     rebuild_rank_file,
     split_for_counting,
@@ -239,7 +241,8 @@ UNICODE_TEXT = st.text(
 ) | st.lists(
     st.sampled_from(
         ["hello", " world", "\n", "\r\n", "  ", "\t", "It's", " they'll", "1234567", ",", "...", "—",
-         "日本語", "Привет", "🚀", "e\u0301", "<|endoftext|>", "HTTPServer", " \n ", "'S", "’ll", "\u00a0"]
+         "日本語", "Привет", "🚀", "e\u0301", "<|endoftext|>", "HTTPServer", " \n ", "'S", "’ll", "\u00a0",
+         "\U000323b0", "\u088f", "\ua7ce", "\U00016ea0", ":x"]  # the last five: Unicode 17 (UNICODE_DIVERGENT)
     ),
     max_size=40,
 ).map("".join)
@@ -252,8 +255,41 @@ def test_fast_ids_equal_tiktoken_on_generated_text(encoding, text):
     fast = get_counter(encoding)
     reference = get_counter(encoding, fast=False)
     expected = reference._tiktoken.encode_ordinary(text)
-    assert list(fast._quicktok.encode_ordinary(text)) == expected
+    if not diverges(text):  # quicktok itself agrees wherever the counter lets it count
+        assert list(fast._quicktok.encode_ordinary(text)) == expected
+    assert fast.encode(text) == expected
     assert fast.count_many([text, text + "x"]) == [len(expected), reference.count(text + "x")]
+    assert fast.count_piece(text.encode("utf-8")) == len(expected)
+
+
+@pytest.mark.parametrize("encoding", TIKTOKEN_ENCODINGS)
+def test_characters_new_in_unicode_17_are_counted_as_tiktoken_counts_them(encoding):
+    # "\U000323b0:x" (CJK Extension J, Unicode 17.0): tiktoken 0.14 reads the ideograph as a letter,
+    # so ":" and "x" are two pieces: 4 byte tokens + ":" + "x" = 6; quicktok 0.4.0 gives 5 (":x" as one).
+    fast, reference = get_counter(encoding), get_counter(encoding, fast=False)
+    assert reference.count("\U000323b0:x") == 6 and len(list(fast._quicktok.encode_ordinary("\U000323b0:x"))) == 5
+    assert fast.count("\U000323b0:x") == 6
+    for low, high in UNICODE_DIVERGENT:
+        for cp in (low, high):
+            text = f"{chr(cp)}:x1 {chr(cp)}b A{chr(cp)}a\n"
+            assert fast.count(text) == reference.count(text), hex(cp)
+            assert fast.count_piece(text.encode("utf-8")) == reference.count(text), hex(cp)
+    fresh = enc_mod.TokenCounter(encoding, "quicktok", "test", None, fast._quicktok)  # no tiktoken loaded yet
+    assert fresh.count("\U000323b0:x") == 6 and fresh.encode("\U000323b0:x") == reference.encode("\U000323b0:x")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", TIKTOKEN_ENCODINGS)
+def test_unicode_divergent_holds_every_code_point_the_two_split_differently(encoding):
+    # Every code point in the contexts UNICODE_DIVERGENT was measured in: where quicktok and tiktoken
+    # disagree, the code point must be in the table (else the fast path could change a count).
+    fast, reference = get_counter(encoding), get_counter(encoding, fast=False)
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = [f"{chr(c)}:x1 {chr(c)}b A{chr(c)}a {chr(c)}{chr(c)}'s 1{chr(c)}2 \n{chr(c)} " for c in points]
+    expected = reference._tiktoken.encode_ordinary_batch(texts, num_threads=2)
+    differ = {points[i] for i, text in enumerate(texts) if list(fast._quicktok.encode_ordinary(text)) != expected[i]}
+    listed = {c for low, high in UNICODE_DIVERGENT for c in range(low, high + 1)}
+    assert differ <= listed, sorted(hex(c) for c in differ - listed)[:20]
 
 
 def test_count_many_empty_and_order():

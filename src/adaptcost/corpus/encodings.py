@@ -16,6 +16,9 @@ Sources, in order of preference:
 Counting fast path: quicktok's native BPE (parallel over documents). It is used for an encoding
 only when (1) its vocabulary rebuilds to the official sha256 and (2) it gives ids identical to
 tiktoken on a probe text covering the pre-tokenizer's edge cases; otherwise tiktoken counts.
+(3) A text holding one of the characters the two pre-tokenizers class differently
+(`UNICODE_DIVERGENT`: letters new in Unicode 17, which tiktoken's regex knows and quicktok's does
+not) is counted by tiktoken, so the fast path never changes a count.
 """
 
 from __future__ import annotations
@@ -163,6 +166,38 @@ def load_tiktoken(encoding: str):
     return enc, source
 
 
+# Code points (inclusive ranges) where quicktok-v1 0.4.0 and tiktoken 0.14.0 split text
+# differently: characters added in Unicode 17.0 (CJK Extension J at U+323B0, Sidetic, Tolong Siki,
+# Beria Erfe, ...), which tiktoken's regex classes as letters or digits and quicktok's tables do not
+# know. Measured over every code point in several contexts ("X:x1 Xb AXa XX's 1X2 \nX", both
+# encodings; tests/corpus/test_encodings.py repeats the scan, marked slow). A text holding one of
+# them is counted by tiktoken.
+UNICODE_DIVERGENT = (
+    (0x88F, 0x88F), (0xC5C, 0xC5C), (0xCDC, 0xCDC), (0x1ACF, 0x1ADD), (0x1AE0, 0x1AEB), (0xA7CE, 0xA7CF),
+    (0xA7D2, 0xA7D2), (0xA7D4, 0xA7D4), (0xA7F1, 0xA7F1), (0x10940, 0x10959), (0x10EC5, 0x10EC7), (0x10EFA, 0x10EFB),
+    (0x11B60, 0x11B67), (0x11DB0, 0x11DDB), (0x11DE0, 0x11DE9), (0x16EA0, 0x16EB8), (0x16EBB, 0x16ED3), (0x16FF2, 0x16FF6),
+    (0x187F8, 0x187FF), (0x18D09, 0x18D1E), (0x18D80, 0x18DF2), (0x1E6C0, 0x1E6DE), (0x1E6E0, 0x1E6F5), (0x1E6FE, 0x1E6FF),
+    (0x2B73A, 0x2B73F), (0x2CEA2, 0x2CEAD), (0x323B0, 0x33479),
+)
+_DIVERGENT = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in UNICODE_DIVERGENT) + "]")
+# The UTF-8 lead bytes of those code points (E0, E1, EA, F0 today): bytes are decoded and searched
+# only when they hold one of these leads.
+_DIVERGENT_LEADS = re.compile(b"[" + b"".join(re.escape(bytes([lead])) for lead in sorted(
+    {chr(c).encode("utf-8")[0] for low, high in UNICODE_DIVERGENT for c in range(low, high + 1)})) + b"]")
+
+
+def diverges(text: str | bytes) -> bool:
+    """Whether `text` holds a character quicktok and tiktoken pre-tokenize differently."""
+    if isinstance(text, bytes):
+        if not _DIVERGENT_LEADS.search(text):
+            return False
+        text = text.decode("utf-8", "replace")
+    return _DIVERGENT.search(text) is not None
+
+
+_reference_lock = threading.Lock()
+
+
 @dataclass
 class TokenCounter:
     """Counts tokens of one encoding with encode_ordinary semantics (special-token text is text)."""
@@ -174,8 +209,8 @@ class TokenCounter:
     _quicktok: object = None
 
     def encode(self, text: str) -> list[int]:
-        if self._tiktoken is not None:
-            return self._tiktoken.encode_ordinary(text)
+        if self._tiktoken is not None or self._needs_reference(text):
+            return self._reference().encode_ordinary(text)
         return list(self._quicktok.encode_ordinary(text))
 
     def count(self, text: str) -> int:
@@ -184,11 +219,25 @@ class TokenCounter:
     def count_piece(self, text: str | bytes) -> int:
         """The count of one text, given as str or as its UTF-8 bytes (the fast path reads the bytes
         as they are, which saves converting a str to UTF-8 first). Releases the GIL while counting."""
-        if self._quicktok is not None:
+        if self._quicktok is not None and not self._needs_reference(text):
             return self._quicktok.count(text)
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return len(self._tiktoken.encode_ordinary(text))
+        return len(self._reference().encode_ordinary(text))
+
+    def _needs_reference(self, text: str | bytes) -> bool:
+        """An official encoding's text that quicktok would split otherwise than tiktoken (rule 3 of
+        the module docstring). quicktok defines the pinned encodings (llama3, qwen3) itself."""
+        return self.encoding in OFFICIAL and diverges(text)
+
+    def _reference(self):
+        """tiktoken for this encoding, loaded on first need (a counter made from an earlier run's
+        check starts without it)."""
+        if self._tiktoken is None:
+            with _reference_lock:
+                if self._tiktoken is None:
+                    self._tiktoken = load_tiktoken(self.encoding)[0]
+        return self._tiktoken
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Counts for many texts; the fast path spreads them over all cores."""
@@ -199,11 +248,11 @@ class TokenCounter:
             # (Measured here: faster than its count_batch, which builds the token arrays too.)
             workers = max(1, min(os.cpu_count() or 1, len(texts)))
             if workers == 1:
-                return [self._quicktok.count(t) for t in texts]
+                return [self.count_piece(t) for t in texts]
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(workers) as pool:
-                return list(pool.map(self._quicktok.count, texts, chunksize=8))
+                return list(pool.map(self.count_piece, texts, chunksize=8))
         return [len(t) for t in self._tiktoken.encode_ordinary_batch(list(texts))]
 
     def describe(self) -> str:
