@@ -8,10 +8,10 @@ This module imports nothing heavy: `adaptcost --help` reads it.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 from ..errors import ScenarioError
+from ..limits import MAX_COUNT, MAX_DAYS, MAX_QUERIES_PER_DAY, MAX_TOKENS, MAX_USD, MAX_PRICE_USD, problem, shown
 
 STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global", "rag", "finetune+rag")
 RETRIEVAL = ("rag", "finetune+rag")  # the strategies that retrieve chunks per query
@@ -35,19 +35,16 @@ class Assumption:
     cli: bool = True
     default_text: str | None = None  # how the default reads where it is not a number
 
-    def check(self, name: str, value) -> None:
+    def check(self, name: str, value, whole: bool = False, label: str | None = None) -> None:
+        """Refuse a value that is not a finite number in this assumption's bounds (a whole number
+        where `whole`), in one line that begins with `label` (default: the field's name)."""
         if value is None:
             return
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
-            raise ScenarioError(f"{name} must be a finite number, not {value}", field=name)
-        if self.low is not None and value < self.low:
-            raise ScenarioError(f"{name} must be at least {self.low:g}, got {value}", field=name)
-        if self.above is not None and value <= self.above:
-            raise ScenarioError(f"{name} must be greater than {self.above:g}, got {value}", field=name)
-        if self.high is not None and value > self.high:
-            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.high:g}], got {value}", field=name)
-        if self.below is not None and value >= self.below:
-            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.below:g}), got {value}", field=name)
+        found = problem(value, low=self.low, above=self.above, high=self.high, whole=whole)
+        if found is None and self.below is not None and value >= self.below:
+            found = f"must lie in [{self.low:g}, {self.below:g}), got {shown(value)}"
+        if found is not None:
+            raise ScenarioError(f"{label or name} {found}", field=None if label else name)
 
 
 def assumption(default, help: str, unit: str = "", **meta):
@@ -55,6 +52,8 @@ def assumption(default, help: str, unit: str = "", **meta):
 
 
 SHARE = {"low": 0, "high": 1}
+TOKENS = {"high": MAX_TOKENS}
+COUNT = {"high": MAX_COUNT}
 
 
 @dataclass(frozen=True)
@@ -64,46 +63,46 @@ class Scenario:
     Token figures are in the tokens of the model that handles them.
     """
 
-    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0)})
-    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0)
-    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1)
-    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0)
-    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0)
+    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0, high=MAX_QUERIES_PER_DAY)})
+    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0, **TOKENS)
+    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1, **TOKENS)
+    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0, high=MAX_DAYS)
+    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0, high=MAX_DAYS)
     refresh_changed_fraction: float = assumption(0.2, "Share of chunks changed per refresh (local augmentation re-runs on them)",
                                                  **SHARE)
-    epochs: int = assumption(3, "Fine-tuning epochs", low=1)
+    epochs: int = assumption(3, "Fine-tuning epochs", low=1, **COUNT)
     example_overhead_tokens: int = assumption(10, "Chat formatting per training example (roles, separators)", "tokens",
-                                              low=0, cli=False)
+                                              low=0, cli=False, **TOKENS)
     validation_fraction: float = assumption(0.0, "Held-out share, billed where the provider bills it", low=0, below=1, cli=False)
     local_variants_per_chunk: int = assumption(4, "Local augmentation: rewrites per sentence (e.g. 2 rephrasings + 2 reversals)",
-                                               low=0, option="local_variants")
+                                               low=0, option="local_variants", **COUNT)
     local_prompt_tokens: int = assumption(250, "Instructions + few-shot examples per local augmentation call", "tokens",
-                                          low=0, cli=False)
-    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1)
+                                          low=0, cli=False, **TOKENS)
+    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1, **TOKENS)
     global_prompt_tokens: int = assumption(300, "Instructions per global augmentation call, besides corpus and document",
-                                           "tokens", low=0, cli=False)
+                                           "tokens", low=0, cli=False, **TOKENS)
     global_tokens_per_inference: int = assumption(25, "One inference = one training example (a sentence)", "tokens",
-                                                  low=1, cli=False)
+                                                  low=1, cli=False, **TOKENS)
     cache_hit_rate: float | None = assumption(None, "Prompt-cache hit rate", default_text="from arrivals and each cache's TTL",
                                               **SHARE)
     implicit_cache_hit_rate: float = assumption(
         0.5, "Implicit caching (Gemini): share of warm-cache queries billed as hits; Google publishes no hit rate, so "
         "0.5 is an assumption", **SHARE)
-    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
+    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0, **TOKENS,
                                               default_text="the model's documented default, 0 for non-reasoning models")
-    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
+    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0, high=MAX_USD)
     chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
-                                   "tokens", low=1)
+                                   "tokens", low=1, **TOKENS)
     chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,
-                                           option="chunk_overlap")
-    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1)
+                                           option="chunk_overlap", **TOKENS)
+    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1, **COUNT)
     system_prompt_tokens: int = assumption(
         0, "RAG: fixed instructions at the head of every prompt, cacheable (part of prompt tokens; the rest is "
-        "embedded as the query)", "tokens", low=0)
+        "embedded as the query)", "tokens", low=0, **TOKENS)
     index_usd_per_hour: float = assumption(
         0.0, "RAG without --vector-store: what the self-hosted index costs per hour (0: an existing Postgres with "
-        "pgvector)", "USD/hour", low=0)
-    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1)
+        "pgvector)", "USD/hour", low=0, high=MAX_PRICE_USD)
+    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1, **COUNT)
     retrieval_recall: float | None = assumption(
         None, "RAG: share of questions whose every needed chunk is retrieved, on your corpus", low=0, high=1,
         default_text="each question type's recall in the curves file")
@@ -114,7 +113,7 @@ class Scenario:
         for f in fields(self):
             meta = f.metadata.get("assumption")
             if meta is not None:
-                meta.check(f.name, getattr(self, f.name))
+                meta.check(f.name, getattr(self, f.name), whole=counted(f.name))
         self._check_retrieval()
         if self.finetune_customer not in CUSTOMERS:
             raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
@@ -152,6 +151,16 @@ def assumptions() -> dict[str, tuple[Assumption, object]]:
     """Every assumption: field name -> (its metadata, its default; None for a required field)."""
     return {f.name: (f.metadata["assumption"], None if f.default is MISSING else f.default)
             for f in fields(Scenario) if "assumption" in f.metadata}
+
+
+@functools.cache
+def _counted() -> frozenset[str]:
+    return frozenset(f.name for f in fields(Scenario) if str(f.type).split(" | ")[0] == "int")
+
+
+def counted(name: str) -> bool:
+    """Whether an assumption is a count (tokens, epochs, chunks): a whole number, never 2.5."""
+    return name in _counted()
 
 
 def describe_default(meta: Assumption, default) -> str:
