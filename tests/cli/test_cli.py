@@ -274,6 +274,18 @@ def test_output_write_is_atomic_and_complete(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["counts.json"]  # no temporary left behind
 
 
+def test_pricing_import_refuses_a_price_it_would_write_as_inf(tmp_path):
+    # before: 1e303 $/token x 1e6 = inf, written to the YAML as .inf (refused only when loaded)
+    source = tmp_path / "map.json"
+    source.write_text(json.dumps({"huge-model": {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": 1000,
+                                                 "input_cost_per_token": 1e303, "output_cost_per_token": 1e-6}}))
+    result = invoke("pricing", "import", source, "--output", tmp_path / "o.yaml", "--as-of", "2026-11-20")
+    assert_clean_error(result)
+    assert result.stderr.strip() == (f"error: {source}: model 'huge-model' field usd_per_mtok.input: a price in USD must be "
+                                     "a finite number, got inf (converted from LiteLLM's USD per token)")
+    assert not (tmp_path / "o.yaml").exists()
+
+
 def test_pricing_import_from_litellm_round_trip(tmp_path):
     # LiteLLM prices per token: 1.5e-07 $/token × 1e6 = $0.15 per 1M tokens
     out = tmp_path / "litellm.yaml"

@@ -441,7 +441,7 @@ def _number_problem(value: object, where: list) -> str | None:
     return problem(value, high=MAX_NUMBER)
 
 
-def _out_of_range(path: Path, data: dict) -> str | None:
+def out_of_range(path: Path, data: dict) -> str | None:
     """The first number of the file that is not finite or out of range, located (file, row, field)."""
 
     def walk(node: object, where: list) -> tuple[list, str] | None:
@@ -597,7 +597,7 @@ def read_table(path: Path, today: dt.date | None = None, label: str | None = Non
     data, digest = _read_yaml(Path(path), Path(label or path))
     path = Path(label or path)
     known_good = known_valid(SCHEMA_ID, digest)
-    problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or _out_of_range(path, data)
+    problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or out_of_range(path, data)
     if problem:
         raise PricingError(problem)
     if not any(key in data for key in _ROW_KINDS):
