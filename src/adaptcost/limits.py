@@ -10,6 +10,7 @@ message (which file and field, or which flag) around what `problem` returns.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 MAX_TOKENS = 10**12  # any token count: a context window, a prompt, a chunk (a trillion tokens)
 MAX_PRICE_USD = 1e6  # any price: per 1M tokens, per hour, per GB-month, per 1k queries, per job
@@ -67,3 +68,28 @@ def problem(value: object, *, low: float | None = None, above: float | None = No
             return f"must lie in ({_bound(above)}, {_bound(high)}]{got}"
         return f"must be at most {_bound(high)}{got}"
     return None
+
+
+def first_bad_number(data: object, rule: Callable[[object, list], "str | None"]) -> "tuple[list, str] | None":
+    """The first number of a parsed document (YAML or JSON: dicts, lists, scalars) that `rule`
+    refuses: (its path of keys and indices, what is wrong), or None. `rule(value, path)`."""
+
+    def walk(node: object, where: list):
+        if is_number(node):
+            found = rule(node, where)
+            return None if found is None else (where, found)
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in children:
+            found = walk(value, where + [key])
+            if found is not None:
+                return found
+        return None
+
+    return walk(data, [])
+
+
+def any_number(value: object, where: list | None = None) -> str | None:
+    """The rule for a number no bound more specific covers: finite, within ±MAX_NUMBER."""
+    if is_number(value) and value < 0:
+        return problem(value, low=-MAX_NUMBER)
+    return problem(value, high=MAX_NUMBER)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Union
 
 from ..errors import PricingError
-from ..limits import MAX_NUMBER, MAX_PRICE_USD, is_number, problem
+from ..limits import MAX_PRICE_USD, any_number, first_bad_number, problem
 from ..fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
 from ..suggest import did_you_mean
 from .rows import STATUS_RANK as STATUS_RANK  # noqa: F401  (re-exported: adaptcost.prices.book.STATUS_RANK)
@@ -436,26 +436,12 @@ def _number_problem(value: object, where: list) -> str | None:
     if _is_price(where):
         found = problem(value, low=0, high=MAX_PRICE_USD)
         return None if found is None else f"a price in USD {found}"
-    if is_number(value) and value < 0:  # the schema bounds signs; this only the magnitude
-        return problem(value, low=-MAX_NUMBER)
-    return problem(value, high=MAX_NUMBER)
+    return any_number(value)
 
 
 def out_of_range(path: Path, data: dict) -> str | None:
     """The first number of the file that is not finite or out of range, located (file, row, field)."""
-
-    def walk(node: object, where: list) -> tuple[list, str] | None:
-        if is_number(node):
-            found = _number_problem(node, where)
-            return None if found is None else (where, found)
-        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for key, value in children:
-            found = walk(value, where + [key])
-            if found is not None:
-                return found
-        return None
-
-    found = walk(data, [])
+    found = first_bad_number(data, _number_problem)
     return None if found is None else _located(path, data, *found)
 
 
