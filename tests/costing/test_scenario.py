@@ -2,7 +2,7 @@
 
 import pytest
 
-from adaptcost.costing.scenario import Scenario, counted
+from adaptcost.costing.scenario import Scenario, assumptions, counted
 from adaptcost.errors import ScenarioError
 
 
@@ -26,3 +26,8 @@ def test_counts_are_the_integer_fields_and_whole_floats_pass():
     assert counted("top_k") and counted("reasoning_tokens") and counted("chunk_overlap_tokens")
     assert not counted("queries_per_day") and not counted("horizon_days") and not counted("cache_hit_rate")
     assert Scenario(queries_per_day=10, top_k=4.0, horizon_days=36_500).top_k == 4
+
+
+def test_every_assumption_has_a_ceiling():
+    # a new unit without a ceiling would let 1e308 through: give it one in CEILINGS
+    assert [name for name, (meta, _) in assumptions().items() if meta.ceiling is None and meta.below is None] == []

@@ -35,12 +35,17 @@ class Assumption:
     cli: bool = True
     default_text: str | None = None  # how the default reads where it is not a number
 
+    @property
+    def ceiling(self) -> float | None:
+        """The largest value taken: `high`, else the ceiling of the unit (CEILINGS)."""
+        return self.high if self.high is not None else CEILINGS.get(self.unit)
+
     def check(self, name: str, value, whole: bool = False, label: str | None = None) -> None:
         """Refuse a value that is not a finite number in this assumption's bounds (a whole number
         where `whole`), in one line that begins with `label` (default: the field's name)."""
         if value is None:
             return
-        found = problem(value, low=self.low, above=self.above, high=self.high, whole=whole)
+        found = problem(value, low=self.low, above=self.above, high=self.ceiling, whole=whole)
         if found is None and self.below is not None and value >= self.below:
             found = f"must lie in [{self.low:g}, {self.below:g}), got {shown(value)}"
         if found is not None:
@@ -52,8 +57,10 @@ def assumption(default, help: str, unit: str = "", **meta):
 
 
 SHARE = {"low": 0, "high": 1}
-TOKENS = {"high": MAX_TOKENS}
-COUNT = {"high": MAX_COUNT}
+# The ceiling of an assumption that sets no `high` of its own, by its unit: far past any real
+# use, far below where arithmetic breaks (a horizon of 1e9 days overflows a date).
+CEILINGS = {"": MAX_COUNT, "tokens": MAX_TOKENS, "chunks": MAX_COUNT, "days": MAX_DAYS,
+            "queries/day": MAX_QUERIES_PER_DAY, "USD": MAX_USD, "USD/hour": MAX_PRICE_USD}
 
 
 @dataclass(frozen=True)
@@ -63,46 +70,46 @@ class Scenario:
     Token figures are in the tokens of the model that handles them.
     """
 
-    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0, high=MAX_QUERIES_PER_DAY)})
-    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0, **TOKENS)
-    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1, **TOKENS)
-    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0, high=MAX_DAYS)
-    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0, high=MAX_DAYS)
+    queries_per_day: float = field(metadata={"assumption": Assumption("Expected queries per day", "queries/day", low=0)})
+    prompt_tokens: int = assumption(200, "Tokens per query besides the corpus: instructions + question", "tokens", low=0)
+    answer_tokens: int = assumption(300, "Tokens generated per query", "tokens", low=1)
+    horizon_days: float = assumption(365.0, "Days over which one-time costs are amortized", "days", above=0)
+    refresh_days: float = assumption(30.0, "The corpus changes every N days (0 = never): retrain, re-augment", "days", low=0)
     refresh_changed_fraction: float = assumption(0.2, "Share of chunks changed per refresh (local augmentation re-runs on them)",
                                                  **SHARE)
-    epochs: int = assumption(3, "Fine-tuning epochs", low=1, **COUNT)
+    epochs: int = assumption(3, "Fine-tuning epochs", low=1)
     example_overhead_tokens: int = assumption(10, "Chat formatting per training example (roles, separators)", "tokens",
-                                              low=0, cli=False, **TOKENS)
+                                              low=0, cli=False)
     validation_fraction: float = assumption(0.0, "Held-out share, billed where the provider bills it", low=0, below=1, cli=False)
     local_variants_per_chunk: int = assumption(4, "Local augmentation: rewrites per sentence (e.g. 2 rephrasings + 2 reversals)",
-                                               low=0, option="local_variants", **COUNT)
+                                               low=0, option="local_variants")
     local_prompt_tokens: int = assumption(250, "Instructions + few-shot examples per local augmentation call", "tokens",
-                                          low=0, cli=False, **TOKENS)
-    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1, **TOKENS)
+                                          low=0, cli=False)
+    global_tokens_per_doc: int = assumption(1000, "Global augmentation: inference tokens written per document", "tokens", low=1)
     global_prompt_tokens: int = assumption(300, "Instructions per global augmentation call, besides corpus and document",
-                                           "tokens", low=0, cli=False, **TOKENS)
+                                           "tokens", low=0, cli=False)
     global_tokens_per_inference: int = assumption(25, "One inference = one training example (a sentence)", "tokens",
-                                                  low=1, cli=False, **TOKENS)
+                                                  low=1, cli=False)
     cache_hit_rate: float | None = assumption(None, "Prompt-cache hit rate", default_text="from arrivals and each cache's TTL",
                                               **SHARE)
     implicit_cache_hit_rate: float = assumption(
         0.5, "Implicit caching (Gemini): share of warm-cache queries billed as hits; Google publishes no hit rate, so "
         "0.5 is an assumption", **SHARE)
-    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0, **TOKENS,
+    reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query, billed as output", "tokens", low=0,
                                               default_text="the model's documented default, 0 for non-reasoning models")
-    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0, high=MAX_USD)
+    training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
     chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
-                                   "tokens", low=1, **TOKENS)
+                                   "tokens", low=1)
     chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,
-                                           option="chunk_overlap", **TOKENS)
-    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1, **COUNT)
+                                           option="chunk_overlap")
+    top_k: int = assumption(4, "RAG: chunks retrieved into each prompt", "chunks", low=1)
     system_prompt_tokens: int = assumption(
         0, "RAG: fixed instructions at the head of every prompt, cacheable (part of prompt tokens; the rest is "
-        "embedded as the query)", "tokens", low=0, **TOKENS)
+        "embedded as the query)", "tokens", low=0)
     index_usd_per_hour: float = assumption(
         0.0, "RAG without --vector-store: what the self-hosted index costs per hour (0: an existing Postgres with "
-        "pgvector)", "USD/hour", low=0, high=MAX_PRICE_USD)
-    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1, **COUNT)
+        "pgvector)", "USD/hour", low=0)
+    rerank_candidates: int = assumption(20, "RAG with --reranker: chunks the reranker scores per query", "chunks", low=1)
     retrieval_recall: float | None = assumption(
         None, "RAG: share of questions whose every needed chunk is retrieved, on your corpus", low=0, high=1,
         default_text="each question type's recall in the curves file")

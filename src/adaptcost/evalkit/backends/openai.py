@@ -186,7 +186,9 @@ class OpenAIBackend:
     def _scrub(self, text: str, key: str | None = None) -> str:
         """``text`` on one line, without the key in any form nor anything that looks like a key."""
         text = _KEY_LIKE.sub("sk-***", " ".join(str(text).split()))
-        return redact(text, key if key is not None else self._api_key())
+        if key is None:
+            key = os.environ.get(self.api_key_env, "").strip()  # as read for the request; no error inside an error
+        return redact(text, key)
 
     def _call(self, method: str, path: str, body: dict | None = None, *, multipart: bool = False, allow: tuple[int, ...] = ()) -> tuple[int, dict]:
         """Send one request with retries (HTTP 429/5xx, exponential backoff); statuses in ``allow``
