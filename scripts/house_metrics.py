@@ -70,7 +70,7 @@ def graph(root: Path, typing: bool = False) -> tuple[dict[str, set[str]], dict[s
 # it may import. The ground floor is what every part shares: the package's own __init__ (lazy
 # exports only), errors, defaults, paths, suggest, fileio, money and the version.
 GROUND = {"adaptcost", "adaptcost._version", "adaptcost.errors", "adaptcost.defaults", "adaptcost.paths",
-          "adaptcost.suggest", "adaptcost.fileio", "adaptcost.money"}
+          "adaptcost.suggest", "adaptcost.fileio", "adaptcost.money", "adaptcost.limits"}
 BELOW = {
     "cli": ("api", "evalkit", "outputs", "decision", "costing", "prices", "corpus", "ground"),
     "api": ("outputs", "decision", "costing", "prices", "corpus", "ground"),

@@ -157,6 +157,98 @@ def test_impossible_numbers(args, fragment):
     assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, *args), fragment)
 
 
+# Numbers nobody checked (issue 20): each was a traceback, a silent rounding or an infinite total.
+@pytest.mark.parametrize("command, args, message", [
+    # OverflowError: days=1000000000; must have magnitude <= 999999999
+    ("recommend", ("--horizon-days", "1e9"), "error: --horizon-days must lie in (0, 36500], got 1e+09"),
+    # ValueError: expected non-negative integer (numpy's seed)
+    ("report", ("--seed", -1), "error: --seed must be an integer in [0, 4294967295], got -1"),
+    ("report", ("--seed", 2**32), "error: --seed must be an integer in [0, 4294967295], got 4294967296"),
+    # silently rounded to 2 (the center of a range was rounded too: 2..6.5)
+    ("recommend", ("--top-k", "2.5"), "error: --top-k must be a whole number, got 2.5"),
+    ("recommend", ("--top-k", "2..6.5"), "error: --top-k must be a whole number, got 6.5"),
+    ("recommend", ("--chunk-tokens", "512.5"), "error: --chunk-tokens must be a whole number, got 512.5"),
+    ("recommend", ("--chunk-overlap", "0.5"), "error: --chunk-overlap must be a whole number, got 0.5"),
+    ("recommend", ("--epochs", "2.5"), "error: --epochs must be a whole number, got 2.5"),
+    ("recommend", ("--answer-tokens", "1e13"), "error: --answer-tokens must lie in [1, 1e+12], got 1e+13"),
+    # a range's end outside the bounds was accepted whenever its middle was inside
+    ("recommend", ("--cache-hit-rate", "0.5..1.5"), "error: --cache-hit-rate must lie in [0, 1], got 1.5"),
+    # a budget of inf was no budget at all
+    ("recommend", ("--budget", "inf"), "error: --budget must be a positive amount of USD up to 1e+12, got inf"),
+    ("recommend", ("--max-file-mb", "inf"), "error: --max-file-mb must be a finite number, got inf"),
+    ("recommend", ("--max-file-mb", "1e7"), "error: --max-file-mb must lie in (0, 1e+06], got 1e+07"),
+])
+def test_numbers_from_flags_are_checked_where_they_enter(tmp_path, command, args, message):
+    qpd = () if "--queries-per-day" in args else ("--queries-per-day", 10)
+    out = ("--output", tmp_path / "r") if command == "report" else ()
+    result = invoke(command, "--corpus", EXAMPLES, *qpd, *args, *out, *DAY)
+    assert_clean_error(result)
+    assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--seed", -1), "error: --seed must be an integer in [0, 4294967295], got -1"),
+    (("--epochs", 10**7), "error: --epochs must lie in [1, 1000000], got 10000000"),
+    (("--top-k", "1,2000000"), "error: --top-k: every k must be at most 1000000, got 2000000"),
+    (("--budget", "inf"), "error: --budget must be a positive amount of USD up to 1e+12, got inf"),  # ran the eval before
+])
+def test_eval_numbers_are_checked_before_anything_runs(tmp_path, args, message):
+    result = invoke("eval", "--profile", "tiny", *args, "--output", tmp_path / "c.yaml")
+    assert_clean_error(result)
+    assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize("axis, message", [
+    ("top_k=1,2.5", "error: top_k must be a whole number, got 2.5"),
+    ("price:training=-1,1", "error: price:training: a price multiplier must be greater than 0, got -1"),
+    ("horizon_days=30,1e9", "error: horizon_days must lie in (0, 36500], got 1e+09"),
+])
+def test_sweep_values_are_checked(axis, message):
+    result = invoke("sweep", "--corpus", EXAMPLES, "--x", axis, "--y", "queries_per_day=10,100", *DAY)
+    assert_clean_error(result)
+    assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize("lines, message", [
+    # negative costs in the Monte Carlo before
+    ("prices:\n  output: {uniform: [-5, -1]}\n", "prices.output: a price multiplier must be greater than 0, got -5"),
+    ("prices:\n  training: 0\n", "prices.training: a price multiplier must be greater than 0, got 0"),
+    ("prices:\n  training: {triangular: [0.5, 1, 1e9]}\n", "prices.training: a price multiplier must lie in (0, 1000], got 1e+09"),
+    ("assumptions:\n  top_k: 2.5\n", "assumptions.top_k: must be a whole number, got 2.5"),
+    ("assumptions:\n  horizon_days: {uniform: [10, 1e9]}\n", "assumptions.horizon_days: must lie in (0, 36500], got 1e+09"),
+    ("assumptions:\n  queries_per_day: {uniform: [-5, -1]}\n", "assumptions.queries_per_day: must be at least 0, got -5"),
+    ("seed: -1\n", "seed must be an integer in [0, 4294967295], got -1"),
+    ("seed: 1" + "0" * 400 + "\n", "seed must be an integer in [0, 4294967295], got a 401-digit number"),
+])
+def test_scenario_file_numbers_name_file_and_field(tmp_path, lines, message):
+    path = tmp_path / "s.yaml"
+    if lines.startswith("assumptions"):  # the assumptions section, with a volume unless it sets one
+        body = lines + ("" if "queries_per_day" in lines else "  queries_per_day: 10\n")
+    else:
+        body = "assumptions:\n  queries_per_day: 10\n" + lines
+    path.write_text("schema: adaptcost-scenario/1\n" + body)
+    result = invoke("report", "--corpus", EXAMPLES, "--scenario", path, "--output", tmp_path / "r", *DAY)
+    assert_clean_error(result)
+    assert result.stderr.strip() == f"error: {path}: {message}"
+
+
+def test_a_pricing_file_price_of_1e308_is_refused_not_printed_as_inf(tmp_path):
+    # before: 'pricing validate' said ok, recommend printed $inf and picked it; JSON got Infinity
+    path = tmp_path / "p.yaml"
+    path.write_text("schema: adaptcost-pricing/2\nprovider: acme\ncurrency: USD\nmodels:\n  - name: pricey\n"
+                    "    source: https://example.test\n    as_of: 2026-01-01\n    tokenizer: o200k_base\n"
+                    "    context_window_tokens: 100000\n    usd_per_mtok: {input: 1.0e+308, output: 1.0}\n")
+    message = f"error: {path}: model 'pricey' field usd_per_mtok.input: a price in USD must lie in [0, 1e+06], got 1e+308"
+    for result in (invoke("pricing", "validate", path),
+                   invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--pricing", path, "--model", "pricey", *DAY)):
+        assert_clean_error(result)
+        assert result.stderr.strip() == message
+    path.write_text(path.read_text().replace("1.0e+308", "1.0").replace("100000", "1" + "0" * 400))
+    result = invoke("pricing", "validate", path)  # OverflowError in recommend before
+    assert_clean_error(result)
+    assert result.stderr.strip() == f"error: {path}: model 'pricey' field context_window_tokens: must be at most 1e+12, got a 401-digit number"
+
+
 def test_missing_curves_file(tmp_path):
     assert_clean_error(invoke("recommend", "--corpus", EXAMPLES, "--queries-per-day", 10, "--curves", tmp_path / "c.yaml"),
                        "curves file not found")
@@ -180,6 +272,18 @@ def test_output_write_is_atomic_and_complete(tmp_path):
     assert result.exit_code == 0
     assert json.loads(out.read_text())["schema"] == "adaptcost-count/1"
     assert [p.name for p in tmp_path.iterdir()] == ["counts.json"]  # no temporary left behind
+
+
+def test_pricing_import_refuses_a_price_it_would_write_as_inf(tmp_path):
+    # before: 1e303 $/token x 1e6 = inf, written to the YAML as .inf (refused only when loaded)
+    source = tmp_path / "map.json"
+    source.write_text(json.dumps({"huge-model": {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": 1000,
+                                                 "input_cost_per_token": 1e303, "output_cost_per_token": 1e-6}}))
+    result = invoke("pricing", "import", source, "--output", tmp_path / "o.yaml", "--as-of", "2026-11-20")
+    assert_clean_error(result)
+    assert result.stderr.strip() == (f"error: {source}: model 'huge-model' field usd_per_mtok.input: a price in USD must be "
+                                     "a finite number, got inf (converted from LiteLLM's USD per token)")
+    assert not (tmp_path / "o.yaml").exists()
 
 
 def test_pricing_import_from_litellm_round_trip(tmp_path):

@@ -129,6 +129,13 @@ def test_lognormal_bounds_are_its_5th_and_95th_percentiles():
     ("schema: adaptcost-scenario/1\nassumptions: {answer_tokens: {triangular: [1, 2]}}\n", "triangular takes"),
     ("schema: adaptcost-scenario/1\nprices: {trainig: {uniform: [1, 2]}}\n", "did you mean training"),
     ("schema: adaptcost-scenario/1\ndraws: -5\n", "draws must be an integer"),
+    ("schema: adaptcost-scenario/1\nprices: {output: {uniform: [-5, -1]}}\n",
+     "prices.output: a price multiplier must be greater than 0, got -5"),  # negative costs before
+    ("schema: adaptcost-scenario/1\nprices: {output: {lognormal: {median: 1, p95: 1e9}}}\n",
+     "prices.output: a price multiplier must lie in (0, 1000.*got 1e.09"),
+    ("schema: adaptcost-scenario/1\nassumptions: {epochs: {triangular: [1, 2.5, 4]}}\n",
+     "assumptions.epochs: must be a whole number, got 2.5"),
+    ("schema: adaptcost-scenario/1\nseed: 4294967296\n", "seed must be an integer in .0, 4294967295.. got 4294967296"),
     ("schema: adaptcost-scenario/1\nextra: 1\n", "unknown field"),
     ("schema: [\n", "malformed YAML"),
 ])

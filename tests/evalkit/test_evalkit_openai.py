@@ -286,3 +286,193 @@ def test_constructor_opt_in_runs_the_job_without_a_dry_run_argument():
     tuned = backend(replay, run_finetunes=True).finetune(TEXTS[:2], FinetuneSettings(epochs=2))
     replay.done()
     assert tuned.name == "openai:ft:gpt-4.1-mini-2025-04-14:acme::BkR3c9Qz"
+
+
+# ------------------------------------------------------------------ the key: read, checked, never leaked
+
+
+def test_a_key_with_a_windows_line_ending_is_stripped(monkeypatch):
+    # a Windows .env leaves "\r\n" after the key: before, urllib raised
+    # ValueError: Invalid header value b'Bearer sk-...\r\n' (the whole key on screen)
+    monkeypatch.setenv("OPENAI_API_KEY", f"  {KEY}\r\n")
+    replay = Replay("chat_generate")  # checks the header is exactly "Bearer KEY"
+    assert backend(replay).generate(["Say hello in French."], max_new_tokens=16) == ["Bonjour !"]
+    replay.done()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [(KEY[:10] + " " + KEY[10:], "a space at character 11"),
+     (KEY[:10] + "\n" + KEY[10:], "a control character (a line break?) at character 11"),
+     (KEY[:10] + "é" + KEY[10:], "a non-ASCII character at character 11")],
+)
+def test_a_key_a_header_cannot_carry_is_one_line_without_the_key(monkeypatch, value, why):
+    monkeypatch.setenv("OPENAI_API_KEY", value)
+    with pytest.raises(AdaptcostError) as err:
+        backend(Replay())
+    message = str(err.value)
+    assert message == (f"OPENAI_API_KEY holds {why} of {len(value)}, which an HTTP header cannot carry: "
+                       "copy the key again without spaces, quotes or line breaks")
+    assert KEY[:10] not in message and KEY[11:] not in message
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [_b64(KEY), _b64(f"Bearer {KEY}"), _b64(f"user:{KEY}"), _b64(f"x{KEY}"), _b64(f"xy{KEY}"),  # every alignment
+     "header: " + _b64(f"Authorization: Bearer {KEY}"),
+     f"got 'Bearer {KEY[:14]}' then '{KEY[14:]}'",  # the header cut in two
+     f"got {KEY[8:20]} and {KEY[20:]}"],
+)
+def test_an_echoed_key_is_scrubbed_in_base64_and_in_pieces(echo):
+    def transport(method, url, headers, body):
+        return 401, {"error": {"message": f"bad credentials ({echo})"}}
+
+    with pytest.raises(AdaptcostError) as err:
+        OpenAIBackend("gpt-4.1-mini", BASE, transport=transport).generate(["hi"])
+    message = str(err.value)
+    assert message.startswith(f"POST {BASE}/chat/completions failed with HTTP 401: bad credentials (")
+    assert_no_piece_of_the_key(message)
+    assert "***" in message
+
+
+def assert_no_piece_of_the_key(message: str) -> None:
+    """No run of 8 characters of the key, nor of its base64 (at any alignment), is in ``message``."""
+    forms = [KEY] + [_b64(p + KEY) for p in ("", "x", "xy")]
+    assert not [f[i : i + 8] for f in forms for i in range(len(f) - 7) if f[i : i + 8] in message], message
+
+
+def test_redact_keeps_what_is_not_the_key():
+    from adaptcost.evalkit.backends.apikey import redact
+
+    assert redact("nothing secret: sk-test SECRET0", KEY) == "nothing secret: sk-test SECRET0"  # runs under 8 stay
+    assert redact(f"a={KEY}; b=2", KEY) == "a=***; b=2"  # widened over the token, not past it
+    assert redact("abc", "") == "abc"
+
+
+def test_a_generation_and_a_failed_job_do_not_carry_the_key():
+    recorded = json.loads((DATA / "finetune_flow.json").read_text())["exchanges"]
+    failed = dict(recorded[-1]["response"]["body"], status="failed", error={"message": f"bad key {_b64('Bearer ' + KEY)}"})
+    answers = [r["response"]["body"] for r in recorded[:2]] + [failed]
+
+    def transport(method, url, headers, body):
+        if url.endswith("/chat/completions"):
+            return 200, {"choices": [{"message": {"content": f"your key is {KEY}"}}]}
+        return 200, answers.pop(0)
+
+    b = OpenAIBackend("gpt-4.1-mini", BASE, transport=transport, sleep=lambda s: None)
+    assert b.generate(["what is my key?"]) == ["your key is ***"]
+    with pytest.raises(AdaptcostError) as err:
+        b.finetune(TEXTS, dry_run=False)
+    assert str(err.value) == "fine-tuning job ftjob-rec7 failed: bad key ***"
+
+
+# ------------------------------------------------------------------ redirects, against a real local server
+
+
+class _Server:
+    """An HTTP server on 127.0.0.1 in a thread that records each request's Authorization header."""
+
+    def __init__(self, answer):
+        import http.server
+        import threading
+
+        self.seen: list[tuple[str, str, str | None]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                outer.seen.append((self.command, self.path, self.headers.get("Authorization")))
+                status, headers, body = answer(self)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                payload = json.dumps(body).encode()
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _ok(handler):
+    return 200, {}, {"choices": [{"message": {"content": "Bonjour !"}}], "id": "ftjob-1", "status": "running"}
+
+
+@pytest.mark.parametrize(("method", "code"), [("GET", 301), ("GET", 302), ("GET", 303), ("GET", 307), ("GET", 308),
+                                              ("POST", 301), ("POST", 302), ("POST", 303)])
+def test_a_redirect_to_another_host_is_refused_and_the_key_stays(method, code):
+    # before: urllib followed every one of these, Authorization header included, to the second host
+    with _Server(_ok) as other:
+        target = f"http://localhost:{other.port}/steal"
+        with _Server(lambda h: (code, {"Location": target}, {})) as endpoint:
+            url = f"http://127.0.0.1:{endpoint.port}/v1/fine_tuning/jobs/ftjob-1"
+            body = {"model": "m"} if method == "POST" else None
+            with pytest.raises(AdaptcostError) as err:
+                urllib_transport(method, url, {"Authorization": f"Bearer {KEY}"}, body, timeout=5)
+    assert other.seen == []
+    assert str(err.value) == (f"{method} {url} was redirected (HTTP {code}) to another host, http://localhost:{other.port}: "
+                              "not followed, so the API key stays with the endpoint; set base_url to the new address if you trust it")
+
+
+def test_a_redirect_to_another_port_of_the_same_host_is_refused_through_the_backend():
+    with _Server(_ok) as other:
+        with _Server(lambda h: (302, {"Location": f"http://127.0.0.1:{other.port}/v1/chat/completions"}, {})) as endpoint:
+            b = OpenAIBackend("gpt-4.1-mini", f"http://127.0.0.1:{endpoint.port}/v1",
+                              transport=lambda *a: urllib_transport(*a, timeout=5))
+            with pytest.raises(AdaptcostError, match="redirected \\(HTTP 302\\) to another host"):
+                b.generate(["hi"])
+    assert other.seen == [] and endpoint.seen[0][2] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize("code", [302, 307, 308])
+def test_a_redirect_within_the_endpoint_is_followed_with_the_key(code):
+    def answer(handler):
+        if handler.path.startswith("/old/"):
+            return code, {"Location": "/v1/chat/completions"}, {}
+        return _ok(handler)
+
+    with _Server(answer) as endpoint:
+        b = OpenAIBackend("gpt-4.1-mini", f"http://127.0.0.1:{endpoint.port}/old",
+                          transport=lambda *a: urllib_transport(*a, timeout=5))
+        assert b.generate(["hi"]) == ["Bonjour !"]
+    follow = "POST" if code in (307, 308) else "GET"  # 307/308 keep the method (RFC 9110 15.4.8-9)
+    assert endpoint.seen == [("POST", "/old/chat/completions", f"Bearer {KEY}"),
+                             (follow, "/v1/chat/completions", f"Bearer {KEY}")]
+
+
+def test_an_echoing_server_sees_its_echo_scrubbed():
+    def echo(handler):
+        auth = handler.headers.get("Authorization") or ""
+        return 401, {}, {"error": {"message": f"rejected {_b64(auth)} / {auth[:12]} {auth[12:]}"}}
+
+    with _Server(echo) as endpoint:
+        b = OpenAIBackend("gpt-4.1-mini", f"http://127.0.0.1:{endpoint.port}/v1",
+                          transport=lambda *a: urllib_transport(*a, timeout=5))
+        with pytest.raises(AdaptcostError) as err:
+            b.generate(["hi"])
+    message = str(err.value)
+    assert message.startswith("POST http://127.0.0.1:") and "HTTP 401: rejected" in message
+    assert_no_piece_of_the_key(message)

@@ -459,6 +459,34 @@ def test_non_finite_price_rejected(tmp_path, value, field_path):
     assert "'test-model'" in message and f"field {field_path}:" in message
 
 
+@pytest.mark.parametrize(
+    "changes, field_path, expected",
+    [
+        # a price of 1e308 validated, then every total was $inf and JSON got Infinity
+        ({"usd_per_mtok": {"input": 1.0e308, "output": 4.0}}, "usd_per_mtok.input",
+         "a price in USD must lie in [0, 1e+06], got 1e+308"),
+        ({"usd_per_mtok": {"input": 1.0, "output": 4.0, "cached_input": 2e6}}, "usd_per_mtok.cached_input",
+         "a price in USD must lie in [0, 1e+06], got 2e+06"),
+        ({"finetune": {"training_usd_per_mtok": 25, "usd_per_mtok": {"input": 1, "output": 4},
+                       "hosting_usd_per_hour": 1.5e6}}, "finetune.hosting_usd_per_hour",
+         "a price in USD must lie in [0, 1e+06], got 1.5e+06"),
+        # a 400-digit window overflowed the first float conversion (OverflowError)
+        ({"context_window_tokens": 10**400}, "context_window_tokens", "must be at most 1e+12, got a 401-digit number"),
+        ({"max_output_tokens": 10**13}, "max_output_tokens", "must be at most 1e+12, got 10000000000000"),
+        ({"caching": {"options": [{"kind": "automatic", "ttl_minutes": 1e300}]}}, "caching.options.0.ttl_minutes",
+         "must be at most 1e+12, got 1e+300"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_naming_file_row_and_field(tmp_path, changes, field_path, expected):
+    message = load_error(tmp_path, table(model(**changes)), name="huge.yaml")
+    assert message.endswith(f"huge.yaml: model 'test-model' field {field_path}: {expected}"), message
+
+
+def test_a_price_at_the_bound_still_loads(tmp_path):
+    path = write_yaml(tmp_path, table(model(usd_per_mtok={"input": 1e6, "output": 0})))
+    assert load_file(path, TODAY)[0][0].rates.input == 1e6
+
+
 def test_override_named_like_a_bundled_alias_wins(tmp_path):
     # bundled: model gpt-4o-2024-08-06 with alias gpt-4o; the user prices "gpt-4o" itself
     path = write_yaml(tmp_path, table(model(name="gpt-4o", aliases=[], usd_per_mtok={"input": 1.0, "output": 2.0})))

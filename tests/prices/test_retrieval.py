@@ -162,6 +162,12 @@ def test_a_file_without_rows_is_refused(tmp_path):
         ("vector store", {"storage_unit": "TB"}, "storage_unit"),
         ("vector store", {"storage_gb": 1}, "(top level)"),
         ("vector store", {"minimum_usd_per_month": float("inf")}, "minimum_usd_per_month"),
+        ("vector store", {"storage_usd_per_gb_month": 1e308}, "storage_usd_per_gb_month"),  # was $inf
+        ("vector store", {"storage_usd_per_gb_month": None, "storage_usd_per_gb_day": 5e6}, "storage_usd_per_gb_day"),
+        ("vector store", {"write_units_per_kb": 10**400}, "write_units_per_kb"),
+        ("reranker", {"usd_per_1k_searches": 1e7}, "usd_per_1k_searches"),
+        ("embedding", {"usd_per_mtok": 1e308}, "usd_per_mtok"),
+        ("embedding", {"max_input_tokens": 10**400}, "max_input_tokens"),
         ("reranker", {"billing": "per_token"}, "billing"),
         ("reranker", {"usd_per_1k_searches": None}, "usd_per_1k_searches"),
         ("reranker", {"billing": "per_mtok", "usd_per_mtok": 0.05}, "tokenizer"),

@@ -15,6 +15,9 @@ import typer
 
 from ..defaults import DEFAULT_EMBEDDING_MODEL, DEFAULT_MAX_FILE_MB, DEFAULT_MODEL, DEFAULT_TOLERANCE
 from ..errors import AdaptcostError
+from ..limits import problem
+
+MAX_FILE_MB = 1e6  # a terabyte: past any one document
 
 if typing.TYPE_CHECKING:
     from ..corpus.discover import CorpusOptions
@@ -99,8 +102,8 @@ def corpus_options(include, exclude, gitignore, max_file_mb, cache, extract=None
     from ..corpus.discover import CorpusOptions
     from ..corpus.extract import ExtractOptions
 
-    if not max_file_mb > 0:
-        raise AdaptcostError(f"--max-file-mb must be positive, got {max_file_mb}")
+    if problem(max_file_mb, above=0, high=MAX_FILE_MB) is not None:
+        raise AdaptcostError(f"--max-file-mb {problem(max_file_mb, above=0, high=MAX_FILE_MB)}")
     try:
         extraction = ExtractOptions.parse(extract)
     except ValueError as exc:

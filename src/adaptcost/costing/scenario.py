@@ -8,10 +8,10 @@ This module imports nothing heavy: `adaptcost --help` reads it.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 from ..errors import ScenarioError
+from ..limits import MAX_COUNT, MAX_DAYS, MAX_QUERIES_PER_DAY, MAX_TOKENS, MAX_USD, MAX_PRICE_USD, problem, shown
 
 STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global", "rag", "finetune+rag")
 RETRIEVAL = ("rag", "finetune+rag")  # the strategies that retrieve chunks per query
@@ -35,19 +35,21 @@ class Assumption:
     cli: bool = True
     default_text: str | None = None  # how the default reads where it is not a number
 
-    def check(self, name: str, value) -> None:
+    @property
+    def ceiling(self) -> float | None:
+        """The largest value taken: `high`, else the ceiling of the unit (CEILINGS)."""
+        return self.high if self.high is not None else CEILINGS.get(self.unit)
+
+    def check(self, name: str, value, whole: bool = False, label: str | None = None) -> None:
+        """Refuse a value that is not a finite number in this assumption's bounds (a whole number
+        where `whole`), in one line that begins with `label` (default: the field's name)."""
         if value is None:
             return
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
-            raise ScenarioError(f"{name} must be a finite number, not {value}", field=name)
-        if self.low is not None and value < self.low:
-            raise ScenarioError(f"{name} must be at least {self.low:g}, got {value}", field=name)
-        if self.above is not None and value <= self.above:
-            raise ScenarioError(f"{name} must be greater than {self.above:g}, got {value}", field=name)
-        if self.high is not None and value > self.high:
-            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.high:g}], got {value}", field=name)
-        if self.below is not None and value >= self.below:
-            raise ScenarioError(f"{name} must lie in [{self.low:g}, {self.below:g}), got {value}", field=name)
+        found = problem(value, low=self.low, above=self.above, high=self.ceiling, whole=whole)
+        if found is None and self.below is not None and value >= self.below:
+            found = f"must lie in [{self.low:g}, {self.below:g}), got {shown(value)}"
+        if found is not None:
+            raise ScenarioError(f"{label or name} {found}", field=None if label else name)
 
 
 def assumption(default, help: str, unit: str = "", **meta):
@@ -55,6 +57,10 @@ def assumption(default, help: str, unit: str = "", **meta):
 
 
 SHARE = {"low": 0, "high": 1}
+# The ceiling of an assumption that sets no `high` of its own, by its unit: far past any real
+# use, far below where arithmetic breaks (a horizon of 1e9 days overflows a date).
+CEILINGS = {"": MAX_COUNT, "tokens": MAX_TOKENS, "chunks": MAX_COUNT, "days": MAX_DAYS,
+            "queries/day": MAX_QUERIES_PER_DAY, "USD": MAX_USD, "USD/hour": MAX_PRICE_USD}
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ class Scenario:
         for f in fields(self):
             meta = f.metadata.get("assumption")
             if meta is not None:
-                meta.check(f.name, getattr(self, f.name))
+                meta.check(f.name, getattr(self, f.name), whole=counted(f.name))
         self._check_retrieval()
         if self.finetune_customer not in CUSTOMERS:
             raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
@@ -152,6 +158,16 @@ def assumptions() -> dict[str, tuple[Assumption, object]]:
     """Every assumption: field name -> (its metadata, its default; None for a required field)."""
     return {f.name: (f.metadata["assumption"], None if f.default is MISSING else f.default)
             for f in fields(Scenario) if "assumption" in f.metadata}
+
+
+@functools.cache
+def _counted() -> frozenset[str]:
+    return frozenset(f.name for f in fields(Scenario) if str(f.type).split(" | ")[0] == "int")
+
+
+def counted(name: str) -> bool:
+    """Whether an assumption is a count (tokens, epochs, chunks): a whole number, never 2.5."""
+    return name in _counted()
 
 
 def describe_default(meta: Assumption, default) -> str:

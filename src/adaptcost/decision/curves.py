@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import CurvesError
 from ..fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
+from ..limits import any_number, first_bad_number
 from ..costing.scenario import RETRIEVAL as RAG_STRATEGIES  # their cells need recall and chance (module docstring)
 from ..costing.scenario import STRATEGIES
 from ..suggest import did_you_mean
@@ -187,6 +188,7 @@ def load_curves(path: str | Path | None = None) -> Curves:
     if not known_valid(SCHEMA_ID, digest):
         _validate(path, data)
         remember_valid(SCHEMA_ID, digest)
+    _check_numbers(path, data)
     table = {}
     for strategy, cells in data["accuracy"].items():
         if strategy not in STRATEGIES:
@@ -207,6 +209,15 @@ def _validate(path: Path, data: object) -> None:
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise CurvesError(f"{path}: field {where}: {error.message}")
+
+
+def _check_numbers(path: Path, data: object) -> None:
+    """JSON Schema's minimum and maximum let .nan through (and a 400-digit n or k): every number
+    finite and within bounds, named by its field."""
+    found = first_bad_number(data, any_number)
+    if found is not None:
+        where, message = found
+        raise CurvesError(f"{path}: field {'.'.join(str(p) for p in where)}: {message}")
 
 
 def _parse(path: Path, raw: bytes | None = None) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ScenarioError
+from ..limits import MAX_USD, problem, shown
 from .curves import DEFAULT_MIX, Accuracy, Curves, load_curves
 from .document import recommendation_dict
 from .estimate import Estimate
@@ -53,8 +54,8 @@ class Recommendation:
 def _check(min_accuracy: float | None, budget: float | None, tolerance: float) -> None:
     if min_accuracy is not None and not 0 <= min_accuracy <= 1:
         raise ScenarioError(f"min_accuracy must lie in [0, 1] (a share of questions), got {min_accuracy}", field="min_accuracy")
-    if budget is not None and not budget > 0:
-        raise ScenarioError(f"budget must be a positive amount of USD, got {budget}", field="budget")
+    if budget is not None and problem(budget, above=0, high=MAX_USD) is not None:
+        raise ScenarioError(f"budget must be a positive amount of USD up to {MAX_USD:g}, got {shown(budget)}", field="budget")
     if not 0 <= tolerance < 1:
         raise ScenarioError(f"tolerance must lie in [0, 1), got {tolerance}", field="tolerance")
 

@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from ..costing.montecarlo import PRICE_CLASSES, Params, strategy_tco
-from ..costing.scenario import Scenario
+from ..costing.scenario import Scenario, assumptions as described_assumptions, counted
 from ..errors import ScenarioError
 from ..fileio import read_yaml
+from ..limits import MAX_PRICE_MULTIPLIER, MAX_SEED, problem, shown
 from ..suggest import did_you_mean
 from .estimate import Estimate
 from .recommend import Recommendation, meets
@@ -77,6 +78,12 @@ class Dist:
             return rng.triangular(self.a, self.b, self.c, n) if self.a < self.c else np.full(n, self.b)
         return rng.lognormal(math.log(self.a), math.log(self.b / self.a) / Z95, n)
 
+    @property
+    def given(self) -> tuple[float, ...]:
+        """The numbers that define it: the point, the ends (and mode), the median and p95."""
+        return {"point": (self.a,), "uniform": (self.a, self.b), "triangular": (self.a, self.b, self.c),
+                "lognormal": (self.a, self.b)}[self.kind]
+
     def to_dict(self) -> dict:
         return {"point": {"value": self.a}, "uniform": {"low": self.a, "high": self.b},
                 "triangular": {"low": self.a, "mode": self.b, "high": self.c},
@@ -109,6 +116,40 @@ def parse_range(text: str, where: str) -> Dist:
     if len(parts) == 3:
         return _check(Dist("triangular", *parts), where)
     raise ScenarioError(f"{where}: expected at most three numbers (low..mode..high), got {text!r}")
+
+
+def check_assumption(name: str, value: float, label: str | None = None) -> None:
+    """One value given for an assumption (a point, a range's end or mode, a swept value, from a flag
+    or a file): finite, within the assumption's bounds, whole for a count (--top-k 2.5 is refused,
+    not rounded). `label` begins the message for a file's field; without it the field is named."""
+    meta, _ = described_assumptions()[name]
+    meta.check(name, value, whole=counted(name), label=label)
+
+
+def _assumption(name: str, dist: Dist, label: str | None = None) -> Dist:
+    for value in dist.given:
+        check_assumption(name, value, label)
+    return dist
+
+
+def check_multiplier(value: float, label: str) -> None:
+    """A multiplier on a class of prices: positive (a negative one made negative costs) and finite."""
+    found = problem(value, above=0, high=MAX_PRICE_MULTIPLIER)
+    if found is not None:
+        raise ScenarioError(f"{label} a price multiplier {found}")
+
+
+def _multiplier(dist: Dist, where: str) -> Dist:
+    for value in dist.given:
+        check_multiplier(value, f"{where}:")
+    return dist
+
+
+def check_seed(seed: object, label: str = "seed", field: str | None = "seed") -> int:
+    """A Monte Carlo seed: a whole number in [0, 2^32 - 1] (numpy's generators take no other)."""
+    if problem(seed, low=0, high=MAX_SEED) is not None or not isinstance(seed, int):
+        raise ScenarioError(f"{label} must be an integer in [0, {MAX_SEED}], got {shown(seed)}", field=field)
+    return seed
 
 
 def _dist_from_yaml(raw: object, where: str) -> Dist:
@@ -170,11 +211,11 @@ def scenario_from(assumptions: dict[str, str], scenario_file: Path | None = None
     spec = load_scenario_file(scenario_file) if scenario_file else ScenarioSpec()
     for name, text in assumptions.items():
         try:
-            spec.assumptions[name] = parse_range(text, name)
+            spec.assumptions[name] = _assumption(name, parse_range(text, name))
         except ScenarioError as exc:
             raise ScenarioError(str(exc), field=name) from None
     if seed is not None:
-        spec.seed = seed
+        spec.seed = check_seed(seed)
     if draws is not None:
         if draws < 1:
             raise ScenarioError(f"draws must be at least 1, got {draws}", field="draws")
@@ -194,7 +235,7 @@ def load_scenario_file(path: Path) -> ScenarioSpec:
     if unknown:
         raise ScenarioError(f"{path}: unknown field {sorted(unknown)[0]!r} (fields: seed, draws, assumptions, prices)")
     spec = ScenarioSpec(source=str(path))
-    spec.seed = _int(data.get("seed", DEFAULT_SEED), f"{path}: seed", 0)
+    spec.seed = check_seed(data.get("seed", DEFAULT_SEED), f"{path}: seed", field=None)
     spec.draws = _int(data.get("draws", DEFAULT_DRAWS), f"{path}: draws", 1)
     for section, known, target in (("assumptions", VARIABLE, spec.assumptions), ("prices", PRICE_CLASSES, spec.prices)):
         entries = data.get(section) or {}
@@ -203,7 +244,9 @@ def load_scenario_file(path: Path) -> ScenarioSpec:
         for key, raw in entries.items():
             if key not in known:
                 raise ScenarioError(f"{path}: {section}.{key}: unknown name{did_you_mean(str(key), known)}")
-            target[key] = _dist_from_yaml(raw, f"{path}: {section}.{key}")
+            where = f"{path}: {section}.{key}"
+            dist = _dist_from_yaml(raw, where)
+            target[key] = _assumption(key, dist, f"{where}:") if section == "assumptions" else _multiplier(dist, where)
     return spec
 
 
@@ -459,6 +502,12 @@ def sweep(rec: Recommendation, x: str, xs: list[float], y: str, ys: list[float])
             raise ScenarioError(f"cannot sweep {name!r}{did_you_mean(name, COST_VARIABLE + tuple('price:' + c for c in PRICE_CLASSES))}")
     if x == y:
         raise ScenarioError("sweep two different assumptions")
+    for name, values in ((x, xs), (y, ys)):
+        for value in values:
+            if name.startswith("price:"):
+                check_multiplier(value, f"{name}:")
+            else:
+                check_assumption(name, value, label=name)
     gx, gy = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
     table = tco_table(rec.estimate, {x: gx, y: gy})
     costs = {s: [[None if math.isnan(v) else round(float(v), 6) for v in row] for row in np.broadcast_to(t, gx.shape)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AdaptcostError
+from ..limits import MAX_COUNT, MAX_SEED, MAX_USD, problem, shown
 from ..fileio import atomic_write_text
 from .scoring.runner import STRATEGIES, EvalConfig, EvalResult, Progress, run_eval
 
@@ -29,6 +30,7 @@ PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 PROFILE_TOP_KS = {"tiny": (1, 4), "quick": (4,), "default": (1, 4), "paper": (1, 2, 4, 8)}
 HEADLINE_K = 4
 # Epochs where no step budget applies.
+MAX_STEPS = 10**9  # one step budget: far past any run on one machine
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
 
 
@@ -75,6 +77,8 @@ def _top_ks(text: str | None) -> tuple[int, ...]:
         raise AdaptcostError(f"--top-k: expected comma-separated whole numbers, got {text!r}") from None
     if not values or any(k < 1 for k in values):
         raise AdaptcostError(f"--top-k: every k must be at least 1, got {text!r}")
+    if max(values) > MAX_COUNT:
+        raise AdaptcostError(f"--top-k: every k must be at most {MAX_COUNT}, got {shown(max(values))}")
     return values
 
 
@@ -87,10 +91,14 @@ def config_of(request: EvalRequest) -> EvalConfig:
 
         raise AdaptcostError(f"--profile: unknown profile {profile!r}{did_you_mean(profile, PROFILE_SCALES)}")
     scales, shares, aug_shares = PROFILE_SCALES[profile]
-    if request.steps is not None and request.steps < 1:
-        raise AdaptcostError(f"--steps must be at least 1, got {request.steps}")
-    if request.epochs is not None and request.epochs < 1:
-        raise AdaptcostError(f"--epochs must be at least 1, got {request.epochs}")
+    for flag, value, high in (("--steps", request.steps, MAX_STEPS), ("--epochs", request.epochs, MAX_COUNT)):
+        found = None if value is None else problem(value, low=1, high=high, whole=True)
+        if found is not None:
+            raise AdaptcostError(f"{flag} {found}")
+    if request.budget is not None and problem(request.budget, above=0, high=MAX_USD) is not None:
+        raise AdaptcostError(f"--budget must be a positive amount of USD up to {MAX_USD:g}, got {shown(request.budget)}")
+    if problem(request.seed, low=0, high=MAX_SEED, whole=True) is not None:
+        raise AdaptcostError(f"--seed must be an integer in [0, {MAX_SEED}], got {shown(request.seed)}")
     if request.method not in ("lora", "full"):
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
     from .backends.retrievers import available_retrievers
@@ -133,8 +141,6 @@ def check_budget(backend, config: EvalConfig, budget: float | None) -> None:
     estimate = getattr(backend, "estimate_scoring_usd", None)
     if budget is None or estimate is None:
         return
-    if not budget > 0:
-        raise AdaptcostError(f"--budget must be a positive amount of USD, got {budget}")
     cost = estimate(planned_requests(config))
     if cost > budget:
         raise AdaptcostError(f"this eval would cost about ${cost:,.2f} in {backend.name} scoring calls, over the --budget of "

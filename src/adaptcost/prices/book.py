@@ -18,13 +18,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
 
 from ..errors import PricingError
+from ..limits import MAX_PRICE_USD, any_number, first_bad_number, problem
 from ..fileio import decode_text, known_valid, parse_yaml, read_bytes, remember_valid
 from ..suggest import did_you_mean
 from .rows import STATUS_RANK as STATUS_RANK  # noqa: F401  (re-exported: adaptcost.prices.book.STATUS_RANK)
@@ -460,21 +460,27 @@ def _schema_error(path: Path, data: object) -> str | None:
     return _located(path, data, where, message)
 
 
-def _non_finite(path: Path, data: dict) -> str | None:
-    """JSON Schema's minimum/maximum let YAML's .nan and .inf through; no price may be either."""
+def _is_price(where: list) -> bool:
+    """A number whose path names US dollars (usd_per_mtok.input, hosting_usd_per_hour,
+    storage_usd_per_gb_month, usd_per_1k_queries, min_training_usd, ...) is a price: every price
+    field carries its unit in its name (see prices.schema), wherever it appears."""
+    return any(isinstance(part, str) and "usd" in part for part in where)
 
-    def walk(node: object, where: list) -> list | None:
-        if isinstance(node, float) and not math.isfinite(node):
-            return where
-        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for key, value in children:
-            found = walk(value, where + [key])
-            if found is not None:
-                return found
-        return None
 
-    where = walk(data, [])
-    return None if where is None else _located(path, data, where, "must be a finite number")
+def _number_problem(value: object, where: list) -> str | None:
+    """Every number of a pricing file: finite (JSON Schema lets YAML's .nan and .inf through) and
+    in range: a price in [0, MAX_PRICE_USD], any other number within ±MAX_NUMBER (a 400-digit
+    context window overflows the first float conversion)."""
+    if _is_price(where):
+        found = problem(value, low=0, high=MAX_PRICE_USD)
+        return None if found is None else f"a price in USD {found}"
+    return any_number(value)
+
+
+def out_of_range(path: Path, data: dict) -> str | None:
+    """The first number of the file that is not finite or out of range, located (file, row, field)."""
+    found = first_bad_number(data, _number_problem)
+    return None if found is None else _located(path, data, *found)
 
 
 def _finetune_lifecycle(raw: dict | None, path: Path, row: str, today: dt.date) -> FineTuneLifecycle:
@@ -615,7 +621,7 @@ def read_table(path: Path, today: dt.date | None = None, label: str | None = Non
     data, digest = _read_yaml(Path(path), Path(label or path))
     path = Path(label or path)
     known_good = known_valid(SCHEMA_ID, digest)
-    problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or _non_finite(path, data)
+    problem = _old_schema(path, data) or (None if known_good else _schema_error(path, data)) or out_of_range(path, data)
     if problem:
         raise PricingError(problem)
     if not any(key in data for key in _ROW_KINDS):

@@ -235,6 +235,11 @@ def import_litellm(path: Path, only: Iterable[str] = (), as_of: str | None = Non
     if not models:
         raise PricingError(f"{path}: no priced chat models found")
     document = {"schema": SCHEMA_ID, "provider": "litellm-import", "currency": "USD", "models": models}
+    from .book import out_of_range
+
+    found = out_of_range(Path(path), document)  # a per-token cost of 1e303 is an infinite price per 1M
+    if found:
+        raise PricingError(f"{found} (converted from LiteLLM's USD per token)")
     try:
         jsonschema.validate(document, SCHEMA)
     except jsonschema.ValidationError as exc:  # a LiteLLM entry we could not map cleanly

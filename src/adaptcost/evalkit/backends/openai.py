@@ -10,7 +10,10 @@ for the rest of its life, to an approximation through ``/chat/completions`` (see
 :meth:`OpenAIBackend._score_chat`); ``backend.scoring`` records which was used.
 
 The API key is read only from the environment variable named by ``api_key_env``, on every request;
-it is never stored on the backend, and it is scrubbed from every error message.
+it is never stored on the backend, it is stripped and checked before use, and it is scrubbed
+(in clear, in base64 and in pieces: :mod:`.apikey`) from every message and every text built from
+an endpoint's response. ``urllib_transport`` follows a redirect only within the same origin
+(scheme, host and port): a redirect elsewhere is refused, so the key never reaches a second host.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Callable, Sequence
 
 from adaptcost.errors import AdaptcostError, PricingError
+from adaptcost.evalkit.backends.apikey import read_api_key, redact
 from adaptcost.evalkit.backends.protocol import FinetuneSettings
 
 __all__ = ["OpenAIBackend", "urllib_transport", "Transport"]
@@ -73,6 +78,46 @@ def _parse(raw: bytes) -> dict:
     return data if isinstance(data, dict) else {"data": data}
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port != _DEFAULT_PORTS.get(scheme) else "")
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects (with the key) only within the request's origin; refuse any other.
+
+    urllib's own handler re-sends every header, ``Authorization`` included, to whatever host a
+    301/302/303/307/308 names. Within the origin, 307 and 308 keep the method and body
+    (RFC 9110 sections 15.4.8-9); 301-303 after a POST become a GET, as urllib does.
+    """
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if _origin(newurl) != _origin(req.full_url):
+            fp.close()
+            raise AdaptcostError(
+                f"{req.get_method()} {req.full_url} was redirected (HTTP {code}) to another host, {_origin_text(newurl)}: "
+                "not followed, so the API key stays with the endpoint; set base_url to the new address if you trust it"
+            )
+        if code in (307, 308) and req.get_method() not in ("GET", "HEAD"):
+            return urllib.request.Request(
+                newurl, data=req.data, headers=dict(req.header_items()), method=req.get_method(),
+                origin_req_host=req.origin_req_host, unverifiable=True,
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+
+
 def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *, timeout: float = 120.0) -> tuple[int, dict]:
     """One HTTP exchange with urllib: the status and the decoded JSON body (any status).
 
@@ -90,7 +135,7 @@ def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *,
             headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status, _parse(response.read())
     except urllib.error.HTTPError as err:
         return err.code, _parse(err.read() or b"")
@@ -136,16 +181,14 @@ class OpenAIBackend:
     # -------------------------------------------------------------- HTTP
 
     def _api_key(self) -> str:
-        key = os.environ.get(self.api_key_env, "")
-        if not key:
-            raise AdaptcostError(f"set {self.api_key_env} (the key is read from the environment only)")
-        return key
+        return read_api_key(self.api_key_env)
 
-    def _scrub(self, text: str, key: str) -> str:
-        text = " ".join(str(text).split())  # one line
-        if key:
-            text = text.replace(key, "***")
-        return _KEY_LIKE.sub("sk-***", text)
+    def _scrub(self, text: str, key: str | None = None) -> str:
+        """``text`` on one line, without the key in any form nor anything that looks like a key."""
+        text = _KEY_LIKE.sub("sk-***", " ".join(str(text).split()))
+        if key is None:
+            key = os.environ.get(self.api_key_env, "").strip()  # as read for the request; no error inside an error
+        return redact(text, key)
 
     def _call(self, method: str, path: str, body: dict | None = None, *, multipart: bool = False, allow: tuple[int, ...] = ()) -> tuple[int, dict]:
         """Send one request with retries (HTTP 429/5xx, exponential backoff); statuses in ``allow``
@@ -164,7 +207,7 @@ class OpenAIBackend:
             if retry and attempt < MAX_RETRIES:
                 self._sleep(self._backoff * 2**attempt)
                 continue
-            if status < 400 or status in allow:
+            if 200 <= status < 300 or status in allow:
                 return status, data
             error = data.get("error") if isinstance(data, dict) else None
             detail = error.get("message", "") if isinstance(error, dict) else (error or "")
@@ -363,9 +406,10 @@ class OpenAIBackend:
             }
             _, data = self._call("POST", "/chat/completions", body)
             try:
-                out.append(data["choices"][0]["message"]["content"] or "")
+                text = data["choices"][0]["message"]["content"] or ""
             except (KeyError, IndexError, TypeError):
                 raise AdaptcostError(f"{self.base_url}/chat/completions returned no message") from None
+            out.append(redact(str(text), self._api_key()))  # generations land in results and logs
         return out
 
     # -------------------------------------------------------------- fine-tuning (opt-in)
@@ -434,15 +478,18 @@ class OpenAIBackend:
             progress(0, 1)
         while job.get("status") not in ("succeeded", "failed", "cancelled"):
             self._sleep(self._poll_interval)
-            _, job = self._call("GET", f"/fine_tuning/jobs/{job_id}")
+            _, job = self._call("GET", f"/fine_tuning/jobs/{urllib.parse.quote(str(job_id), safe='')}")
         if job["status"] != "succeeded" or not job.get("fine_tuned_model"):
             error = job.get("error") or {}
             detail = error.get("message") if isinstance(error, dict) else error
-            raise AdaptcostError(f"fine-tuning job {job_id} {job['status']}: {detail or 'no detail'}")
+            raise AdaptcostError(self._scrub(f"fine-tuning job {job_id} {job['status']}: {detail or 'no detail'}"))
+        tuned = str(job["fine_tuned_model"])
+        if self._scrub(tuned) != tuned:
+            raise AdaptcostError(self._scrub(f"fine-tuning job {job_id} returned a model name that holds the API key or spaces: {tuned}"))
         if progress is not None:
             progress(1, 1)
         return OpenAIBackend(
-            job["fine_tuned_model"],
+            tuned,
             self.base_url,
             self.api_key_env,
             self._transport,
