@@ -181,16 +181,16 @@ def pdf_to_text(raw: bytes) -> str:
 class _pypdf_quiet:
     """pypdf logs what it repairs in a damaged PDF ("EOF marker not found", "invalid pdf header")
     and, with no logging set up, Python prints each line on stderr, between adaptcost's own: while
-    a PDF is read its logger is off and its warnings are ignored (a file it cannot read is skipped
+    a PDF is read its loggers are silenced and its warnings ignored (a file it cannot read is skipped
     with the reason)."""
 
     def __enter__(self):
         import logging
         import warnings
 
-        self._logger = logging.getLogger("pypdf")
-        self._disabled = self._logger.disabled
-        self._logger.disabled = True
+        self._logger = logging.getLogger("pypdf")  # its modules log as pypdf._reader, ...: children
+        self._level = self._logger.level
+        self._logger.setLevel(logging.CRITICAL + 1)
         self._warnings = warnings.catch_warnings()
         self._warnings.__enter__()
         warnings.simplefilter("ignore")
@@ -198,7 +198,7 @@ class _pypdf_quiet:
 
     def __exit__(self, *exc):
         self._warnings.__exit__(*exc)
-        self._logger.disabled = self._disabled
+        self._logger.setLevel(self._level)
         return False
 
 
