@@ -814,3 +814,24 @@ def test_one_deeply_nested_file_is_skipped_never_the_run(tmp_path):
     profile = profile_corpus([str(root)], ["cl100k_base"])
     assert sorted(Path(d.path).name for d in profile.documents) == ["a.md", "deep.html", "deep.svg"]
     assert reasons(profile) == {"deep.ipynb": "notebook is not valid JSON (RecursionError)"}
+
+
+@needs_posix
+def test_a_pipe_named_on_the_command_line_is_read_like_stdin(tmp_path):
+    """`adaptcost count <(...)`: a pipe the user names is read (bounded by --max-file-mb, as
+    standard input is); only pipes met while walking a folder are skipped."""
+    import threading
+
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "w") as handle:  # waits for the reader
+            handle.write("hello from a pipe\n")
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    profile = within(20, fifo, lambda: profile_corpus([str(fifo)], ["cl100k_base"]))
+    writer.join(5)
+    assert [(d.path, d.tokens["cl100k_base"]) for d in profile.documents] == [
+        (str(fifo), reference_count("hello from a pipe\n", "cl100k_base"))]

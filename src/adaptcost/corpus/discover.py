@@ -174,6 +174,7 @@ class _Found:
     path: Path
     display: str
     stdin: bool = False
+    pipe: bool = False  # a pipe named on the command line (<(...)): read as a stream, like stdin
 
 
 class _Walker:
@@ -339,9 +340,20 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
             raise CorpusError(f"corpus path not found: {item}")
         elif path.is_dir():
             walker.walk(path, item)
+        elif _is_pipe(path):  # named by the user (a shell's <(...)): read, as standard input is
+            walker.found.append(_Found(path, item, pipe=True))
         else:
             walker.add_file(path, item, path.name)
     return walker.found, walker.skipped
+
+
+def _is_pipe(path: Path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- counting
@@ -352,8 +364,15 @@ def _read(found: _Found, max_bytes: float) -> tuple[bytes | None, str | None]:
     fileio.open_regular), and at most `max_bytes` + 1 bytes are read: the limit holds for the
     bytes read, not for the size first seen (a file that grows while read is caught too)."""
     limit = int(max_bytes)
-    if found.stdin:
-        raw = sys.stdin.buffer.read(limit + 1)
+    if found.stdin or found.pipe:
+        try:
+            if found.stdin:
+                raw = sys.stdin.buffer.read(limit + 1)
+            else:
+                with open(found.path, "rb") as stream:
+                    raw = stream.read(limit + 1)
+        except OSError as exc:
+            return None, _os_reason(exc, found.path)
         return (None, _too_large(max_bytes, len(raw), grown=True)) if len(raw) > limit else (raw, None)
     try:
         fd, st = open_regular(found.path)
@@ -478,7 +497,7 @@ def profile_corpus(
     try:
         total = len(found)
         for done, item in enumerate(found, 1):
-            key = None if item.stdin else cache.file_key(item.path)
+            key = None if item.stdin or item.pipe else cache.file_key(item.path)  # a stream has no stat signature
             cached = cache.lookup(key, encodings, tag) if key else None
             if cached is not None:
                 profile.documents.append(Document(item.display, key.size, cached.sha256, cached.chars, cached.chunks, cached.tokens, cached.replaced))
