@@ -2,7 +2,8 @@
 
 ``profile_corpus`` walks folders, files and globs; honours .gitignore (nested ones too), include
 and exclude globs; skips hidden and VCS folders; and lists every file it could not use with the
-reason (binary, unreadable, empty, too large, symlink loop, ...) instead of failing the run.
+reason (binary, unreadable, empty, too large, not a regular file, symlink loop, ...) instead of
+failing the run.
 Counts are per document (a document is never split mid-word: long texts are cut only at
 tokenization-neutral points, so chunked counts equal whole-file counts) and cached by content
 hash (see :mod:`adaptcost.corpus.countcache`), so a re-run over an unchanged corpus costs a file scan.

@@ -12,6 +12,7 @@ as skipped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -178,28 +179,24 @@ def pdf_to_text(raw: bytes) -> str:
     return "\n\n".join(p.strip() for p in pages if p.strip())
 
 
-class _pypdf_quiet:
+@contextlib.contextmanager
+def _pypdf_quiet():
     """pypdf logs what it repairs in a damaged PDF ("EOF marker not found", "invalid pdf header")
     and, with no logging set up, Python prints each line on stderr, between adaptcost's own: while
-    a PDF is read its loggers are silenced and its warnings ignored (a file it cannot read is skipped
-    with the reason)."""
+    a PDF is read its loggers (pypdf._reader, ...: children of "pypdf") are silenced and its
+    warnings ignored (a file it cannot read is skipped with the reason)."""
+    import logging
+    import warnings
 
-    def __enter__(self):
-        import logging
-        import warnings
-
-        self._logger = logging.getLogger("pypdf")  # its modules log as pypdf._reader, ...: children
-        self._level = self._logger.level
-        self._logger.setLevel(logging.CRITICAL + 1)
-        self._warnings = warnings.catch_warnings()
-        self._warnings.__enter__()
-        warnings.simplefilter("ignore")
-        return self
-
-    def __exit__(self, *exc):
-        self._warnings.__exit__(*exc)
-        self._logger.setLevel(self._level)
-        return False
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 # An archive is bounded by what it unpacks to, as Apache POI's ZipSecureFile bounds OOXML files:
