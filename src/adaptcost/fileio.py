@@ -225,17 +225,86 @@ def _mode_for(path: Path) -> int:
 # ---------------------------------------------------------------- reading (one ladder of errors)
 
 
-def read_bytes(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError, shown: Path | None = None) -> bytes:
-    """A file's bytes; a missing file, a folder or an OS error is one line naming it (as `shown`)."""
+MAX_INPUT_BYTES = 64 << 20  # a pricing, scenario or curves file is a few kB; 64 MiB is none of them
+YAML_ALIAS_EXTRA_NODES = 1_000_000  # what aliases may add to a YAML document, in nodes (see _check_aliases)
+
+
+class NotRegularFile(OSError):
+    """A FIFO, device, socket or folder where a regular file was expected; it is never read."""
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file of this st_mode is ("FIFO", "character device", ...), or None for a regular file."""
+    import stat
+
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of `path` and its fstat, if it is a regular file (a symlink to one is
+    followed); otherwise NotRegularFile. The kind is checked before opening (a device or FIFO is
+    never opened) and again on the opened descriptor (it may have been swapped in between); the
+    open never waits (O_NONBLOCK: a FIFO or a terminal would) nor takes a terminal (O_NOCTTY)."""
+    kind = special_kind(os.stat(path).st_mode)
+    if kind:
+        raise NotRegularFile(kind)
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | nonblock | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        kind = special_kind(st.st_mode)
+        if kind:
+            raise NotRegularFile(kind)
+        if nonblock:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def read_at_most(fd: int, limit: int, size_hint: int = 0) -> bytes:
+    """At most `limit` + 1 bytes of `fd`: more than `limit` means the file is larger than the limit,
+    whatever size it showed first (a file growing while read is caught). `size_hint` (its size
+    as first seen) lets a file that did not change come back from one read, without a copy."""
+    limit = max(0, int(limit))
+    first = os.read(fd, min(limit + 1, max(size_hint, 0) + 1, 1 << 30))
+    if not first:
+        return first
+    chunks = [first]
+    read = len(first)
+    while read <= limit:
+        chunk = os.read(fd, min(limit + 1 - read, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        read += len(chunk)
+    return first if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_bytes(path: Path, what: str, error: type[AdaptcostError] = AdaptcostError, shown: Path | None = None,
+               limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A file's bytes, at most `limit` of them; a missing file, a folder, a file larger than
+    `limit` (/dev/zero) or an OS error is one line naming it (as `shown`). A pipe is read (a
+    shell's <(...) gives one)."""
     shown = shown or path
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise error(f"{shown}: {what} not found") from None
     except IsADirectoryError:
         raise error(f"{shown}: is a folder, not a {what}") from None
     except OSError as exc:
         raise error(f"{shown}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(raw) > limit:
+        raise error(f"{shown}: {what} larger than the {limit >> 20} MiB a {what} may have; not read")
+    return raw
 
 
 def decode_text(raw: bytes, path: Path, what: str, error: type[AdaptcostError] = AdaptcostError) -> str:
@@ -266,9 +335,15 @@ def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostErr
 def _parse_yaml(text: str, path: Path, error: type[AdaptcostError]) -> object:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if len(text) > MAX_INPUT_BYTES:
+        raise error(f"{path}: YAML larger than {MAX_INPUT_BYTES >> 20} MiB; not read")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node, path, error)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -276,6 +351,47 @@ def _parse_yaml(text: str, path: Path, error: type[AdaptcostError]) -> object:
         raise error(f"{path}: malformed YAML{where}: {problem}") from None
     except ValueError as exc:  # an unquoted impossible date (as_of: 2025-13-45) fails in the loader
         raise error(f"{path}: malformed YAML: invalid value ({exc})") from None
+    except RecursionError:
+        raise error(f"{path}: YAML nested too deeply to read") from None
+    finally:
+        loader.dispose()
+
+
+def _check_aliases(root, path: Path, error: type[AdaptcostError]) -> None:
+    """Refuse a document whose aliases expand it by more than YAML_ALIAS_EXTRA_NODES nodes (the
+    "billion laughs": ten anchors of nine aliases each are 9**10 nodes written in 500 bytes) or
+    that refers to itself. Walks the composed node graph once, without recursion: each node's
+    expanded size is 1 + its children's, a shared node counted wherever it is used."""
+    expanded: dict[int, int] = {}
+    distinct = 0
+    stack: list = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _yaml_children(node)
+        if children_done:
+            open_nodes.discard(key)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+            distinct += 1
+            if expanded[key] - distinct > YAML_ALIAS_EXTRA_NODES:
+                raise error(f"{path}: YAML aliases expand the document past {YAML_ALIAS_EXTRA_NODES:,} extra nodes "
+                            f"(an alias bomb?); not loaded")
+            continue
+        if key in expanded:
+            continue
+        if key in open_nodes:
+            raise error(f"{path}: a YAML alias refers to a node that contains it; not loaded")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in expanded)
+
+
+def _yaml_children(node) -> list:
+    value = node.value
+    if not isinstance(value, list):
+        return []  # a scalar
+    return [n for pair in value for n in pair] if value and isinstance(value[0], tuple) else value
 
 
 # The parsed-YAML cache: JSON, where a date is {"\u0000date": "YYYY-MM-DD"}. Only what JSON gives

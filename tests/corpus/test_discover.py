@@ -314,14 +314,14 @@ def test_unreadable_file_skipped(tmp_path, monkeypatch):
     root = tmp_path / "c"
     write(root / "a.md", "a\n")
     locked = write(root / "locked.txt", "secret\n")
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self):
-        if self.name == locked.name:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def os_open(path, flags, *args, **kwargs):
+        if Path(path).name == locked.name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     profile = profile_corpus([str(root)], ["cl100k_base"])
     assert profile.n_documents == 1
     assert "permission denied" in reasons(profile)["locked.txt"]
@@ -463,14 +463,14 @@ def test_old_file_recognised_by_stat(tmp_path, monkeypatch):
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns - 3600 * 10**9))  # modified an hour ago
     profile_corpus([str(root)], ["cl100k_base"])
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self):
-        if self.name == "a.md":
+    def os_open(path, flags, *args, **kwargs):
+        if Path(path).name == "a.md":
             raise AssertionError("re-read an unchanged file")
-        return real(self)
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     second = profile_corpus([str(root)], ["cl100k_base"])
     assert second.cache_hits == 1
     assert second.documents[0].tokens["cl100k_base"] == reference_count("settled content\n", "cl100k_base")
@@ -640,3 +640,198 @@ def test_skipped_summary_groups_by_reason_and_type():
         ("binary file", ".png", 183, ("img/s0.png", "img/s1.png")),
         ("larger than the 50 MB limit", ".txt", 2, ("a.txt", "b.txt")),
     ]
+
+
+# ---------------------------------------------------------------- special files and bounds (issue 20)
+
+needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                                 reason="FIFOs and /dev/zero are POSIX")
+
+
+@needs_posix
+def test_symlink_to_dev_zero_is_skipped_never_read(tmp_path, monkeypatch):
+    """Before: /dev/zero's size is 0, so the size check passed and read_bytes read 3 GB in 2 s
+    (MemoryError). It is a character device: skipped at discovery, never opened."""
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    os.symlink("/dev/zero", root / "z.txt")
+    opened = []
+    real = os.open
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: opened.append(str(path)) or real(path, *a, **k))
+    profile = profile_corpus([str(root)], ["cl100k_base"], CorpusOptions(max_file_mb=1))
+    assert profile.n_documents == 1
+    assert reasons(profile)["z.txt"] == "not a regular file (character device; not read)"
+    assert not [p for p in opened if p.endswith("z.txt")]
+
+
+def within(seconds: float, fifo: Path, work):
+    """work()'s result, or a failure if it is still blocked on `fifo` after `seconds` (a writer
+    then opens and closes the FIFO, so the blocked reader returns and the test ends)."""
+    import threading
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(value=work()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail(f"blocked on the FIFO {fifo.name} for {seconds} s")
+    return result["value"]
+
+
+@needs_posix
+def test_fifo_in_the_corpus_is_skipped_and_never_hangs(tmp_path):
+    """Before: opening the FIFO waited for a writer forever. Now it is skipped with the reason."""
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    fifo = root / "p.txt"
+    os.mkfifo(fifo)
+    profile = within(20, fifo, lambda: profile_corpus([str(root)], ["cl100k_base"]))
+    assert profile.n_documents == 1
+    assert reasons(profile)["p.txt"] == "not a regular file (FIFO; not read)"
+
+
+@needs_posix
+def test_fifo_swapped_in_after_discovery_is_not_read(tmp_path):
+    """The opened descriptor is checked again (fstat): a file replaced by a FIFO between discovery
+    and reading is skipped, and the open does not wait (O_NONBLOCK)."""
+    from adaptcost.corpus.discover import _Found, _read
+
+    fifo = tmp_path / "p.txt"
+    os.mkfifo(fifo)
+    raw, reason = within(20, fifo, lambda: _read(_Found(fifo, "p.txt"), 1e6))
+    assert raw is None and reason == "not a regular file (FIFO; not read)"
+
+
+def test_socket_in_the_corpus_is_skipped_with_the_reason(tmp_path):
+    socket = pytest.importorskip("socket")
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets")
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(root / "s.txt"))
+    try:
+        profile = profile_corpus([str(root)], ["cl100k_base"])
+    finally:
+        server.close()
+    assert profile.n_documents == 1
+    assert reasons(profile)["s.txt"] == "not a regular file (socket; not read)"
+
+
+def test_symlink_to_a_regular_file_is_still_followed(tmp_path):
+    root = tmp_path / "c"
+    target = write(tmp_path / "elsewhere" / "t.md", "linked text\n")
+    os.symlink(target, root.mkdir() or root / "link.md")
+    profile = profile_corpus([str(root)], ["cl100k_base"])
+    assert [Path(d.path).name for d in profile.documents] == ["link.md"]
+
+
+def test_file_growing_while_read_is_bounded_by_bytes_read(tmp_path, monkeypatch):
+    """--max-file-mb bounds the bytes read, not the size first seen. The file holds 300 kB but
+    every stat of it says 10 bytes (as a file that grows after its stat would): before, it was
+    read whole and counted; now at most limit + 1 = 100,001 bytes are read and it is skipped."""
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    big = write(root / "growing.txt", "word " * 60_000)  # 300,000 bytes
+    inode = big.stat().st_ino
+
+    def shrunk(real):
+        def fake(*args, **kwargs):
+            st = real(*args, **kwargs)
+            if st.st_ino != inode:
+                return st
+            values = list(st)
+            values[6] = 10  # st_size
+            return os.stat_result(values)
+        return fake
+
+    read_from_big = []
+    real_read, real_fstat = os.read, os.fstat
+
+    def counting_read(fd, n):
+        data = real_read(fd, n)
+        if real_fstat(fd).st_ino == inode:
+            read_from_big.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "stat", shrunk(os.stat))
+    monkeypatch.setattr(os, "fstat", shrunk(os.fstat))
+    monkeypatch.setattr(os, "read", counting_read)
+    profile = profile_corpus([str(root)], ["cl100k_base"], CorpusOptions(max_file_mb=0.1, use_cache=False))
+    assert [Path(d.path).name for d in profile.documents] == ["a.md"]
+    assert reasons(profile)["growing.txt"] == "larger than the 0.1 MB limit (0.1+ MB; raise --max-file-mb)"
+    assert sum(read_from_big) <= 100_001
+
+
+def test_folder_tree_1500_deep_is_walked(tmp_path):
+    """Before: the walk recursed once per folder and a 1,500-level tree raised RecursionError,
+    failing the whole run. Now it is walked with a stack, and the deepest file is counted."""
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    folders = [str(root)]
+    try:
+        for _ in range(1500):
+            folders.append(os.path.join(folders[-1], "d"))
+            os.mkdir(folders[-1])
+        with open(os.path.join(folders[-1], "deep.md"), "w") as handle:
+            handle.write("deep text\n")
+        profile = profile_corpus([str(root)], ["cl100k_base"])
+        assert sorted(Path(d.path).name for d in profile.documents) == ["a.md", "deep.md"]
+        deep = next(d for d in profile.documents if d.path.endswith("deep.md"))
+        assert len(Path(deep.path).relative_to(root).parts) == 1501  # 1,500 folders and the file
+        with pytest.raises(CorpusError, match="too deep for a glob; pass the folder itself"):
+            profile_corpus([str(root / "**" / "*.md")], ["cl100k_base"])
+    finally:  # pytest's own clean-up (shutil.rmtree) recurses per folder: take the tree down first
+        Path(folders[-1], "deep.md").unlink(missing_ok=True)
+        for folder in reversed(folders[1:]):
+            if os.path.isdir(folder):
+                os.rmdir(folder)
+
+
+def test_walk_order_and_loops_unchanged(tmp_path):
+    """The stack walk keeps the recursive walk's order (depth first, names sorted) and its
+    symlink-loop rule."""
+    root = tmp_path / "c"
+    for rel in ["b/z.md", "b/a/y.md", "a.md", "c/x.md"]:
+        write(root / rel, f"{rel}\n")
+    os.symlink(root / "b", root / "b" / "a" / "up")
+    found, skipped = discover([str(root)], CorpusOptions())
+    assert [Path(f.display).relative_to(root).as_posix() for f in found] == ["a.md", "b/a/y.md", "b/z.md", "c/x.md"]
+    assert [(Path(s.path).relative_to(root).as_posix(), s.reason) for s in skipped] == [
+        ("b/a/up", "symlink loop (folder links back to a parent)")]
+
+
+def test_one_deeply_nested_file_is_skipped_never_the_run(tmp_path):
+    """SVG, HTML and notebooks nested 50,000 deep: each is read or skipped with its reason, and
+    the run goes on (before: the SVG raised RecursionError and failed the run)."""
+    root = tmp_path / "c"
+    write(root / "a.md", "alpha\n")
+    write(root / "deep.svg", '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 50_000 + "<text>hi</text>" + "</g>" * 50_000 + "</svg>")
+    write(root / "deep.html", "<div>" * 50_000 + "hello" + "</div>" * 50_000)
+    write(root / "deep.ipynb", '{"cells": [{"source": "x", "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}]}")
+    profile = profile_corpus([str(root)], ["cl100k_base"])
+    assert sorted(Path(d.path).name for d in profile.documents) == ["a.md", "deep.html", "deep.svg"]
+    assert reasons(profile) == {"deep.ipynb": "notebook is not valid JSON (RecursionError)"}
+
+
+@needs_posix
+def test_a_pipe_named_on_the_command_line_is_read_like_stdin(tmp_path):
+    """`adaptcost count <(...)`: a pipe the user names is read (bounded by --max-file-mb, as
+    standard input is); only pipes met while walking a folder are skipped."""
+    import threading
+
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "w") as handle:  # waits for the reader
+            handle.write("hello from a pipe\n")
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    profile = within(20, fifo, lambda: profile_corpus([str(fifo)], ["cl100k_base"]))
+    writer.join(5)
+    assert [(d.path, d.tokens["cl100k_base"]) for d in profile.documents] == [
+        (str(fifo), reference_count("hello from a pipe\n", "cl100k_base"))]

@@ -497,3 +497,115 @@ def _chunks_reference(text: str) -> int:
 @settings(max_examples=400, deadline=None)
 def test_count_chunks_equals_reference_rule(text):
     assert count_chunks(text) == _chunks_reference(text)
+
+
+# ---------------------------------------------------------------- bombs and depth (issue 20)
+
+
+def docx_with_padding(padding: int, level: int = 9) -> bytes:
+    """A valid DOCX whose document.xml carries `padding` spaces (deflate packs 1 MB of them into
+    ~1 kB): a zip bomb that python-docx would unpack whole."""
+    good = make_docx(["Hello docx"])
+    source = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename != "word/document.xml":
+                target.writestr(info.filename, data)
+                continue
+            head, tail = data.split(b"<w:body>", 1)
+            with target.open(info.filename, "w", force_zip64=True) as member:
+                member.write(head + b"<w:body>")
+                chunk = b" " * (1 << 24)
+                for start in range(0, padding, len(chunk)):
+                    member.write(chunk[: padding - start])
+                member.write(tail)
+    return out.getvalue()
+
+
+def test_docx_compressing_like_a_zip_bomb_is_refused():
+    """32 MB of spaces in 32 kB (1,000:1), under the 50 MB unpacked limit: refused by ratio.
+    Before: python-docx unpacked and parsed it all."""
+    raw = docx_with_padding(32 << 20)
+    assert len(raw) < 100_000
+    with pytest.raises(Unusable, match=r"^DOCX refused: zip bomb \(word/document.xml compresses [\d,]+:1, more than 100:1\)$"):
+        extract(Path("bomb.docx"), raw)
+
+
+def test_docx_unpacking_past_the_limit_is_refused():
+    """The unpacked total is bounded by --max-file-mb: with 0.01 MB (10,000 bytes) a plain
+    one-paragraph document (python-docx's template unpacks to ~0.8 MB) is refused; with its
+    unpacked size as the limit it is read."""
+    raw = make_docx(["Hello docx"])
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    assert unpacked > 10_000
+    with pytest.raises(Unusable, match=r"^DOCX unpacks past the 0.01 MB limit \([\d.]+ MB unpacked; raise --max-file-mb\)$"):
+        extract(Path("memo.docx"), raw, max_bytes=10_000)
+    assert extract(Path("memo.docx"), raw, max_bytes=unpacked).text == "Hello docx"
+
+
+@pytest.mark.slow
+def test_docx_bomb_2mb_to_2gib_is_skipped_with_small_memory(tmp_path):
+    """The issue's bomb: a 2 MB .docx that unzips to 2 GiB. Before: 4.2 GB of memory (python-docx
+    reads document.xml whole). Now it is skipped from the archive's directory alone."""
+    import tracemalloc
+
+    from adaptcost.corpus.discover import profile_corpus
+
+    raw = docx_with_padding(2 << 30, level=1)
+    assert len(raw) < 20 << 20
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "bomb.docx").write_bytes(raw)
+    (root / "a.md").write_text("alpha\n")
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    assert 2 << 30 < unpacked < (2 << 30) + (1 << 20)  # 2 GiB of padding, the template's ~0.8 MB
+    del raw
+    tracemalloc.start()
+    try:
+        profile = profile_corpus([str(root)], ["cl100k_base"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [s.reason for s in profile.skipped] == [
+        f"DOCX unpacks past the 50 MB limit ({unpacked / 1e6:.1f} MB unpacked; raise --max-file-mb)"]
+    assert peak < 100 << 20  # the file itself (a few MB) and its directory, never its contents
+
+
+def test_svg_nested_50000_deep_gives_its_words():
+    """Before: the word walk recursed per element and raised RecursionError (the whole run failed)."""
+    raw = ('<svg xmlns="http://www.w3.org/2000/svg"><title>Deep</title>' + "<g>" * 50_000
+           + "<text>hi</text><switch><text>first</text><text>second</text></switch>" + "</g>" * 50_000 + "</svg>").encode()
+    assert extract(Path("deep.svg"), raw).text == "Deep\nhi\nfirst"
+
+
+def test_a_parser_running_out_of_stack_skips_the_file(monkeypatch):
+    """Whatever parser recurses too deep, the file is Unusable (skipped), never the run's end."""
+    import adaptcost.corpus.extract as extract_module
+
+    def recursing(markup):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(extract_module, "html_to_text", recursing)
+    with pytest.raises(Unusable, match="^nested too deeply to read$"):
+        extract(Path("page.html"), b"<p>x</p>")
+
+
+def test_html_and_notebook_nested_deep_do_not_fail():
+    assert extract(Path("deep.html"), ("<div>" * 50_000 + "hello" + "</div>" * 50_000).encode()).text == "hello"
+    with pytest.raises(Unusable, match="not valid JSON"):
+        extract(Path("deep.ipynb"), ('{"cells": [{"source": "x", "m": ' + "[" * 100_000 + "]" * 100_000 + "}]}").encode())
+
+
+def test_damaged_pdf_prints_nothing(caplog):
+    """pypdf logs its repairs ("invalid pdf header", "EOF marker not found"); with no logging set
+    up Python printed them on stderr, a stray line amid adaptcost's output. Now none is emitted."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    for raw in _pdf_corruptions().values():
+        with pytest.raises(Unusable):
+            extract(Path("bad.pdf"), raw)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == logging.NOTSET  # restored after each read

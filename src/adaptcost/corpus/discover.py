@@ -2,7 +2,8 @@
 
 ``profile_corpus`` walks folders, files and globs; honours .gitignore (nested ones too), include
 and exclude globs; skips hidden and VCS folders; and lists every file it could not use with the
-reason (binary, unreadable, empty, too large, symlink loop, ...) instead of failing the run.
+reason (binary, unreadable, empty, too large, not a regular file, symlink loop, ...) instead of
+failing the run.
 Counts are per document (a document is never split mid-word: long texts are cut only at
 tokenization-neutral points, so chunked counts equal whole-file counts) and cached by content
 hash (see :mod:`adaptcost.corpus.countcache`), so a re-run over an unchanged corpus costs a file scan.
@@ -24,6 +25,7 @@ from typing import Callable, Iterable, Sequence
 from .countcache import CountCache, FileKey
 from ..defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
 from ..errors import CorpusError
+from ..fileio import NotRegularFile, open_regular, read_at_most, special_kind
 from .encodings import describe_counting, get_counter, split_for_counting
 from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, extract
 
@@ -173,6 +175,7 @@ class _Found:
     path: Path
     display: str
     stdin: bool = False
+    pipe: bool = False  # a pipe named on the command line (<(...)): read as a stream, like stdin
 
 
 class _Walker:
@@ -189,27 +192,75 @@ class _Walker:
             return False
         return self.exclude is None or not self.exclude.match_file(rel)
 
-    def _identity(self, path: Path, display: str) -> tuple[int, int] | None:
-        """(device, inode) of `path`, or None after listing it as skipped."""
+    def _stat(self, path: Path, display: str) -> os.stat_result | None:
+        """The stat of `path` (a link followed), or None after listing it as skipped."""
         try:
-            st = path.stat()
+            return path.stat()
         except OSError as exc:
             self.skipped.append(Skipped(display, _os_reason(exc, path)))
             return None
-        return st.st_dev, st.st_ino
 
     def add_file(self, path: Path, display: str, rel: str) -> None:
-        key = self._identity(path, display)
-        if key is None:
+        st = self._stat(path, display)
+        if st is None:
             return
+        key = st.st_dev, st.st_ino
         if key in self._seen_files or not self._wanted(rel):
             return
         self._seen_files.add(key)
+        kind = special_kind(st.st_mode)
+        if kind:  # a FIFO would hang the run, /dev/zero never ends: never opened
+            self.skipped.append(Skipped(display, _special_reason(kind)))
+            return
         self.found.append(_Found(path, display))
 
     def walk(self, root: Path, display_root: str) -> None:
+        """Every wanted file under `root`, depth first in name order, with a stack of folders (not
+        recursion: a tree of any depth is walked). A folder that links back to one of its parents
+        is listed as a symlink loop."""
         ancestors: set[tuple[int, int]] = set()
-        self._walk_dir(root, display_root, "", [], ancestors)
+        stack: list[tuple] = []  # (entries left, folder display, rel, gitignore specs, identity)
+        self._enter(root, display_root, "", [], ancestors, stack)
+        while stack:
+            entries, display, rel, specs, key = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                ancestors.discard(key)
+                continue
+            if entry.name.startswith(".") or entry.name in VCS_DIRS:
+                continue  # hidden files and folders, VCS metadata
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            child_display = os.path.join(display, entry.name)
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if self._ignored(child_rel, specs, is_dir):
+                continue
+            if is_dir:
+                self._enter(Path(entry.path), child_display, child_rel, specs, ancestors, stack)
+            else:
+                self.add_file(Path(entry.path), child_display, child_rel)
+
+    def _enter(self, folder: Path, display: str, rel: str, specs: list, ancestors: set, stack: list) -> None:
+        """Push `folder`'s sorted entries on the walk's stack (or list why it cannot be walked)."""
+        st = self._stat(folder, display)
+        if st is None:
+            return
+        key = st.st_dev, st.st_ino
+        if key in ancestors:
+            self.skipped.append(Skipped(display, "symlink loop (folder links back to a parent)"))
+            return
+        specs = self._ignore_specs(folder, rel, specs)
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            self.skipped.append(Skipped(display, _os_reason(exc, folder)))
+            return
+        ancestors.add(key)
+        stack.append((iter(entries), display, rel, specs, key))
 
     def _ignore_specs(self, folder: Path, rel: str, specs: list) -> list:
         gitignore = folder / ".gitignore"
@@ -232,37 +283,6 @@ class _Walker:
                 return bool(result.include)
         return False
 
-    def _walk_dir(self, folder: Path, display: str, rel: str, specs: list, ancestors: set) -> None:
-        key = self._identity(folder, display)
-        if key is None:
-            return
-        if key in ancestors:
-            self.skipped.append(Skipped(display, "symlink loop (folder links back to a parent)"))
-            return
-        ancestors = ancestors | {key}
-        specs = self._ignore_specs(folder, rel, specs)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            self.skipped.append(Skipped(display, _os_reason(exc, folder)))
-            return
-        for entry in entries:
-            child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            child_display = os.path.join(display, entry.name)
-            if entry.name.startswith(".") or entry.name in VCS_DIRS:
-                continue  # hidden files and folders, VCS metadata
-            child = Path(entry.path)
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError:
-                is_dir = False
-            if self._ignored(child_rel, specs, is_dir):
-                continue
-            if is_dir:
-                self._walk_dir(child, child_display, child_rel, specs, ancestors)
-            else:
-                self.add_file(child, child_display, child_rel)
-
 
 def _gitignore_spec(lines: Sequence[str]):
     import pathspec  # here: a warm run on a corpus without .gitignore or patterns never needs it
@@ -282,6 +302,10 @@ def _os_reason(exc: OSError, path: Path) -> str:
     return f"unreadable: {exc.strerror or exc}"
 
 
+def _special_reason(kind: str) -> str:
+    return f"not a regular file ({kind}; not read)"
+
+
 def _is_glob(text: str) -> bool:
     return any(c in text for c in "*?[")
 
@@ -297,7 +321,10 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
                 walker.found.append(_Found(Path(STDIN), STDIN, stdin=True))
             continue
         if _is_glob(item):
-            matches = sorted(glob.glob(item, recursive=True))
+            try:
+                matches = sorted(glob.glob(item, recursive=True))
+            except RecursionError:  # the standard library's ** walks folders by recursion
+                raise CorpusError(f"corpus glob {item!r} reaches folders too deep for a glob; pass the folder itself") from None
             if not matches:
                 raise CorpusError(f"corpus glob {item!r} matches no file")
             for match in matches:
@@ -314,28 +341,62 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
             raise CorpusError(f"corpus path not found: {item}")
         elif path.is_dir():
             walker.walk(path, item)
+        elif _is_pipe(path):  # named by the user (a shell's <(...)): read, as standard input is
+            walker.found.append(_Found(path, item, pipe=True))
         else:
             walker.add_file(path, item, path.name)
     return walker.found, walker.skipped
+
+
+def _is_pipe(path: Path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- counting
 
 
 def _read(found: _Found, max_bytes: float) -> tuple[bytes | None, str | None]:
-    too_large = "larger than the {limit:g} MB limit ({size:.1f} MB; raise --max-file-mb)"
-    if found.stdin:
-        raw = sys.stdin.buffer.read(int(max_bytes) + 1)
-        if len(raw) > max_bytes:
-            return None, too_large.format(limit=max_bytes / 1e6, size=len(raw) / 1e6).replace(" MB;", "+ MB;")
-        return raw, None
+    """The file's bytes, or None and the reason. Only a regular file is opened (see
+    fileio.open_regular), and at most `max_bytes` + 1 bytes are read: the limit holds for the
+    bytes read, not for the size first seen (a file that grows while read is caught too)."""
+    limit = int(max_bytes)
+    if found.stdin or found.pipe:
+        try:
+            if found.stdin:
+                raw = sys.stdin.buffer.read(limit + 1)
+            else:
+                with open(found.path, "rb") as stream:
+                    raw = stream.read(limit + 1)
+        except OSError as exc:
+            return None, _os_reason(exc, found.path)
+        return (None, _too_large(max_bytes, len(raw), grown=True)) if len(raw) > limit else (raw, None)
     try:
-        size = found.path.stat().st_size
-        if size > max_bytes:
-            return None, too_large.format(limit=max_bytes / 1e6, size=size / 1e6)
-        return found.path.read_bytes(), None
+        fd, st = open_regular(found.path)
+    except NotRegularFile as exc:
+        return None, _special_reason(str(exc))
     except OSError as exc:
         return None, _os_reason(exc, found.path)
+    try:
+        if st.st_size > limit:
+            return None, _too_large(max_bytes, st.st_size)
+        raw = read_at_most(fd, limit, st.st_size)
+    except OSError as exc:
+        return None, _os_reason(exc, found.path)
+    finally:
+        os.close(fd)
+    return (None, _too_large(max_bytes, len(raw), grown=True)) if len(raw) > limit else (raw, None)
+
+
+def _too_large(max_bytes: float, size: int, grown: bool = False) -> str:
+    """The reason for a file over --max-file-mb; `grown`: only its first limit + 1 bytes were read
+    (standard input, or a file that grew past the limit while read), so its size is "N+ MB"."""
+    plus = "+" if grown else ""
+    return f"larger than the {max_bytes / 1e6:g} MB limit ({size / 1e6:.1f}{plus} MB; raise --max-file-mb)"
 
 
 class _Counters(dict):
@@ -437,7 +498,7 @@ def profile_corpus(
     try:
         total = len(found)
         for done, item in enumerate(found, 1):
-            key = None if item.stdin else cache.file_key(item.path)
+            key = None if item.stdin or item.pipe else cache.file_key(item.path)  # a stream has no stat signature
             cached = cache.lookup(key, encodings, tag) if key else None
             if cached is not None:
                 profile.documents.append(Document(item.display, key.size, cached.sha256, cached.chars, cached.chunks, cached.tokens, cached.replaced))
@@ -471,7 +532,7 @@ def _extract_one(item: _Found, key, options: CorpusOptions, profile: CorpusProfi
         profile.cache_hits += 1
         return
     try:
-        extracted = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract)
+        extracted = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract, options.max_file_mb * 1e6)
     except Unusable as exc:
         profile.skipped.append(Skipped(item.display, str(exc)))
         return

@@ -12,12 +12,16 @@ as skipped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ..defaults import DEFAULT_MAX_FILE_MB
+
+DEFAULT_MAX_BYTES = DEFAULT_MAX_FILE_MB * 1e6
 
 # Bump when extraction changes, so cached token counts of older extractions are not reused.
 # 7: chunks counted by the one sentence rule (adaptcost.corpus.sentences: lower-case starts, abbreviations).
@@ -163,10 +167,11 @@ def pdf_to_text(raw: bytes) -> str:
     import pypdf
 
     try:
-        reader = pypdf.PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise Unusable("encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with _pypdf_quiet():
+            reader = pypdf.PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted:
+                raise Unusable("encrypted PDF")
+            pages = [page.extract_text() or "" for page in reader.pages]
     except Unusable:
         raise
     except Exception as exc:  # pypdf raises many types on damaged files; none may escape
@@ -174,9 +179,57 @@ def pdf_to_text(raw: bytes) -> str:
     return "\n\n".join(p.strip() for p in pages if p.strip())
 
 
-def docx_to_text(raw: bytes) -> str:
+@contextlib.contextmanager
+def _pypdf_quiet():
+    """pypdf logs what it repairs in a damaged PDF ("EOF marker not found", "invalid pdf header")
+    and, with no logging set up, Python prints each line on stderr, between adaptcost's own: while
+    a PDF is read its loggers (pypdf._reader, ...: children of "pypdf") are silenced and its
+    warnings ignored (a file it cannot read is skipped with the reason)."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+# An archive is bounded by what it unpacks to, as Apache POI's ZipSecureFile bounds OOXML files:
+# in all, no more than the --max-file-mb limit; and no entry over 1 MB that compresses more than
+# 100:1 (POI's MIN_INFLATE_RATIO 0.01; Word's XML compresses 5-20:1, a zip bomb 1000:1).
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM_BYTES = 1 << 20
+
+
+def check_archive(raw: bytes, max_unpacked: float, what: str) -> None:
+    """Raise Unusable if the zip `raw` would unpack past `max_unpacked` bytes or compresses like a
+    zip bomb; reads only the archive's directory. The sizes it declares are binding: Python's
+    zipfile stops an entry at its declared size (and then fails its CRC)."""
+    import zipfile
+
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise Unusable(f"unreadable {what} ({type(exc).__name__})") from None
+    total = sum(e.file_size for e in entries)
+    if total > max_unpacked:
+        raise Unusable(f"{what} unpacks past the {max_unpacked / 1e6:g} MB limit ({total / 1e6:.1f} MB unpacked; "
+                       "raise --max-file-mb)")
+    for e in entries:
+        if e.file_size > ZIP_RATIO_FROM_BYTES and e.file_size > ZIP_MAX_RATIO * max(e.compress_size, 1):
+            raise Unusable(f"{what} refused: zip bomb ({e.filename} compresses "
+                           f"{e.file_size / max(e.compress_size, 1):,.0f}:1, more than {ZIP_MAX_RATIO}:1)")
+
+
+def docx_to_text(raw: bytes, max_unpacked: float = DEFAULT_MAX_BYTES) -> str:
     import docx
 
+    check_archive(raw, max_unpacked, "DOCX")
     try:
         document = docx.Document(io.BytesIO(raw))
         parts = [p.text for p in document.paragraphs]
@@ -200,21 +253,24 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _svg_words(element, out: list[str]) -> None:
-    """The words a viewer sees under `element`: text content, titles and descriptions, HTML labels
+def _svg_words(root, out: list[str]) -> None:
+    """The words a viewer sees under `root`: text content, titles and descriptions, HTML labels
     in foreignObject; of a <switch>, only the first child (the one every current renderer shows:
-    drawio writes its labels twice, as HTML and as a plain-text fallback)."""
-    name = _local(element.tag)
-    if name in _SVG_SKIP:
-        return
-    if name in _SVG_TEXT:
-        words = " ".join(part.strip() for part in element.itertext() if part.strip())
-        if words:
-            out.append(words)
-        return
-    children = list(element)
-    for child in children[:1] if name == "switch" else children:
-        _svg_words(child, out)
+    drawio writes its labels twice, as HTML and as a plain-text fallback). Walked with a stack, in
+    document order: a drawing nested 50,000 groups deep is read like a flat one."""
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        name = _local(element.tag)
+        if name in _SVG_SKIP:
+            continue
+        if name in _SVG_TEXT:
+            words = " ".join(part.strip() for part in element.itertext() if part.strip())
+            if words:
+                out.append(words)
+            continue
+        children = list(element)
+        stack.extend(reversed(children[:1] if name == "switch" else children))
 
 
 def svg_text(raw: bytes) -> str:
@@ -325,8 +381,18 @@ def generated_kind(path: Path, text: str) -> str | None:
 # ---------------------------------------------------------------- one file
 
 
-def extract(path: Path, raw: bytes, options: ExtractOptions = ExtractOptions()) -> Extracted:
-    """The text of one file, by its suffix; raises Unusable with the reason."""
+def extract(path: Path, raw: bytes, options: ExtractOptions = ExtractOptions(),
+            max_bytes: float = DEFAULT_MAX_BYTES) -> Extracted:
+    """The text of one file, by its suffix; raises Unusable with the reason. `max_bytes` (the
+    --max-file-mb limit) bounds what an archive (.docx) may unpack to. No file fails the run for
+    being nested too deeply for a parser: it is skipped."""
+    try:
+        return _extract(path, raw, options, max_bytes)
+    except RecursionError:
+        raise Unusable("nested too deeply to read") from None
+
+
+def _extract(path: Path, raw: bytes, options: ExtractOptions, max_bytes: float) -> Extracted:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         result = Extracted(pdf_to_text(raw))
@@ -334,7 +400,7 @@ def extract(path: Path, raw: bytes, options: ExtractOptions = ExtractOptions()) 
             raise Unusable("PDF has no text layer (scanned?)")
         return result
     if suffix == ".docx":
-        return Extracted(docx_to_text(raw))
+        return Extracted(docx_to_text(raw, max_bytes))
     if suffix in KNOWN_BINARY_SUFFIXES or looks_binary(raw):
         raise Unusable("binary file")
     if suffix in SVG_SUFFIXES:

@@ -39,6 +39,10 @@ from .recommend import Recommendation, meets
 
 SCENARIO_SCHEMA = "adaptcost-scenario/1"
 DEFAULT_DRAWS = 100_000
+# The Monte Carlo holds its arrays of all draws at once, ~360 bytes a draw (measured: 1,000,000
+# draws of examples/scenario.yaml peak at 0.36 GB over the run's own 0.2 GB, 2026-12-04); ten
+# million draws are ~3.6 GB.
+MAX_DRAWS = 10_000_000
 DEFAULT_SEED = 20251125
 Z95 = 1.6448536269514722  # standard normal 95th percentile
 VARIABLE = tuple(f.name for f in fields(Scenario) if f.name not in ("batch_augmentation", "finetune_customer"))
@@ -217,8 +221,8 @@ def scenario_from(assumptions: dict[str, str], scenario_file: Path | None = None
     if seed is not None:
         spec.seed = check_seed(seed)
     if draws is not None:
-        if draws < 1:
-            raise ScenarioError(f"draws must be at least 1, got {draws}", field="draws")
+        if not 1 <= draws <= MAX_DRAWS:
+            raise ScenarioError(f"draws must be between 1 and {MAX_DRAWS:,}, got {draws:,}", field="draws")
         spec.draws = draws
     if "queries_per_day" not in spec.assumptions:
         raise ScenarioError("queries_per_day is needed (a number or a range), or a scenario file that sets it",
@@ -236,7 +240,7 @@ def load_scenario_file(path: Path) -> ScenarioSpec:
         raise ScenarioError(f"{path}: unknown field {sorted(unknown)[0]!r} (fields: seed, draws, assumptions, prices)")
     spec = ScenarioSpec(source=str(path))
     spec.seed = check_seed(data.get("seed", DEFAULT_SEED), f"{path}: seed", field=None)
-    spec.draws = _int(data.get("draws", DEFAULT_DRAWS), f"{path}: draws", 1)
+    spec.draws = _int(data.get("draws", DEFAULT_DRAWS), f"{path}: draws", 1, MAX_DRAWS)
     for section, known, target in (("assumptions", VARIABLE, spec.assumptions), ("prices", PRICE_CLASSES, spec.prices)):
         entries = data.get(section) or {}
         if not isinstance(entries, dict):
@@ -250,9 +254,11 @@ def load_scenario_file(path: Path) -> ScenarioSpec:
     return spec
 
 
-def _int(value: object, where: str, low: int) -> int:
+def _int(value: object, where: str, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ScenarioError(f"{where} must be an integer >= {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ScenarioError(f"{where} must be at most {high:,}, got {value:,} (the Monte Carlo holds every draw in memory)")
     return value
 
 
