@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Sequence
 from .countcache import CountCache, FileKey
 from ..defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
 from ..errors import CorpusError
+from ..paths import display_path
 from .encodings import describe_counting, get_counter, split_for_counting
 from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, extract
 
@@ -248,7 +249,7 @@ class _Walker:
             return
         for entry in entries:
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            child_display = os.path.join(display, entry.name)
+            child_display = os.path.join(display, display_path(entry.name))
             if entry.name.startswith(".") or entry.name in VCS_DIRS:
                 continue  # hidden files and folders, VCS metadata
             child = Path(entry.path)
@@ -292,6 +293,7 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
         raise CorpusError("no corpus given: pass --corpus PATH (a folder, a file or a glob)")
     walker = _Walker(options)
     for item in inputs:
+        shown = display_path(item)  # every name shown or serialised is printable text
         if item == STDIN:
             if not any(f.stdin for f in walker.found):
                 walker.found.append(_Found(Path(STDIN), STDIN, stdin=True))
@@ -299,23 +301,23 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
         if _is_glob(item):
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
-                raise CorpusError(f"corpus glob {item!r} matches no file")
+                raise CorpusError(f"corpus glob {shown!r} matches no file")
             for match in matches:
                 path = Path(match)
                 if path.is_dir():
-                    walker.walk(path, match)
+                    walker.walk(path, display_path(match))
                 elif not path.name.startswith("."):
-                    walker.add_file(path, match, path.name)
+                    walker.add_file(path, display_path(match), path.name)
             continue
         path = Path(item)
         if path.is_symlink() and not path.exists():
-            walker.skipped.append(Skipped(item, _os_reason(OSError(), path)))
+            walker.skipped.append(Skipped(shown, _os_reason(OSError(), path)))
         elif not path.exists():
-            raise CorpusError(f"corpus path not found: {item}")
+            raise CorpusError(f"corpus path not found: {shown}")
         elif path.is_dir():
-            walker.walk(path, item)
+            walker.walk(path, shown)
         else:
-            walker.add_file(path, item, path.name)
+            walker.add_file(path, shown, path.name)
     return walker.found, walker.skipped
 
 
@@ -429,7 +431,7 @@ def profile_corpus(
     """Find, extract and count every document of the corpus, for each encoding."""
     encodings = sorted(set(encodings))
     found, skipped = discover(inputs, options)
-    profile = CorpusProfile(list(inputs), encodings, skipped=list(skipped), extraction=options.extract.describe())
+    profile = CorpusProfile([display_path(i) for i in inputs], encodings, skipped=list(skipped), extraction=options.extract.describe())
     counters = _Counters(encodings, options.fast)
     cache = CountCache.open(enabled=options.use_cache, warnings=profile.warnings)
     tag = options.extract.cache_tag()
