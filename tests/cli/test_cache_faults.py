@@ -59,3 +59,25 @@ def test_non_utf8_name_on_a_strict_terminal(corpus):
                           capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert SHOWN.encode() in done.stdout and b"Traceback" not in done.stderr
+
+
+def test_cache_folder_that_is_a_file(tmp_path):
+    """Nothing of the cache usable (a file where the folder should be, as a read-only or full
+    disk refuses too): before, `count` failed with "cannot write .../tiktoken/...: Not a
+    directory"; now the counts are right (a temporary copy of each vocabulary), with one warning
+    for the folder on stderr and one for the count cache in the result."""
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ADAPTCOST_CACHE_DIR": str(blocker)}
+    done = subprocess.run([sys.executable, "-m", "adaptcost", "count", EXAMPLES, "--encoding", "o200k_base",
+                           "--encoding", "cl100k_base", "--format", "json"], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: the cache folder {blocker / 'tiktoken'} is not usable (Not a directory); what it would hold is worked out "
+        "again each time"]
+    result = json.loads(done.stdout)
+    assert [w for w in result["warnings"] if "cache" in w] == [
+        f"token-count cache unavailable ([Errno 17] File exists: '{blocker}'); counting without it"]
+    expected = invoke("count", EXAMPLES, "--encoding", "o200k_base", "--encoding", "cl100k_base", "--format", "json")
+    assert result["total"] == json.loads(expected.stdout)["total"]
