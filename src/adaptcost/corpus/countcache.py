@@ -105,9 +105,10 @@ class CountCache:
 
     @classmethod
     def open(cls, enabled: bool = True, warnings: list[str] | None = None) -> "CountCache":
+        if not enabled:
+            return cls(None, warnings)
         cache = cls(None, warnings, cache_dir() / CACHE_FILE)
-        if enabled:
-            cache.db = cache._open()
+        cache.db = cache._open()
         return cache
 
     # ------------------------------------------------------------ opening
@@ -169,12 +170,12 @@ class CountCache:
             self._warn(f"token-count cache {what} ({exc}); {then}")
 
     def _drop(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    def _failed_check(self) -> None:
-        self._failed_checks += 1
+        db, self.db = self.db, None
+        if db is not None:
+            try:
+                db.close()
+            except _FAULTS:
+                pass  # nothing of it is used any more
 
     # ------------------------------------------------------------ reading
 
@@ -204,7 +205,7 @@ class CountCache:
             return key
         size, mtime_ns, ino, sha256, check = rows[0]
         if check != checksum("files", name, size, mtime_ns, ino, sha256):
-            self._failed_check()
+            self._failed_checks += 1
             return key
         if (size, mtime_ns, ino) == (key.size, key.mtime_ns, _int64(key.ino)):
             return FileKey(real, key.size, key.mtime_ns, key.ino, sha256.decode("ascii"))
@@ -232,14 +233,14 @@ class CountCache:
             return None
         chars, chunks, replaced, check = rows[0][:4]
         if check != checksum("docs", sha256, extractor, chars, chunks, replaced):
-            self._failed_check()
+            self._failed_checks += 1
             return None
         wanted = {e.encode("utf-8"): e for e in encodings}
         tokens = {}
         for *_, encoding, n, check in rows:
             if encoding in wanted:
                 if check != checksum("counts", sha256, extractor, encoding, n):
-                    self._failed_check()
+                    self._failed_checks += 1
                     return None
                 tokens[wanted[encoding]] = n
         if len(tokens) != len(encodings):
@@ -286,7 +287,7 @@ class CountCache:
                     self.db.execute("ROLLBACK")
                 except _FAULTS:
                     pass
-            self._fault(exc, "not updated", "the counts of this run are not stored")
+            self._fault(exc, "not updated", "this run's new counts are not all stored")
 
     def close(self) -> None:
         try:
@@ -315,7 +316,7 @@ def _ready(db: sqlite3.Connection) -> bool:
     def tables() -> dict:
         rows = db.execute("SELECT name, sql FROM sqlite_master").fetchall()
         return {bytes(name).decode("utf-8", "replace"): bytes(sql or b"").decode("utf-8", "replace") for name, sql in rows
-                if not bytes(name).startswith(b"sqlite_autoindex_")}
+                if not bytes(name).startswith(b"sqlite_")}  # sqlite's own: key indexes, ANALYZE's statistics
 
     found = tables()
     if found == _TABLES:
