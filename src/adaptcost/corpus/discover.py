@@ -48,7 +48,7 @@ class CorpusOptions:
 
 @dataclass
 class Document:
-    path: str  # as the user would name it: input path joined with the relative path
+    path: str  # as the user would name it: input path joined with the relative path (bytes not UTF-8 as \xNN)
     size_bytes: int
     sha256: str
     chars: int

@@ -317,12 +317,13 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
         if backend == "tiktoken":
             counter._quicktok = None
         elif fingerprint:
-            from ..fileio import atomic_write_bytes
+            from ..fileio import atomic_write_bytes, cache_unusable
 
+            marker = _verified_marker(encoding, fingerprint)
             try:
-                atomic_write_bytes(_verified_marker(encoding, fingerprint), PROBE_TEXT.encode())
-            except (OSError, AdaptcostError):
-                pass  # a read-only cache: check again next time
+                atomic_write_bytes(marker, PROBE_TEXT.encode())
+            except (OSError, AdaptcostError) as exc:
+                cache_unusable(marker, exc)  # a read-only cache: check again next time
     _counters[key] = counter
     return counter
 
