@@ -139,8 +139,8 @@ def cache_unusable(path: Path, exc: Exception) -> None:
     if root in _UNUSABLE:
         return
     _UNUSABLE.add(root)
-    cause = exc.__cause__ if isinstance(exc, AdaptcostError) and exc.__cause__ is not None else exc
-    why = getattr(cause, "strerror", None) or str(cause)
+    cause = exc.__cause__ or exc.__context__ or exc  # the OSError behind "cannot write PATH: ..." (raised from None)
+    why = getattr(cause, "strerror", None) or getattr(exc, "strerror", None) or str(exc)
     _cache_warning(f"the cache folder {path.parent} is not usable ({why}); what it would hold is worked out again each time")
 
 
