@@ -201,8 +201,9 @@ CREATE TABLE IF NOT EXISTS counts (sha256 TEXT, extractor INTEGER, encoding TEXT
     "CREATE TABLE files (path TEXT);",
 ], ids=["foreign", "older", "partial"])
 def test_database_of_another_layout_moved_aside_and_rebuilt(tmp_path, own_cache, layout):
-    """Before: `no such table`/`table files has 5 columns but 6 values were supplied` tracebacks
-    on every run (or, for a foreign file, its tables silently mixed with the cache's)."""
+    """Before: a partial layout failed every run (`OperationalError: no such column: size`); a
+    foreign file had the cache's tables added to it, silently; the older layout (no checksums)
+    was trusted as is."""
     own_cache.mkdir(parents=True)
     foreign = sqlite3.connect(db_path(own_cache))
     foreign.executescript(layout)
