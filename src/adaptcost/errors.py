@@ -33,3 +33,9 @@ class TokenizerError(AdaptcostError):
 
 class CurvesError(AdaptcostError):
     """A curves file is malformed."""
+
+
+class CacheWarning(UserWarning):
+    """A cache could not be used as it is (damaged, unreadable, not writable): the run went on
+    without it, and its results are what they would be without any cache. The command line
+    prints each as one `warning:` line."""

@@ -8,7 +8,7 @@ import re
 import stat
 from pathlib import Path
 
-from .errors import AdaptcostError
+from .errors import AdaptcostError, CacheWarning
 
 # ---------------------------------------------------------------- writing
 
@@ -324,7 +324,7 @@ def parse_yaml(text: str, path: Path, error: type[AdaptcostError] = AdaptcostErr
     import hashlib
 
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    remembered = _remembered_parse(digest)
+    remembered = _remembered_parse(digest, path)
     if remembered is not _NOTHING:
         return remembered
     data = _parse_yaml(text, path, error)
@@ -398,23 +398,86 @@ def _yaml_children(node) -> list:
 # back exactly is kept: dicts with str keys (none starting with NUL), lists, str, int, float,
 # bool, None and dates; anything else (a set, bytes, a timestamp, a number as a key) is parsed
 # each time.
+#
+# An entry is a cache, not the file: it is used only when it is exactly what this adaptcost wrote
+# for this text. Its first line is the sha256 of the text's sha256 and the JSON (a seal); an entry
+# that is not sealed so (replaced by `null` or `{}`, truncated, flipped, another text's) is a
+# fault of the cache, never of the file: one CacheWarning, the file itself is parsed, and the
+# entry rewritten. Validation markers are sealed the same way.
 _NOTHING = object()
 _DATE = "\x00date"
+_SEAL_FORMAT = "2"  # in the names: entries of the unsealed format 1 are never read as damaged
+
+
+def _seal(digest: str, payload: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(digest.encode("ascii") + b"\n" + payload).hexdigest().encode("ascii")
+
+
+def _cache_warning(message: str) -> None:
+    import warnings
+
+    warnings.warn(message, CacheWarning, stacklevel=1)
+
+
+_UNUSABLE: set[str] = set()  # cache folders already warned about, in this process
+
+
+def cache_unusable(path: Path, exc: Exception) -> None:
+    """One warning per process for a cache folder that cannot be read or written (read-only,
+    full, not a folder): every cached file after the first would say the same."""
+    from .paths import cache_dir
+
+    root = str(cache_dir())
+    if root in _UNUSABLE:
+        return
+    _UNUSABLE.add(root)
+    cause = exc.__cause__ or exc.__context__ or exc  # the OSError behind "cannot write PATH: ..." (raised from None)
+    why = getattr(cause, "strerror", None) or getattr(exc, "strerror", None) or str(exc)
+    _cache_warning(f"the cache folder {path.parent} is not usable ({why}); what it would hold is worked out again each time")
+
+
+def _read_sealed(path: Path, digest: str, what: str, then: str) -> bytes | None:
+    """The payload of a sealed cache file, or None: missing (quietly), or damaged (one warning)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        cache_unusable(path, exc)
+        return None
+    seal, newline, payload = raw.partition(b"\n")
+    if not newline or seal != _seal(digest, payload):
+        _cache_warning(f"{what} in the cache is damaged (it fails its checksum): {then}, and replaced it")
+        return None
+    return payload
+
+
+def _write_sealed(path: Path, digest: str, payload: bytes) -> None:
+    try:
+        atomic_write_bytes(path, _seal(digest, payload) + b"\n" + payload)
+    except (OSError, AdaptcostError) as exc:
+        cache_unusable(path, exc)
 
 
 def _parsed_path(digest: str) -> Path:
     from ._version import __version__
     from .paths import cache_dir
 
-    return cache_dir() / "parsed" / f"yaml-{__version__}-{digest}.json"
+    return cache_dir() / "parsed" / f"yaml{_SEAL_FORMAT}-{__version__}-{digest}.json"
 
 
-def _remembered_parse(digest: str) -> object:
+def _remembered_parse(digest: str, path: Path) -> object:
+    """What the text with this sha256 parsed to, if the cache holds it sealed (`path`: the file)."""
     import json
 
+    payload = _read_sealed(_parsed_path(digest), digest, f"the parse of {path}", "parsed the file itself")
+    if payload is None:
+        return _NOTHING
     try:
-        return json.loads(_parsed_path(digest).read_bytes(), object_hook=_undate)
-    except (OSError, ValueError, TypeError, AdaptcostError):
+        return json.loads(payload, object_hook=_undate)
+    except (ValueError, TypeError, RecursionError):  # sealed yet unreadable: only a bug of ours
         return _NOTHING
 
 
@@ -431,9 +494,9 @@ def _remember_parse(digest: str, data: object) -> None:
 
     try:
         encoded = json.dumps(_jsonable(data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        atomic_write_bytes(_parsed_path(digest), encoded)
-    except (TypeError, ValueError, OSError, AdaptcostError):
-        pass  # not JSON's to keep exactly, or a read-only cache: parse again next time
+    except (TypeError, ValueError, RecursionError):
+        return  # not JSON's to keep exactly: parsed again next time
+    _write_sealed(_parsed_path(digest), digest, encoded)
 
 
 def _jsonable(node: object) -> object:
@@ -464,17 +527,17 @@ def _validated_marker(schema: str, digest: str) -> Path:
     from ._version import __version__
     from .paths import cache_dir
 
-    return cache_dir() / "validated" / f"{schema.replace('/', '-')}-{__version__}-{digest}"
+    return cache_dir() / "validated" / f"{schema.replace('/', '-')}-{__version__}-{digest}.ok{_SEAL_FORMAT}"
 
 
 def known_valid(schema: str, digest: str) -> bool:
     """Whether a file with this sha256 passed `schema` before (with this adaptcost version): a
-    later run skips jsonschema, whose import and walk cost a fifth of a second."""
-    return _validated_marker(schema, digest).is_file()
+    later run skips jsonschema, whose import and walk cost a fifth of a second. The marker holds
+    the seal of the schema and the digest; any other content is not trusted (one warning)."""
+    payload = _read_sealed(_validated_marker(schema, digest), digest, f"the {schema} validation mark of the file with "
+                           f"sha256 {digest[:12]}…", "validated the file again")
+    return payload == schema.encode("utf-8")
 
 
 def remember_valid(schema: str, digest: str) -> None:
-    try:
-        atomic_write_bytes(_validated_marker(schema, digest), b"")
-    except (OSError, AdaptcostError):
-        pass  # a read-only cache: validate again next time
+    _write_sealed(_validated_marker(schema, digest), digest, schema.encode("utf-8"))

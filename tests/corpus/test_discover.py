@@ -498,7 +498,7 @@ def test_use_cache_false(tmp_path, own_cache):
 def test_use_cache_false_writes_nothing(tmp_path, own_cache):
     write(tmp_path / "c" / "a.md", "alpha\n")
     profile_corpus([str(tmp_path / "c")], ["cl100k_base"], CorpusOptions(use_cache=False))
-    assert not (own_cache / "counts.sqlite3").exists()
+    assert not list(own_cache.glob("counts*"))
 
 
 def test_unusable_cache_degrades_with_warning(tmp_path, monkeypatch):
@@ -511,12 +511,18 @@ def test_unusable_cache_degrades_with_warning(tmp_path, monkeypatch):
     assert len(warnings) == 1 and "cache unavailable" in warnings[0]
 
 
-def test_corrupt_cache_file_degrades(tmp_path, own_cache):
+def test_corrupt_cache_file_is_moved_aside_and_rebuilt(tmp_path, own_cache):
+    from adaptcost.corpus.countcache import CACHE_FILE
+
     own_cache.mkdir(parents=True, exist_ok=True)
-    (own_cache / "counts.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    (own_cache / CACHE_FILE).write_bytes(b"this is not sqlite" * 100)
     warnings: list[str] = []
     cache = CountCache.open(warnings=warnings)
-    assert cache.db is None and warnings
+    try:
+        assert cache.db is not None and len(warnings) == 1 and "damaged" in warnings[0]
+    finally:
+        cache.close()
+    assert (own_cache / f"{CACHE_FILE}.bad").read_bytes() == b"this is not sqlite" * 100
 
 
 def test_extractor_version_and_options_separate_entries(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import AdaptcostError
+from ..errors import AdaptcostError, CacheWarning
 from ..fileio import atomic_write_text
 from ..outputs.escaping import visible
 from .options import in_cli_terms
@@ -97,6 +98,22 @@ class _RichUtilsFinder:
 
 if "typer.rich_utils" not in sys.modules and _RichUtilsFinder not in sys.meta_path:
     sys.meta_path.insert(0, _RichUtilsFinder)
+
+
+# ---------------------------------------------------------------- warnings from the core
+
+_python_format = warnings.formatwarning
+
+
+def _warning_line(message, category, filename, lineno, line=None) -> str:
+    """A CacheWarning as one `warning:` line, as the command's other warnings are; any other
+    warning as Python shows it."""
+    if issubclass(category, CacheWarning):
+        return f"warning: {message}\n"
+    return _python_format(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _warning_line
 
 
 def _out() -> Console:

@@ -26,6 +26,7 @@ from .countcache import CountCache, FileKey
 from ..defaults import DEFAULT_MAX_FILE_MB  # noqa: F401  (re-exported)
 from ..errors import CorpusError
 from ..fileio import NotRegularFile, open_regular, read_at_most, special_kind
+from ..paths import display_path
 from .encodings import describe_counting, get_counter, split_for_counting
 from .extract import RECORD_SUFFIXES, ExtractOptions, Unusable, count_chunks, extract
 
@@ -49,7 +50,7 @@ class CorpusOptions:
 
 @dataclass
 class Document:
-    path: str  # as the user would name it: input path joined with the relative path
+    path: str  # as the user would name it: input path joined with the relative path (bytes not UTF-8 as \xNN)
     size_bytes: int
     sha256: str
     chars: int
@@ -231,7 +232,7 @@ class _Walker:
             if entry.name.startswith(".") or entry.name in VCS_DIRS:
                 continue  # hidden files and folders, VCS metadata
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            child_display = os.path.join(display, entry.name)
+            child_display = os.path.join(display, display_path(entry.name))
             try:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
@@ -316,6 +317,7 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
         raise CorpusError("no corpus given: pass --corpus PATH (a folder, a file or a glob)")
     walker = _Walker(options)
     for item in inputs:
+        shown = display_path(item)  # every name shown or serialised is printable text
         if item == STDIN:
             if not any(f.stdin for f in walker.found):
                 walker.found.append(_Found(Path(STDIN), STDIN, stdin=True))
@@ -324,27 +326,27 @@ def discover(inputs: Sequence[str], options: CorpusOptions) -> tuple[list[_Found
             try:
                 matches = sorted(glob.glob(item, recursive=True))
             except RecursionError:  # the standard library's ** walks folders by recursion
-                raise CorpusError(f"corpus glob {item!r} reaches folders too deep for a glob; pass the folder itself") from None
+                raise CorpusError(f"corpus glob {shown!r} reaches folders too deep for a glob; pass the folder itself") from None
             if not matches:
-                raise CorpusError(f"corpus glob {item!r} matches no file")
+                raise CorpusError(f"corpus glob {shown!r} matches no file")
             for match in matches:
                 path = Path(match)
                 if path.is_dir():
-                    walker.walk(path, match)
+                    walker.walk(path, display_path(match))
                 elif not path.name.startswith("."):
-                    walker.add_file(path, match, path.name)
+                    walker.add_file(path, display_path(match), path.name)
             continue
         path = Path(item)
         if path.is_symlink() and not path.exists():
-            walker.skipped.append(Skipped(item, _os_reason(OSError(), path)))
+            walker.skipped.append(Skipped(shown, _os_reason(OSError(), path)))
         elif not path.exists():
-            raise CorpusError(f"corpus path not found: {item}")
+            raise CorpusError(f"corpus path not found: {shown}")
         elif path.is_dir():
-            walker.walk(path, item)
+            walker.walk(path, shown)
         elif _is_pipe(path):  # named by the user (a shell's <(...)): read, as standard input is
-            walker.found.append(_Found(path, item, pipe=True))
+            walker.found.append(_Found(path, shown, pipe=True))
         else:
-            walker.add_file(path, item, path.name)
+            walker.add_file(path, shown, path.name)
     return walker.found, walker.skipped
 
 
@@ -490,7 +492,7 @@ def profile_corpus(
     """Find, extract and count every document of the corpus, for each encoding."""
     encodings = sorted(set(encodings))
     found, skipped = discover(inputs, options)
-    profile = CorpusProfile(list(inputs), encodings, skipped=list(skipped), extraction=options.extract.describe())
+    profile = CorpusProfile([display_path(i) for i in inputs], encodings, skipped=list(skipped), extraction=options.extract.describe())
     counters = _Counters(encodings, options.fast)
     cache = CountCache.open(enabled=options.use_cache, warnings=profile.warnings)
     tag = options.extract.cache_tag()

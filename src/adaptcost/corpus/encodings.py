@@ -133,17 +133,40 @@ def tiktoken_cache_dir() -> Path:
     return cache_dir() / "tiktoken"
 
 
-def _provision(encoding: str) -> str:
-    """Make sure tiktoken's cache holds the verified rank file; return where it came from."""
+def _provision(encoding: str) -> tuple[str, Path]:
+    """Make sure a tiktoken cache folder holds the verified rank file; return where it came from
+    and that folder: the user cache's, or, where the cache takes no writes (read-only, full, not
+    a folder), a temporary one of this process (one CacheWarning): the cache never fails a count."""
     url, expected = OFFICIAL[encoding]
-    target = tiktoken_cache_dir() / hashlib.sha1(url.encode()).hexdigest()
-    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == expected:
-        return "verified cache"
+    name = hashlib.sha1(url.encode()).hexdigest()
+    target = tiktoken_cache_dir() / name
+    try:
+        if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == expected:
+            return "verified cache", target.parent
+    except OSError:
+        pass
     data, label = verified_rank_file(encoding)
-    from ..fileio import atomic_write_bytes
+    from ..fileio import atomic_write_bytes, cache_unusable
 
-    atomic_write_bytes(target, data)
-    return label
+    try:
+        atomic_write_bytes(target, data)
+        return label, target.parent
+    except AdaptcostError as exc:
+        cache_unusable(target, exc)
+        folder = _private_vocabularies()
+        (folder / name).write_bytes(data)
+        return label, folder
+
+
+_private: list = []  # the temporary vocabulary folder of this process, where the cache takes no writes
+
+
+def _private_vocabularies() -> Path:
+    if not _private:
+        import tempfile
+
+        _private.append(tempfile.TemporaryDirectory(prefix="adaptcost-vocab-"))  # removed at exit
+    return Path(_private[0].name)
 
 
 def load_tiktoken(encoding: str):
@@ -151,9 +174,9 @@ def load_tiktoken(encoding: str):
     import tiktoken
 
     with _lock:
-        source = _provision(encoding)
+        source, folder = _provision(encoding)
         previous = os.environ.get("TIKTOKEN_CACHE_DIR")
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache_dir())
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
         try:
             enc = tiktoken.get_encoding(encoding)
         except Exception as exc:  # tiktoken raises plain ValueError/requests errors
@@ -343,12 +366,13 @@ def get_counter(encoding: str, fast: bool = True) -> TokenCounter:
         if backend == "tiktoken":
             counter._quicktok = None
         elif fingerprint:
-            from ..fileio import atomic_write_bytes
+            from ..fileio import atomic_write_bytes, cache_unusable
 
+            marker = _verified_marker(encoding, fingerprint)
             try:
-                atomic_write_bytes(_verified_marker(encoding, fingerprint), PROBE_TEXT.encode())
-            except (OSError, AdaptcostError):
-                pass  # a read-only cache: check again next time
+                atomic_write_bytes(marker, PROBE_TEXT.encode())
+            except (OSError, AdaptcostError) as exc:
+                cache_unusable(marker, exc)  # a read-only cache: check again next time
     _counters[key] = counter
     return counter
 
