@@ -20,7 +20,7 @@ import datetime as dt
 
 from adaptcost.prices.book import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
 from builders import (ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, PER_CALL, PER_KB, SELF_EMBEDDING, SERVERLESS, automatic, embedding, ft_block,
-                      gpu_model, model, reranker, run, stats, writes)
+                      gpu_model, model, priced_from, reranker, run, stats, writes)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
                             caching=GEMINI_LIKE.caching, window=2_000_000,
@@ -38,7 +38,15 @@ MANY_OPTIONS = ModelPrice(**{**model(input=3.0, output=15.0, cached=0.3, window=
                              "max_input_tokens": 272_000, "reasoning_tokens_per_query": 400, "max_output_tokens": 3000,
                              "finetune": FineTune(**{**ft_block(storage=2.0).__dict__, "lifecycle": CLOSING, "max_output_tokens": 2500})})
 SELF_HOSTED = gpu_model()
-MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED]
+# prices that change: one change before the decision (in force from its first day), others inside
+# some horizons (days 7, 27, 30, 100, 250; days 7 and 30 fall on refreshes, which bill at the new rates)
+SCHEDULED_GEMINI = priced_from(GEMINI_LIKE, (DAY - dt.timedelta(days=3), 0.35, 2.8, 0.035),
+                               (DAY + dt.timedelta(days=27), 0.7, 5.6, 0.07), (DAY + dt.timedelta(days=250), 0.5, 4.0))
+SCHEDULED_OPENAI = priced_from(OPENAI_LIKE, (DAY + dt.timedelta(days=7), 4.0, 16.0, 1.0),
+                               (DAY + dt.timedelta(days=100), 1.0, 4.0, 0.25))
+SCHEDULED_ANTHROPIC = priced_from(ANTHROPIC_LIKE, (DAY + dt.timedelta(days=30), 1.5, 7.5, 0.15))
+MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED,
+          SCHEDULED_GEMINI, SCHEDULED_OPENAI, SCHEDULED_ANTHROPIC]
 
 
 EMBEDDINGS = [None, embedding(), embedding("embed-tight", rate=0.13, dimensions=3072, max_input=600, batch=0.0)]

@@ -9,12 +9,12 @@ scalar cost model exactly when every parameter is a point.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..prices.book import CacheOption, ModelPrice, Rates
-from . import rag, rules
+from . import rag, rules, schedule
 from .billing import CorpusStats, Models, write_multiplier
 from .rules import usd as _usd
 from .strategies import GLOBAL_JOB_HOURS
@@ -39,6 +39,9 @@ class Params:
     values: dict
     batch_augmentation: bool = False
     finetune_customer: str = "new"
+    # the period being priced when prices change inside the horizon (schedule.periods): its first
+    # and last day after the decision, and whether one-time costs fall in it; None: the whole horizon
+    window: tuple[float, float, bool] | None = None
 
     @classmethod
     def from_scenario(cls, scenario, **overrides) -> "Params":
@@ -89,7 +92,38 @@ def refreshes(p: Params):
 
 
 def _total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
+    """What the bill comes to over the horizon, or over the period being priced (rules.spent_in)."""
+    if p.window is None:
+        return _full_total(p, one, per_refresh, per_query, per_hour)
+    start, end, first = p.window
+    horizon = p["horizon_days"]
+    return rules.spent_in(horizon, start, end, horizon, p["refresh_days"], p["queries_per_day"], one if first else 0.0,
+                          per_refresh, per_query, per_hour)
+
+
+def _full_total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
+    """Over the whole horizon: how ways of sending a prompt are compared, in every period alike
+    (strategies.prompt_cost compares StrategyCost.tco)."""
     return rules.total_usd(p["queries_per_day"], p["horizon_days"], refreshes(p), one, per_refresh, per_query, per_hour)
+
+
+@dataclass
+class _Bill:
+    """One way of sending a prompt, by kind of cost (arrays over draws)."""
+
+    one: object = 0.0
+    per_refresh: object = 0.0
+    per_query: object = 0.0
+    per_hour: object = 0.0
+
+    def full(self, p: Params):
+        return _full_total(p, self.one, self.per_refresh, self.per_query, self.per_hour)
+
+    def total(self, p: Params):
+        return _total(p, self.one, self.per_refresh, self.per_query, self.per_hour)
+
+    def where(self, take, other: "_Bill") -> "_Bill":
+        return _Bill(*(np.where(take, getattr(other, k), getattr(self, k)) for k in ("one", "per_refresh", "per_query", "per_hour")))
 
 
 def _reasoning(model: ModelPrice, p: Params):
@@ -125,44 +159,44 @@ def _prompt_tco(model: ModelPrice, prefix, rest, p: Params):
     """strategies.prompt_cost: the cheapest way to send a cacheable prefix and the rest with every query."""
     output = _output_tokens(model, p)
     fits = _fits(model, prefix + rest, output, model.max_output_tokens)
-    best, per_query = _prompt_variant(model, prefix, rest, p, cached_only=False)
+    best, bill = _prompt_variant(model, prefix, rest, p, cached_only=False)
     padded = _padded(model, prefix)
     usable = (padded > prefix) & _fits(model, padded + rest, output, None)
-    cost, padded_per_query = _prompt_variant(model, padded, rest, p, cached_only=True)
-    take = usable & (cost < best)
-    best, per_query = np.where(take, cost, best), np.where(take, padded_per_query, per_query)
-    best = best + _total(p, per_hour=_gpu_floor(model, p, per_query))
+    cost, padded_bill = _prompt_variant(model, padded, rest, p, cached_only=True)
+    bill = bill.where(usable & (cost < best), padded_bill)
+    best = bill.total(p) + _total(p, per_hour=_gpu_floor(model, p, bill.per_query))
     return np.where(fits, best, np.nan)
 
 
 def _prompt_variant(model: ModelPrice, size, pt, p: Params, cached_only: bool):
-    """(the cheapest TCO, its per-query cost) over no caching and every cache option."""
+    """(the cheapest TCO over the whole horizon, its bill) over no caching and every cache option."""
     ri, rc, ro = _rates(model, p, size + pt)
     answer = _usd(_output_tokens(model, p), ro)
     plain_q = _usd(size + pt, ri) + answer
-    plain = _total(p, per_query=plain_q)
+    plain = _full_total(p, per_query=plain_q)
     shape = np.broadcast(plain, size).shape
     best = np.full(shape, np.inf) if cached_only else plain * np.ones(shape)
-    best_q = plain_q * np.ones(shape)
+    bill = _Bill(per_query=plain_q * np.ones(shape))
     cached = _cacheable(model, size)
     for option in model.caching.options:
-        tco, per_q = _prompt_option(model, option, size, pt, cached, p, ri, rc, answer)
+        option_bill = _prompt_option(model, option, size, pt, cached, p, ri, rc, answer)
+        tco = option_bill.full(p)
         take = (cached > 0) & (tco < best)
-        best, best_q = np.where(take, tco, best), np.where(take, per_q, best_q)
-    return best, best_q
+        best, bill = np.where(take, tco, best), bill.where(take, option_bill)
+    return best, bill
 
 
-def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: Params, ri, rc, answer):
+def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: Params, ri, rc, answer) -> _Bill:
     if option.kind == "storage":
         storage = option.storage_usd_per_mtok_hour * p.m("cache_storage")
         create = _usd(size, ri)
         per_q = _usd(size, rc) + _usd(pt, ri) + answer
-        return _total(p, one=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q), per_q
+        return _Bill(one=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q)
     h = rules.hit_probability(option.kind, option.ttl_minutes, p["queries_per_day"], p.values.get("cache_hit_rate"),
                               p["implicit_cache_hit_rate"])
     miss = ri * _miss_multiplier(model, option, p)
     per_q = rules.cached_prefix_usd(cached, h, rc, miss) + _usd(size + pt - cached, ri) + answer
-    return _total(p, per_query=per_q), per_q
+    return _Bill(per_query=per_q)
 
 
 # ---------------------------------------------------------------- augmentation and fine-tuning
@@ -369,7 +403,18 @@ def volume_curve(strategy: str, stats: CorpusStats, models: Models, scenario):
 
 
 def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
-    """Total cost over the horizon, per draw; NaN where the strategy is not possible."""
+    """Total cost over the horizon, per draw; NaN where the strategy is not possible. Where prices
+    change inside the longest horizon drawn, the sum of each period's (schedule.periods)."""
+    periods = schedule.periods(models, float(np.max(p["horizon_days"])))
+    if len(periods) == 1:
+        return _period_tco(strategy, stats, periods[0].models, p)
+    horizon = p["horizon_days"]
+    return sum(_period_tco(strategy, stats, period.models,
+                           replace(p, window=(period.start, horizon if period.end is None else period.end, i == 0)))
+               for i, period in enumerate(periods))
+
+
+def _period_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     if strategy == "icl":
         return icl_tco(stats, models.icl, p)
     if strategy == "rag":

@@ -56,7 +56,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from . import rag, rules
+from . import rag, rules, schedule
 from .billing import (Component, CorpusStats, Models, PriceRef, StrategyCost, _ref, cacheable_prefix, hit_rate,
                       output_limit, prompt_limit, reasoning_tokens, request_rates, usd, write_multiplier)
 from ..prices.book import CacheOption, ModelPrice, Rates
@@ -514,6 +514,17 @@ def _retrieval_note(stats: CorpusStats, models: Models, s: Scenario, retrieved: 
 
 
 def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """The strategy over the horizon, at the prices in force each day (schedule.periods)."""
+    periods = schedule.periods(models, s.horizon_days)
+    if len(periods) == 1:
+        return _period_cost(strategy, stats, periods[0].models, s, band)
+    costs = [_period_cost(strategy, stats, p.models, s, band) for p in periods]
+    refused = next((c for c in costs if not c.feasible), None)
+    return refused if refused is not None else schedule.combine(strategy, periods, costs)
+
+
+def _period_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """The strategy at one set of prices, as if they held for the whole horizon."""
     if strategy == "icl":
         return icl_cost(stats, models, s, band)
     if strategy == "rag":

@@ -184,6 +184,24 @@ class FineTune:
 
 
 @dataclass(frozen=True)
+class PriceChange:
+    """Per-token rates in force from `starts` (inclusive) until the next change (schema: price_changes):
+    a promotion that ends, a published cut or rise; with its own source, date and verification."""
+
+    starts: dt.date
+    rates: Rates
+    source: str
+    as_of: dt.date
+    verified: bool
+    note: str = ""
+    index: int = 0  # its place in the row's price_changes (how a price reference names it)
+
+    @property
+    def field(self) -> str:
+        return f"price_changes[{self.index}]"
+
+
+@dataclass(frozen=True)
 class ModelPrice:
     name: str
     provider: str
@@ -205,6 +223,20 @@ class ModelPrice:
     reasoning_tokens_per_query: int = 0
     lifecycle: Lifecycle = Lifecycle()
     gpu: Gpu | None = None
+    price_changes: tuple[PriceChange, ...] = ()  # ascending by starts
+    in_force: PriceChange | None = None  # set by `on`: the change whose rates this copy carries
+
+    def on(self, day: dt.date) -> "ModelPrice":
+        """The row as priced on `day`: the rates of the last change in force by then (the row itself
+        before the first), that change remembered so price references name its source and date."""
+        change = next((c for c in reversed(self.price_changes) if c.starts <= day), None)
+        if change is None or change is self.in_force:
+            return self
+        return dataclasses.replace(self, rates=change.rates, in_force=change)
+
+    def changes_within(self, first: dt.date, last: dt.date) -> list[PriceChange]:
+        """The price changes that take effect after `first` and before `last`."""
+        return [c for c in self.price_changes if first < c.starts < last]
 
     def age_days(self, today: dt.date) -> int:
         return (today - self.as_of).days
@@ -349,6 +381,9 @@ def _set_aside(rows: dict, later: dict, day: dt.date) -> None:
 
 def _model_dict(m: ModelPrice) -> dict:
     d = _iso_dates(dataclasses.asdict(m))
+    del d["in_force"]
+    if not m.price_changes:
+        del d["price_changes"]
     d["tokenizer"] = {"encoding": m.tokenizer.encoding, "exact": m.tokenizer.exact, "describe": m.tokenizer.describe()}
     return d
 
@@ -532,7 +567,23 @@ def _model(raw: dict, provider: str, path: Path, today: dt.date) -> ModelPrice:
         reasoning_tokens_per_query=raw.get("reasoning_tokens_per_query", 0),
         lifecycle=parse_lifecycle(raw.get("lifecycle"), path, row, today),
         gpu=gpu,
+        price_changes=_price_changes(raw, path, row, today),
     )
+
+
+def _price_changes(raw: dict, path: Path, row: str, today: dt.date) -> tuple[PriceChange, ...]:
+    """The row's schedule of rates, each entry dated after the one before it."""
+    changes, previous = [], None
+    for i, entry in enumerate(raw.get("price_changes", ())):
+        where = f"price_changes[{i}]."
+        change = PriceChange(parse_date(entry["from"], path, row, today, where + "from"), Rates.parse(entry["usd_per_mtok"]),
+                             entry["source"], parse_date(entry["as_of"], path, row, today, where + "as_of"),
+                             entry.get("verified", False), entry.get("note", ""), i)
+        if previous is not None and change.starts <= previous[1]:
+            raise PricingError(f"{path}: {row} field {where}from: {change.starts} is not after {previous[0]} {previous[1]}")
+        changes.append(change)
+        previous = (where + "from", change.starts)
+    return tuple(changes)
 
 
 def _old_schema(path: Path, data: object) -> str | None:

@@ -88,11 +88,30 @@ def finetune_offer(model: ModelPrice, day: dt.date, customer: str = "new") -> li
     return [f"{model.name} fine-tuning {'; '.join(events)}{source}"] if events else []
 
 
+def price_changes(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None) -> list[str]:
+    """Each published change of the model's per-token rates after the decision day (inside the
+    horizon, when one is given), with the rates before and after, its source and date: the cost
+    model prices the days after it at the new rates."""
+    notices = []
+    for change in model.price_changes:
+        if change.starts <= day or (horizon_end is not None and change.starts >= horizon_end):
+            continue
+        old = model.on(change.starts - dt.timedelta(days=1)).rates
+        rates = ", ".join(f"{name} ${getattr(old, name):g} → ${getattr(change.rates, name):g}"
+                          for name in ("input", "cached_input", "output") if getattr(old, name) != getattr(change.rates, name))
+        where = ", inside the horizon: the days from then are priced at the new rates" if horizon_end else ""
+        note = f"; {change.note}" if change.note else ""
+        checked = "" if change.verified else ", unverified"
+        notices.append(f"{model.name} per-token prices change on {change.starts}{where} ({rates or 'same rates'} per MTok; "
+                       f"{change.source} as of {change.as_of}{checked}{note})")
+    return notices
+
+
 def model_notices(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None,
                   customer: str = "new", finetune: bool = True) -> list[str]:
     """Every notice about one model, in a fixed order."""
-    return (lifecycle(model, day, horizon_end) + (finetune_offer(model, day, customer) if finetune else [])
-            + stale(model, day) + unverified(model))
+    return (lifecycle(model, day, horizon_end) + price_changes(model, day, horizon_end)
+            + (finetune_offer(model, day, customer) if finetune else []) + stale(model, day) + unverified(model))
 
 
 def retrieval_notices(row: RetrievalRow, day: dt.date, horizon_end: dt.date | None = None) -> list[str]:
