@@ -43,6 +43,7 @@ class Component:
     usd: float
     formula: str
     prices: tuple[PriceRef, ...] = ()
+    setup: bool = False  # a one-time cost paid again when the plan moves to a successor model (training, a cache)
     # Where prices or models change inside the horizon, the days after the decision (from `start_day`,
     # until `end_day`, exclusive) in which this component bills (rules.spent_in); None: the whole horizon.
     start_day: float = 0.0
@@ -99,6 +100,9 @@ class Models:
     embedding: EmbeddingPrice | None = None  # RAG: embeds chunks and questions
     vector_store: VectorStorePrice | None = None  # RAG: a managed index (None: self-hosted, priced per hour)
     reranker: RerankerPrice | None = None  # RAG: optional
+    # each model's successor row by the model's name, where the tables price it (lifecycle.successor,
+    # followed on): where a model or its fine-tuning offer stops inside the horizon the plan moves there
+    successors: dict[str, ModelPrice] = field(default_factory=dict)
 
 
 _KIND_ARGUMENT = {"one_time": "one", "per_refresh": "per_refresh", "per_query": "per_query", "per_hour": "per_hour"}
@@ -112,6 +116,7 @@ class StrategyCost:
     reason: str = ""
     components: list[Component] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    possible_until: dt.date | None = None  # a plan that cannot run the whole horizon: its last possible day
 
     @property
     def scheduled(self) -> bool:

@@ -28,7 +28,7 @@ SCENARIO_KEYS = (
     "epochs", "example_overhead_tokens", "validation_fraction", "local_variants_per_chunk", "local_prompt_tokens",
     "global_tokens_per_doc", "global_prompt_tokens", "global_tokens_per_inference", "cache_hit_rate", "corpus_factor",
     "implicit_cache_hit_rate", "reasoning_tokens", "training_job_usd", "chunk_tokens", "chunk_overlap_tokens", "top_k",
-    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates",
+    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates", "migration_usd",
 )
 
 
@@ -39,16 +39,20 @@ class Params:
     values: dict
     batch_augmentation: bool = False
     finetune_customer: str = "new"
-    # the period being priced when prices change inside the horizon (schedule.periods): its first
-    # and last day after the decision, and whether one-time costs fall in it; None: the whole horizon
-    window: tuple[float, float, bool] | None = None
+    lifecycle_dates: str = "earliest"
+    allow_partial: bool = False
+    # the period being priced when prices or models change inside the horizon (schedule.timeline):
+    # its first and last day after the decision, and which one-time costs fall in it ("all" on the
+    # decision day, "setup" on a move to a successor, "none"); None: the whole horizon
+    window: tuple[float, float, str] | None = None
 
     @classmethod
     def from_scenario(cls, scenario, **overrides) -> "Params":
         """The scenario's values (corpus at its counted size), with some overridden (arrays allowed)."""
         values = {k: v for k, v in scenario.to_dict().items() if k in SCENARIO_KEYS}
         values["corpus_factor"] = 1.0
-        return cls(values | overrides, scenario.batch_augmentation, scenario.finetune_customer)
+        return cls(values | overrides, scenario.batch_augmentation, scenario.finetune_customer, scenario.lifecycle_dates,
+                   scenario.allow_partial)
 
     def __getitem__(self, key):
         return self.values[key]
@@ -91,20 +95,23 @@ def refreshes(p: Params):
     return rules.refreshes(p["horizon_days"], p["refresh_days"])
 
 
-def _total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
-    """What the bill comes to over the horizon, or over the period being priced (rules.spent_in)."""
+def _total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0, setup=0.0):
+    """What the bill comes to over the horizon, or over the period being priced (rules.spent_in).
+    `setup` is the one-time cost paid again on a move to a successor (Component.setup)."""
     if p.window is None:
-        return _full_total(p, one, per_refresh, per_query, per_hour)
-    start, end, first = p.window
+        return _full_total(p, one, per_refresh, per_query, per_hour, setup)
+    start, end, paid = p.window
+    once = {"all": one + setup, "setup": setup}.get(paid, 0.0)
     horizon = p["horizon_days"]
-    return rules.spent_in(horizon, start, end, horizon, p["refresh_days"], p["queries_per_day"], one if first else 0.0,
-                          per_refresh, per_query, per_hour)
+    return rules.spent_in(horizon, start, end, horizon, p["refresh_days"], p["queries_per_day"], once, per_refresh,
+                          per_query, per_hour)
 
 
-def _full_total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
+def _full_total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0, setup=0.0):
     """Over the whole horizon: how ways of sending a prompt are compared, in every period alike
     (strategies.prompt_cost compares StrategyCost.tco)."""
-    return rules.total_usd(p["queries_per_day"], p["horizon_days"], refreshes(p), one, per_refresh, per_query, per_hour)
+    return rules.total_usd(p["queries_per_day"], p["horizon_days"], refreshes(p), one + setup, per_refresh, per_query,
+                           per_hour)
 
 
 @dataclass
@@ -115,15 +122,17 @@ class _Bill:
     per_refresh: object = 0.0
     per_query: object = 0.0
     per_hour: object = 0.0
+    setup: object = 0.0
 
     def full(self, p: Params):
-        return _full_total(p, self.one, self.per_refresh, self.per_query, self.per_hour)
+        return _full_total(p, self.one, self.per_refresh, self.per_query, self.per_hour, self.setup)
 
     def total(self, p: Params):
-        return _total(p, self.one, self.per_refresh, self.per_query, self.per_hour)
+        return _total(p, self.one, self.per_refresh, self.per_query, self.per_hour, self.setup)
 
     def where(self, take, other: "_Bill") -> "_Bill":
-        return _Bill(*(np.where(take, getattr(other, k), getattr(self, k)) for k in ("one", "per_refresh", "per_query", "per_hour")))
+        return _Bill(*(np.where(take, getattr(other, k), getattr(self, k))
+                       for k in ("one", "per_refresh", "per_query", "per_hour", "setup")))
 
 
 def _reasoning(model: ModelPrice, p: Params):
@@ -191,7 +200,7 @@ def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: 
         storage = option.storage_usd_per_mtok_hour * p.m("cache_storage")
         create = _usd(size, ri)
         per_q = _usd(size, rc) + _usd(pt, ri) + answer
-        return _Bill(one=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q)
+        return _Bill(setup=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q)
     h = rules.hit_probability(option.kind, option.ttl_minutes, p["queries_per_day"], p.values.get("cache_hit_rate"),
                               p["implicit_cache_hit_rate"])
     miss = ri * _miss_multiplier(model, option, p)
@@ -253,17 +262,14 @@ def _global_option(model: ModelPrice, option: CacheOption, p: Params, cached, do
 
 
 def _offer_open(models: Models, p: Params):
-    """strategies.offer_closed, as a mask: every training job before the stop, serving to the end."""
+    """strategies.offer_closed: the offer takes this customer's training jobs and serves tuned
+    models on the decision day (stops inside the horizon: schedule.timeline)."""
     life = models.finetune.finetune.lifecycle
-    ok = np.asarray(True)
-    if life.dates_are_earliest:
-        return ok
+    if life.dates_are_earliest and p.lifecycle_dates == "stated":
+        return np.asarray(True)
     stop = life.training_stop(p.finetune_customer)
-    if stop is not None:
-        ok = ok & (rules.last_training_day(p["horizon_days"], p["refresh_days"]) < (stop.date - models.day).days)
-    if life.serving_stops is not None:
-        ok = ok & (np.asarray(p["horizon_days"], float) <= (life.serving_stops - models.day).days)
-    return ok
+    closed = (stop is not None and stop.date <= models.day) or (life.serving_stops is not None and life.serving_stops <= models.day)
+    return np.asarray(not closed)
 
 
 def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
@@ -295,7 +301,8 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     per_hour = (ft.hosting_usd_per_hour or 0.0) * p.m("hosting") + ft.storage_usd_per_month / rules.HOURS_PER_MONTH * p.m("hosting")
     if ft.serving == "self_hosted":
         per_hour = per_hour + _gpu_floor(model, p, per_query)
-    tco = _total(p, one=aug_cost + training, per_refresh=aug_cost * share + training, per_query=per_query, per_hour=per_hour)
+    tco = _total(p, one=aug_cost, setup=training, per_refresh=aug_cost * share + training, per_query=per_query,
+                 per_hour=per_hour)
     if search is not None:
         tco = tco + search.tco()
     return np.where(feasible, tco, np.nan) * np.ones(shape)
@@ -404,14 +411,35 @@ def volume_curve(strategy: str, stats: CorpusStats, models: Models, scenario):
 
 def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     """Total cost over the horizon, per draw; NaN where the strategy is not possible. Where prices
-    change inside the longest horizon drawn, the sum of each period's (schedule.periods)."""
-    periods = schedule.periods(models, float(np.max(p["horizon_days"])))
-    if len(periods) == 1:
-        return _period_tco(strategy, stats, periods[0].models, p)
+    change or models stop inside the longest horizon drawn, the sum of each period's
+    (schedule.timeline), with the migration cost on each move of the answering model."""
     horizon = p["horizon_days"]
-    return sum(_period_tco(strategy, stats, period.models,
-                           replace(p, window=(period.start, horizon if period.end is None else period.end, i == 0)))
-               for i, period in enumerate(periods))
+    line = schedule.timeline(strategy, models, float(np.max(horizon)), _reading(p))
+    if line.simple:
+        return _period_tco(strategy, stats, line.periods[0].models, p)
+    if line.until is not None and not p.allow_partial:
+        return np.full(_shape(p), np.nan)
+    serving = schedule.ROLES[strategy][0]
+    total = 0.0
+    for i, period in enumerate(line.periods):
+        end = horizon if period.end is None else period.end
+        moved = period.moves(serving)
+        paid = "all" if i == 0 else "setup" if moved else "none"
+        total = total + _period_tco(strategy, stats, period.models, replace(p, window=(period.start, end, paid)))
+        if moved:
+            total = total + rules.spent_in(horizon, period.start, end, horizon, p["refresh_days"], p["queries_per_day"],
+                                           one=p["migration_usd"])
+    return total
+
+
+def _reading(p: Params) -> schedule.Reading:
+    """strategies.reading over draws: the latest training job any draw starts."""
+    last = float(np.max(rules.last_training_day(p["horizon_days"], p["refresh_days"])))
+    return schedule.Reading(p.finetune_customer, p.lifecycle_dates, last)
+
+
+def _shape(p: Params):
+    return np.broadcast(*[np.asarray(v) for v in p.values.values() if v is not None]).shape
 
 
 def _period_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):

@@ -212,7 +212,7 @@ def _storage_cache(model: ModelPrice, option: CacheOption, index: int, rates: Ra
     storage = option.storage_usd_per_mtok_hour
     prefix = prompt.prefix
     create = Component("cache creation", "one_time", usd(prefix, rates.input), f"{prefix:,.0f} × ${rates.input:g}/MTok",
-                       (_ref(model, f"{tier}.input", rates.input),))
+                       (_ref(model, f"{tier}.input", rates.input),), setup=True)
     cost.components = [
         create,
         Component("cache re-creation", "per_refresh", create.usd, create.formula, create.prices),
@@ -367,26 +367,20 @@ def training_run(model: ModelPrice, train_tokens: float, s: Scenario) -> tuple[f
 
 
 def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
-    """Why the fine-tuning plan cannot run to the end of the horizon ('' when it can).
-
-    The plan starts a training job on the decision day and at every refresh, and needs the tuned
-    model for the whole horizon (rules.finetune_offer_open).
-    """
+    """Why the fine-tuning plan cannot start on the decision day ('' when it can): the offer takes
+    no new training jobs from this customer, or no longer serves tuned models. A stop inside the
+    horizon moves the plan to the successor, or ends it there (schedule.timeline); "or later"
+    dates read as stated (scenario.lifecycle_dates) stop nothing."""
     life = model.finetune.lifecycle
-    if life.dates_are_earliest:
-        return ""  # the dates are the earliest the provider allows: notices flag them as a risk
+    if life.dates_are_earliest and s.lifecycle_dates == "stated":
+        return ""
     source = f" ({life.source})" if life.source else ""
     stop = life.training_stop(s.finetune_customer)
-    last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
-    if stop is not None and (stop.date - day).days <= last:
-        who = stop.audience.replace("_", " ")
-        if stop.date <= day:
-            return f"{model.name} fine-tuning takes no new training jobs for {who} since {stop.date}{source}"
-        plan = f"the plan retrains until {day + dt.timedelta(days=last)}" if last else "the plan trains on the decision day"
-        return f"{model.name} fine-tuning stops taking new training jobs for {who} on {stop.date}{source}, but {plan}"
-    if life.serving_stops is not None and (life.serving_stops - day).days < s.horizon_days:
-        return (f"fine-tuned {model.name} models stop serving on {life.serving_stops}{source}, "
-                f"inside the {s.horizon_days:g}-day horizon")
+    if stop is not None and stop.date <= day:
+        return (f"{model.name} fine-tuning takes no new training jobs for {stop.audience.replace('_', ' ')} "
+                f"since {stop.date}{source}")
+    if life.serving_stops is not None and life.serving_stops <= day:
+        return f"fine-tuned {model.name} models stopped serving on {life.serving_stops}{source}"
     return ""
 
 
@@ -417,12 +411,12 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     train_tokens = corpus + added_tokens + (examples + added_examples) * s.example_overhead_tokens
     amount, detail, refs = training_run(model, train_tokens, s)
     cost.components += [
-        Component("training", "one_time", amount, detail, refs),
+        Component("training", "one_time", amount, detail, refs, setup=True),
         Component("retraining", "per_refresh", amount, detail, refs),
     ]
     if s.training_job_usd:
         fixed = f"${s.training_job_usd:,.2f} per job (assumption: evaluation and deployment work)"
-        cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed),
+        cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed, setup=True),
                             Component("retraining job work", "per_refresh", s.training_job_usd, fixed)]
     cost.components += _finetuned_serving(model, s, retrieved)
     cost.notes.append(f"training file: {examples + added_examples:,.0f} examples (sentence-split), {train_tokens:,.0f} tokens")
@@ -514,13 +508,42 @@ def _retrieval_note(stats: CorpusStats, models: Models, s: Scenario, retrieved: 
 
 
 def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
-    """The strategy over the horizon, at the prices in force each day (schedule.periods)."""
-    periods = schedule.periods(models, s.horizon_days)
-    if len(periods) == 1:
-        return _period_cost(strategy, stats, periods[0].models, s, band)
-    costs = [_period_cost(strategy, stats, p.models, s, band) for p in periods]
-    refused = next((c for c in costs if not c.feasible), None)
-    return refused if refused is not None else schedule.combine(strategy, periods, costs)
+    """The strategy over the horizon, at the prices in force each day and on the successor of a
+    model that stops inside it (schedule.timeline)."""
+    line = schedule.timeline(strategy, models, s.horizon_days, reading(s))
+    if line.simple:
+        return _period_cost(strategy, stats, line.periods[0].models, s, band)
+    costs = [_period_cost(strategy, stats, p.models, s, band) for p in line.periods]
+    refused = next((i for i, c in enumerate(costs) if not c.feasible), None)
+    if refused is not None:
+        cost = costs[refused]
+        if refused:
+            cost.reason = f"from {models.day + dt.timedelta(days=line.periods[refused].start)}, " \
+                          f"{schedule.describe(line.periods[refused])}: {cost.reason}"
+        return cost
+    cost = schedule.combine(strategy, line, costs)
+    return cost if line.until is None else _partial(cost, line, models.day)
+
+
+def reading(s: Scenario) -> schedule.Reading:
+    """What the timeline reads from the scenario (the last training job: rules.last_training_day)."""
+    return schedule.Reading(s.finetune_customer, s.lifecycle_dates, float(rules.last_training_day(s.horizon_days, s.refresh_days)))
+
+
+def _partial(cost: StrategyCost, line: schedule.Timeline, day: dt.date) -> StrategyCost:
+    """A plan that can run only until `line.until`: refused with its cost to then, or, where the
+    scenario allows partial plans, priced for the days it runs."""
+    s = cost.scenario
+    until = day + dt.timedelta(days=line.until)
+    cost.possible_until = until
+    what = (f"only possible until {until}, not for the whole {s.horizon_days:g}-day horizon (to "
+            f"{day + dt.timedelta(days=s.horizon_days)}): {line.why}")
+    if not s.allow_partial:
+        return StrategyCost(cost.strategy, s, feasible=False, possible_until=until,
+                            reason=f"{what} (--allow-partial weighs it for the days it runs)",
+                            notes=[f"costs ${cost.tco:,.2f} until {until}, the days it can run"])
+    cost.notes.insert(0, f"{what}: priced for the {line.until:g} days it runs (--allow-partial)")
+    return cost
 
 
 def _period_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:

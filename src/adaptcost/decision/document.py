@@ -38,6 +38,7 @@ def _strategy_dict(e, s, rec) -> dict:
         "amortized_per_query_usd": _num(s.amortized_per_query, 9) if s.feasible else None,
         "components": [_component_dict(c) for c in s.components],
         "notes": s.notes,
+        **({"possible_until": s.possible_until.isoformat()} if s.possible_until else {}),
         "expected_accuracy": None if quality is None else
         {"mean": _num(quality.mean, 4), "low": _num(quality.low, 4), "high": _num(quality.high, 4)},
     }

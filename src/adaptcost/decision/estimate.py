@@ -13,6 +13,7 @@ from ..costing.montecarlo import volume_curve
 from ..costing.scenario import RETRIEVAL, STRATEGIES, Scenario
 from ..costing.strategies import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
 from ..defaults import DEFAULT_EMBEDDING_MODEL
+from ..errors import PricingError
 from ..prices.book import ModelPrice, PriceBook
 from ..prices.notices import model_notices, retrieval_notices
 from .document import estimate_dict
@@ -34,16 +35,18 @@ class ModelChoice:
         return sorted(needed_encodings(self.resolve(book)))
 
     def resolve(self, book: PriceBook) -> Models:
-        """The models for each role, refused if retired on the book's decision date. The retrieval
-        rows are looked up only where named, but for the default embedding model, used when priced."""
+        """The models for each role, refused if retired on the book's decision date, with their
+        successors where priced. The retrieval rows are looked up only where named, but for the
+        default embedding model, used when priced."""
+        roles = [book.buyable(self.model), book.buyable(self.finetune_model or self.model),
+                 book.buyable(self.augment_model or self.model)]
         return Models(
-            icl=book.buyable(self.model),
-            finetune=book.buyable(self.finetune_model or self.model),
-            augment=book.buyable(self.augment_model or self.model),
+            icl=roles[0], finetune=roles[1], augment=roles[2],
             day=book.day,
             embedding=self._embedding(book),
             vector_store=book.vector_store(self.vector_store) if self.vector_store else None,
             reranker=book.reranker(self.reranker) if self.reranker else None,
+            successors=successors(book, roles),
         )
 
     def _embedding(self, book: PriceBook):
@@ -52,8 +55,30 @@ class ModelChoice:
         return book.embedding(DEFAULT_EMBEDDING_MODEL) if DEFAULT_EMBEDDING_MODEL in book.embeddings else None
 
 
+def successors(book: PriceBook, models) -> dict[str, ModelPrice]:
+    """Each model's successor row by the model's name, following successors of successors, where
+    the tables price them (a plan moves there when a model stops inside the horizon)."""
+    found: dict[str, ModelPrice] = {}
+    todo = list(models)
+    while todo:
+        m = todo.pop()
+        name = m.lifecycle.successor
+        if not name or m.name in found:
+            continue
+        try:
+            row = book.get(name)
+        except PricingError:
+            continue  # not priced: a plan that needs it stops there (costing.schedule)
+        found[m.name] = row
+        todo.append(row)
+    return found
+
+
 def needed_encodings(models: Models) -> set[str]:
-    rows = [models.icl, models.finetune, models.augment] + ([models.embedding] if models.embedding else [])
+    """The encodings to count the corpus in: every model's in use, and their successors' (a plan
+    moved to a successor sends the corpus in its tokens)."""
+    rows = [models.icl, models.finetune, models.augment, *models.successors.values()]
+    rows += [models.embedding] if models.embedding else []
     return {m.tokenizer.encoding for m in rows}
 
 

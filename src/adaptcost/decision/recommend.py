@@ -101,9 +101,15 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
 
 def _candidates(rec: Recommendation) -> list:
     candidates = []
+    refused: dict[str, list[str]] = {}  # one line per reason, naming every strategy it refuses
     for s in rec.estimate.strategies:
         if not s.feasible:
-            rec.reasons.append(f"{s.strategy} is not possible: {s.reason}")
+            refused.setdefault(s.reason, []).append(s.strategy)
+    for s in rec.estimate.strategies:
+        if not s.feasible:
+            names = refused.pop(s.reason, None)
+            if names:
+                rec.reasons.append(f"{_names(names)} {'is' if len(names) == 1 else 'are'} not possible: {s.reason}")
         elif s.strategy not in rec.quality:
             rec.reasons.append(f"{s.strategy} has no accuracy figure in {rec.curves.path} for this question mix")
         elif rec.budget is not None and s.tco > rec.budget:
@@ -111,6 +117,10 @@ def _candidates(rec: Recommendation) -> list:
         else:
             candidates.append(s)
     return candidates
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _set_target(rec: Recommendation, candidates: list, min_accuracy: float | None, tolerance: float) -> None:
