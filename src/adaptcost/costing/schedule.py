@@ -30,6 +30,9 @@ ROLES = {"icl": ("icl",), "rag": ("icl",), "finetune": ("finetune",), "finetune+
          "finetune+global": ("finetune", "augment"), "finetune+rag": ("finetune",)}
 
 
+ROLE_WORDS = {"icl": "the answering model", "finetune": "fine-tuning", "augment": "augmentation"}
+
+
 @dataclass(frozen=True)
 class Switch:
     """The plan moving a role to the successor of its model, and why."""
@@ -241,7 +244,8 @@ def combine(strategy: str, line: Timeline, costs: list[StrategyCost]) -> Strateg
 
 def describe(period: Period) -> str:
     """What changes on a period's first day: models moving to successors, new rates."""
-    moves = [f"{sw.why}: {sw.role} moves to {sw.new.name} ({sw.new.tokenizer.describe()} tokens)" for sw in period.switches]
+    moves = [f"{sw.why}: {ROLE_WORDS[sw.role]} moves to {sw.new.name} ({sw.new.tokenizer.describe()} tokens)"
+             for sw in period.switches]
     return "; ".join(moves + [change_text(model, change) for model, change in period.changes])
 
 

@@ -11,7 +11,8 @@ from ..costing import rag
 from ..costing.breakeven import BreakEven, all_pairs
 from ..costing.montecarlo import volume_curve
 from ..costing.scenario import RETRIEVAL, STRATEGIES, Scenario
-from ..costing.strategies import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
+from ..costing import schedule
+from ..costing.strategies import CorpusStats, Models, StrategyCost, reading, strategy_cost, tco_curve
 from ..defaults import DEFAULT_EMBEDDING_MODEL
 from ..errors import PricingError
 from ..prices.book import ModelPrice, PriceBook
@@ -153,6 +154,25 @@ def _model_warnings(models: Models, scenario: Scenario) -> list[str]:
     return warnings
 
 
+def _move_warnings(models: Models, scenario: Scenario, costs: list[StrategyCost]) -> list[str]:
+    """Each move to a successor inside the horizon, once, naming the strategies it moves (their
+    costs price the days after it on the successor)."""
+    moves: dict[str, list[str]] = {}
+    successors = {}
+    horizon_end = models.day + dt.timedelta(days=scenario.horizon_days)
+    for cost in costs:
+        line = schedule.timeline(cost.strategy, models, scenario.horizon_days, reading(scenario))
+        for period in line.periods:
+            for sw in period.switches:
+                text = (f"{sw.why}, inside the horizon: {schedule.ROLE_WORDS[sw.role]} moves to {sw.new.name} that day "
+                        f"({sw.new.file}; migration ${scenario.migration_usd:,.2f}, --migration-usd)")
+                moves.setdefault(text, []).append(cost.strategy)
+                successors[sw.new.name] = sw.new
+    notices = [n for m in successors.values()
+               for n in model_notices(m, models.day, horizon_end, scenario.finetune_customer, finetune=m.finetune is not None)]
+    return [f"{text}: {', '.join(names)}" for text, names in moves.items()] + list(dict.fromkeys(notices))
+
+
 def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scenario: Scenario,
              strategies=STRATEGIES, today: dt.date | None = None) -> Estimate:
     """Price every strategy for this corpus and scenario, with break-evens between feasible ones.
@@ -167,7 +187,7 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
     grids = {name: volume_curve(name, stats, models, scenario) for name in curves}
-    warnings = list(profile.warnings) + _model_warnings(models, scenario)
+    warnings = list(profile.warnings) + _model_warnings(models, scenario) + _move_warnings(models, scenario, costs)
     return Estimate(
         scenario=scenario, corpus=profile, stats=stats, models=models, strategies=costs,
         breakevens=all_pairs(curves, grids=grids), tco_bands=_bands(stats, models, scenario, costs),
