@@ -149,3 +149,23 @@ def test_the_monte_carlo_charges_the_migration_per_draw():
     out = strategy_tco("icl", STATS, models, Params(values))
     assert out - out[0] == pytest.approx([0.0, 250.0, 1000.0])
     assert out[0] == pytest.approx(159.60 + 4797.20)
+
+
+def test_the_monte_carlo_draws_the_or_later_date():
+    # each draw's delay after the earliest date (2027-04-19, day 136) gives its own timeline: the
+    # offer stops on day 136, 166 or (a 400-day delay) after the horizon; each draw equals the
+    # itemised estimate at its delay
+    m = tuned(earliest=True)
+    models = Models(m, m, m, DAY, successors={"tuned": SUCCESSOR})
+    s = year(refresh_days=30, migration_usd=250.0)
+    delays = [0.0, 30.0, 30.5, 400.0]
+    values = base_params(s) | {"lifecycle_delay_days": np.array(delays)}
+    out = strategy_tco("finetune", STATS, models, Params(values))
+    expected = [strategy_cost("finetune", STATS, models, dataclasses.replace(s, lifecycle_delay_days=d)).tco for d in delays]
+    assert out == pytest.approx(expected, rel=1e-12)
+    assert expected[0] == pytest.approx(719.625 + 895.25)
+    # 30 days later: [0, 166) on the first offer (refreshes on days 30 ... 150: 5 jobs + the first),
+    # [166, 365) on the successor (refreshes on days 180 ... 360: 7)
+    assert expected[1] == pytest.approx(6 * 1.125 + 166 * 5.25 + 0.45 + 250 + 7 * 0.45 + 199 * 2.8)
+    assert expected[1] == expected[2]  # whole days
+    assert expected[3] == pytest.approx(1930.875)  # the stop falls after the horizon: as stated

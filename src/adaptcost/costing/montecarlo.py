@@ -28,7 +28,7 @@ SCENARIO_KEYS = (
     "epochs", "example_overhead_tokens", "validation_fraction", "local_variants_per_chunk", "local_prompt_tokens",
     "global_tokens_per_doc", "global_prompt_tokens", "global_tokens_per_inference", "cache_hit_rate", "corpus_factor",
     "implicit_cache_hit_rate", "reasoning_tokens", "training_job_usd", "chunk_tokens", "chunk_overlap_tokens", "top_k",
-    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates", "migration_usd",
+    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates", "migration_usd", "lifecycle_delay_days",
 )
 
 
@@ -414,7 +414,10 @@ def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     change or models stop inside the longest horizon drawn, the sum of each period's
     (schedule.timeline), with the migration cost on each move of the answering model."""
     horizon = p["horizon_days"]
-    line = schedule.timeline(strategy, models, float(np.max(horizon)), _reading(p))
+    delay = np.asarray(p["lifecycle_delay_days"], float)
+    if delay.ndim and _delay_moves(strategy, models, p, delay):
+        return _by_delay(strategy, stats, models, p)
+    line = schedule.timeline(strategy, models, float(np.max(horizon)), _reading(p, float(np.floor(np.max(delay)))))
     if line.simple:
         return _period_tco(strategy, stats, line.periods[0].models, p)
     if line.until is not None and not p.allow_partial:
@@ -432,10 +435,30 @@ def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     return total
 
 
-def _reading(p: Params) -> schedule.Reading:
+def _reading(p: Params, delay: float = 0.0) -> schedule.Reading:
     """strategies.reading over draws: the latest training job any draw starts."""
     last = float(np.max(rules.last_training_day(p["horizon_days"], p["refresh_days"])))
-    return schedule.Reading(p.finetune_customer, p.lifecycle_dates, last)
+    return schedule.Reading(p.finetune_customer, p.lifecycle_dates, last, delay)
+
+
+def _delay_moves(strategy: str, models: Models, p: Params, delay) -> bool:
+    """Whether the drawn delays of "or later" dates cut this strategy's horizon differently."""
+    horizon = float(np.max(p["horizon_days"]))
+    lines = [schedule.timeline(strategy, models, horizon, _reading(p, float(np.floor(d)))) for d in (np.min(delay), np.max(delay))]
+    return [(q.start, q.end) for q in lines[0].periods] + [lines[0].until] != [(q.start, q.end) for q in lines[1].periods] + [lines[1].until]
+
+
+def _by_delay(strategy: str, stats: CorpusStats, models: Models, p: Params):
+    """The draws grouped by their delay in whole days, each group priced on its own timeline."""
+    shape = _shape(p)
+    days = np.floor(np.broadcast_to(np.asarray(p["lifecycle_delay_days"], float), shape))
+    out = np.empty(shape)
+    for day in np.unique(days):
+        mask = days == day
+        values = {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) else v) for k, v in p.values.items()}
+        values["lifecycle_delay_days"] = float(day)
+        out[mask] = strategy_tco(strategy, stats, models, replace(p, values=values))
+    return out
 
 
 def _shape(p: Params):

@@ -100,6 +100,9 @@ class Scenario:
     migration_usd: float = assumption(
         0.0, "One-time cost of moving the plan to a successor model when a model or a fine-tuning offer stops inside "
         "the horizon: re-testing prompts, switching endpoints", "USD", low=0)
+    lifecycle_delay_days: float = assumption(
+        0.0, "Days after a date a provider gives as 'or later' on which the stop comes (0: the earliest date; a range "
+        "lets the Monte Carlo draw the date)", "days", low=0)
     chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
                                    "tokens", low=1)
     chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,

@@ -86,6 +86,18 @@ class Reading:
     customer: str = "new"
     lifecycle_dates: str = "earliest"
     last_training_day: float = 0.0
+    delay_days: float = 0.0  # an "or later" date read as earliest comes this many (whole) days after it
+
+    def stops(self, life) -> tuple[object, dt.date | None]:
+        """A fine-tuning offer's (training stop for this customer, serving stop), "or later" dates
+        moved by the delay; (None, None) where they stop nothing (read as stated)."""
+        if life.dates_are_earliest and self.lifecycle_dates == "stated":
+            return None, None
+        shift = dt.timedelta(days=int(self.delay_days)) if life.dates_are_earliest else dt.timedelta(0)
+        stop = life.training_stop(self.customer)
+        if stop is not None:
+            stop = dataclasses.replace(stop, date=stop.date + shift)
+        return stop, None if life.serving_stops is None else life.serving_stops + shift
 
 
 def priced_on(models: Models, day: dt.date) -> Models:
@@ -157,14 +169,9 @@ def _stop(m: ModelPrice, role: str, after: dt.date, reading: Reading, day: dt.da
     stops = []
     if life.shutdown_date is not None and life.shutdown_date > after:
         stops.append((life.shutdown_date, f"{m.name} shuts down on {life.shutdown_date}{source}"))
-    if role == "finetune" and m.finetune is not None and _binding(m.finetune.lifecycle, reading):
+    if role == "finetune" and m.finetune is not None:
         stops += _offer_stops(m, after, reading, day)
     return min(stops, key=lambda s: s[0]) if stops else None
-
-
-def _binding(life, reading: Reading) -> bool:
-    """A fine-tuning offer's dates stop the plan, unless they are "or later" dates read as stated."""
-    return not (life.dates_are_earliest and reading.lifecycle_dates == "stated")
 
 
 def _offer_stops(m: ModelPrice, after: dt.date, reading: Reading, day: dt.date) -> list[tuple[dt.date, str]]:
@@ -173,16 +180,17 @@ def _offer_stops(m: ModelPrice, after: dt.date, reading: Reading, day: dt.date) 
     `day`), and the tuned models' serving."""
     life = m.finetune.lifecycle
     source = f" ({life.source})" if life.source else ""
-    when = "as early as" if life.dates_are_earliest else "on"
+    when = "on" if not life.dates_are_earliest else "as early as" if not reading.delay_days else \
+        f"{int(reading.delay_days)} days after its earliest date,"
     stops = []
-    stop = life.training_stop(reading.customer)
+    stop, serving = reading.stops(life)
     last = day + dt.timedelta(days=reading.last_training_day)
     if stop is not None and after < stop.date <= last:
         stops.append((stop.date, f"{m.name} fine-tuning stops taking new training jobs for "
                                   f"{stop.audience.replace('_', ' ')} {when} {stop.date}{source}, but the plan "
                                   f"retrains until {last}"))
-    if life.serving_stops is not None and life.serving_stops > after:
-        stops.append((life.serving_stops, f"fine-tuned {m.name} models stop serving {when} {life.serving_stops}{source}"))
+    if serving is not None and serving > after:
+        stops.append((serving, f"fine-tuned {m.name} models stop serving {when} {serving}{source}"))
     return stops
 
 
@@ -201,10 +209,8 @@ def _successor(models: Models, m: ModelPrice, role: str, day: dt.date, reading: 
     ft = successor.finetune
     if ft is None or ft.missing_hosting():
         return None, f"its successor {successor.name} has no fine-tuning price in the loaded tables"
-    life = ft.lifecycle
-    stop = life.training_stop(reading.customer)
-    closed = _binding(life, reading) and ((stop is not None and stop.date <= day)
-                                          or (life.serving_stops is not None and life.serving_stops <= day))
+    stop, serving = reading.stops(ft.lifecycle)
+    closed = (stop is not None and stop.date <= day) or (serving is not None and serving <= day)
     if closed:
         return None, f"its successor {successor.name}'s fine-tuning offer is closed by then"
     return successor, ""

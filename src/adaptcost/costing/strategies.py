@@ -527,7 +527,8 @@ def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
 
 def reading(s: Scenario) -> schedule.Reading:
     """What the timeline reads from the scenario (the last training job: rules.last_training_day)."""
-    return schedule.Reading(s.finetune_customer, s.lifecycle_dates, float(rules.last_training_day(s.horizon_days, s.refresh_days)))
+    return schedule.Reading(s.finetune_customer, s.lifecycle_dates, float(rules.last_training_day(s.horizon_days, s.refresh_days)),
+                            s.lifecycle_delay_days)
 
 
 def _partial(cost: StrategyCost, line: schedule.Timeline, day: dt.date) -> StrategyCost:

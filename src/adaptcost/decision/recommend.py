@@ -81,6 +81,7 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
         rec.reasons.append(
             f"{best.strategy} is the cheapest strategy meeting the target ({rec.target_basis}): "
             f"{money(best.tco)} over {estimate.scenario.horizon_days:g} days, expected accuracy {quality[best.strategy].mean:.1%}"
+            + _partial(best)
         )
         for other in sorted(meeting, key=lambda s: s.tco)[1:]:
             rec.reasons.append(f"{other.strategy} also meets it but costs {money(other.tco - best.tco)} more ({money(other.tco)})")
@@ -89,7 +90,7 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
         rec.pick = best.strategy
         rec.reasons.append(
             f"no candidate reaches {rec.target:.1%}; {best.strategy} gives the best expected accuracy per dollar "
-            f"({quality[best.strategy].mean:.1%} for {money(best.tco)})"
+            f"({quality[best.strategy].mean:.1%} for {money(best.tco)})" + _partial(best)
         )
     short = [s for s in candidates if s.strategy != rec.pick and not meets(quality[s.strategy].mean, rec.target)]
     if short:
@@ -117,6 +118,13 @@ def _candidates(rec: Recommendation) -> list:
         else:
             candidates.append(s)
     return candidates
+
+
+def _partial(cost) -> str:
+    """Beside a total that covers only part of the horizon (--allow-partial), until when."""
+    if cost.possible_until is None:
+        return ""
+    return f"; but it runs only until {cost.possible_until}, and that total covers only the days to then (--allow-partial)"
 
 
 def _names(names: list[str]) -> str:
