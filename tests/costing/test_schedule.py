@@ -144,3 +144,21 @@ def test_unscheduled_costs_are_unchanged():
     cost = strategy_cost("icl", stats(), models(FLAT), year())
     assert not cost.scheduled and all(c.end_day is None for c in cost.components)
     assert dataclasses.asdict(cost.components[0]).keys() >= {"start_day", "end_day"}
+
+
+def test_a_training_price_change_bills_the_jobs_from_its_day():
+    # the fine-tuning block's training price drops from 25.00 to 10.00 on day 100 (finetune.price_changes):
+    # a job bills 45,000 tokens (15,000 × 3 epochs): 1.125 before, 0.45 from day 100. Retraining every
+    # 30 days: jobs on days 0, 30, 60, 90 at 1.125 and 120 ... 360 (9) at 0.45: 4.5 + 4.05 = 8.55
+    # against 13 × 1.125 = 14.625 at the old price all year: 6.075 less
+    from adaptcost.prices.book import PriceChange
+
+    change = PriceChange(DAY + dt.timedelta(days=100), None, "https://example.test/ft-2027", DAY, False, "", 0, 10.0)
+    m = dataclasses.replace(FLAT, finetune=dataclasses.replace(FLAT.finetune, price_changes=(change,)))
+    s = year(refresh_days=30)
+    cost = both("finetune", m, s)
+    assert strategy_cost("finetune", stats(), models(FLAT), s).tco - cost.tco == pytest.approx(6.075)
+    refs = {p.field: p for c in cost.components for p in c.prices}
+    assert refs["finetune.price_changes[0].training_usd_per_mtok"].source == "https://example.test/ft-2027"
+    assert any("m per-token" not in n and "promo fine-tuning prices change on 2027-03-14 (training $25 → $10" in n
+               for n in cost.notes)

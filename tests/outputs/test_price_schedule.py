@@ -64,3 +64,11 @@ def test_json_components_carry_their_days():
     assert "price_changes[0].usd_per_mtok.output" in fields
     assert any("price_changes[0]" in n for n in icl["notes"])
     assert any("prices change on 2027-01-01" in w for w in d["warnings"])
+
+
+def test_pricing_show_lists_the_schedule():
+    result = invoke("pricing", "show", "gemini-3.8-flash", "--pricing", FIXTURE, *DAY)
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.stdout.split())
+    assert "from 2027-01-01" in flat and "$1.5 / $0.15 / $7.5 per 1M tokens (price_changes[0];" in flat
+    assert "per-token prices change on 2027-01-01 (input $0.75 → $1.5" in flat

@@ -500,3 +500,18 @@ def test_a_row_without_price_changes_is_unchanged(tmp_path):
 ])
 def test_bad_price_changes(tmp_path, changes, fragment):
     assert fragment in load_error(tmp_path, table(model(price_changes=changes)))
+
+
+def test_finetune_price_changes_load(tmp_path):
+    ft = {"training_usd_per_mtok": 25.0, "usd_per_mtok": {"input": 0.3, "output": 1.2},
+          "price_changes": [{"from": "2027-02-01", "training_usd_per_mtok": 10.0, "source": "https://example.com/ft",
+                             "as_of": "2026-11-01", "verified": True}]}
+    (m,), _ = load_file(write_yaml(tmp_path, table(model(finetune=ft))), TODAY)
+    (change,) = m.finetune.price_changes
+    assert change.field == "finetune.price_changes[0]" and change.rates is None
+    later = m.on(dt.date(2027, 2, 1))
+    assert later.finetune.training_usd_per_mtok == 10.0 and later.finetune.rates.input == 0.3 and later.rates == m.rates
+    assert "fine-tuning prices change on 2027-02-01 (training $25 → $10 per MTok" in \
+        __import__("adaptcost.prices.notices", fromlist=["x"]).price_changes(m, TODAY)[0]
+    bad = dict(ft, price_changes=[{"from": "2027-02-01", "source": "https://example.com/ft", "as_of": "2026-11-01"}])
+    assert "finetune.price_changes.0" in load_error(tmp_path, table(model(finetune=bad)))

@@ -200,6 +200,11 @@ def _ref(model: ModelPrice, field_name: str, usd: float, unit: str = "USD per 1M
         field_name = f"{change.field}.{field_name}"
     elif field_name.startswith("finetune.") and model.finetune is not None:
         source, as_of, verified = model.finetune.source, model.finetune.as_of, model.finetune.verified
+        dated = model.finetune.in_force
+        if dated is not None and (field_name == "finetune.training_usd_per_mtok"
+                                  or (dated.rates is not None and field_name.startswith("finetune.usd_per_mtok"))):
+            source, as_of, verified = dated.source, dated.as_of, dated.verified
+            field_name = f"{dated.field}.{field_name.removeprefix('finetune.')}"
     elif model.gpu is not None and field_name.startswith(("usd_per_mtok", "gpu.")):
         source, as_of = f"{model.gpu.source}; throughput: {model.gpu.throughput_source}", model.gpu.as_of
     return PriceRef(model.name, field_name, usd, unit, as_of.isoformat(), source, model.file, verified)

@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..prices.book import ModelPrice, PriceChange
-from ..prices.notices import price_changes
+from ..prices.notices import change_notice
 from .billing import Component, Models, StrategyCost
 
 # The roles whose models each strategy uses; the first answers the queries.
@@ -150,9 +150,8 @@ def _next_events(current: dict, roles, after: dt.date, reading: Reading, day: dt
     events = []
     for role in roles:
         m = current[role]
-        change = next((c for c in m.price_changes if c.starts > after), None)
-        if change is not None:
-            events.append((change.starts, "price", role, change))
+        dated = [c for c in (m.all_price_changes() if role == "finetune" else m.price_changes) if c.starts > after]
+        events += [(c.starts, "price", role, c) for c in dated if c.starts == dated[0].starts]
         stop = _stop(m, role, after, reading, day)
         if stop is not None:
             events.append((stop[0], "stop", role, stop[1]))
@@ -256,8 +255,5 @@ def describe(period: Period) -> str:
 
 
 def change_text(model: ModelPrice, change: PriceChange) -> str:
-    """The change as the notices name it (prices.notices.price_changes), with its place in the table."""
-    only = dataclasses.replace(model, price_changes=(change,), in_force=None)
-    before = dataclasses.replace(only, rates=model.on(change.starts - dt.timedelta(days=1)).rates)
-    text = price_changes(before, change.starts - dt.timedelta(days=1))[0]
-    return f"{text[:-1]}; {change.field} in {model.file})"
+    """The change as the notices name it (prices.notices.change_notice), with its place in the table."""
+    return f"{change_notice(model, change)[:-1]}; {change.field} in {model.file})"

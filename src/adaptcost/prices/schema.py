@@ -213,6 +213,16 @@ _price_change = {
     },
 }
 
+# A fine-tuning block's dated change: the training price (and, where it changes too, the tuned
+# model's per-token rates) from `from` on, in the shape of a model's price_changes.
+_training_price_change = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "training_usd_per_mtok", "source", "as_of"],
+    "properties": {**_price_change["properties"], "training_usd_per_mtok": _price},
+}
+_finetune["properties"]["price_changes"] = {"type": "array", "items": _training_price_change, "minItems": 1}
+
 _model = {
     "type": "object",
     "additionalProperties": False,
