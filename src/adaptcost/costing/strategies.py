@@ -42,8 +42,12 @@ Provider rules implemented here (prices come from pricing/*.yaml, each with sour
   bills every hour, used or not; model storage per month is spread over a 730-hour month. A fixed
   cost per training job (evaluation and deployment work) is a scenario assumption.
 - Lifecycle: a fine-tuning plan needs a training job at the start and at every refresh, and the
-  tuned model for the whole horizon; when the provider stops new jobs (for this kind of customer)
-  or stops serving tuned models inside the horizon, the strategy is not possible.
+  tuned model for the whole horizon. An offer already closed to this kind of customer on the
+  decision day makes the strategy not possible; a model or offer that stops inside the horizon
+  moves the plan to its successor that day, or ends it there (costing.schedule).
+- Prices over time: where a model's prices change inside the horizon (price_changes), or a model
+  moves to its successor, the horizon is cut into periods and each priced at its own rates
+  (costing.schedule; rules.spent_in): the formula above holds within each period.
 - Self-hosting: per-token rates are GPU time at the declared throughput; training bills GPU hours
   = billed tokens / training throughput; always-on replicas set an hourly floor.
 - Batch APIs (50% off at OpenAI, Anthropic, Google) apply to augmentation when the scenario says
