@@ -166,9 +166,12 @@ def _stop(m: ModelPrice, role: str, after: dt.date, reading: Reading, day: dt.da
     life = m.lifecycle
     source = f" ({life.source})" if life.source else ""
     stops = []
-    if life.shutdown_date is not None and life.shutdown_date > after:
+    # a tuned model serves as long as its offer says (Azure keeps fine-tuned deployments past the
+    # base model's retirement); the base model's shutdown where the offer names no serving stop
+    offer = m.finetune.lifecycle if role == "finetune" and m.finetune is not None else None
+    if life.shutdown_date is not None and life.shutdown_date > after and (offer is None or offer.serving_stops is None):
         stops.append((life.shutdown_date, f"{m.name} shuts down on {life.shutdown_date}{source}"))
-    if role == "finetune" and m.finetune is not None:
+    if offer is not None:
         stops += _offer_stops(m, after, reading, day)
     return min(stops, key=lambda s: s[0]) if stops else None
 
