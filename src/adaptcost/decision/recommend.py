@@ -110,7 +110,8 @@ def _candidates(rec: Recommendation) -> list:
         if not s.feasible:
             names = refused.pop(s.reason, None)
             if names:
-                rec.reasons.append(f"{_names(names)} {'is' if len(names) == 1 else 'are'} not possible: {s.reason}")
+                others = f" (nor {', '.join(names[1:])}, for the same reason)" if names[1:] else ""
+                rec.reasons.append(f"{names[0]} is not possible{others}: {s.reason}")
         elif s.strategy not in rec.quality:
             rec.reasons.append(f"{s.strategy} has no accuracy figure in {rec.curves.path} for this question mix")
         elif rec.budget is not None and s.tco > rec.budget:
@@ -125,10 +126,6 @@ def _partial(cost) -> str:
     if cost.possible_until is None:
         return ""
     return f"; but it runs only until {cost.possible_until}, and that total covers only the days to then (--allow-partial)"
-
-
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _set_target(rec: Recommendation, candidates: list, min_accuracy: float | None, tolerance: float) -> None:
