@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from adaptcost.corpus.discover import CorpusProfile, Document
 from adaptcost.costing.strategies import CorpusStats, Models
-from adaptcost.prices.book import CacheOption, Caching, FineTune, Gpu, LongContext, ModelPrice, Rates, TokenizerSpec
+from adaptcost.prices.book import (CacheOption, Caching, FineTune, Gpu, LongContext, ModelPrice, PriceChange, Rates,
+                                   TokenizerSpec)
 from adaptcost.prices.retrieval import EmbeddingPrice, ReadUnits, RerankerPrice, VectorStorePrice
 from adaptcost.decision.curves import Accuracy, Curves
 from adaptcost.decision.recommend import recommend
@@ -28,6 +29,13 @@ def model(name="m", input=2.0, output=8.0, cached=None, window=1_000_000, cachin
         rates=Rates(input, output, input if cached is None else cached), batch_discount=batch,
         caching=caching or Caching(), long_context=long_context, finetune=finetune, file="pricing/test.yaml",
     )
+
+
+def priced_from(m, *changes, verified=True):
+    """`m` with a schedule of rates: each change (date, input, output[, cached]) in force from that day."""
+    schedule = tuple(PriceChange(day, Rates(i, o, rest[0] if rest else i), "https://example.test/pricing-change", DAY,
+                                 verified, "", n) for n, (day, i, o, *rest) in enumerate(changes))
+    return dataclasses.replace(m, price_changes=schedule)
 
 
 def automatic(*ttls, min_prefix=1024):

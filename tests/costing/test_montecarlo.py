@@ -16,11 +16,13 @@ from adaptcost.costing.scenario import STRATEGIES, Scenario
 from adaptcost.decision.uncertainty import (
     Dist, ScenarioSpec, base_params, load_scenario_file, monte_carlo, parse_range, sweep, tornado,
 )
+import dataclasses
 import datetime as dt
 
+from adaptcost.prices.rows import Lifecycle
 from adaptcost.prices.book import CacheOption, Caching, FineTune, FineTuneLifecycle, ModelPrice, TrainingStop
 from builders import (ANTHROPIC_LIKE, GEMINI_LIKE, OPENAI_LIKE, PER_CALL, PER_KB, SELF_EMBEDDING, SERVERLESS, automatic, embedding, ft_block,
-                      gpu_model, model, reranker, run, stats, writes)
+                      gpu_model, model, priced_from, reranker, run, stats, storage, writes)
 
 LONG_CONTEXT_GEMINI = model(input=1.25, output=10.0, cached=0.125, finetune=ft_block(hosting=1.7, storage=2.0, minimum=3.0),
                             caching=GEMINI_LIKE.caching, window=2_000_000,
@@ -38,7 +40,27 @@ MANY_OPTIONS = ModelPrice(**{**model(input=3.0, output=15.0, cached=0.3, window=
                              "max_input_tokens": 272_000, "reasoning_tokens_per_query": 400, "max_output_tokens": 3000,
                              "finetune": FineTune(**{**ft_block(storage=2.0).__dict__, "lifecycle": CLOSING, "max_output_tokens": 2500})})
 SELF_HOSTED = gpu_model()
-MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED]
+# prices that change: one change before the decision (in force from its first day), others inside
+# some horizons (days 7, 27, 30, 100, 250; days 7 and 30 fall on refreshes, which bill at the new rates)
+SCHEDULED_GEMINI = priced_from(GEMINI_LIKE, (DAY - dt.timedelta(days=3), 0.35, 2.8, 0.035),
+                               (DAY + dt.timedelta(days=27), 0.7, 5.6, 0.07), (DAY + dt.timedelta(days=250), 0.5, 4.0))
+SCHEDULED_OPENAI = priced_from(OPENAI_LIKE, (DAY + dt.timedelta(days=7), 4.0, 16.0, 1.0),
+                               (DAY + dt.timedelta(days=100), 1.0, 4.0, 0.25))
+SCHEDULED_ANTHROPIC = priced_from(ANTHROPIC_LIKE, (DAY + dt.timedelta(days=30), 1.5, 7.5, 0.15))
+# models that stop inside some horizons: a shutdown on day 40, a fine-tuning offer closing on day 60
+# ("or later" or not), each with a successor at other prices that changes price on day 100
+NEXT = priced_from(model("next", input=1.0, output=5.0, cached=0.1, caching=storage(1.0), finetune=ft_block(training=10.0)),
+                   (DAY + dt.timedelta(days=100), 2.0, 8.0, 0.2))
+SUNSET = dataclasses.replace(model("sunset", input=2.5, output=10.0, cached=0.25, caching=automatic(5), finetune=ft_block()),
+                             lifecycle=Lifecycle("deprecated", "https://example.test/deprecations", DAY, None,
+                                                 DAY + dt.timedelta(days=40), "next"))
+FT_CLOSING = [dataclasses.replace(
+    model("ft-closing", finetune=FineTune(**{**ft_block(storage=2.0).__dict__, "lifecycle": FineTuneLifecycle(
+        "https://example.test/ft", DAY, (TrainingStop(DAY + dt.timedelta(days=60), "everyone"),), None, "", earliest)})),
+    lifecycle=Lifecycle("active", "https://example.test/ft", DAY, successor="next")) for earliest in (False, True)]
+SUCCESSORS = {"sunset": NEXT, "ft-closing": NEXT}
+MODELS = [OPENAI_LIKE, ANTHROPIC_LIKE, GEMINI_LIKE, LONG_CONTEXT_GEMINI, MANY_OPTIONS, SELF_HOSTED,
+          SCHEDULED_GEMINI, SCHEDULED_OPENAI, SCHEDULED_ANTHROPIC, SUNSET, *FT_CLOSING]
 
 
 EMBEDDINGS = [None, embedding(), embedding("embed-tight", rate=0.13, dimensions=3072, max_input=600, batch=0.0)]
@@ -59,22 +81,25 @@ RERANKERS = [None, reranker(), reranker("rerank-tokens", billing="per_mtok")]
     emb=st.sampled_from(EMBEDDINGS), store=st.sampled_from(STORES), rerank=st.sampled_from(RERANKERS),
     chunk=st.integers(1, 4000), overlap=st.floats(0, 0.95), k=st.integers(1, 60), system=st.floats(0, 1),
     index=st.sampled_from([0.0, 0.35]), candidates=st.integers(1, 150),
+    migration=st.sampled_from([0.0, 300.0]), dates=st.sampled_from(["earliest", "stated"]), partial=st.booleans(),
+    successors=st.sampled_from([{}, SUCCESSORS]),
 )
 def test_vectorized_equals_scalar(icl, aug, strategy, tokens, docs, chunks, q, p, a, refresh, horizon, epochs, hit, batch,
                                   validation, implicit, reasoning, job, customer, sizes, emb, store, rerank, chunk,
-                                  overlap, k, system, index, candidates):
+                                  overlap, k, system, index, candidates, migration, dates, partial, successors):
     s = Scenario(queries_per_day=q, prompt_tokens=p, answer_tokens=a, horizon_days=horizon, refresh_days=refresh,
                  epochs=epochs, cache_hit_rate=hit, batch_augmentation=batch, validation_fraction=validation,
                  implicit_cache_hit_rate=implicit, reasoning_tokens=reasoning, training_job_usd=job, finetune_customer=customer,
                  chunk_tokens=chunk, chunk_overlap_tokens=int(overlap * (chunk - 1)), top_k=k,
-                 system_prompt_tokens=int(system * p), index_usd_per_hour=index, rerank_candidates=candidates)
+                 system_prompt_tokens=int(system * p), index_usd_per_hour=index, rerank_candidates=candidates,
+                 migration_usd=migration, lifecycle_dates=dates, allow_partial=partial)
     if sizes is not None:
         tokens, docs = max(sum(sizes), 1), len(sizes)
     cs = stats(tokens=tokens, max_doc=max(1, max(sizes) if sizes else tokens // docs), documents=docs, chunks=chunks,
                doc_tokens=sizes)
-    models = Models(icl, icl, aug, DAY, emb, store, rerank)
+    models = Models(icl, icl, aug, DAY, emb, store, rerank, successors)
     scalar = strategy_cost(strategy, cs, models, s)
-    vector = float(strategy_tco(strategy, cs, models, Params(base_params(s), batch, customer)))
+    vector = float(strategy_tco(strategy, cs, models, Params(base_params(s), batch, customer, dates, partial)))
     if not scalar.feasible:
         assert math.isnan(vector)
     else:

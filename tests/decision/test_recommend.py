@@ -104,3 +104,42 @@ def test_curves_file_errors(tmp_path: Path):
         load_curves(bad)
     with pytest.raises(CurvesError, match="not found"):
         load_curves(tmp_path / "missing.yaml")
+
+
+def test_a_plan_that_stops_inside_the_horizon_is_picked_only_with_allow_partial(tmp_path):
+    # "tiny"'s fine-tuning offer stops taking jobs on 2027-03-01 ("or later"), 96 days after the
+    # 2026-11-25 decision, and no successor is named: every fine-tuning plan (retraining every 30
+    # days for a year) is possible only until then; read as stated, the plan runs the year
+    import copy
+    import datetime as dt
+
+    import yaml
+
+    from adaptcost.costing.scenario import Scenario
+    from adaptcost.decision.estimate import ModelChoice, estimate
+    from adaptcost.decision.recommend import recommend
+    from adaptcost.prices.book import load_pricing
+    from builders import PRICES, profile
+
+    prices = copy.deepcopy(PRICES)
+    prices["models"][0]["finetune"]["lifecycle"] = {
+        "training_stops": [{"date": "2027-03-01", "for": "everyone"}], "dates_are_earliest": True,
+        "source": "https://example.test/ft-lifecycle", "as_of": "2026-11-01"}
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(prices))
+    book = load_pricing([path], bundled=False, today=dt.date(2026, 11, 25))
+
+    def decide(**kw):
+        e = estimate(profile(), book, ModelChoice("tiny"), Scenario(queries_per_day=5000, horizon_days=365, **kw),
+                     strategies=("icl", "finetune", "finetune+local", "finetune+global"))
+        return recommend(e, curves_with(FLAT), {"recall": 1.0})
+
+    default = decide()
+    assert default.pick == "icl"
+    assert any(r.startswith("finetune is not possible (nor finetune+local, finetune+global, for the same reason): "
+                            "only possible until 2027-03-01") for r in default.reasons)
+    partial = decide(allow_partial=True)
+    assert partial.pick == "finetune+global" and "runs only until 2027-03-01" in partial.reasons[0]
+    assert decide(lifecycle_dates="stated").pick == "finetune+global"
+    stated = decide(lifecycle_dates="stated").estimate.strategy("finetune+global")
+    assert stated.possible_until is None and stated.tco > partial.estimate.strategy("finetune+global").tco

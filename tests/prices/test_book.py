@@ -494,3 +494,53 @@ def test_override_named_like_a_bundled_alias_wins(tmp_path):
     assert merged.get("gpt-4o").file == str(path)
     assert merged.get("gpt-4o").rates.input == 1.0
     assert merged.get("gpt-4o-2024-08-06").file == "pricing/openai.yaml"
+
+
+# ---------------------------------------------------------------- price schedules
+
+CHANGE = {"from": "2027-01-01", "usd_per_mtok": {"input": 1.5, "cached_input": 0.15, "output": 7.5},
+          "source": "https://example.com/pricing-2027", "as_of": "2026-10-07", "verified": False,
+          "note": "promotion 'through December 31, 2026'"}
+
+
+def test_price_changes_load_with_their_own_source(tmp_path):
+    later = dict(CHANGE, **{"from": "2027-06-01", "usd_per_mtok": {"input": 1.0, "output": 5.0}})
+    (m,), _ = load_file(write_yaml(tmp_path, table(model(price_changes=[CHANGE, later]))), TODAY)
+    first, second = m.price_changes
+    assert first.starts == dt.date(2027, 1, 1) and first.rates.output == 7.5 and first.verified is False
+    assert first.source == "https://example.com/pricing-2027" and first.note.startswith("promotion")
+    assert second.rates.cached_input == 1.0 and second.field == "price_changes[1]"
+    assert m.on(dt.date(2026, 12, 31)) is m
+    assert m.on(dt.date(2027, 1, 1)).rates.input == 1.5 and m.on(dt.date(2027, 1, 1)).in_force is first
+    assert m.on(dt.date(2028, 1, 1)).rates.input == 1.0
+
+
+def test_a_row_without_price_changes_is_unchanged(tmp_path):
+    (m,), _ = load_file(write_yaml(tmp_path, table()), TODAY)
+    assert m.price_changes == () and m.on(dt.date(2030, 1, 1)) is m
+    assert "price_changes" not in PriceBook(models={m.name: m}).to_dict()["models"][m.name]
+
+
+@pytest.mark.parametrize("changes,fragment", [
+    ([CHANGE, CHANGE], "field price_changes[1].from: 2027-01-01 is not after price_changes[0].from 2027-01-01"),
+    ([dict(CHANGE, as_of="2027-02-01")], "field price_changes[0].as_of: 2027-02-01 is in the future"),
+    ([{k: v for k, v in CHANGE.items() if k != "source"}], "price_changes.0"),
+    ([dict(CHANGE, until="2027-02-01")], "unknown field"),
+])
+def test_bad_price_changes(tmp_path, changes, fragment):
+    assert fragment in load_error(tmp_path, table(model(price_changes=changes)))
+
+
+def test_finetune_price_changes_load(tmp_path):
+    ft = {"training_usd_per_mtok": 25.0, "usd_per_mtok": {"input": 0.3, "output": 1.2},
+          "price_changes": [{"from": "2027-02-01", "training_usd_per_mtok": 10.0, "source": "https://example.com/ft",
+                             "as_of": "2026-11-01", "verified": True}]}
+    (m,), _ = load_file(write_yaml(tmp_path, table(model(finetune=ft))), TODAY)
+    (change,) = m.finetune.price_changes
+    assert change.field == "finetune.price_changes[0]" and change.rates is None
+    later = m.on(dt.date(2027, 2, 1))
+    assert later.finetune.training_usd_per_mtok == 10.0 and later.finetune.rates.input == 0.3 and later.rates == m.rates
+    assert "fine-tuning prices change on 2027-02-01 (training $25 → $10 per MTok" in \
+        __import__("adaptcost.prices.notices", fromlist=["x"]).price_changes(m, TODAY)[0]
+    bad = dict(ft, price_changes=[{"from": "2027-02-01", "source": "https://example.com/ft", "as_of": "2026-11-01"}])
+    assert "finetune.price_changes.0" in load_error(tmp_path, table(model(finetune=bad)))

@@ -46,7 +46,8 @@ def _request(opts: dict) -> "tuple[RecommendRequest, ScenarioSpec]":
 
     given = {field: opts[option] for option, field in ASSUMPTION_OPTIONS.items() if opts.get(option) is not None}
     scenario, spec = scenario_from(given, opts.get("scenario"), opts.get("seed"), opts.get("draws"),
-                                   opts.get("batch_augmentation", False), opts.get("finetune_customer", "new"))
+                                   opts.get("batch_augmentation", False), opts.get("finetune_customer", "new"),
+                                   opts.get("lifecycle_dates", "earliest"), opts.get("allow_partial", False))
     request = RecommendRequest(
         corpus=opts["corpus"], scenario=scenario,
         models=ModelChoice(opts["model"], opts["finetune_model"], opts["augment_model"], opts["embedding_model"],

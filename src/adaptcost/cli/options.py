@@ -76,6 +76,8 @@ RerankerOpt = Annotated[Optional[str], typer.Option(help="RAG: reranker to price
 CustomerOpt = Annotated[str, typer.Option(help="Who buys fine-tuning: new (never fine-tuned), inactive, or active; providers close offers to some first.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(help="Decision date YYYY-MM-DD: prices and lifecycle as known that day (default: today).")]
 BatchOpt = Annotated[bool, typer.Option(help="Run augmentation through a batch API.")]
+LifecycleDatesOpt = Annotated[str, typer.Option(help="Dates a provider gives as \"or later\": earliest (the plan moves to the successor, or stops, on them) or stated (a risk only, the plan priced as if it ran on).")]
+PartialOpt = Annotated[bool, typer.Option(help="Weigh a plan that can run only part of the horizon (its model or fine-tuning offer stops with no successor) for the days it runs.")]
 MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0.5,reversal=0.2,syllogism=0.3.")]
 MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
 TolOpt = Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")]
@@ -88,7 +90,7 @@ ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML sc
 # The one place where the API's field names become the command line's flags.
 FIELD_FLAGS = {field: "--" + option.replace("_", "-") for option, field in ASSUMPTION_OPTIONS.items()} | {
     "min_accuracy": "--min-accuracy", "budget": "--budget", "tolerance": "--accuracy-tolerance", "mix": "--mix",
-    "finetune_customer": "--finetune-customer", "draws": "--draws", "seed": "--seed",
+    "finetune_customer": "--finetune-customer", "draws": "--draws", "seed": "--seed", "lifecycle_dates": "--lifecycle-dates",
 }
 
 
@@ -149,6 +151,7 @@ SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMP
     ("model", ModelOpt, DEFAULT_MODEL), ("finetune_model", FtModelOpt, None), ("augment_model", AugModelOpt, None),
     ("embedding_model", EmbeddingOpt, None), ("vector_store", StoreOpt, None), ("reranker", RerankerOpt, None),
     ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None), ("batch_augmentation", BatchOpt, False),
+    ("lifecycle_dates", LifecycleDatesOpt, "earliest"), ("allow_partial", PartialOpt, False),
     ("mix", MixOpt, None), ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE),
     ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
     ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),

@@ -426,6 +426,7 @@ def print_model(console: Console, m: ModelPrice, day) -> None:
         ("max output", f"{m.max_output_tokens:,} tokens" if m.max_output_tokens else "—"),
         ("reasoning tokens", f"{m.reasoning_tokens_per_query:,} per query by default (billed as output)" if m.reasoning_tokens_per_query else "—"),
         ("input / cached / output", f"${m.rates.input:.4g} / ${m.rates.cached_input:.4g} / ${m.rates.output:.4g} per 1M tokens"),
+        *[(f"from {c.starts}", _change_text(c)) for c in m.all_price_changes()],
         ("batch discount", f"{m.batch_discount:.0%}" if m.batch_discount else "—"),
         ("caching", _caching_text(m)),
         ("lifecycle", _lifecycle_text(m, day)),
@@ -444,6 +445,16 @@ def print_model(console: Console, m: ModelPrice, day) -> None:
         rows.append(("note", m.note))
     _print_fields(console, m.name, rows)
     print_warnings(console, model_notices(m, day))
+
+
+def _change_text(c) -> str:
+    """A dated price of the row's schedule (price_changes), with its source."""
+    prices = [f"training ${c.training_usd_per_mtok:.4g}"] if c.training_usd_per_mtok is not None else []
+    if c.rates is not None:
+        tuned = "tuned " if c.training_usd_per_mtok is not None else ""
+        prices.append(f"{tuned}${c.rates.input:.4g} / ${c.rates.cached_input:.4g} / ${c.rates.output:.4g}")
+    checked = "verified" if c.verified else "unverified"
+    return f"{', '.join(prices)} per 1M tokens ({c.field}; {c.source}, as of {c.as_of}, {checked})"
 
 
 def _finetune_rows(m: ModelPrice) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ hits, the limits of a request). The strategies themselves are in :mod:`adaptcost
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,15 @@ class Component:
     usd: float
     formula: str
     prices: tuple[PriceRef, ...] = ()
+    setup: bool = False  # a one-time cost paid again when the plan moves to a successor model (training, a cache)
+    # Where prices or models change inside the horizon, the days after the decision (from `start_day`,
+    # until `end_day`, exclusive) in which this component bills (rules.spent_in); None: the whole horizon.
+    start_day: float = 0.0
+    end_day: float | None = None
+
+    @property
+    def windowed(self) -> bool:
+        return self.end_day is not None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,12 @@ class Models:
     embedding: EmbeddingPrice | None = None  # RAG: embeds chunks and questions
     vector_store: VectorStorePrice | None = None  # RAG: a managed index (None: self-hosted, priced per hour)
     reranker: RerankerPrice | None = None  # RAG: optional
+    # each model's successor row by the model's name, where the tables price it (lifecycle.successor,
+    # followed on): where a model or its fine-tuning offer stops inside the horizon the plan moves there
+    successors: dict[str, ModelPrice] = field(default_factory=dict)
+
+
+_KIND_ARGUMENT = {"one_time": "one", "per_refresh": "per_refresh", "per_query": "per_query", "per_hour": "per_hour"}
 
 
 @dataclass
@@ -100,9 +116,16 @@ class StrategyCost:
     reason: str = ""
     components: list[Component] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    possible_until: dt.date | None = None  # a plan that cannot run the whole horizon: its last possible day
+
+    @property
+    def scheduled(self) -> bool:
+        """Priced in periods: prices or models change inside the horizon."""
+        return any(c.windowed for c in self.components)
 
     def total(self, kind: str) -> float:
-        return sum(c.usd for c in self.components if c.kind == kind)
+        """The components of one kind in force on the decision day (the first period's, when scheduled)."""
+        return sum(c.usd for c in self.components if c.kind == kind and not c.start_day)
 
     @property
     def one_time(self) -> float:
@@ -123,8 +146,35 @@ class StrategyCost:
     @property
     def tco(self) -> float:
         s = self.scenario
+        if self.scheduled:
+            return float(self.spent_by(s.horizon_days))
         return float(rules.total_usd(s.queries_per_day, s.horizon_days, s.refreshes, self.one_time,
                                      self.per_refresh, self.per_query, self.per_hour))
+
+    def spent_by(self, day):
+        """What the strategy has cost by `day` (a float or an array of days) of the horizon."""
+        s = self.scenario
+        if not self.scheduled:
+            return rules.spent_by(day, s.horizon_days, s.refresh_days, s.queries_per_day, self.one_time,
+                                  self.per_refresh, self.per_query, self.per_hour)
+        return sum(rules.spent_in(day, c.start_day, s.horizon_days if c.end_day is None else c.end_day, s.horizon_days,
+                                  s.refresh_days, s.queries_per_day, **{_KIND_ARGUMENT[c.kind]: c.usd})
+                   for c in self.components)
+
+    def step_at(self, day: float) -> float:
+        """What is paid at once on `day`: one-time costs starting that day, a refresh falling on it."""
+        s = self.scenario
+        if not self.scheduled:
+            return self.one_time if day == 0 else self.per_refresh
+        refresh = 0 < day < s.horizon_days and s.refresh_days > 0 and math.isclose(day / s.refresh_days,
+                                                                                    round(day / s.refresh_days))
+        return sum(c.usd for c in self.components
+                   if (c.kind == "one_time" and c.start_day == day)
+                   or (refresh and c.kind == "per_refresh" and c.start_day <= day < (c.end_day or s.horizon_days)))
+
+    def change_days(self) -> list[float]:
+        """The days inside the horizon on which prices or models change (period starts after the first)."""
+        return sorted({c.start_day for c in self.components if c.start_day})
 
     @property
     def amortized_per_query(self) -> float | None:
@@ -144,8 +194,17 @@ class StrategyCost:
 
 def _ref(model: ModelPrice, field_name: str, usd: float, unit: str = "USD per 1M tokens") -> PriceRef:
     source, as_of, verified = model.source, model.as_of, model.verified
-    if field_name.startswith("finetune.") and model.finetune is not None:
+    change = model.in_force
+    if change is not None and field_name.startswith("usd_per_mtok"):  # a dated rate of the row's schedule
+        source, as_of, verified = change.source, change.as_of, change.verified
+        field_name = f"{change.field}.{field_name}"
+    elif field_name.startswith("finetune.") and model.finetune is not None:
         source, as_of, verified = model.finetune.source, model.finetune.as_of, model.finetune.verified
+        dated = model.finetune.in_force
+        if dated is not None and (field_name == "finetune.training_usd_per_mtok"
+                                  or (dated.rates is not None and field_name.startswith("finetune.usd_per_mtok"))):
+            source, as_of, verified = dated.source, dated.as_of, dated.verified
+            field_name = f"{dated.field}.{field_name.removeprefix('finetune.')}"
     elif model.gpu is not None and field_name.startswith(("usd_per_mtok", "gpu.")):
         source, as_of = f"{model.gpu.source}; throughput: {model.gpu.throughput_source}", model.gpu.as_of
     return PriceRef(model.name, field_name, usd, unit, as_of.isoformat(), source, model.file, verified)

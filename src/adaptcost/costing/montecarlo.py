@@ -9,12 +9,12 @@ scalar cost model exactly when every parameter is a point.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..prices.book import CacheOption, ModelPrice, Rates
-from . import rag, rules
+from . import rag, rules, schedule
 from .billing import CorpusStats, Models, write_multiplier
 from .rules import usd as _usd
 from .strategies import GLOBAL_JOB_HOURS
@@ -28,7 +28,7 @@ SCENARIO_KEYS = (
     "epochs", "example_overhead_tokens", "validation_fraction", "local_variants_per_chunk", "local_prompt_tokens",
     "global_tokens_per_doc", "global_prompt_tokens", "global_tokens_per_inference", "cache_hit_rate", "corpus_factor",
     "implicit_cache_hit_rate", "reasoning_tokens", "training_job_usd", "chunk_tokens", "chunk_overlap_tokens", "top_k",
-    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates",
+    "system_prompt_tokens", "index_usd_per_hour", "rerank_candidates", "migration_usd", "lifecycle_delay_days",
 )
 
 
@@ -39,13 +39,20 @@ class Params:
     values: dict
     batch_augmentation: bool = False
     finetune_customer: str = "new"
+    lifecycle_dates: str = "earliest"
+    allow_partial: bool = False
+    # the period being priced when prices or models change inside the horizon (schedule.timeline):
+    # its first and last day after the decision, and which one-time costs fall in it ("all" on the
+    # decision day, "setup" on a move to a successor, "none"); None: the whole horizon
+    window: tuple[float, float, str] | None = None
 
     @classmethod
     def from_scenario(cls, scenario, **overrides) -> "Params":
         """The scenario's values (corpus at its counted size), with some overridden (arrays allowed)."""
         values = {k: v for k, v in scenario.to_dict().items() if k in SCENARIO_KEYS}
         values["corpus_factor"] = 1.0
-        return cls(values | overrides, scenario.batch_augmentation, scenario.finetune_customer)
+        return cls(values | overrides, scenario.batch_augmentation, scenario.finetune_customer, scenario.lifecycle_dates,
+                   scenario.allow_partial)
 
     def __getitem__(self, key):
         return self.values[key]
@@ -88,8 +95,44 @@ def refreshes(p: Params):
     return rules.refreshes(p["horizon_days"], p["refresh_days"])
 
 
-def _total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0):
-    return rules.total_usd(p["queries_per_day"], p["horizon_days"], refreshes(p), one, per_refresh, per_query, per_hour)
+def _total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0, setup=0.0):
+    """What the bill comes to over the horizon, or over the period being priced (rules.spent_in).
+    `setup` is the one-time cost paid again on a move to a successor (Component.setup)."""
+    if p.window is None:
+        return _full_total(p, one, per_refresh, per_query, per_hour, setup)
+    start, end, paid = p.window
+    once = {"all": one + setup, "setup": setup}.get(paid, 0.0)
+    horizon = p["horizon_days"]
+    return rules.spent_in(horizon, start, end, horizon, p["refresh_days"], p["queries_per_day"], once, per_refresh,
+                          per_query, per_hour)
+
+
+def _full_total(p: Params, one=0.0, per_refresh=0.0, per_query=0.0, per_hour=0.0, setup=0.0):
+    """Over the whole horizon: how ways of sending a prompt are compared, in every period alike
+    (strategies.prompt_cost compares StrategyCost.tco)."""
+    return rules.total_usd(p["queries_per_day"], p["horizon_days"], refreshes(p), one + setup, per_refresh, per_query,
+                           per_hour)
+
+
+@dataclass
+class _Bill:
+    """One way of sending a prompt, by kind of cost (arrays over draws)."""
+
+    one: object = 0.0
+    per_refresh: object = 0.0
+    per_query: object = 0.0
+    per_hour: object = 0.0
+    setup: object = 0.0
+
+    def full(self, p: Params):
+        return _full_total(p, self.one, self.per_refresh, self.per_query, self.per_hour, self.setup)
+
+    def total(self, p: Params):
+        return _total(p, self.one, self.per_refresh, self.per_query, self.per_hour, self.setup)
+
+    def where(self, take, other: "_Bill") -> "_Bill":
+        return _Bill(*(np.where(take, getattr(other, k), getattr(self, k))
+                       for k in ("one", "per_refresh", "per_query", "per_hour", "setup")))
 
 
 def _reasoning(model: ModelPrice, p: Params):
@@ -125,44 +168,44 @@ def _prompt_tco(model: ModelPrice, prefix, rest, p: Params):
     """strategies.prompt_cost: the cheapest way to send a cacheable prefix and the rest with every query."""
     output = _output_tokens(model, p)
     fits = _fits(model, prefix + rest, output, model.max_output_tokens)
-    best, per_query = _prompt_variant(model, prefix, rest, p, cached_only=False)
+    best, bill = _prompt_variant(model, prefix, rest, p, cached_only=False)
     padded = _padded(model, prefix)
     usable = (padded > prefix) & _fits(model, padded + rest, output, None)
-    cost, padded_per_query = _prompt_variant(model, padded, rest, p, cached_only=True)
-    take = usable & (cost < best)
-    best, per_query = np.where(take, cost, best), np.where(take, padded_per_query, per_query)
-    best = best + _total(p, per_hour=_gpu_floor(model, p, per_query))
+    cost, padded_bill = _prompt_variant(model, padded, rest, p, cached_only=True)
+    bill = bill.where(usable & (cost < best), padded_bill)
+    best = bill.total(p) + _total(p, per_hour=_gpu_floor(model, p, bill.per_query))
     return np.where(fits, best, np.nan)
 
 
 def _prompt_variant(model: ModelPrice, size, pt, p: Params, cached_only: bool):
-    """(the cheapest TCO, its per-query cost) over no caching and every cache option."""
+    """(the cheapest TCO over the whole horizon, its bill) over no caching and every cache option."""
     ri, rc, ro = _rates(model, p, size + pt)
     answer = _usd(_output_tokens(model, p), ro)
     plain_q = _usd(size + pt, ri) + answer
-    plain = _total(p, per_query=plain_q)
+    plain = _full_total(p, per_query=plain_q)
     shape = np.broadcast(plain, size).shape
     best = np.full(shape, np.inf) if cached_only else plain * np.ones(shape)
-    best_q = plain_q * np.ones(shape)
+    bill = _Bill(per_query=plain_q * np.ones(shape))
     cached = _cacheable(model, size)
     for option in model.caching.options:
-        tco, per_q = _prompt_option(model, option, size, pt, cached, p, ri, rc, answer)
+        option_bill = _prompt_option(model, option, size, pt, cached, p, ri, rc, answer)
+        tco = option_bill.full(p)
         take = (cached > 0) & (tco < best)
-        best, best_q = np.where(take, tco, best), np.where(take, per_q, best_q)
-    return best, best_q
+        best, bill = np.where(take, tco, best), bill.where(take, option_bill)
+    return best, bill
 
 
-def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: Params, ri, rc, answer):
+def _prompt_option(model: ModelPrice, option: CacheOption, size, pt, cached, p: Params, ri, rc, answer) -> _Bill:
     if option.kind == "storage":
         storage = option.storage_usd_per_mtok_hour * p.m("cache_storage")
         create = _usd(size, ri)
         per_q = _usd(size, rc) + _usd(pt, ri) + answer
-        return _total(p, one=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q), per_q
+        return _Bill(setup=create, per_refresh=create, per_hour=_usd(size, storage), per_query=per_q)
     h = rules.hit_probability(option.kind, option.ttl_minutes, p["queries_per_day"], p.values.get("cache_hit_rate"),
                               p["implicit_cache_hit_rate"])
     miss = ri * _miss_multiplier(model, option, p)
     per_q = rules.cached_prefix_usd(cached, h, rc, miss) + _usd(size + pt - cached, ri) + answer
-    return _total(p, per_query=per_q), per_q
+    return _Bill(per_query=per_q)
 
 
 # ---------------------------------------------------------------- augmentation and fine-tuning
@@ -222,17 +265,14 @@ def _global_option(model: ModelPrice, option: CacheOption, p: Params, cached, do
 
 
 def _offer_open(models: Models, p: Params):
-    """strategies.offer_closed, as a mask: every training job before the stop, serving to the end."""
+    """strategies.offer_closed: the offer takes this customer's training jobs and serves tuned
+    models on the decision day (stops inside the horizon: schedule.timeline)."""
     life = models.finetune.finetune.lifecycle
-    ok = np.asarray(True)
-    if life.dates_are_earliest:
-        return ok
+    if life.dates_are_earliest and p.lifecycle_dates == "stated":
+        return np.asarray(True)
     stop = life.training_stop(p.finetune_customer)
-    if stop is not None:
-        ok = ok & (rules.last_training_day(p["horizon_days"], p["refresh_days"]) < (stop.date - models.day).days)
-    if life.serving_stops is not None:
-        ok = ok & (np.asarray(p["horizon_days"], float) <= (life.serving_stops - models.day).days)
-    return ok
+    closed = (stop is not None and stop.date <= models.day) or (life.serving_stops is not None and life.serving_stops <= models.day)
+    return np.asarray(not closed)
 
 
 def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
@@ -266,7 +306,8 @@ def finetune_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     per_hour = (ft.hosting_usd_per_hour or 0.0) * p.m("hosting") + ft.storage_usd_per_month / rules.HOURS_PER_MONTH * p.m("hosting")
     if ft.serving == "self_hosted":
         per_hour = per_hour + _gpu_floor(model, p, per_query)
-    tco = _total(p, one=aug_cost + training, per_refresh=aug_cost * share + training, per_query=per_query, per_hour=per_hour)
+    tco = _total(p, one=aug_cost, setup=training, per_refresh=aug_cost * share + training, per_query=per_query,
+                 per_hour=per_hour)
     if search is not None:
         tco = tco + search.tco()
     return np.where(feasible, tco, np.nan) * np.ones(shape)
@@ -375,7 +416,62 @@ def volume_curve(strategy: str, stats: CorpusStats, models: Models, scenario):
 
 
 def strategy_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
-    """Total cost over the horizon, per draw; NaN where the strategy is not possible."""
+    """Total cost over the horizon, per draw; NaN where the strategy is not possible. Where prices
+    change or models stop inside the longest horizon drawn, the sum of each period's
+    (schedule.timeline), with the migration cost on each move of the answering model."""
+    horizon = p["horizon_days"]
+    delay = np.asarray(p["lifecycle_delay_days"], float)
+    if delay.ndim and _delay_moves(strategy, models, p, delay):
+        return _by_delay(strategy, stats, models, p)
+    line = schedule.timeline(strategy, models, float(np.max(horizon)), _reading(p, float(np.floor(np.max(delay)))))
+    if line.simple:
+        return _period_tco(strategy, stats, line.periods[0].models, p)
+    if line.until is not None and not p.allow_partial:
+        return np.full(_shape(p), np.nan)
+    serving = schedule.ROLES[strategy][0]
+    total = 0.0
+    for i, period in enumerate(line.periods):
+        end = horizon if period.end is None else period.end
+        moved = period.moves(serving)
+        paid = "all" if i == 0 else "setup" if moved else "none"
+        total = total + _period_tco(strategy, stats, period.models, replace(p, window=(period.start, end, paid)))
+        if moved:
+            total = total + rules.spent_in(horizon, period.start, end, horizon, p["refresh_days"], p["queries_per_day"],
+                                           one=p["migration_usd"])
+    return total
+
+
+def _reading(p: Params, delay: float = 0.0) -> schedule.Reading:
+    """strategies.reading over draws: the latest training job any draw starts."""
+    last = float(np.max(rules.last_training_day(p["horizon_days"], p["refresh_days"])))
+    return schedule.Reading(p.finetune_customer, p.lifecycle_dates, last, delay)
+
+
+def _delay_moves(strategy: str, models: Models, p: Params, delay) -> bool:
+    """Whether the drawn delays of "or later" dates cut this strategy's horizon differently."""
+    horizon = float(np.max(p["horizon_days"]))
+    lines = [schedule.timeline(strategy, models, horizon, _reading(p, float(np.floor(d)))) for d in (np.min(delay), np.max(delay))]
+    return [(q.start, q.end) for q in lines[0].periods] + [lines[0].until] != [(q.start, q.end) for q in lines[1].periods] + [lines[1].until]
+
+
+def _by_delay(strategy: str, stats: CorpusStats, models: Models, p: Params):
+    """The draws grouped by their delay in whole days, each group priced on its own timeline."""
+    shape = _shape(p)
+    days = np.floor(np.broadcast_to(np.asarray(p["lifecycle_delay_days"], float), shape))
+    out = np.empty(shape)
+    for day in np.unique(days):
+        mask = days == day
+        values = {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) else v) for k, v in p.values.items()}
+        values["lifecycle_delay_days"] = float(day)
+        out[mask] = strategy_tco(strategy, stats, models, replace(p, values=values))
+    return out
+
+
+def _shape(p: Params):
+    return np.broadcast(*[np.asarray(v) for v in p.values.values() if v is not None]).shape
+
+
+def _period_tco(strategy: str, stats: CorpusStats, models: Models, p: Params):
     if strategy == "icl":
         return icl_tco(stats, models.icl, p)
     if strategy == "rag":

@@ -105,6 +105,32 @@ def spent_by(day, horizon_days, refresh_days, queries_per_day, one=0.0, per_refr
                      per_query, per_hour)
 
 
+def refreshes_before(day, horizon_days, refresh_days):
+    """Refreshes on days strictly before `day` (R, 2R, ... strictly inside the horizon)."""
+    every = np.asarray(refresh_days, float)
+    safe = np.where(every > 0, every, 1.0)
+    before = np.where(every > 0, np.maximum(0.0, np.ceil(np.asarray(day, float) / safe - 1e-9) - 1), 0.0)
+    return np.minimum(before, refreshes(horizon_days, refresh_days))
+
+
+def spent_in(day, start, end, horizon_days, refresh_days, queries_per_day, one=0.0, per_refresh=0.0, per_query=0.0,
+             per_hour=0.0):
+    """What one period [start, end) of the horizon has cost by `day`, when prices or models change
+    inside the horizon: its one-time cost on its first day (if that falls inside the horizon), the
+    refreshes that fall on its days (a refresh on the day a change takes effect bills at the new
+    prices), and its queries and hours. With start 0 and end at the horizon this is spent_by."""
+    horizon = np.asarray(horizon_days, float)
+    day = np.minimum(np.asarray(day, float), horizon)
+    start = np.asarray(start, float)
+    days = np.maximum(0.0, np.minimum(day, end) - start)
+    begun = (day >= start) & (start < horizon)
+    refreshed = np.maximum(0.0, np.minimum(refreshes_by(day, horizon_days, refresh_days),
+                                           refreshes_before(end, horizon_days, refresh_days))
+                           - refreshes_before(start, horizon_days, refresh_days))
+    return (np.where(begun, one, 0.0) + refreshed * per_refresh + queries_per_day * days * per_query
+            + HOURS_PER_DAY * days * per_hour)
+
+
 # ---------------------------------------------------------------- retrieval
 
 

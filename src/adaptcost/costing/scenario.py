@@ -17,6 +17,11 @@ STRATEGIES = ("icl", "finetune", "finetune+local", "finetune+global", "rag", "fi
 RETRIEVAL = ("rag", "finetune+rag")  # the strategies that retrieve chunks per query
 # Who buys fine-tuning; providers close offers to some first (pricing: training_stops).
 CUSTOMERS = ("new", "inactive", "active")
+# Lifecycle dates a provider gives as the earliest ("May 19, 2027 or later": dates_are_earliest):
+# earliest takes them as the day the offer stops (the plan moves to the successor then); stated
+# keeps them as the provider states them, a date on or after which it may stop: a risk the notices
+# name, the plan priced as if it ran on.
+LIFECYCLE_DATES = ("earliest", "stated")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,12 @@ class Scenario:
     reasoning_tokens: int | None = assumption(None, "Reasoning tokens per query and per augmentation call, billed as output", "tokens", low=0,
                                               default_text="the model's documented default, 0 for non-reasoning models")
     training_job_usd: float = assumption(0.0, "Fixed cost per training job: evaluation and deployment work", "USD", low=0)
+    migration_usd: float = assumption(
+        0.0, "One-time cost of moving the plan to a successor model when a model or a fine-tuning offer stops inside "
+        "the horizon: re-testing prompts, switching endpoints", "USD", low=0)
+    lifecycle_delay_days: float = assumption(
+        0.0, "Days after a date a provider gives as 'or later' on which the stop comes (0: the earliest date; a range "
+        "lets the Monte Carlo draw the date)", "days", low=0)
     chunk_tokens: int = assumption(512, "RAG: tokens per chunk the corpus is split into (embedding model's tokens)",
                                    "tokens", low=1)
     chunk_overlap_tokens: int = assumption(64, "RAG: tokens each chunk shares with the one before", "tokens", low=0,
@@ -115,6 +126,8 @@ class Scenario:
         default_text="each question type's recall in the curves file")
     finetune_customer: str = "new"  # new (never fine-tuned) | inactive | active: who a provider's stop applies to
     batch_augmentation: bool = False  # run augmentation through a batch API (its discount)
+    lifecycle_dates: str = "earliest"  # earliest | stated: how "or later" dates are read (LIFECYCLE_DATES)
+    allow_partial: bool = False  # a plan that can run only part of the horizon may still be picked
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -122,6 +135,9 @@ class Scenario:
             if meta is not None:
                 meta.check(f.name, getattr(self, f.name), whole=counted(f.name))
         self._check_retrieval()
+        if self.lifecycle_dates not in LIFECYCLE_DATES:
+            raise ScenarioError(f"lifecycle_dates must be one of {', '.join(LIFECYCLE_DATES)}, got {self.lifecycle_dates!r}",
+                                field="lifecycle_dates")
         if self.finetune_customer not in CUSTOMERS:
             raise ScenarioError(f"finetune_customer must be one of {', '.join(CUSTOMERS)}, got {self.finetune_customer!r}",
                                 field="finetune_customer")

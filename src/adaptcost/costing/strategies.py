@@ -43,8 +43,12 @@ Provider rules implemented here (prices come from pricing/*.yaml, each with sour
   bills every hour, used or not; model storage per month is spread over a 730-hour month. A fixed
   cost per training job (evaluation and deployment work) is a scenario assumption.
 - Lifecycle: a fine-tuning plan needs a training job at the start and at every refresh, and the
-  tuned model for the whole horizon; when the provider stops new jobs (for this kind of customer)
-  or stops serving tuned models inside the horizon, the strategy is not possible.
+  tuned model for the whole horizon. An offer already closed to this kind of customer on the
+  decision day makes the strategy not possible; a model or offer that stops inside the horizon
+  moves the plan to its successor that day, or ends it there (costing.schedule).
+- Prices over time: where a model's prices change inside the horizon (price_changes), or a model
+  moves to its successor, the horizon is cut into periods and each priced at its own rates
+  (costing.schedule; rules.spent_in): the formula above holds within each period.
 - Self-hosting: per-token rates are GPU time at the declared throughput; training bills GPU hours
   = billed tokens / training throughput; always-on replicas set an hourly floor.
 - Batch APIs (50% off at OpenAI, Anthropic, Google) apply to augmentation when the scenario says
@@ -57,7 +61,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from . import rag, rules
+from . import rag, rules, schedule
 from .billing import (Component, CorpusStats, Models, PriceRef, StrategyCost, _ref, cacheable_prefix, hit_rate,
                       output_limit, prompt_limit, reasoning_tokens, request_rates, usd, write_multiplier)
 from ..prices.book import AUDIENCE_WORDS, AUDIENCES, CacheOption, ModelPrice, Rates
@@ -213,7 +217,7 @@ def _storage_cache(model: ModelPrice, option: CacheOption, index: int, rates: Ra
     storage = option.storage_usd_per_mtok_hour
     prefix = prompt.prefix
     create = Component("cache creation", "one_time", usd(prefix, rates.input), f"{prefix:,.0f} × ${rates.input:g}/MTok",
-                       (_ref(model, f"{tier}.input", rates.input),))
+                       (_ref(model, f"{tier}.input", rates.input),), setup=True)
     cost.components = [
         create,
         Component("cache re-creation", "per_refresh", create.usd, create.formula, create.prices),
@@ -380,14 +384,13 @@ def training_run(model: ModelPrice, train_tokens: float, s: Scenario) -> tuple[f
 
 
 def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
-    """Why the fine-tuning plan cannot run to the end of the horizon ('' when it can).
-
-    The plan starts a training job on the decision day and at every refresh, and needs the tuned
-    model for the whole horizon (rules.finetune_offer_open).
-    """
+    """Why the fine-tuning plan cannot start on the decision day ('' when it can): the offer takes
+    no new training jobs from this customer, or no longer serves tuned models. A stop inside the
+    horizon moves the plan to the successor, or ends it there (schedule.timeline); "or later"
+    dates read as stated (scenario.lifecycle_dates) stop nothing."""
     life = model.finetune.lifecycle
-    if life.dates_are_earliest:
-        return ""  # the dates are the earliest the provider allows: notices flag them as a risk
+    if life.dates_are_earliest and s.lifecycle_dates == "stated":
+        return ""
     source = f" ({life.source})" if life.source else ""
     closed = life.closed_on(day)
     if closed is not None and s.finetune_customer in AUDIENCES[closed.audience]:
@@ -400,14 +403,10 @@ def offer_closed(model: ModelPrice, s: Scenario, day: dt.date) -> str:
         return (f"{model.name} fine-tuning takes no new training jobs for {AUDIENCE_WORDS[closed.audience]} "
                 f"since {closed.date}{earlier}{served}{source}")
     stop = life.training_stop(s.finetune_customer)
-    last = float(rules.last_training_day(s.horizon_days, s.refresh_days))
-    if stop is not None and (stop.date - day).days <= last:
-        who = AUDIENCE_WORDS[stop.audience]
-        plan = f"the plan retrains until {day + dt.timedelta(days=last)}" if last else "the plan trains on the decision day"
-        return f"{model.name} fine-tuning stops taking new training jobs for {who} on {stop.date}{source}, but {plan}"
-    if life.serving_stops is not None and (life.serving_stops - day).days < s.horizon_days:
-        return (f"fine-tuned {model.name} models stop serving on {life.serving_stops}{source}, "
-                f"inside the {s.horizon_days:g}-day horizon")
+    if stop is not None and stop.date <= day:
+        return f"{model.name} fine-tuning takes no new training jobs for {AUDIENCE_WORDS[stop.audience]} since {stop.date}{source}"
+    if life.serving_stops is not None and life.serving_stops <= day:
+        return f"fine-tuned {model.name} models stopped serving on {life.serving_stops}{source}"
     return ""
 
 
@@ -438,12 +437,12 @@ def finetune_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario
     train_tokens = corpus + added_tokens + (examples + added_examples) * s.example_overhead_tokens
     amount, detail, refs = training_run(model, train_tokens, s)
     cost.components += [
-        Component("training", "one_time", amount, detail, refs),
+        Component("training", "one_time", amount, detail, refs, setup=True),
         Component("retraining", "per_refresh", amount, detail, refs),
     ]
     if s.training_job_usd:
         fixed = f"${s.training_job_usd:,.2f} per job (assumption: evaluation and deployment work)"
-        cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed),
+        cost.components += [Component("training job work", "one_time", s.training_job_usd, fixed, setup=True),
                             Component("retraining job work", "per_refresh", s.training_job_usd, fixed)]
     cost.components += _finetuned_serving(model, s, retrieved)
     cost.notes.append(f"training file: {examples + added_examples:,.0f} examples (sentence-split), {train_tokens:,.0f} tokens")
@@ -535,6 +534,47 @@ def _retrieval_note(stats: CorpusStats, models: Models, s: Scenario, retrieved: 
 
 
 def strategy_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """The strategy over the horizon, at the prices in force each day and on the successor of a
+    model that stops inside it (schedule.timeline)."""
+    line = schedule.timeline(strategy, models, s.horizon_days, reading(s))
+    if line.simple:
+        return _period_cost(strategy, stats, line.periods[0].models, s, band)
+    costs = [_period_cost(strategy, stats, p.models, s, band) for p in line.periods]
+    refused = next((i for i, c in enumerate(costs) if not c.feasible), None)
+    if refused is not None:
+        cost = costs[refused]
+        if refused:
+            cost.reason = f"from {models.day + dt.timedelta(days=line.periods[refused].start)}, " \
+                          f"{schedule.describe(line.periods[refused])}: {cost.reason}"
+        return cost
+    cost = schedule.combine(strategy, line, costs)
+    return cost if line.until is None else _partial(cost, line, models.day)
+
+
+def reading(s: Scenario) -> schedule.Reading:
+    """What the timeline reads from the scenario (the last training job: rules.last_training_day)."""
+    return schedule.Reading(s.finetune_customer, s.lifecycle_dates, float(rules.last_training_day(s.horizon_days, s.refresh_days)),
+                            s.lifecycle_delay_days)
+
+
+def _partial(cost: StrategyCost, line: schedule.Timeline, day: dt.date) -> StrategyCost:
+    """A plan that can run only until `line.until`: refused with its cost to then, or, where the
+    scenario allows partial plans, priced for the days it runs."""
+    s = cost.scenario
+    until = day + dt.timedelta(days=line.until)
+    cost.possible_until = until
+    what = (f"only possible until {until}, not for the whole {s.horizon_days:g}-day horizon (to "
+            f"{day + dt.timedelta(days=s.horizon_days)}): {line.why}")
+    if not s.allow_partial:
+        return StrategyCost(cost.strategy, s, feasible=False, possible_until=until,
+                            reason=f"{what} (--allow-partial weighs it for the days it runs)",
+                            notes=[f"costs ${cost.tco:,.2f} until {until}, the days it can run"])
+    cost.notes.insert(0, f"{what}: priced for the {line.until:g} days it runs (--allow-partial)")
+    return cost
+
+
+def _period_cost(strategy: str, stats: CorpusStats, models: Models, s: Scenario, band: int = 0) -> StrategyCost:
+    """The strategy at one set of prices, as if they held for the whole horizon."""
     if strategy == "icl":
         return icl_cost(stats, models, s, band)
     if strategy == "rag":

@@ -36,15 +36,21 @@ def _strategy_dict(e, s, rec) -> dict:
         "tco_low_usd": _num(band[0]) if band else None,
         "tco_high_usd": _num(band[1]) if band else None,
         "amortized_per_query_usd": _num(s.amortized_per_query, 9) if s.feasible else None,
-        "components": [
-            {"label": c.label, "kind": c.kind, "usd": _num(c.usd, 9), "formula": c.formula,
-             "prices": [p.to_dict() for p in c.prices]}
-            for c in s.components
-        ],
+        "components": [_component_dict(c) for c in s.components],
         "notes": s.notes,
+        **({"possible_until": s.possible_until.isoformat()} if s.possible_until else {}),
         "expected_accuracy": None if quality is None else
         {"mean": _num(quality.mean, 4), "low": _num(quality.low, 4), "high": _num(quality.high, 4)},
     }
+
+
+def _component_dict(c) -> dict:
+    """A component; where prices change inside the horizon, the days after the decision it bills in."""
+    d = {"label": c.label, "kind": c.kind, "usd": _num(c.usd, 9), "formula": c.formula,
+         "prices": [p.to_dict() for p in c.prices]}
+    if c.windowed:
+        d |= {"from_day": c.start_day, "until_day": c.end_day}
+    return d
 
 
 def _models_dict(e) -> dict:

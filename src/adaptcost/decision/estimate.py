@@ -9,9 +9,11 @@ from .._version import __version__
 from ..corpus.discover import CorpusProfile
 from ..costing.breakeven import BreakEven, all_pairs
 from ..costing.montecarlo import volume_curve
+from ..costing import schedule
 from ..costing.scenario import STRATEGIES, Scenario
-from ..costing.strategies import CorpusStats, Models, StrategyCost, strategy_cost, tco_curve
+from ..costing.strategies import CorpusStats, Models, StrategyCost, reading, strategy_cost, tco_curve
 from ..defaults import DEFAULT_EMBEDDING_MODEL
+from ..errors import PricingError
 from ..prices.book import ModelPrice, PriceBook
 from ..prices.notices import model_notices, retrieval_notices
 from .document import estimate_dict
@@ -34,17 +36,18 @@ class ModelChoice:
 
     def resolve(self, book: PriceBook, customer: str = "new") -> Models:
         """The models for each role, refused if retired on the book's decision date (the model to
-        fine-tune is kept while its offer still trains for `customer`: PriceBook.tunable). The
-        retrieval rows are looked up only where named, but for the default embedding model, used
-        when priced."""
+        fine-tune is kept while its offer still trains for `customer`: PriceBook.tunable), with
+        their successors where priced. The retrieval rows are looked up only where named, but for
+        the default embedding model, used when priced."""
+        roles = [book.buyable(self.model), book.tunable(self.finetune_model or self.model, customer),
+                 book.buyable(self.augment_model or self.model)]
         return Models(
-            icl=book.buyable(self.model),
-            finetune=book.tunable(self.finetune_model or self.model, customer),
-            augment=book.buyable(self.augment_model or self.model),
+            icl=roles[0], finetune=roles[1], augment=roles[2],
             day=book.day,
             embedding=self._embedding(book),
             vector_store=book.vector_store(self.vector_store) if self.vector_store else None,
             reranker=book.reranker(self.reranker) if self.reranker else None,
+            successors=successors(book, roles),
         )
 
     def _embedding(self, book: PriceBook):
@@ -53,8 +56,30 @@ class ModelChoice:
         return book.embedding(DEFAULT_EMBEDDING_MODEL) if DEFAULT_EMBEDDING_MODEL in book.embeddings else None
 
 
+def successors(book: PriceBook, models) -> dict[str, ModelPrice]:
+    """Each model's successor row by the model's name, following successors of successors, where
+    the tables price them (a plan moves there when a model stops inside the horizon)."""
+    found: dict[str, ModelPrice] = {}
+    todo = list(models)
+    while todo:
+        m = todo.pop()
+        name = m.lifecycle.successor
+        if not name or m.name in found:
+            continue
+        try:
+            row = book.get(name)
+        except PricingError:
+            continue  # not priced: a plan that needs it stops there (costing.schedule)
+        found[m.name] = row
+        todo.append(row)
+    return found
+
+
 def needed_encodings(models: Models) -> set[str]:
-    rows = [models.icl, models.finetune, models.augment] + ([models.embedding] if models.embedding else [])
+    """The encodings to count the corpus in: every model's in use, and their successors' (a plan
+    moved to a successor sends the corpus in its tokens)."""
+    rows = [models.icl, models.finetune, models.augment, *models.successors.values()]
+    rows += [models.embedding] if models.embedding else []
     return {m.tokenizer.encoding for m in rows}
 
 
@@ -129,6 +154,25 @@ def _model_warnings(models: Models, scenario: Scenario) -> list[str]:
     return warnings
 
 
+def _move_warnings(models: Models, scenario: Scenario, costs: list[StrategyCost]) -> list[str]:
+    """Each move to a successor inside the horizon, once, naming the strategies it moves (their
+    costs price the days after it on the successor)."""
+    moves: dict[str, list[str]] = {}
+    successors = {}
+    horizon_end = models.day + dt.timedelta(days=scenario.horizon_days)
+    for cost in costs:
+        line = schedule.timeline(cost.strategy, models, scenario.horizon_days, reading(scenario))
+        for period in line.periods:
+            for sw in period.switches:
+                text = (f"{sw.why}, inside the horizon: {schedule.ROLE_WORDS[sw.role]} moves to {sw.new.name} that day "
+                        f"({sw.new.file}; migration ${scenario.migration_usd:,.2f}, --migration-usd)")
+                moves.setdefault(text, []).append(cost.strategy)
+                successors[sw.new.name] = sw.new
+    notices = [n for m in successors.values()
+               for n in model_notices(m, models.day, horizon_end, scenario.finetune_customer, finetune=m.finetune is not None)]
+    return [f"{text}: {', '.join(names)}" for text, names in moves.items()] + list(dict.fromkeys(notices))
+
+
 def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scenario: Scenario,
              strategies=STRATEGIES, today: dt.date | None = None) -> Estimate:
     """Price every strategy for this corpus and scenario, with break-evens between feasible ones.
@@ -141,7 +185,7 @@ def estimate(profile: CorpusProfile, book: PriceBook, choice: ModelChoice, scena
     costs = [strategy_cost(name, stats, models, scenario) for name in strategies]
     curves = {c.strategy: tco_curve(c.strategy, stats, models, scenario) for c in costs if c.feasible}
     grids = {name: volume_curve(name, stats, models, scenario) for name in curves}
-    warnings = list(profile.warnings) + _model_warnings(models, scenario)
+    warnings = list(profile.warnings) + _model_warnings(models, scenario) + _move_warnings(models, scenario, costs)
     return Estimate(
         scenario=scenario, corpus=profile, stats=stats, models=models, strategies=costs,
         breakevens=all_pairs(curves, grids=grids), tco_bands=_bands(stats, models, scenario, costs),

@@ -82,6 +82,7 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
         rec.reasons.append(
             f"{best.strategy} is the cheapest strategy meeting the target ({rec.target_basis}): "
             f"{money(best.tco)} over {estimate.scenario.horizon_days:g} days, expected accuracy {quality[best.strategy].mean:.1%}"
+            + _partial(best)
         )
         for other in sorted(meeting, key=lambda s: s.tco)[1:]:
             rec.reasons.append(f"{other.strategy} also meets it but costs {money(other.tco - best.tco)} more ({money(other.tco)})")
@@ -90,7 +91,7 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
         rec.pick = best.strategy
         rec.reasons.append(
             f"no candidate reaches {rec.target:.1%}; {best.strategy} gives the best expected accuracy per dollar "
-            f"({quality[best.strategy].mean:.1%} for {money(best.tco)})"
+            f"({quality[best.strategy].mean:.1%} for {money(best.tco)})" + _partial(best)
         )
     short = [s for s in candidates if s.strategy != rec.pick and not meets(quality[s.strategy].mean, rec.target)]
     if short:
@@ -102,9 +103,16 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
 
 def _candidates(rec: Recommendation) -> list:
     candidates = []
+    refused: dict[str, list[str]] = {}  # one line per reason, naming every strategy it refuses
     for s in rec.estimate.strategies:
         if not s.feasible:
-            rec.reasons.append(f"{s.strategy} is not possible: {s.reason}")
+            refused.setdefault(s.reason, []).append(s.strategy)
+    for s in rec.estimate.strategies:
+        if not s.feasible:
+            names = refused.pop(s.reason, None)
+            if names:
+                others = f" (nor {', '.join(names[1:])}, for the same reason)" if names[1:] else ""
+                rec.reasons.append(f"{names[0]} is not possible{others}: {s.reason}")
         elif s.strategy not in rec.quality:
             rec.reasons.append(f"{s.strategy} has no accuracy figure in {rec.curves.path} for this question mix")
         elif rec.budget is not None and s.tco > rec.budget:
@@ -112,6 +120,13 @@ def _candidates(rec: Recommendation) -> list:
         else:
             candidates.append(s)
     return candidates
+
+
+def _partial(cost) -> str:
+    """Beside a total that covers only part of the horizon (--allow-partial), until when."""
+    if cost.possible_until is None:
+        return ""
+    return f"; but it runs only until {cost.possible_until}, and that total covers only the days to then (--allow-partial)"
 
 
 def _set_target(rec: Recommendation, candidates: list, min_accuracy: float | None, tolerance: float) -> None:

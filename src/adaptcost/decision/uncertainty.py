@@ -45,7 +45,8 @@ DEFAULT_DRAWS = 100_000
 MAX_DRAWS = 10_000_000
 DEFAULT_SEED = 20251125
 Z95 = 1.6448536269514722  # standard normal 95th percentile
-VARIABLE = tuple(f.name for f in fields(Scenario) if f.name not in ("batch_augmentation", "finetune_customer"))
+VARIABLE = tuple(f.name for f in fields(Scenario)
+                 if f.name not in ("batch_augmentation", "finetune_customer", "lifecycle_dates", "allow_partial"))
 COST_VARIABLE = tuple(v for v in VARIABLE if v != "retrieval_recall")  # recall moves accuracy only
 
 
@@ -209,7 +210,8 @@ class ScenarioSpec:
 
 def scenario_from(assumptions: dict[str, str], scenario_file: Path | None = None, seed: int | None = None,
                   draws: int | None = None, batch_augmentation: bool = False,
-                  finetune_customer: str = "new") -> tuple[Scenario, ScenarioSpec]:
+                  finetune_customer: str = "new", lifecycle_dates: str = "earliest",
+                  allow_partial: bool = False) -> tuple[Scenario, ScenarioSpec]:
     """The central scenario and the uncertainty spec: the scenario file, then `assumptions`
     (field -> a number or a range, as text) over it."""
     spec = load_scenario_file(scenario_file) if scenario_file else ScenarioSpec()
@@ -227,7 +229,8 @@ def scenario_from(assumptions: dict[str, str], scenario_file: Path | None = None
     if "queries_per_day" not in spec.assumptions:
         raise ScenarioError("queries_per_day is needed (a number or a range), or a scenario file that sets it",
                             field="queries_per_day")
-    base = Scenario(queries_per_day=0, batch_augmentation=batch_augmentation, finetune_customer=finetune_customer)
+    base = Scenario(queries_per_day=0, batch_augmentation=batch_augmentation, finetune_customer=finetune_customer,
+                    lifecycle_dates=lifecycle_dates, allow_partial=allow_partial)
     return spec.centered(base), spec
 
 

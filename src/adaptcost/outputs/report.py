@@ -137,23 +137,33 @@ def _chart_title(name: str) -> str:
 
 def _cumulative_series(data: ReportData) -> tuple[dict, list]:
     """Each strategy's spending over the horizon (rules.spent_by): a line with a step at every
-    refresh, and where two lines cross."""
+    refresh, a bend or a step on every day its prices change (StrategyCost.spent_by), and where two
+    lines cross."""
     e = data.rec.estimate
     s = e.scenario
     days = np.linspace(0, s.horizon_days, 2001)
     refresh_days = [s.refresh_days * k for k in range(1, s.refreshes + 1)]
     series, grid = {}, {}
     for st in e.feasible:
-        def spent(day, st=st):
-            return float(rules.spent_by(day, s.horizon_days, s.refresh_days, s.queries_per_day,
-                                        st.one_time, st.per_refresh, st.per_query, st.per_hour))
+        if not st.scheduled:
+            def spent(day, st=st):
+                return float(rules.spent_by(day, s.horizon_days, s.refresh_days, s.queries_per_day,
+                                            st.one_time, st.per_refresh, st.per_query, st.per_hour))
 
-        points = [(0.0, 0.0), (0.0, st.one_time)]
-        for day in refresh_days:
-            points += [(day, spent(day) - st.per_refresh), (day, spent(day))]
-        series[st.strategy] = points + [(s.horizon_days, spent(s.horizon_days))]
-        grid[st.strategy] = rules.spent_by(days, s.horizon_days, s.refresh_days, s.queries_per_day,
-                                           st.one_time, st.per_refresh, st.per_query, st.per_hour)
+            points = [(0.0, 0.0), (0.0, st.one_time)]
+            for day in refresh_days:
+                points += [(day, spent(day) - st.per_refresh), (day, spent(day))]
+            series[st.strategy] = points + [(s.horizon_days, spent(s.horizon_days))]
+            grid[st.strategy] = rules.spent_by(days, s.horizon_days, s.refresh_days, s.queries_per_day,
+                                               st.one_time, st.per_refresh, st.per_query, st.per_hour)
+            continue
+        # prices change inside the horizon: the slope turns on each change day, a step at each refresh
+        points = [(0.0, 0.0), (0.0, st.step_at(0.0))]
+        for day in sorted(set(refresh_days) | set(st.change_days())):
+            total = float(st.spent_by(day))
+            points += [(day, total - st.step_at(day)), (day, total)]
+        series[st.strategy] = points + [(s.horizon_days, float(st.spent_by(s.horizon_days)))]
+        grid[st.strategy] = np.asarray(st.spent_by(days), float)
     crossings = []
     names = list(grid)
     for i in range(len(names)):

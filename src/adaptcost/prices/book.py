@@ -206,10 +206,39 @@ class FineTune:
     serving: str = "per_token"  # per_token | provisioned | dedicated | self_hosted
     max_output_tokens: int | None = None
     lifecycle: FineTuneLifecycle = FineTuneLifecycle()
+    price_changes: tuple["PriceChange", ...] = ()  # dated training (and tuned-model) prices, ascending
+    in_force: "PriceChange | None" = None  # set by ModelPrice.on
+
+    def on(self, day: dt.date) -> "FineTune":
+        """The offer as priced on `day` (ModelPrice.on)."""
+        change = next((c for c in reversed(self.price_changes) if c.starts <= day), None)
+        if change is None or change is self.in_force:
+            return self
+        return dataclasses.replace(self, training_usd_per_mtok=change.training_usd_per_mtok, rates=change.rates or self.rates,
+                                   in_force=change)
 
     def missing_hosting(self) -> bool:
         """Served only on capacity billed per hour, with no hourly price: fine-tuning cannot be priced."""
         return self.serving in ("provisioned", "dedicated") and not self.hosting_usd_per_hour
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """Per-token rates in force from `starts` (inclusive) until the next change (schema: price_changes):
+    a promotion that ends, a published cut or rise; with its own source, date and verification."""
+
+    starts: dt.date
+    rates: Rates | None  # None: a fine-tuning change of the training price only
+    source: str
+    as_of: dt.date
+    verified: bool
+    note: str = ""
+    index: int = 0  # its place in the row's price_changes (how a price reference names it)
+    training_usd_per_mtok: float | None = None  # a fine-tuning block's change (finetune.price_changes)
+
+    @property
+    def field(self) -> str:
+        return f"{'finetune.' if self.training_usd_per_mtok is not None else ''}price_changes[{self.index}]"
 
 
 @dataclass(frozen=True)
@@ -234,6 +263,28 @@ class ModelPrice:
     reasoning_tokens_per_query: int = 0
     lifecycle: Lifecycle = Lifecycle()
     gpu: Gpu | None = None
+    price_changes: tuple[PriceChange, ...] = ()  # ascending by starts
+    in_force: PriceChange | None = None  # set by `on`: the change whose rates this copy carries
+
+    def on(self, day: dt.date) -> "ModelPrice":
+        """The row as priced on `day`: the rates of the last change in force by then (the row itself
+        before the first), that change remembered so price references name its source and date."""
+        change = next((c for c in reversed(self.price_changes) if c.starts <= day), None)
+        finetune = self.finetune.on(day) if self.finetune is not None else None
+        if (change is None or change is self.in_force) and finetune is self.finetune:
+            return self
+        if change is None or change is self.in_force:
+            return dataclasses.replace(self, finetune=finetune)
+        return dataclasses.replace(self, rates=change.rates, in_force=change, finetune=finetune)
+
+    def all_price_changes(self) -> list[PriceChange]:
+        """Every dated change of the row, its per-token rates' and its fine-tuning block's, by day."""
+        extra = list(self.finetune.price_changes) if self.finetune is not None else []
+        return sorted([*self.price_changes, *extra], key=lambda c: c.starts)
+
+    def changes_within(self, first: dt.date, last: dt.date) -> list[PriceChange]:
+        """The price changes that take effect after `first` and before `last`."""
+        return [c for c in self.price_changes if first < c.starts < last]
 
     def age_days(self, today: dt.date) -> int:
         return (today - self.as_of).days
@@ -387,6 +438,13 @@ def _set_aside(rows: dict, later: dict, day: dt.date) -> None:
 
 def _model_dict(m: ModelPrice) -> dict:
     d = _iso_dates(dataclasses.asdict(m))
+    del d["in_force"]
+    if not m.price_changes:
+        del d["price_changes"]
+    if d.get("finetune") is not None:
+        del d["finetune"]["in_force"]
+        if not m.finetune.price_changes:
+            del d["finetune"]["price_changes"]
     d["tokenizer"] = {"encoding": m.tokenizer.encoding, "exact": m.tokenizer.exact, "describe": m.tokenizer.describe()}
     return d
 
@@ -523,6 +581,9 @@ def _finetune(raw: dict | None, model: dict, gpu: Gpu | None, path: Path, today:
         raise PricingError(f"{path}: {row} field {field_name}: self-hosted fine-tuning needs a GPU row "
                            "with training_tokens_per_second (and its throughput_source)")
     self_hosted = serving == "self_hosted"
+    if billing == "gpu_hours" and "price_changes" in raw:
+        raise PricingError(f"{path}: {row} field finetune.price_changes: a self-hosted offer's training price follows "
+                           "its GPU row; date a change there")
     return FineTune(
         training_usd_per_mtok=gpu.usd_per_mtok(gpu.training_tokens_per_second) if billing == "gpu_hours" else raw["training_usd_per_mtok"],
         billing=billing,
@@ -537,6 +598,7 @@ def _finetune(raw: dict | None, model: dict, gpu: Gpu | None, path: Path, today:
         serving=serving,
         max_output_tokens=raw.get("max_output_tokens"),
         lifecycle=_finetune_lifecycle(raw.get("lifecycle"), path, row, today),
+        price_changes=_price_changes(raw, path, row, today, "finetune."),
     )
 
 
@@ -576,7 +638,25 @@ def _model(raw: dict, provider: str, path: Path, today: dt.date) -> ModelPrice:
         reasoning_tokens_per_query=raw.get("reasoning_tokens_per_query", 0),
         lifecycle=parse_lifecycle(raw.get("lifecycle"), path, row, today),
         gpu=gpu,
+        price_changes=_price_changes(raw, path, row, today),
     )
+
+
+def _price_changes(raw: dict, path: Path, row: str, today: dt.date, prefix: str = "") -> tuple[PriceChange, ...]:
+    """The row's (or its fine-tuning block's: `prefix` "finetune.") schedule of prices, each entry
+    dated after the one before it."""
+    changes, previous = [], None
+    for i, entry in enumerate(raw.get("price_changes", ())):
+        where = f"{prefix}price_changes[{i}]."
+        rates = Rates.parse(entry["usd_per_mtok"]) if "usd_per_mtok" in entry else None
+        change = PriceChange(parse_date(entry["from"], path, row, today, where + "from"), rates,
+                             entry["source"], parse_date(entry["as_of"], path, row, today, where + "as_of"),
+                             entry.get("verified", False), entry.get("note", ""), i, entry.get("training_usd_per_mtok"))
+        if previous is not None and change.starts <= previous[1]:
+            raise PricingError(f"{path}: {row} field {where}from: {change.starts} is not after {previous[0]} {previous[1]}")
+        changes.append(change)
+        previous = (where + "from", change.starts)
+    return tuple(changes)
 
 
 def _old_schema(path: Path, data: object) -> str | None:

@@ -91,11 +91,38 @@ def finetune_offer(model: ModelPrice, day: dt.date, customer: str = "new") -> li
     return [f"{model.name} fine-tuning {'; '.join(events)}{source}"] if events else []
 
 
+def price_changes(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None) -> list[str]:
+    """Each published change of the model's prices (its per-token rates, its fine-tuning block's)
+    after the decision day (inside the horizon, when one is given), with the prices before and
+    after, its source and date: the cost model prices the days after it at the new prices."""
+    where = ", inside the horizon: the days from then are priced at the new rates" if horizon_end else ""
+    return [change_notice(model, change, where) for change in model.all_price_changes()
+            if change.starts > day and (horizon_end is None or change.starts < horizon_end)]
+
+
+def change_notice(model: ModelPrice, change, where: str = "") -> str:
+    """One dated change: what changes, from what to what, and where the figure comes from."""
+    old = model.on(change.starts - dt.timedelta(days=1))
+    parts = []
+    if change.training_usd_per_mtok is not None:
+        parts.append(f"training ${old.finetune.training_usd_per_mtok:g} → ${change.training_usd_per_mtok:g}")
+    before = old.finetune.rates if change.training_usd_per_mtok is not None else old.rates
+    label = "tuned " if change.training_usd_per_mtok is not None else ""
+    if change.rates is not None:
+        parts += [f"{label}{name} ${getattr(before, name):g} → ${getattr(change.rates, name):g}"
+                  for name in ("input", "cached_input", "output") if getattr(before, name) != getattr(change.rates, name)]
+    what = "fine-tuning prices" if change.training_usd_per_mtok is not None else "per-token prices"
+    note = f"; {change.note}" if change.note else ""
+    checked = "" if change.verified else ", unverified"
+    return (f"{model.name} {what} change on {change.starts}{where} ({', '.join(parts) or 'same prices'} per MTok; "
+            f"{change.source} as of {change.as_of}{checked}{note})")
+
+
 def model_notices(model: ModelPrice, day: dt.date, horizon_end: dt.date | None = None,
                   customer: str = "new", finetune: bool = True) -> list[str]:
     """Every notice about one model, in a fixed order."""
-    return (lifecycle(model, day, horizon_end) + (finetune_offer(model, day, customer) if finetune else [])
-            + stale(model, day) + unverified(model))
+    return (lifecycle(model, day, horizon_end) + price_changes(model, day, horizon_end)
+            + (finetune_offer(model, day, customer) if finetune else []) + stale(model, day) + unverified(model))
 
 
 def retrieval_notices(row: RetrievalRow, day: dt.date, horizon_end: dt.date | None = None) -> list[str]:

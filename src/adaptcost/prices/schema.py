@@ -195,6 +195,34 @@ _finetune = {
     "else": {"required": ["training_usd_per_mtok", "usd_per_mtok"]},
 }
 
+# A published change of a model's per-token rates inside the table's life (a promotion that ends, a
+# price cut announced ahead): the full rates in force from `from` (inclusive) until the next entry's
+# `from`, each entry with its own source, the date that source states and whether it was verified.
+# Entries run in ascending order of `from`; before the first, the row's own usd_per_mtok holds.
+_price_change = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "usd_per_mtok", "source", "as_of"],
+    "properties": {
+        "from": _date,
+        "usd_per_mtok": _rates,
+        "source": _text,
+        "as_of": _date,
+        "verified": {"type": "boolean"},
+        "note": {"type": "string"},
+    },
+}
+
+# A fine-tuning block's dated change: the training price (and, where it changes too, the tuned
+# model's per-token rates) from `from` on, in the shape of a model's price_changes.
+_training_price_change = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "training_usd_per_mtok", "source", "as_of"],
+    "properties": {**_price_change["properties"], "training_usd_per_mtok": _price},
+}
+_finetune["properties"]["price_changes"] = {"type": "array", "items": _training_price_change, "minItems": 1}
+
 _model = {
     "type": "object",
     "additionalProperties": False,
@@ -214,6 +242,7 @@ _model = {
         # Reasoning ("thinking") tokens a query generates by default, billed as output.
         "reasoning_tokens_per_query": {"type": "integer", "minimum": 0},
         "usd_per_mtok": _rates,
+        "price_changes": {"type": "array", "items": _price_change, "minItems": 1},
         "gpu": _gpu,
         "batch_discount": {"type": "number", "minimum": 0, "maximum": 1},
         "caching": _caching,
@@ -223,8 +252,9 @@ _model = {
         "finetune": _finetune,
     },
     # Per-token rates come from the table, or are derived from a GPU row (self-hosting).
+    # A schedule of price changes applies to table rates only (a GPU row's rates follow its hour price).
     "oneOf": [{"required": ["usd_per_mtok"], "not": {"required": ["gpu"]}},
-              {"required": ["gpu"], "not": {"required": ["usd_per_mtok"]}}],
+              {"required": ["gpu"], "not": {"anyOf": [{"required": ["usd_per_mtok"]}, {"required": ["price_changes"]}]}}],
 }
 
 # ---------------------------------------------------------------- retrieval rows
