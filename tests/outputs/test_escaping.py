@@ -4,7 +4,7 @@ markup, CSV cells that no spreadsheet evaluates, and plain names left byte for b
 import csv
 import io
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from markdown_it import MarkdownIt
 
 from adaptcost.outputs.escaping import csv_cell, md, visible
@@ -48,9 +48,13 @@ def _inline_kinds(text: str) -> set[str]:
 
 @settings(max_examples=300, deadline=None)
 @given(HOSTILE)
+@example(" >")  # a quote after a leading space (found by this test)
+@example("~~~")  # a fenced code block
+@example("    x")  # indented code
 def test_a_list_item_stays_one_item_of_plain_text(text):
     tokens = _blocks(f"- {md(text, item=True)}\n- next\n")
     assert tokens.count("list_item_open") == 2 and "heading_open" not in tokens and "blockquote_open" not in tokens
+    assert "fence" not in tokens and "code_block" not in tokens
     assert _inline_kinds(f"- {md(text, item=True)}\n") <= {"text", "softbreak"}
 
 

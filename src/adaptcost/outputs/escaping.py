@@ -8,7 +8,7 @@ control characters itself and keeps every name exact.
   name can move the cursor, retitle a window, clear a screen or start a new line.
 - Markdown: backslash before what would make markup (emphasis, code, links and images, raw HTML,
   entities, table pipes; at the start of a list item, what would start a heading, a quote or a
-  list); nothing else.
+  list, and a leading space, which would let one start after it); nothing else.
 - CSV: a string cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab
   or a carriage return) starts with a single quote (OWASP's rule for CSV injection); numbers stay
   numbers.
@@ -48,7 +48,7 @@ def visible(text: object) -> str:
 # name); _ except inside a word
 # (CommonMark's underscores never emphasise within a word: o200k_base stays as it is)
 _MARKUP = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)|[*`<|]|&(?=#?\w+;)|\](?=[(\[])|_")
-_BLOCK_START = re.compile(r"[#>+=\-\[]|\d{1,9}(?=[.)](?:\s|$))")
+_BLOCK_START = re.compile(r"[#>+=\-\[]|~(?=~~)|\d{1,9}(?=[.)](?:\s|$))")
 
 
 def _markup_escape(match: re.Match) -> str:
@@ -67,6 +67,10 @@ def md(text: object, item: bool = False) -> str:
     """Text for a Markdown line or table cell, inert (see the module's docstring); `item`: the
     text starts a list item, where # > - + = [ or "1." would start a block of their own."""
     out = _MARKUP.sub(_markup_escape, visible(text))
+    if item and out.startswith(" "):
+        # up to three spaces may stand before a block's marker (" >" is a quote), four make code:
+        # the first space as a character reference keeps all that follows inline text
+        return "&#32;" + out[1:]
     if item:
         start = _BLOCK_START.match(out)
         if start:
