@@ -471,3 +471,12 @@ def test_installed_package_without_a_map_is_one_line(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     with pytest.raises(PricingError, match="has no model_prices_and_context_window_backup.json"):
         installed_price_map()
+
+
+def test_an_endless_price_map_is_refused_not_read(tmp_path):
+    # /dev/zero named as LiteLLM's map: read at most 64 MiB + 1 byte, then one line (it was read whole)
+    link = tmp_path / "map.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(PricingError) as info:
+        diff_pricing(load_pricing(today=dt.date(2026, 12, 4)), link)
+    assert "\n" not in str(info.value) and "map.json" in str(info.value)

@@ -93,3 +93,12 @@ def test_default_fine_tuning_price_says_it_has_no_source(book):
 def test_cohere_rerank_4(book):
     assert book.row("rerank-v4.0-pro").usd_per_1k_searches == 2.50
     assert book.row("rerank-v4.0-fast").usd_per_1k_searches == 2.00
+
+
+def test_qwen_3_8_on_together(book):
+    # LiteLLM 1.110.2: together_ai/Qwen/Qwen3.8-2.4T-A95B at 2e-06 / 6e-06 per token = 2.00 / 6.00 per
+    # 1M, 1,010,000 context (Alibaba's own qwen3.8-max list price is the same 2 / 6); no cache modelled
+    m = book.get("qwen3.8-max")
+    assert m.name == "Qwen/Qwen3.8-2.4T-A95B" and m.provider == "together"
+    assert (m.rates.input, m.rates.output) == pytest.approx((2.00, 6.00)) and m.context_window_tokens == 1_010_000
+    assert not m.verified and not m.tokenizer.exact and m.finetune is None

@@ -55,10 +55,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PricingError
+from ..fileio import read_bytes
 from ..suggest import did_you_mean
 from .book import ModelPrice, PriceBook, load_file
 from .litellm import (CACHE_WRITE_FIELDS, LITELLM_PROVIDERS, TEXT_MODES, TIER, bare_name, litellm_keys,
-                      litellm_providers, per_mtok, read_price_map)
+                      litellm_providers, parse_price_map, per_mtok)
 from .schema import SCHEMA_ID as PRICING_SCHEMA_ID
 
 SCHEMA_ID = "adaptcost-pricing-diff/1"
@@ -200,16 +201,13 @@ def _read_other(path: Path, today: dt.date) -> tuple[str, object, str]:
         raise PricingError(f"{path}: file not found")
     if path.is_dir():
         raise PricingError(f"{path}: is a folder; give LiteLLM's price map (JSON) or a pricing table (YAML)")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PricingError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    raw = read_bytes(path, "price map or pricing table", PricingError)  # bounded: /dev/zero is refused
     digest = hashlib.sha256(raw).hexdigest()
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "adaptcost", load_file(path, today)[0], digest
     if suffix == ".json":
-        data = read_price_map(path)
+        data = parse_price_map(raw, path)
     else:
         try:
             data = json.loads(raw.decode("utf-8"))

@@ -27,6 +27,7 @@ from typing import Iterable
 import yaml
 
 from ..errors import PricingError
+from ..fileio import read_bytes
 from .schema import SCHEMA, SCHEMA_ID
 
 SOURCE = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
@@ -142,14 +143,16 @@ def _version(site: Path) -> str:
 
 
 def read_price_map(path: Path) -> dict:
-    """LiteLLM's JSON price map as a dict of entries; a PricingError (one line) if it is not one."""
+    """LiteLLM's JSON price map as a dict of entries; a PricingError (one line) if it is not one.
+    The read is bounded like every input file (fileio.read_bytes: /dev/zero is refused, not read)."""
+    return parse_price_map(read_bytes(Path(path), "LiteLLM price map", PricingError), path)
+
+
+def parse_price_map(raw: bytes, path: Path) -> dict:
+    """The bytes of LiteLLM's JSON price map as a dict of entries (see read_price_map)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PricingError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise PricingError(f"{path}: is a folder, not a LiteLLM price map") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PricingError(f"{path}: not a readable LiteLLM price map ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
         raise PricingError(f"{path}: expected a JSON object of models")
