@@ -2,41 +2,38 @@
 group (one table column, one unit, one verb; for a reversal the other subjects; for a category
 the same property of the other classes), widened to the same relation anywhere where the group
 has too few. Among them, those matched to the answer: first those that co-occur with it (found
-in an evidence document), then the nearest in corpus frequency (|log(1 + f) − log(1 + f_answer)|),
+stated in an evidence document), then the nearest in corpus frequency (|log(1 + f) − log(1 + f_answer)|),
 ties broken by a seeded hash. Never an answer that would be right too, never one the question
 holds, never one that holds the answer or is held by it, never twice."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 from .facts import Fact, bare
 from .questions import Draft, contains
 
 OPTIONS = 4  # the key and three distractors where the corpus has them
+NEAREST = 32  # candidates not stated beside the answer: the nearest this many in frequency are ranked
 
 
 class Corpus:
     """The documents' texts, for frequencies and co-occurrence (lower case, counted once per string)."""
 
     def __init__(self, texts: dict[str, str]):
-        self.lower = {path: text.lower() for path, text in texts.items()}
+        self.lower = "\x00".join(text.lower() for text in texts.values())  # no string crosses two documents
         self._freq: dict[str, int] = {}
-        self._docs: dict[str, frozenset[str]] = {}
 
     def frequency(self, value: str) -> int:
-        key = value.lower()
-        if key not in self._freq:
-            self._freq[key] = sum(text.count(key) for text in self.lower.values())
-        return self._freq[key]
-
-    def documents(self, value: str) -> frozenset[str]:
-        key = value.lower()
-        if key not in self._docs:
-            self._docs[key] = frozenset(p for p, text in self.lower.items() if key in text)
-        return self._docs[key]
+        """How often the corpus names `value` (case-insensitive)."""
+        if value not in self._freq:
+            self._freq[value] = self.lower.count(value.lower())
+        return self._freq[value]
 
 
 class Pools:
@@ -46,28 +43,68 @@ class Pools:
         self.values, self.subjects, self.by_relation = defaultdict(dict), defaultdict(dict), defaultdict(dict)
         self.classes_of_group: dict[str, set[str]] = defaultdict(set)
         self.props: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)  # (bare class, relation) -> values
+        self.stated_in: dict[str, set[str]] = defaultdict(set)  # a value or subject -> the documents stating it
+        self._ranked: dict[tuple, _Ranked] = {}
         for f in facts:
+            self.stated_in[f.value].add(f.document)
+            self.stated_in[f.subject].add(f.document)
             self.values[f.group].setdefault(f.value)
             self.subjects[f.group].setdefault(f.subject)
             self.by_relation[f.relation.lower()].setdefault(f.value)
             self.classes_of_group[f.group].add(bare(f.value))
             self.props[(bare(f.subject), f.relation)].setdefault(f.value)
 
-    def candidates(self, draft: Draft) -> list[str]:
+    def candidates(self, draft: Draft) -> tuple[tuple, list[str]]:
+        """The draft's pool: a key (drafts with one key share one pool) and its candidates."""
         kind, key = draft.pool
+        last = draft.facts[-1]
         if kind == "subject":
-            return list(self.subjects[key])
+            return (kind, key), list(self.subjects[key])
         if kind == "class":
             group, relation = key.split("\x1f")
             out = {}
             for cls in sorted(self.classes_of_group[group]):
                 out.update(self.props.get((cls, relation), {}))
-            out.update(self.values[draft.facts[-1].group])
-            return list(out)
+            out.update(self.values[last.group])
+            return (kind, key, last.group), list(out)
         found = dict(self.values[key])
-        if len(found) <= OPTIONS:
-            found.update(self.by_relation[draft.facts[-1].relation.lower()] if draft.facts[-1].kind != "quantity" else {})
-        return list(found)
+        if len(found) > OPTIONS or last.kind == "quantity":
+            return (kind, key), list(found)
+        found.update(self.by_relation[last.relation.lower()])  # too few in the group: the same relation anywhere
+        return (kind, key, last.relation.lower()), list(found)
+
+    def ranked(self, draft: Draft, corpus: "Corpus") -> "_Ranked":
+        key, candidates = self.candidates(draft)
+        if key not in self._ranked:
+            by_freq = sorted(candidates, key=lambda c: (math.log1p(corpus.frequency(c)), c))
+            by_doc: dict[str, list[str]] = defaultdict(list)
+            for c in candidates:
+                for doc in self.stated_in[c]:
+                    by_doc[doc].append(c)
+            self._ranked[key] = _Ranked(by_freq, [math.log1p(corpus.frequency(c)) for c in by_freq], by_doc)
+        return self._ranked[key]
+
+
+@dataclass
+class _Ranked:
+    """A pool's candidates by corpus frequency (log1p, rising) and by the documents stating them."""
+
+    by_freq: list[str]
+    log_freq: list[float]
+    by_doc: dict[str, list[str]]
+
+    def nearest(self, target: float, n: int) -> list[str]:
+        """The `n` candidates nearest to `target` in log frequency."""
+        right = bisect.bisect_left(self.log_freq, target)
+        left, out = right - 1, []
+        while len(out) < n and (left >= 0 or right < len(self.by_freq)):
+            if right >= len(self.by_freq) or (left >= 0 and target - self.log_freq[left] <= self.log_freq[right] - target):
+                out.append(self.by_freq[left])
+                left -= 1
+            else:
+                out.append(self.by_freq[right])
+                right += 1
+        return out
 
 
 def _usable(candidate: str, draft: Draft, answer_bare: str) -> bool:
@@ -81,14 +118,21 @@ def choose(draft: Draft, pools: Pools, corpus: Corpus, seed: int, n: int = OPTIO
     answer_bare = bare(draft.answer)
     target = math.log1p(corpus.frequency(draft.answer))
     where = {f.document for f in draft.facts}
+    ranked = pools.ranked(draft, corpus)
 
     def rank(candidate: str):
         near = abs(math.log1p(corpus.frequency(candidate)) - target)
-        tie = hashlib.sha256(f"{seed}\x1f{draft.cluster}\x1f{candidate}".encode("utf-8")).hexdigest()
-        return (not (corpus.documents(candidate) & where), round(near, 6), tie)
+        return round(near, 6), hashlib.sha256(f"{seed}\x1f{draft.cluster}\x1f{candidate}".encode("utf-8")).digest()[:8]
 
+    together = {c for doc in sorted(where) for c in ranked.by_doc.get(doc, ())}
+    others = set(ranked.nearest(target, NEAREST)) - together
     chosen, seen = [], {answer_bare}
-    for candidate in sorted((c for c in pools.candidates(draft) if _usable(c, draft, answer_bare)), key=rank):
+    def rest():  # sorted only where the nearest fall short
+        yield from sorted(set(ranked.by_freq) - together - others, key=rank)
+
+    for candidate in itertools.chain(sorted(together, key=rank), sorted(others, key=rank), rest()):
+        if not _usable(candidate, draft, answer_bare):
+            continue
         if bare(candidate) not in seen and not any(bare(candidate) in s or s in bare(candidate) for s in seen):
             seen.add(bare(candidate))
             chosen.append(candidate)

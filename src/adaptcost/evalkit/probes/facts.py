@@ -16,6 +16,7 @@ Named things are the subjects the readers find (a capitalised name, a table's su
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def clean(text: str) -> str:
     return text.strip().strip(" .,;:").strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def bare(name: str) -> str:
     """A name as it is matched across documents: lower case, no leading article."""
     return re.sub(r"^(?:the|a|an|our)\s+", "", name.strip().lower())

@@ -3,7 +3,8 @@ and where its distractors come from. No question contains its answer.
 
 - recall: the evidence sentence with the answer blanked out (the cue word for word);
 - rephrasing: a question built from the fact's subject and relation alone, kept only where no
-  run of `REPHRASE_RUN` words of it is in the evidence (the cue is not the evidence's wording);
+  run of `REPHRASE_RUN` words of it is in the evidence (the cue is not the evidence's wording)
+  and the subject has one value in that relation (the question has one answer);
 - reversal: the subject asked from the value, only where the relation is one-to-one in the
   corpus (the value has one subject, the subject one value, in that relation);
 - multi-hop: two facts of different documents joined by an entity, the value of the first being
@@ -49,6 +50,8 @@ def words(text: str) -> list[str]:
 
 def contains(haystack: str, needle: str) -> bool:
     """Whether `needle` appears in `haystack` as whole words, case-insensitively."""
+    if needle.lower() not in haystack.lower():
+        return False
     return re.search(r"(?<!\w)" + re.escape(needle.lower()) + r"(?!\w)", haystack.lower()) is not None
 
 
@@ -116,7 +119,8 @@ def recall(fact: Fact) -> Draft | None:
 
 def rephrasing(fact: Fact, index: Index) -> Draft | None:
     question = _ask_value(fact)
-    if question is None or contains(question, fact.value) or shares_run(question, fact.sentence):
+    if (question is None or len(index.right_values(fact)) > 1  # "What does the hotel cost?": no one answer
+            or contains(question, fact.value) or shares_run(question, fact.sentence)):
         return None
     return Draft("rephrasing", fact.id, question, fact.value, ("value", fact.group), (fact,), index.right_values(fact))
 
