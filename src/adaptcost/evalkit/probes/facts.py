@@ -5,8 +5,9 @@ document's extracted text, and the chunks (corpus.chunks) that hold the span.
 Five readers, no model:
 - `key: value` lines and glossary lines (``**ABC** — Automatic Baseline Correction.``), split at
   " · " where one line holds several;
-- table rows, Markdown and CSV/TSV: (row subject, column header, cell); a table whose first header
-  cell is empty is read across (the header names the subjects, the first cell the property);
+- table rows, Markdown and CSV/TSV: (row subject, column header, cell), the row its evidence; a
+  table whose first header cell is empty is read across (the header names the subjects, the first
+  cell the property), its evidence the lines from the header to the row;
 - definitional and relational sentences about a named thing ("The Meridian 200 replaces the
   Meridian 100"): (subject, verb, object);
 - numbers with units in any sentence ("within 30 days"): the value alone, its unit its kind.
@@ -123,7 +124,9 @@ class _Reader:
     def add(self, kind, subject, relation, value, group, start, end, row=()):
         sentence = self.text[start:end]
         subject, value = clean(subject), clean(value)
-        if (not any(c.isalpha() for c in subject) or not usable_value(value) or value not in sentence or bare(subject) == bare(value)
+        named = subject in sentence or (kind == "key-value" and subject == self.title)  # or what the document is about
+        if (not named or not any(c.isalpha() for c in subject) or not usable_value(value) or value not in sentence
+                or bare(subject) == bare(value)
                 or len(subject) > MAX_VALUE_CHARS):
             return
         fid = fact_id(self.document, str(start), kind, subject, relation, value)
@@ -216,8 +219,9 @@ class _Reader:
             for j in range(1, len(row)):
                 if not header[j]:
                     continue
-                if across:
-                    self.add("table", header[j], clean(row[0]), row[j], f"{table}:row:{clean(row[0]).lower()}", s, e, pairs)
+                if across:  # the subject is named in the header: the evidence runs from the header to the row
+                    self.add("table", header[j], clean(row[0]), row[j], f"{table}:row:{clean(row[0]).lower()}",
+                             block[0][0] + len(block[0][1]) - len(block[0][1].lstrip()), e, pairs)
                 else:
                     self.add("table", row[0], header[j], row[j], f"{table}:{j}", s, e, pairs)
         return {start for start, _ in block}
@@ -261,13 +265,14 @@ class _Reader:
 
 def _subject_column(header: list[str], rows: list[list[str]], text: str) -> int | None:
     """A delimited table's subject column: of the columns whose values are all distinct and not
-    numbers, the one whose values the text names most often (a product name over its SKU)."""
-    best, best_score = None, -1
+    numbers, the one whose values the text names most often, then the one with the most words
+    (a product name over its SKU)."""
+    best, best_score = None, (-1, -1)
     for j in range(len(header)):
         values = [r[j].strip() for r in rows]
         if len(set(values)) != len(values) or not all(v and not re.fullmatch(r"[\d.,\s-]+", v) for v in values):
             continue
-        score = sum(text.count(v) for v in values)
+        score = (sum(text.count(v) for v in values), sum(len(v.split()) for v in values))
         if score > best_score:
             best, best_score = j, score
     return best

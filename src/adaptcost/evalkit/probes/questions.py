@@ -49,10 +49,9 @@ def words(text: str) -> list[str]:
 
 
 def contains(haystack: str, needle: str) -> bool:
-    """Whether `needle` appears in `haystack` as whole words, case-insensitively."""
-    if needle.lower() not in haystack.lower():
-        return False
-    return re.search(r"(?<!\w)" + re.escape(needle.lower()) + r"(?!\w)", haystack.lower()) is not None
+    """Whether `needle` appears anywhere in `haystack`, case-insensitively (strict: "CU" is in
+    "document"; a question that holds its answer's letters anywhere is not asked)."""
+    return needle.strip().lower() in haystack.lower()
 
 
 def shares_run(question: str, evidence: str, run: int = REPHRASE_RUN) -> bool:
@@ -184,7 +183,7 @@ def categories(index: Index) -> tuple[list[Draft], int]:
                 relation = _relation_words(member.relation)
                 question = (f"Going by its {relation}, how do the documents describe {member.subject}?" if prop.relation in ("is", "are")
                             else f"Going by its {relation}, what is the {_relation_words(prop.relation)} of {member.subject}?")
-                if contains(question, prop.value) or contains(question, member.value):
+                if contains(question, prop.value):  # the class may be named: the property is the hop
                     continue
                 chosen += 1
                 out.append(Draft("category", fact_id(member.id, prop.id), question, prop.value, ("class", f"{group}\x1f{prop.relation}"),
