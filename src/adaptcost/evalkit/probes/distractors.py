@@ -54,35 +54,38 @@ class Pools:
             self.classes_of_group[f.group].add(bare(f.value))
             self.props[(bare(f.subject), f.relation)].setdefault(f.value)
 
-    def candidates(self, draft: Draft) -> tuple[tuple, list[str]]:
-        """The draft's pool: a key (drafts with one key share one pool) and its candidates."""
+    def tiers(self, draft: Draft) -> list[tuple[str, str]]:
+        """The draft's pools, the closest kind first: ("subject", group) for a reversal; ("class",
+        group and relation) then the property's group for a category; else ("value", group) then
+        ("relation", relation), the same relation anywhere, where a group has too few."""
         kind, key = draft.pool
         last = draft.facts[-1]
         if kind == "subject":
-            return (kind, key), list(self.subjects[key])
+            return [(kind, key)]
         if kind == "class":
+            return [(kind, key), ("value", last.group)]
+        return [(kind, key)] + ([("relation", last.relation.lower())] if last.kind != "quantity" else [])
+
+    def candidates(self, pool: tuple[str, str]) -> list[str]:
+        kind, key = pool
+        if kind == "class":  # the same property of the other classes of the group
             group, relation = key.split("\x1f")
-            out = {}
+            out: dict[str, None] = {}
             for cls in sorted(self.classes_of_group[group]):
                 out.update(self.props.get((cls, relation), {}))
-            out.update(self.values[last.group])
-            return (kind, key, last.group), list(out)
-        found = dict(self.values[key])
-        if len(found) > OPTIONS or last.kind == "quantity":
-            return (kind, key), list(found)
-        found.update(self.by_relation[last.relation.lower()])  # too few in the group: the same relation anywhere
-        return (kind, key, last.relation.lower()), list(found)
+            return list(out)
+        return list({"subject": self.subjects, "value": self.values, "relation": self.by_relation}[kind][key])
 
-    def ranked(self, draft: Draft, corpus: "Corpus") -> "_Ranked":
-        key, candidates = self.candidates(draft)
-        if key not in self._ranked:
+    def ranked(self, pool: tuple[str, str], corpus: "Corpus") -> "_Ranked":
+        if pool not in self._ranked:
+            candidates = self.candidates(pool)
             by_freq = sorted(candidates, key=lambda c: (math.log1p(corpus.frequency(c)), c))
             by_doc: dict[str, list[str]] = defaultdict(list)
             for c in candidates:
                 for doc in self.stated_in[c]:
                     by_doc[doc].append(c)
-            self._ranked[key] = _Ranked(by_freq, [math.log1p(corpus.frequency(c)) for c in by_freq], by_doc)
-        return self._ranked[key]
+            self._ranked[pool] = _Ranked(by_freq, [math.log1p(corpus.frequency(c)) for c in by_freq], by_doc)
+        return self._ranked[pool]
 
 
 @dataclass
@@ -118,19 +121,21 @@ def choose(draft: Draft, pools: Pools, corpus: Corpus, seed: int, n: int = OPTIO
     answer_bare = bare(draft.answer)
     target = math.log1p(corpus.frequency(draft.answer))
     where = {f.document for f in draft.facts}
-    ranked = pools.ranked(draft, corpus)
 
     def rank(candidate: str):
         near = abs(math.log1p(corpus.frequency(candidate)) - target)
         return round(near, 6), hashlib.sha256(f"{seed}\x1f{draft.cluster}\x1f{candidate}".encode("utf-8")).digest()[:8]
 
-    together = {c for doc in sorted(where) for c in ranked.by_doc.get(doc, ())}
-    others = set(ranked.nearest(target, NEAREST)) - together
-    chosen, seen = [], {answer_bare}
-    def rest():  # sorted only where the nearest fall short
+    def order(ranked: _Ranked):  # co-occurring first, then the nearest in frequency, the rest only if needed
+        together = {c for doc in sorted(where) for c in ranked.by_doc.get(doc, ())}
+        others = set(ranked.nearest(target, NEAREST)) - together
+        yield from sorted(together, key=rank)
+        yield from sorted(others, key=rank)
         yield from sorted(set(ranked.by_freq) - together - others, key=rank)
 
-    for candidate in itertools.chain(sorted(together, key=rank), sorted(others, key=rank), rest()):
+    chosen, seen = [], {answer_bare}
+    tiers = (order(pools.ranked(pool, corpus)) for pool in pools.tiers(draft))
+    for candidate in itertools.chain.from_iterable(tiers):
         if not _usable(candidate, draft, answer_bare):
             continue
         if bare(candidate) not in seen and not any(bare(candidate) in s or s in bare(candidate) for s in seen):

@@ -8,7 +8,8 @@ and where its distractors come from. No question contains its answer.
 - reversal: the subject asked from the value, only where the relation is one-to-one in the
   corpus (the value has one subject, the subject one value, in that relation);
 - multi-hop: two facts of different documents joined by an entity, the value of the first being
-  the subject of the second, which the question does not name;
+  the subject of the second, which the question does not name (a value shared by several
+  subjects is a class: category's);
 - category: a property stated of a class (a table's column value shared by several rows, or a
   name defined elsewhere), asked of a member whose membership is stated in another sentence.
 """
@@ -142,6 +143,8 @@ def multi_hops(index: Index) -> tuple[list[Draft], int]:
         if first.kind == "quantity":
             continue
         bridge = bare(first.value)
+        if len(index.subjects_of[(first.group, bridge)]) > 1:
+            continue  # a class of several members: a category question, not a join of two things
         for second in index.by_subject.get(bridge, ()):
             if second.document == first.document or bare(second.value) in (bridge, bare(first.subject)):
                 continue
