@@ -65,6 +65,9 @@ class BuildResult:
         types = ", ".join(f"{t} {n}" for t, n in self.header["types"].items())
         guess = self.header["guessable"]
         line = f"{len(self.probes)} probes ({types}); guessable: options-only {guess['options_only']}, question-only {guess['question_only']}"
+        unserved = sum(any(not e["chunks"] for e in p["evidence"]) for p in self.probes)
+        if unserved:
+            line += f"; {unserved} with evidence that no chunk holds whole (no retrieval can serve them)"
         if self.header["missing"]:
             line += "; not supplied: " + "; ".join(f"{t}: {why}" for t, why in self.header["missing"].items())
         return line

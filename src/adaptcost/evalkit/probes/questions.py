@@ -140,13 +140,14 @@ def multi_hops(index: Index) -> tuple[list[Draft], int]:
     out, joins = [], 0
     per_bridge: dict[str, int] = defaultdict(int)
     for first in index.facts:
-        if first.kind == "quantity":
+        if first.kind == "quantity" or first.relation in ("is", "are"):  # a description is no thing to join on
             continue
         bridge = bare(first.value)
         if len(index.subjects_of[(first.group, bridge)]) > 1:
             continue  # a class of several members: a category question, not a join of two things
         for second in index.by_subject.get(bridge, ()):
-            if second.document == first.document or bare(second.value) in (bridge, bare(first.subject)):
+            if (second.document == first.document or bare(second.value) in (bridge, bare(first.subject))
+                    or second.kind == "relation" and second.relation not in ("is", "are")):
                 continue
             joins += 1
             if per_bridge[bridge] >= MAX_HOPS_PER_BRIDGE:
