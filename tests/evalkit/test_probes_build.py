@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adaptcost.corpus.chunks import chunk_text
 from adaptcost.corpus.discover import document_texts
@@ -234,6 +236,43 @@ def test_bad_chunking_is_one_error(tmp_path):
     corpus = write(tmp_path / "docs", PROSE)
     with pytest.raises(AdaptcostError, match="--chunk-overlap"):
         build_probes(BuildRequest((str(corpus),), tmp_path / "p.jsonl", chunk_tokens=64, chunk_overlap=64))
+
+
+def test_an_output_that_the_spot_check_file_would_overwrite_is_refused(tmp_path):
+    corpus = write(tmp_path / "docs", PROSE)
+    with pytest.raises(AdaptcostError, match="name the probes.jsonl"):
+        build(corpus, tmp_path / "probes.CSV")
+    assert not (tmp_path / "probes.CSV").exists()
+
+
+def test_document_texts_are_the_texts_profile_corpus_counts():
+    from adaptcost.corpus.discover import profile_corpus
+
+    texts, skipped = document_texts([str(EXAMPLES)])
+    profile = profile_corpus([str(EXAMPLES)], ["cl100k_base"])
+    assert [(d.path, d.sha256, len(d.text)) for d in texts] == [(d.path, d.sha256, d.chars) for d in profile.documents]
+    assert skipped == profile.skipped
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["Alder", "Birch", "Cedar", "Quill", "Forge", "Tern"]),
+                          st.sampled_from(["replaces", "requires", "uses", "is"]),
+                          st.sampled_from(["the Oak One", "the Pine Two", "a ticketing system", "the Elm Three"]),
+                          st.integers(1, 99), st.sampled_from(["days", "hours", "%", "km"])),
+                min_size=3, max_size=12), st.integers(0, 3))
+def test_any_small_corpus_keeps_the_invariants(tmp_path, rows, seed):
+    # sentences of the readers' shapes, in two documents: every probe keeps the invariants
+    lines = [f"The {s} {v} {o}. It runs within {n} {u}." for s, v, o, n, u in rows]
+    folder = tmp_path / f"h{abs(hash((tuple(rows), seed)))}"
+    corpus = write(folder / "docs", {"a.md": "\n".join(lines[::2]) + "\n", "b.md": "\n".join(lines[1::2]) + "\n"})
+    try:
+        result = build(corpus, folder / "p.jsonl", seed=seed)
+    except AdaptcostError as exc:  # too uniform for any probe: one line, no file
+        assert "no probe can be built" in str(exc) and not (folder / "p.jsonl").exists()
+        return
+    texts = texts_of(corpus)
+    for probe in result.probes:
+        check_probe(probe, texts, result.header)
 
 
 def test_cli_probe_build(tmp_path):

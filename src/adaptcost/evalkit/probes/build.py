@@ -94,6 +94,8 @@ def build_probes(request: BuildRequest, progress: Progress | None = None) -> Bui
     """Build the probe set of `request.corpus` and write it (see the module's doc)."""
     if str(request.output) == "-":
         raise AdaptcostError("--output -: probe build writes probes.jsonl and its probes.csv; name a file")
+    if Path(request.output).suffix.lower() == ".csv":
+        raise AdaptcostError(f"--output {display_path(str(request.output))}: name the probes.jsonl; its spot-check .csv goes beside it")
     if not 0 <= request.chunk_overlap < request.chunk_tokens:
         raise AdaptcostError(f"--chunk-overlap must lie in [0, --chunk-tokens), got {request.chunk_overlap} for {request.chunk_tokens}")
     encoding = encoding_of(request.embedding_model)
