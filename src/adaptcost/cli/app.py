@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 
 from .._version import __version__
-from ..defaults import DEFAULT_MAX_FILE_MB
+from ..defaults import DEFAULT_EMBEDDING_MODEL, DEFAULT_MAX_FILE_MB
 from ..defaults import ENCODING_NAMES
 from ..errors import AdaptcostError
 from .options import (
-    ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, CorpusArg, CountFormat, ExcludeOpt, ExtractOpt, Format, GitignoreOpt, IncludeOpt,
+    ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, ChunkOverlapOpt, ChunkTokensOpt, CorpusArg, CountFormat, ExcludeOpt, ExtractOpt, Format, GitignoreOpt, IncludeOpt,
     MaxMbOpt, PricingOpt, VerboseOpt, corpus_options, parse_day, shared_options,
 )
 from .terminal import _emit, _err, _out, _Progress, handled, inert
@@ -379,6 +379,38 @@ def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcos
 
     load_curves(file)  # validates, with a clear error
     print_curves(_out(), read_curves_document(resolve_curves(file)))
+
+
+probe_app = typer.Typer(help="Probes from your own corpus: multiple-choice questions with their verbatim evidence.",
+                        no_args_is_help=True)
+app.add_typer(probe_app, name="probe")
+
+
+@probe_app.command("build")
+@handled
+def probe_build(
+    corpus: CorpusArg,
+    output: Annotated[Path, typer.Option(help="probes.jsonl to write (its spot-check probes.csv goes beside it).")] = Path("probes.jsonl"),
+    seed: Annotated[int, typer.Option(help="Seed for distractor ties and key positions (same seed, same bytes).")] = 0,
+    chunk_tokens: ChunkTokensOpt = 512,
+    chunk_overlap: ChunkOverlapOpt = 64,
+    embedding_model: Annotated[str, typer.Option(help="RAG's embedding model: its tokenizer places the evidence in chunks.")] = DEFAULT_EMBEDDING_MODEL,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    gitignore: GitignoreOpt = True,
+    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
+    extract: ExtractOpt = None,
+) -> None:
+    """Build a probe set from the corpus, offline (no model, no network): probes.jsonl and probes.csv."""
+    from ..evalkit.probes.build import BuildRequest, build_probes
+
+    request = BuildRequest(tuple(corpus), output, seed, chunk_tokens, chunk_overlap, embedding_model,
+                           corpus_options(include, exclude, gitignore, max_file_mb, True, extract))
+    with _Progress(transient=True, lines=True) as bar:
+        result = build_probes(request, bar)
+    for path in result.files:
+        _err().print(f"wrote {inert(path)}", soft_wrap=True)
+    _out().print(inert(result.summary()), soft_wrap=True)
 
 
 @app.command()

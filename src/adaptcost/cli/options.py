@@ -44,6 +44,8 @@ CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse token 
 ExtractOpt = Annotated[Optional[list[str]], typer.Option("--extract", help="What text files give, KEY=VALUE (repeatable or comma-separated): "
                        "svg=text|skip, notebook=source|outputs, blobs=strip|keep, generated=skip|count. "
                        "Default: svg=text, notebook=source, blobs=strip, generated=skip.")]
+ChunkTokensOpt = Annotated[int, typer.Option("--chunk-tokens", min=1, help="RAG: tokens per chunk (the embedding model's tokens).")]
+ChunkOverlapOpt = Annotated[int, typer.Option("--chunk-overlap", min=0, help="RAG: tokens each chunk shares with the one before.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped file (by default: counts by reason and type).")]
 # Assumptions: a number, or a range LOW..HIGH (uniform) / LOW..MODE..HIGH (triangular) for reports.
 R = "; a range LOW..HIGH or LOW..MODE..HIGH is treated as uncertain"

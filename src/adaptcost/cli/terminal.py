@@ -144,11 +144,14 @@ def handled(fn):
 class _Progress:
     """A rich progress bar on a terminal (nothing elsewhere): called as (done, total) for one task
     named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
-    stage (eval stages, which stay)."""
+    stage (eval stages, which stay). With `lines`, off a terminal (a log, a pipe, CI) it prints
+    plain lines instead: "stage: done/total" at every tenth of a stage and at its end."""
 
-    def __init__(self, label: str = "", transient: bool = True):
+    def __init__(self, label: str = "", transient: bool = True, lines: bool = False):
         console = _err()
         self.label = label
+        self.console = console if lines and not console.is_terminal else None
+        self.shown: dict[str, int] = {}  # stage -> the last tenth printed (lines)
         self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
         if console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -167,12 +170,21 @@ class _Progress:
             self.progress.__exit__(*exc)
 
     def __call__(self, *args) -> None:
+        stage, done, total = args if len(args) == 3 else (self.label, *args)
+        if self.console is not None:
+            self._line(stage, done, total)
         if self.progress is None:
             return
-        stage, done, total = args if len(args) == 3 else (self.label, *args)
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+    def _line(self, stage: str, done: int, total: int) -> None:
+        tenth = 10 if done >= total else done * 10 // max(total, 1)
+        if tenth > self.shown.get(stage, -1):
+            self.shown[stage] = tenth
+            self.console.print(f"{inert(stage)}: {done}/{total}", soft_wrap=True, highlight=False)
 
 
 def _emit(text: str, output: Optional[Path], wrote: str = "") -> None:

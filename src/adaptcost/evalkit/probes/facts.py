@@ -1,0 +1,299 @@
+"""Facts read off a corpus, each with its verbatim evidence: the document, the sentence (a
+sentence of the one sentence rule, corpus.sentences, or a table row), its character span in the
+document's extracted text, and the chunks (corpus.chunks) that hold the span.
+
+Five readers, no model:
+- `key: value` lines and glossary lines (``**ABC** — Automatic Baseline Correction.``), split at
+  " · " where one line holds several;
+- table rows, Markdown and CSV/TSV: (row subject, column header, cell), the row its evidence; a
+  table whose first header cell is empty is read across (the header names the subjects, the first
+  cell the property), its evidence the lines from the header to the row;
+- definitional and relational sentences about a named thing ("The Meridian 200 replaces the
+  Meridian 100"): (subject, verb, object);
+- numbers with units in any sentence ("within 30 days"): the value alone, its unit its kind.
+Named things are the subjects the readers find (a capitalised name, a table's subject column).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ...corpus.sentences import sentence_ends
+
+MAX_VALUE_CHARS = 80
+MAX_KEY_CHARS = 40
+EMPTY_CELLS = {"", "-", "—", "–", "same", "n/a", "none", "yes", "no", "?", "…"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact: `subject` has `relation` `value`; `value` is verbatim in `sentence`, which is
+    text[start:end] of `document`. `kind` says which reader found it; `group` names the values
+    that are alike (one table column, one unit, one verb): where distractors come from."""
+
+    id: str
+    kind: str  # key-value | table | relation | quantity
+    subject: str
+    relation: str
+    value: str
+    group: str
+    document: str
+    sentence: str
+    start: int
+    end: int
+    chunks: tuple[int, ...] = ()
+    row: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # a table row: (header, cell) pairs
+
+
+def fact_id(*parts: str) -> str:
+    return "f-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:8]
+
+
+def clean(text: str) -> str:
+    """A name or value without Markdown emphasis, code ticks, links' brackets and edge punctuation."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = text.replace("**", "").replace("`", "").replace("*", "")
+    return text.strip().strip(" .,;:").strip()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def bare(name: str) -> str:
+    """A name as it is matched across documents: lower case, no leading article."""
+    return re.sub(r"^(?:the|a|an|our)\s+", "", name.strip().lower())
+
+
+def usable_value(value: str) -> bool:
+    return (value.lower() not in EMPTY_CELLS and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
+            and "http" not in value)
+
+
+# ---------------------------------------------------------------- sentences with their spans
+
+
+def sentences(text: str):
+    """(start, end, sentence) for every sentence of `text` (the one sentence rule), stripped, with
+    its exact span: text[start:end] == sentence."""
+    for line in re.finditer(r"[^\n]+", text):
+        base, body = line.start(), line.group()
+        cuts = sentence_ends(body)
+        for a, b in zip([0] + cuts, cuts + [len(body)]):
+            piece = body[a:b]
+            stripped = piece.strip()
+            if stripped:
+                s = base + a + (len(piece) - len(piece.lstrip()))
+                yield s, s + len(stripped), stripped
+
+
+# ---------------------------------------------------------------- readers
+
+_BOLD_KEY = re.compile(r"^(?:[-*+]\s+|#+\s+)?\*\*(?P<key>[^*]{1,40}?)\s*:?\*\*\s*(?::\s*|[—–]\s*|-\s+)(?P<value>\S.*)$")
+_PLAIN_KEY = re.compile(r"^(?:[-*+]\s+)?(?P<key>[A-Z][\w ()/&'-]{0,38}?[\w)]):\s+(?P<value>\S.*)$")
+_RELATION = re.compile(
+    r"^(?:(?:The|Our|An|A)\s+)?(?P<subject>[A-Z][\w.+/-]*(?:\s+[A-Z0-9][\w.+/-]*){0,4})\s+"
+    r"(?P<verb>is|are|was|replaces|replaced|requires|uses|runs on|holds|supports|owns|approves|reports to|belongs to|"
+    r"includes|covers|measures|handles|stores|sends|receives|manages|needs|costs)\s+"
+    r"(?P<object>[^,;:()\[\]—–]{3,80}?)\s*(?:[,;:()\[\]—–]|\.?$)")
+_UNITS = (r"%|°C|ppm|ppb|km|kg|g|mm|cm|m|KB|MB|GB|TB|ms|seconds?|min|minutes?|hours?|days?|working days|"
+          r"business days|weeks?|months?|years?|V|A|W|Ah|dBi|MHz|GHz|devices|people|employees|calls/day|EUR|USD|euros?|dollars?")
+_QUANTITY = re.compile(rf"(?<![\w.,/-])(?:[€$£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:{_UNITS}))(?![\w/])")
+_UNIT_KIND = re.compile(r"[\d,.\s]+")
+
+
+def _unit(quantity: str) -> str:
+    """The kind of a quantity: its unit, singular ("30 days" and "1 day" are alike), or its currency."""
+    unit = _UNIT_KIND.sub("", quantity).lower()
+    return "unit:" + (unit[:-1] if len(unit) > 2 and unit.endswith("s") and not unit.endswith("ss") else unit)
+
+
+class _Reader:
+    """The facts of one document."""
+
+    def __init__(self, document: str, text: str, chunks):
+        self.document, self.text, self.chunk_list = document, text, chunks
+        self.sentences = list(sentences(text))
+        self.title = title(document, text)
+        self.facts: list[Fact] = []
+
+    def _chunks(self, start: int, end: int) -> tuple[int, ...]:
+        return tuple(c.index for c in self.chunk_list if c.holds(start, end))
+
+    def add(self, kind, subject, relation, value, group, start, end, row=()):
+        sentence = self.text[start:end]
+        subject, value = clean(subject), clean(value)
+        named = subject in sentence or (kind == "key-value" and subject == self.title)  # or what the document is about
+        if (not named or not any(c.isalpha() for c in subject) or not usable_value(value) or value not in sentence
+                or bare(subject) == bare(value)
+                or len(subject) > MAX_VALUE_CHARS):
+            return
+        fid = fact_id(self.document, str(start), kind, subject, relation, value)
+        self.facts.append(Fact(fid, kind, subject, relation, value, group, self.document, sentence, start, end,
+                               self._chunks(start, end), tuple(row)))
+
+    def sentence_at(self, offset: int):
+        for s, e, _ in self.sentences:
+            if s <= offset < e:
+                return s, e
+        return None
+
+    def read(self) -> list[Fact]:
+        table_lines = self._tables()
+        for s, e, sentence in self.sentences:
+            if s in table_lines:
+                continue
+            self._quantities(s, sentence)
+            self._relation(s, e, sentence)
+        self._key_values(table_lines)
+        return self.facts
+
+    # key: value
+    def _key_values(self, table_lines: set[int]) -> None:
+        for line in re.finditer(r"[^\n]+", self.text):
+            if line.start() in table_lines:
+                continue
+            offset = line.start()
+            for segment in line.group().split(" · "):
+                match = _BOLD_KEY.match(segment.strip()) or _PLAIN_KEY.match(segment.strip())
+                if match:
+                    lead = len(segment) - len(segment.lstrip())
+                    value_at = offset + lead + match.start("value")
+                    dash = match.re is _BOLD_KEY and not segment[match.end("key"):match.start("value")].strip(" *").startswith(":")
+                    self._key_value(match.group("key"), match.group("value"), value_at, dash)
+                offset += len(segment) + 3
+
+    def _key_value(self, key: str, value: str, value_at: int, dash: bool) -> None:
+        span = self.sentence_at(value_at)
+        if span is None:
+            return
+        first = value[: max(1, span[1] - value_at)]  # the value's words in the key's sentence
+        first = re.split(r"\s[—–(]|[;(]|, see |\. ", first)[0]
+        key = clean(key)
+        if not key or len(key) > MAX_KEY_CHARS:
+            return
+        if dash:  # **ABC** — Automatic Baseline Correction: a definition of the key
+            self.add("key-value", key, "is", first, "key-value:is", *span)
+        else:  # **Product manager:** Nadia Haddad: a property of what the document is about
+            self.add("key-value", self.title, key, first, f"key-value:{key.lower()}", *span)
+
+    # tables
+    def _tables(self) -> set[int]:
+        """Read every table; the line starts of table rows (no other reader reads them)."""
+        rows: set[int] = set()
+        if self.document.lower().endswith((".csv", ".tsv")):
+            rows |= self._delimited("\t" if self.document.lower().endswith(".tsv") else ",")
+        block: list[tuple[int, str]] = []
+        for line in re.finditer(r"[^\n]+", self.text + "\n\n"):
+            if line.group().lstrip().startswith("|"):
+                block.append((line.start(), line.group()))
+                continue
+            if block:
+                rows |= self._markdown(block)
+                block = []
+        if block:
+            rows |= self._markdown(block)
+        return rows
+
+    def _markdown(self, block: list[tuple[int, str]]) -> set[int]:
+        def cells(line):
+            inner = line.strip()
+            return [c.strip() for c in inner.strip("|").split("|")]
+
+        if len(block) < 3 or not re.fullmatch(r"[\s|:-]+", block[1][1]):
+            return set()
+        header = [clean(c) for c in cells(block[0][1])]
+        across = not header[0]  # | | Meridian 200 | Meridian 210 Pro |: subjects in the header
+        table = f"{self.document}#{block[0][0]}"
+        for start, line in block[2:]:
+            row = cells(line)
+            if len(row) != len(header):
+                continue
+            lead = len(line) - len(line.lstrip())
+            s, e = start + lead, start + len(line.rstrip())
+            pairs = tuple(zip(header, (clean(c) for c in row)))
+            if all(not h for h in header) and len(row) == 2:  # | **Policy owner** | Els Peeters |
+                self.add("table", row[0], "is", row[1], f"{table}:1", s, e, pairs)
+                continue
+            for j in range(1, len(row)):
+                if not header[j]:
+                    continue
+                if across:  # the subject is named in the header: the evidence runs from the header to the row
+                    self.add("table", header[j], clean(row[0]), row[j], f"{table}:row:{clean(row[0]).lower()}",
+                             block[0][0] + len(block[0][1]) - len(block[0][1].lstrip()), e, pairs)
+                else:
+                    self.add("table", row[0], header[j], row[j], f"{table}:{j}", s, e, pairs)
+        return {start for start, _ in block}
+
+    def _delimited(self, delimiter: str) -> set[int]:
+        lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", self.text)]
+        parsed = []
+        for start, line in lines:
+            try:
+                parsed.append((start, line, next(csv.reader([line], delimiter=delimiter))))
+            except (csv.Error, StopIteration):
+                parsed.append((start, line, []))
+        if len(parsed) < 3:
+            return set()
+        header = [clean(h) for h in parsed[0][2]]
+        body = [p for p in parsed[1:] if len(p[2]) == len(header)]
+        subject = _subject_column(header, [p[2] for p in body], self.text)
+        if subject is None:
+            return set()
+        table = f"{self.document}#0"
+        for start, line, row in body:
+            pairs = tuple(zip(header, (clean(c) for c in row)))
+            for j, cell in enumerate(row):
+                if j != subject and header[j]:
+                    self.add("table", row[subject], header[j], cell, f"{table}:{j}", start, start + len(line.rstrip()), pairs)
+        return {start for start, _, _ in parsed}
+
+    # sentences
+    def _quantities(self, start: int, sentence: str) -> None:
+        for match in _QUANTITY.finditer(sentence):
+            value = match.group()
+            self.add("quantity", sentence[: match.start()].strip()[-60:] or "it", _unit(value), value, _unit(value),
+                     start, start + len(sentence))
+
+    def _relation(self, start: int, end: int, sentence: str) -> None:
+        match = _RELATION.match(sentence)
+        if match and len(match.group("object").split()) >= 1:
+            verb = match.group("verb")
+            self.add("relation", match.group("subject"), verb, match.group("object"), f"verb:{verb}", start, end)
+
+
+def _subject_column(header: list[str], rows: list[list[str]], text: str) -> int | None:
+    """A delimited table's subject column: of the columns whose values are all distinct and not
+    numbers, the one whose values the text names most often, then the one with the most words
+    (a product name over its SKU)."""
+    best, best_score = None, (-1, -1)
+    for j in range(len(header)):
+        values = [r[j].strip() for r in rows]
+        if len(set(values)) != len(values) or not all(v and not re.fullmatch(r"[\d.,\s-]+", v) for v in values):
+            continue
+        score = (sum(text.count(v) for v in values), sum(len(v.split()) for v in values))
+        if score > best_score:
+            best, best_score = j, score
+    return best
+
+
+def title(document: str, text: str) -> str:
+    """What a document is about: its first heading, else its file name without the suffix."""
+    heading = re.search(r"^#+\s+(.+)$|^(.+)\n[=-]{3,}\s*$", text, re.M)
+    name = clean(heading.group(1) or heading.group(2)) if heading else ""
+    if not name or len(name) > MAX_VALUE_CHARS:
+        name = re.sub(r"[-_]+", " ", document.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()
+    return name
+
+
+def read_facts(document: str, text: str, chunks) -> list[Fact]:
+    """Every fact of one document's extracted `text` whose `chunks` (corpus.chunks.chunk_text) are
+    given; duplicates (same subject, relation, value and sentence) once."""
+    seen, out = set(), []
+    for fact in _Reader(document, text, chunks).read():
+        key = (fact.subject, fact.relation, fact.value, fact.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(fact)
+    return out

@@ -1,0 +1,218 @@
+"""Questions of five types from the corpus's facts, each with its answer, the facts it rests on
+and where its distractors come from. No question contains its answer.
+
+- recall: the evidence sentence with the answer blanked out (the cue word for word);
+- rephrasing: a question built from the fact's subject and relation alone, kept only where no
+  run of `REPHRASE_RUN` words of it is in the evidence (the cue is not the evidence's wording)
+  and the subject has one value in that relation (the question has one answer);
+- reversal: the subject asked from the value, only where the relation is one-to-one in the
+  corpus (the value has one subject, the subject one value, in that relation);
+- multi-hop: two facts of different documents joined by an entity, the value of the first being
+  the subject of the second, which the question does not name (a value shared by several
+  subjects is a class: category's);
+- category: a property stated of a class (a table's column value shared by several rows, or a
+  name defined elsewhere), asked of a member whose membership is stated in another sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .facts import Fact, bare, fact_id
+
+TYPES = ("recall", "rephrasing", "reversal", "multi-hop", "category")
+REPHRASE_RUN = 4  # words in a row that a rephrased question may not share with its evidence
+MAX_HOPS_PER_BRIDGE = 3  # multi-hop questions through one joining entity, at most
+MAX_MEMBERS_PER_CLASS = 4  # category questions about one class property, at most
+_BASE_VERB = {"is": "is", "are": "are", "was": "was", "replaced": "replace", "costs": "cost", "runs on": "run on",
+              "reports to": "report to", "belongs to": "belong to", "needs": "need"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A question before its options: `answer` is the key; `pool` names where its distractors come
+    from ("value" or "subject", and a fact group); `also_right` the answers that would be right too
+    (bare), never used as distractors."""
+
+    type: str
+    cluster: str
+    question: str
+    answer: str
+    pool: tuple[str, str]
+    facts: tuple[Fact, ...]
+    also_right: frozenset[str] = frozenset()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """Whether `needle` appears anywhere in `haystack`, case-insensitively (strict: "CU" is in
+    "document"; a question that holds its answer's letters anywhere is not asked)."""
+    return needle.strip().lower() in haystack.lower()
+
+
+def shares_run(question: str, evidence: str, run: int = REPHRASE_RUN) -> bool:
+    """Whether `run` words in a row of `question` appear in a row in `evidence`."""
+    q, e = words(question), f" {' '.join(words(evidence))} "
+    return any(f" {' '.join(q[i:i + run])} " in e for i in range(len(q) - run + 1))
+
+
+class Index:
+    """The facts, looked up by what the question types join on."""
+
+    def __init__(self, facts: list[Fact]):
+        self.facts = facts
+        self.values_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # (group, bare subject) -> bare values
+        self.subjects_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # (group, bare value) -> bare subjects
+        self.by_subject: dict[str, list[Fact]] = defaultdict(list)  # bare subject -> facts (not quantities)
+        for f in facts:
+            self.values_of[(f.group, bare(f.subject))].add(bare(f.value))
+            self.subjects_of[(f.group, bare(f.value))].add(bare(f.subject))
+            if f.kind != "quantity":
+                self.by_subject[bare(f.subject)].append(f)
+
+    def right_values(self, fact: Fact) -> frozenset[str]:
+        return frozenset(self.values_of[(fact.group, bare(fact.subject))])
+
+
+def _ask_value(fact: Fact) -> str | None:
+    """The rephrased question for a fact's value, from its subject and relation alone."""
+    if fact.kind == "quantity":
+        return None
+    if fact.relation in ("is", "are"):
+        return f"How do the documents describe {fact.subject}?"
+    if fact.kind == "relation":
+        return f"What does {fact.subject} {_BASE_VERB.get(fact.relation, fact.relation.removesuffix('s'))}?" \
+            if fact.relation not in ("was",) else f"What was {fact.subject}?"
+    return f"What is the {_relation_words(fact.relation)} of {fact.subject}?"
+
+
+def _relation_words(relation: str) -> str:
+    words_ = relation.replace("_", " ").strip()
+    return words_ if words_.isupper() else words_[:1].lower() + words_[1:]
+
+
+def _ask_subject(fact: Fact) -> str | None:
+    """The reversed question: the subject asked from the value."""
+    if fact.kind == "quantity":
+        return None
+    if fact.relation in ("is", "are"):
+        return f"What do the documents describe as {fact.value}?"
+    if fact.kind == "relation":
+        return f"What {fact.relation} {fact.value}?"
+    named = [h for h, cell in fact.row if cell == fact.subject and h]  # the subject column's header
+    thing = named[0] if named else "document" if fact.kind == "key-value" else "item"
+    return f"Which {_relation_words(thing)} has {_relation_words(fact.relation)} {fact.value}?"
+
+
+def recall(fact: Fact) -> Draft | None:
+    at = fact.sentence.find(fact.value)
+    blanked = fact.sentence[:at] + "____" + fact.sentence[at + len(fact.value):]
+    if at < 0 or contains(blanked, fact.value):
+        return None
+    return Draft("recall", fact.id, f"Fill in the blank: {blanked}", fact.value, ("value", fact.group), (fact,))
+
+
+def rephrasing(fact: Fact, index: Index) -> Draft | None:
+    question = _ask_value(fact)
+    if (question is None or len(index.right_values(fact)) > 1  # "What does the hotel cost?": no one answer
+            or contains(question, fact.value) or shares_run(question, fact.sentence)):
+        return None
+    return Draft("rephrasing", fact.id, question, fact.value, ("value", fact.group), (fact,), index.right_values(fact))
+
+
+def reversal(fact: Fact, index: Index) -> Draft | None:
+    question = _ask_subject(fact)
+    one_to_one = (len(index.subjects_of[(fact.group, bare(fact.value))]) == 1
+                  and len(index.values_of[(fact.group, bare(fact.subject))]) == 1)
+    if question is None or not one_to_one or contains(question, fact.subject):
+        return None
+    return Draft("reversal", fact.id, question, fact.subject, ("subject", fact.group), (fact,))
+
+
+def multi_hops(index: Index) -> tuple[list[Draft], int]:
+    """Every question joining a fact's value to the subject of a fact in another document (at
+    most MAX_HOPS_PER_BRIDGE per joining entity), and how many joins were found."""
+    out, joins = [], 0
+    per_bridge: dict[str, int] = defaultdict(int)
+    for first in index.facts:
+        if first.kind == "quantity" or first.relation in ("is", "are"):  # a description is no thing to join on
+            continue
+        bridge = bare(first.value)
+        if len(index.subjects_of[(first.group, bridge)]) > 1:
+            continue  # a class of several members: a category question, not a join of two things
+        for second in index.by_subject.get(bridge, ()):
+            if (second.document == first.document or bare(second.value) in (bridge, bare(first.subject))
+                    or second.kind == "relation" and second.relation not in ("is", "are")):
+                continue
+            joins += 1
+            if per_bridge[bridge] >= MAX_HOPS_PER_BRIDGE:
+                continue
+            question = (f"What is the {_relation_words(second.relation)} of what {first.subject} {first.relation}?"
+                        if first.kind == "relation" else
+                        f"What is the {_relation_words(second.relation)} of the {_relation_words(first.relation)} of {first.subject}?")
+            if second.relation in ("is", "are"):
+                question = (f"How do the documents describe what {first.subject} {first.relation}?" if first.kind == "relation"
+                            else f"How do the documents describe the {_relation_words(first.relation)} of {first.subject}?")
+            if contains(question, second.value) or contains(question, first.value):
+                continue
+            per_bridge[bridge] += 1
+            out.append(Draft("multi-hop", fact_id(first.id, second.id), question, second.value, ("value", second.group),
+                             (first, second), index.right_values(second)))
+    return out, joins
+
+
+def categories(index: Index) -> tuple[list[Draft], int]:
+    """Every question asking a class's property of a member stated elsewhere, and how many
+    (member, class property) pairs were found. A class is a table cell shared by several rows
+    (the rows its members) that is also the subject of a fact in another sentence."""
+    members: dict[tuple[str, str], list[Fact]] = defaultdict(list)  # (group, bare class) -> membership facts
+    for f in index.facts:
+        if f.kind == "table" and len(index.subjects_of[(f.group, bare(f.value))]) >= 2:
+            members[(f.group, bare(f.value))].append(f)
+    out, pairs = [], 0
+    for (group, cls), memberships in sorted(members.items()):
+        for prop in index.by_subject.get(cls, ()):
+            chosen = 0
+            for member in sorted(memberships, key=lambda f: f.id):
+                if member.sentence == prop.sentence or member.start == prop.start and member.document == prop.document:
+                    continue
+                pairs += 1
+                if chosen >= MAX_MEMBERS_PER_CLASS:
+                    continue
+                relation = _relation_words(member.relation)
+                question = (f"Going by its {relation}, how do the documents describe {member.subject}?" if prop.relation in ("is", "are")
+                            else f"Going by its {relation}, what is the {_relation_words(prop.relation)} of {member.subject}?")
+                if contains(question, prop.value):  # the class may be named: the property is the hop
+                    continue
+                chosen += 1
+                out.append(Draft("category", fact_id(member.id, prop.id), question, prop.value, ("class", f"{group}\x1f{prop.relation}"),
+                                 (member, prop)))
+    return out, pairs
+
+
+@dataclass
+class Drafts:
+    drafts: list[Draft]
+    candidates: dict[str, int]  # type -> facts or pairs that could have given one
+
+
+def draft_questions(facts: list[Fact]) -> Drafts:
+    """Every question the facts give, in a stable order, and per type the candidates it had."""
+    index = Index(facts)
+    drafts, candidates = [], dict.fromkeys(TYPES, 0)
+    for fact in facts:
+        for maker, needs in ((recall, False), (rephrasing, True), (reversal, True)):
+            draft = maker(fact, index) if needs else maker(fact)
+            if draft is not None:
+                drafts.append(draft)
+    candidates["recall"] = len(facts)
+    candidates["rephrasing"] = sum(f.kind != "quantity" for f in facts)
+    candidates["reversal"] = candidates["rephrasing"]
+    hops, candidates["multi-hop"] = multi_hops(index)
+    cats, candidates["category"] = categories(index)
+    return Drafts(drafts + hops + cats, candidates)
