@@ -292,3 +292,12 @@ def test_cli_probe_build(tmp_path):
     failed = CliRunner().invoke(app, ["probe", "build", "--corpus", str(empty), "--output", str(tmp_path / "none.jsonl")])
     assert failed.exit_code == 1 and "error: no probe can be built" in failed.output and "Traceback" not in failed.output
     assert not (tmp_path / "none.jsonl").exists()
+
+
+def test_relations_about_pronouns_are_not_asked(tmp_path):
+    # "You are not in the Keyring group" names nothing: no probe asks "How do the documents describe You?"
+    from adaptcost.evalkit.probes.facts import read_facts
+
+    text = "You are not in the Keyring group. They are numbered. Payslips are in Hearth."
+    subjects = {f.subject for f in read_facts("doc.md", text, [])}
+    assert "Payslips" in subjects and not subjects & {"You", "They"}

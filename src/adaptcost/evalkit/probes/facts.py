@@ -97,6 +97,9 @@ _RELATION = re.compile(
     r"(?P<verb>is|are|was|replaces|replaced|requires|uses|runs on|holds|supports|owns|approves|reports to|belongs to|"
     r"includes|covers|measures|handles|stores|sends|receives|manages|needs|costs)\s+"
     r"(?P<object>[^,;:()\[\]—–]{3,80}?)\s*(?:[,;:()\[\]—–]|\.?$)")
+# Words that start a sentence without naming a thing: a relation about them asks nothing answerable.
+VAGUE_SUBJECTS = frozenset("you they it we this these those that there here he she i each all some most many "
+                           "everyone everything nobody someone anyone".split())
 _UNITS = (r"%|°C|ppm|ppb|km|kg|g|mm|cm|m|KB|MB|GB|TB|ms|seconds?|min|minutes?|hours?|days?|working days|"
           r"business days|weeks?|months?|years?|V|A|W|Ah|dBi|MHz|GHz|devices|people|employees|calls/day|EUR|USD|euros?|dollars?")
 _QUANTITY = re.compile(rf"(?<![\w.,/-])(?:[€$£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:{_UNITS}))(?![\w/])")
@@ -258,6 +261,8 @@ class _Reader:
 
     def _relation(self, start: int, end: int, sentence: str) -> None:
         match = _RELATION.match(sentence)
+        if match and match.group("subject").split()[0].lower() in VAGUE_SUBJECTS:
+            return  # "You are not in the group", "They are numbered": no named thing to ask about
         if match and len(match.group("object").split()) >= 1:
             verb = match.group("verb")
             self.add("relation", match.group("subject"), verb, match.group("object"), f"verb:{verb}", start, end)
