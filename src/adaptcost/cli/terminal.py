@@ -146,9 +146,11 @@ class _Progress:
     named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
     stage (eval stages, which stay)."""
 
-    def __init__(self, label: str = "", transient: bool = True):
+    def __init__(self, label: str = "", transient: bool = True, lines: bool = False):
         console = _err()
         self.label = label
+        self.lines = lines and not console.is_terminal  # off the terminal: plain "stage: done/total" lines
+        self.shown: dict[str, int] = {}  # stage -> the last tenth printed (lines)
         self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
         if console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -167,9 +169,14 @@ class _Progress:
             self.progress.__exit__(*exc)
 
     def __call__(self, *args) -> None:
+        stage, done, total = args if len(args) == 3 else (self.label, *args)
+        if self.lines:
+            tenth = 10 * done // max(total, 1)
+            if self.shown.get(stage) != tenth:  # the start, each tenth, the end: a log, not a flood
+                self.shown[stage] = tenth
+                _err().print(f"{inert(stage)}: {done}/{total}", soft_wrap=True, highlight=False)
         if self.progress is None:
             return
-        stage, done, total = args if len(args) == 3 else (self.label, *args)
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)

@@ -555,3 +555,35 @@ def _finish(profile: CorpusProfile) -> None:
     if not profile.documents:
         why = f" ({len(profile.skipped)} file(s) skipped: {profile.skipped[0].path}: {profile.skipped[0].reason}{', …' if len(profile.skipped) > 1 else ''})" if profile.skipped else ""
         raise CorpusError(f"the corpus {', '.join(profile.inputs)} has no readable text documents{why}")
+
+
+# ---------------------------------------------------------------- texts and fingerprint
+
+
+def corpus_fingerprint(pairs: Iterable[tuple[str, str]]) -> str:
+    """The corpus's identity: sha256 over its sorted (document path, document sha256) pairs, one
+    "path<TAB>sha256" a line (CorpusProfile.documents give them: `(d.path, d.sha256)`). A probes
+    file and a curves file measured on a corpus carry it; another corpus gives another."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(f"{path}\t{sha}" for path, sha in sorted(pairs)).encode()).hexdigest()
+
+
+def document_texts(inputs: Sequence[str], options: CorpusOptions = CorpusOptions()) -> list[tuple[str, str, str]]:
+    """(path, sha256, extracted text) of every document `profile_corpus` would count, by path:
+    the same discovery, reading limits, extraction and skips (a file it skips is left out here)."""
+    import hashlib
+
+    found, _ = discover(inputs, options)
+    out = []
+    for item in found:
+        raw, _reason = _read(item, options.max_file_mb * 1e6)
+        if raw is None:
+            continue
+        try:
+            text = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract, options.max_file_mb * 1e6).text
+        except Unusable:
+            continue
+        if text and not text.isspace():
+            out.append((item.display, hashlib.sha256(raw).hexdigest(), text))
+    return sorted(out, key=lambda d: d[0])
