@@ -577,6 +577,8 @@ def print_probe_recall(console: Console, section: dict) -> None:
                       *(f"{c['mean']:.0%} [dim]({c['low']:.0%}–{c['high']:.0%})[/]" if (c := cells.get((name, k))) else "—"
                         for k in section["ks"]))
     console.print(table)
+    for note in section.get("notes", []):
+        console.print(f"[dim]{inert(note)}[/]")
 
 
 def _print_splits(console: Console, splits: list) -> None:

@@ -256,7 +256,7 @@ def load_curves(path: str | Path | None = None) -> Curves:
     if "accuracy" not in data:  # recall measured, no model: the paper reference's accuracy, said so
         reference = load_curves(None)
         return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), reference.table,
-                      retrieval, accuracy_from=f"{reference.path} ({bundled_reference()})")
+                      retrieval, accuracy_from=f"{reference.name} (bundled: {bundled_reference().relative_to(Path(__file__).parents[2])})")
     table = {}
     for strategy, cells in data["accuracy"].items():
         if strategy not in STRATEGIES:

@@ -69,6 +69,7 @@ class RecallResult:
     ks: list[int]
     cells: list[dict]  # per retriever and k: overall and per type
     seconds: dict[str, float] = field(default_factory=dict)  # per retriever, ranking only (not written)
+    notes: list[str] = field(default_factory=list)
 
     def section(self) -> dict:
         """The curves file's ``retrieval`` section (decision.curves reads it)."""
@@ -85,6 +86,7 @@ class RecallResult:
             "probes": {"file": self.probes_path, "sha256": self.probes_sha256, "schema": self.header["schema"],
                        "generator": self.header.get("generator"), "seed": self.header.get("seed"), **self.counts},
             "recall_at_k": self.cells,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -117,7 +119,13 @@ def measure_recall(request: RecallRequest, progress: Progress | None = None) -> 
     for name in retrievers:
         progress(f"ranking with {name}", 0, len(questions))
         started = time.perf_counter()
-        rankings = get_retriever(name).rank(chunks.texts, questions)
+        retriever = get_retriever(name)
+        limit = getattr(retriever, "MAX_TOKENS", None)  # an embedding model reads that much of each chunk
+        if limit is not None and header["chunking"]["chunk_tokens"] > limit:
+            result.notes.append(f"{name} reads the first {limit} of its own tokens of each chunk (its maximum input); "
+                                f"the chunks hold {header['chunking']['chunk_tokens']} {header['chunking']['encoding']} "
+                                "tokens, so evidence late in a chunk is invisible to it, as in a deployment of it")
+        rankings = retriever.rank(chunks.texts, questions)
         result.seconds[name] = time.perf_counter() - started
         progress(f"ranking with {name}", len(questions), len(questions))
         for k in ks:
