@@ -187,3 +187,12 @@ def test_bm25_measures_the_same_probes(tmp_path):
     result = measure_recall(RecallRequest(write_probes(tmp_path, folder), [str(folder)], ("bm25",)))
     cells = {c["k"]: c["mean"] for c in result.cells}
     assert cells[4] == 1.0 and cells[1] <= cells[2] <= cells[4]  # three chunks: all retrieved at k >= 3
+
+
+def test_eval_show_prints_a_retrieval_only_file(tmp_path):
+    folder = corpus(tmp_path)
+    result = measure_recall(RecallRequest(write_probes(tmp_path, folder), [str(folder)], ("words",)))
+    out = write_curves(result, tmp_path / "curves.yaml")
+    shown = invoke("eval", "show", out)
+    assert shown.exit_code == 0, shown.output
+    assert "recall@k" in shown.stdout and "words (headline)" in shown.stdout
