@@ -35,9 +35,10 @@ _SENTENCE = re.compile(r"[A-Z][^.\n|]{40,200}\.")
 
 def synthetic_probes(corpus: str, n: int, seed: int, out: Path) -> Path:
     """`n` cloze probes over the corpus's sentences (timing only: see the module docstring)."""
-    documents = document_texts([corpus])
+    documents, _ = document_texts([corpus])
     found = []
-    for path, _sha, text in documents:
+    for d in documents:
+        path, text = d.path, d.text
         chunks = chunk_text(text, CHUNKING["encoding"], CHUNKING["chunk_tokens"], CHUNKING["chunk_overlap_tokens"])
         for m in _SENTENCE.finditer(text):
             words = m.group().split()
@@ -47,7 +48,7 @@ def synthetic_probes(corpus: str, n: int, seed: int, out: Path) -> Path:
     picked = random.Random(seed).sample(found, min(n, len(found)))
     lines = [{"kind": "header", "schema": "adaptcost-probes/1", "generator": "bench-cloze (timing only)", "seed": seed,
               "corpus": {"inputs": [corpus], "documents": len(documents),
-                         "fingerprint": corpus_fingerprint((p, s) for p, s, _ in documents)},
+                         "fingerprint": corpus_fingerprint((d.path, d.sha256) for d in documents)},
               "chunking": CHUNKING, "types": {"recall": len(picked)}, "missing": {}, "guessable": {}}]
     for path, sentence, start, end, held, question in picked:
         fact = "f-" + hashlib.sha256(f"{path}:{start}".encode()).hexdigest()[:8]

@@ -144,12 +144,13 @@ def handled(fn):
 class _Progress:
     """A rich progress bar on a terminal (nothing elsewhere): called as (done, total) for one task
     named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
-    stage (eval stages, which stay)."""
+    stage (eval stages, which stay). With `lines`, off a terminal (a log, a pipe, CI) it prints
+    plain lines instead: "stage: done/total" at every tenth of a stage and at its end."""
 
     def __init__(self, label: str = "", transient: bool = True, lines: bool = False):
         console = _err()
         self.label = label
-        self.lines = lines and not console.is_terminal  # off the terminal: plain "stage: done/total" lines
+        self.console = console if lines and not console.is_terminal else None
         self.shown: dict[str, int] = {}  # stage -> the last tenth printed (lines)
         self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
         if console.is_terminal:
@@ -170,16 +171,20 @@ class _Progress:
 
     def __call__(self, *args) -> None:
         stage, done, total = args if len(args) == 3 else (self.label, *args)
-        if self.lines:
-            tenth = 10 * done // max(total, 1)
-            if self.shown.get(stage) != tenth:  # the start, each tenth, the end: a log, not a flood
-                self.shown[stage] = tenth
-                _err().print(f"{inert(stage)}: {done}/{total}", soft_wrap=True, highlight=False)
+        if self.console is not None:
+            self._line(stage, done, total)
         if self.progress is None:
             return
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+    def _line(self, stage: str, done: int, total: int) -> None:
+        tenth = 10 if done >= total else done * 10 // max(total, 1)
+        if tenth > self.shown.get(stage, -1):
+            self.shown[stage] = tenth
+            self.console.print(f"{inert(stage)}: {done}/{total}", soft_wrap=True, highlight=False)
 
 
 def _emit(text: str, output: Optional[Path], wrote: str = "") -> None:

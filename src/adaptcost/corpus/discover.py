@@ -533,19 +533,58 @@ def _extract_one(item: _Found, key, options: CorpusOptions, profile: CorpusProfi
         profile.documents.append(Document(item.display, len(raw), hit.sha256, hit.chars, hit.chunks, hit.tokens, hit.replaced))
         profile.cache_hits += 1
         return
-    try:
-        extracted = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract, options.max_file_mb * 1e6)
-    except Unusable as exc:
-        profile.skipped.append(Skipped(item.display, str(exc)))
+    extracted = _extracted(item, raw, options)
+    if isinstance(extracted, str):
+        profile.skipped.append(Skipped(item.display, extracted))
         return
     text = extracted.text
-    if not text or text.isspace():
-        profile.skipped.append(Skipped(item.display, "empty (no text)"))
-        return
     chunks = count_chunks(text, item.path.suffix.lower() in RECORD_SUFFIXES)
     doc = Document(item.display, len(raw), key.sha256, len(text), chunks, {}, extracted.replaced_bytes)
     profile.documents.append(doc)
     counting.submit(doc, key, raw if extracted.verbatim else text)
+
+
+def _extracted(item: _Found, raw: bytes, options: CorpusOptions):
+    """The text `raw` gives (extract.extract), or the reason it gives none (a str)."""
+    try:
+        extracted = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract, options.max_file_mb * 1e6)
+    except Unusable as exc:
+        return str(exc)
+    if not extracted.text or extracted.text.isspace():
+        return "empty (no text)"
+    return extracted
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """One document's extracted text: the text `profile_corpus` counts, under the same path and
+    sha256 (of the file's bytes) as its `Document`."""
+
+    path: str
+    sha256: str
+    text: str
+
+
+def document_texts(inputs: Sequence[str], options: CorpusOptions = CorpusOptions(),
+                   progress: Progress | None = None) -> tuple[list[DocumentText], list[Skipped]]:
+    """Every document's extracted text, in path order, and the files skipped with their reasons:
+    the same files, texts and reasons as `profile_corpus` (one reading and one extraction rule),
+    without counting tokens or touching the count cache."""
+    import hashlib
+
+    found, skipped = discover(inputs, options)
+    skipped, texts = list(skipped), []
+    for done, item in enumerate(found, 1):
+        raw, reason = _read(item, options.max_file_mb * 1e6)
+        extracted = _extracted(item, raw, options) if raw is not None else reason
+        if isinstance(extracted, str):
+            skipped.append(Skipped(item.display, extracted))
+        else:
+            texts.append(DocumentText(item.display, hashlib.sha256(raw).hexdigest(), extracted.text))
+        if progress and (done % 64 == 0 or done == len(found)):
+            progress(done, len(found))
+    texts.sort(key=lambda d: d.path)
+    return texts, skipped
 
 
 def _finish(profile: CorpusProfile) -> None:
@@ -557,33 +596,10 @@ def _finish(profile: CorpusProfile) -> None:
         raise CorpusError(f"the corpus {', '.join(profile.inputs)} has no readable text documents{why}")
 
 
-# ---------------------------------------------------------------- texts and fingerprint
-
-
 def corpus_fingerprint(pairs: Iterable[tuple[str, str]]) -> str:
     """The corpus's identity: sha256 over its sorted (document path, document sha256) pairs, one
-    "path<TAB>sha256" a line (CorpusProfile.documents give them: `(d.path, d.sha256)`). A probes
-    file and a curves file measured on a corpus carry it; another corpus gives another."""
+    "path<TAB>sha256" a line (a CorpusProfile's documents or document_texts give them). A probes file
+    and a curves file measured on a corpus carry it; another corpus gives another."""
     import hashlib
 
     return hashlib.sha256("\n".join(f"{path}\t{sha}" for path, sha in sorted(pairs)).encode()).hexdigest()
-
-
-def document_texts(inputs: Sequence[str], options: CorpusOptions = CorpusOptions()) -> list[tuple[str, str, str]]:
-    """(path, sha256, extracted text) of every document `profile_corpus` would count, by path:
-    the same discovery, reading limits, extraction and skips (a file it skips is left out here)."""
-    import hashlib
-
-    found, _ = discover(inputs, options)
-    out = []
-    for item in found:
-        raw, _reason = _read(item, options.max_file_mb * 1e6)
-        if raw is None:
-            continue
-        try:
-            text = extract(Path("stdin.txt") if item.stdin else item.path, raw, options.extract, options.max_file_mb * 1e6).text
-        except Unusable:
-            continue
-        if text and not text.isspace():
-            out.append((item.display, hashlib.sha256(raw).hexdigest(), text))
-    return sorted(out, key=lambda d: d[0])

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from adaptcost.corpus.chunks import chunk_text
-from adaptcost.corpus.discover import CorpusOptions, corpus_fingerprint, document_texts
+from adaptcost.corpus.discover import CorpusOptions, DocumentText, corpus_fingerprint, document_texts
 from adaptcost.errors import AdaptcostError
 from adaptcost.fileio import read_bytes
 from adaptcost.paths import display_path
@@ -100,7 +100,7 @@ def measure_recall(request: RecallRequest, progress: Progress | None = None) -> 
         check_retriever(name)  # unknown or not installed: said before any work
     ks = sorted(set(KS) | ({request.top_k} if request.top_k else set()))
     header, probes = read_probes(request.probes)
-    documents = document_texts(request.corpus, request.corpus_options)
+    documents, _skipped = document_texts(request.corpus, request.corpus_options)
     corpus = _check_corpus(request, header, documents)
     progress("chunking", 0, len(documents))
     chunks = _chunk(header["chunking"], documents)
@@ -164,9 +164,9 @@ def _estimate(probes: list[dict], hits: list[bool], seed: int) -> dict:
             "bootstrap_fact": [r(v) for v in by_fact.bootstrap], "bootstrap_document": [r(v) for v in by_document.bootstrap]}
 
 
-def _check_corpus(request: RecallRequest, header: dict, documents: list[tuple[str, str, str]]) -> dict:
+def _check_corpus(request: RecallRequest, header: dict, documents: list[DocumentText]) -> dict:
     """The corpus section; another corpus than the probes were built from is an error."""
-    fingerprint = corpus_fingerprint((path, sha) for path, sha, _ in documents)
+    fingerprint = corpus_fingerprint((d.path, d.sha256) for d in documents)
     own = header["corpus"]["fingerprint"]
     if fingerprint != own:
         named = ", ".join(display_path(i) for i in request.corpus)
@@ -176,20 +176,20 @@ def _check_corpus(request: RecallRequest, header: dict, documents: list[tuple[st
     return {"inputs": [display_path(i) for i in request.corpus], "documents": len(documents), "fingerprint": fingerprint}
 
 
-def _chunk(chunking: dict, documents: list[tuple[str, str, str]]) -> Chunks:
+def _chunk(chunking: dict, documents: list[DocumentText]) -> Chunks:
     texts, spans, index = [], [], {}
-    for path, _sha, text in documents:
-        for c in chunk_text(text, chunking["encoding"], chunking["chunk_tokens"], chunking["chunk_overlap_tokens"]):
-            index[(path, c.index)] = len(texts)
-            texts.append(text[c.start:c.end])
+    for d in documents:
+        for c in chunk_text(d.text, chunking["encoding"], chunking["chunk_tokens"], chunking["chunk_overlap_tokens"]):
+            index[(d.path, c.index)] = len(texts)
+            texts.append(d.text[c.start:c.end])
             spans.append((c.start, c.end))
     return Chunks(texts, spans, index)
 
 
-def _check_evidence(path: Path, probes: list[dict], documents: list[tuple[str, str, str]], chunks: Chunks) -> None:
+def _check_evidence(path: Path, probes: list[dict], documents: list[DocumentText], chunks: Chunks) -> None:
     """Every evidence item names a document of the corpus, a span of its text that holds the sentence,
     and chunks of it that hold the span: probes and corpus agree, or one line says where not."""
-    texts = {p: text for p, _sha, text in documents}
+    texts = {d.path: d.text for d in documents}
     for probe in probes:
         for e in probe["evidence"]:
             text = texts.get(e["document"])
