@@ -8,7 +8,7 @@ import yaml
 
 from adaptcost.corpus.discover import corpus_fingerprint, profile_corpus
 from adaptcost.decision.curves import bundled_reference, load_curves
-from adaptcost.evalkit.probes.curvesfile import write_curves
+from adaptcost.evalkit.probes.curvesfile import existing_curves, write_curves
 from adaptcost.evalkit.probes.probefile import ProbesError, read_probes
 from adaptcost.evalkit.probes.recall import RecallRequest, measure_recall, served
 from adaptcost.evalkit.stats.intervals import wilson
@@ -117,7 +117,7 @@ def test_the_curves_file_it_writes_is_read_by_recommend(tmp_path):
     # a file with an accuracy table of its own keeps it and gains the section
     target = tmp_path / "with-accuracy.yaml"
     target.write_text(bundled_reference().read_text())
-    write_curves(result, target)
+    write_curves(result, target, existing_curves(target))
     both = load_curves(target)
     assert both.accuracy_from is None and both.retrieval.at("words", 1).mean == 0.6
     assert both.table == reference.table
@@ -177,6 +177,13 @@ def test_probe_run_command(tmp_path):
     assert_clean_error(bad, "corpus path not found")
     unknown = invoke("probe", "run", path, "--corpus", folder, "--retrievers", "wrods")
     assert_clean_error(unknown, "unknown retriever 'wrods'")
+    assert_clean_error(invoke("probe", "run", path, "--corpus", folder, "--retrievers", " , "), "name at least one retriever")
+    not_curves = tmp_path / "notes.yaml"
+    not_curves.write_text("just: notes\n")
+    assert_clean_error(invoke("probe", "run", path, "--corpus", folder, "--retrievers", "words", "--output", not_curves),
+                       "notes.yaml")
+    assert not_curves.read_text() == "just: notes\n"  # nothing lost, and nothing measured first
+    assert "ranking" not in invoke("probe", "run", path, "--corpus", folder, "--retrievers", "words", "--output", not_curves).stderr
     other = write_probes(tmp_path, folder, fingerprint="f" * 64)
     assert_clean_error(invoke("probe", "run", other, "--corpus", folder, "--retrievers", "words"), "another corpus")
 

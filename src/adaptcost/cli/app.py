@@ -398,15 +398,16 @@ def probe_run(
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: CacheOpt = True, extract: ExtractOpt = None,
 ) -> None:
     """Measure retrieval recall@k on your corpus: the share of probes whose evidence chunks are retrieved."""
-    from ..evalkit.probes.curvesfile import write_curves
+    from ..evalkit.probes.curvesfile import existing_curves, write_curves
     from ..evalkit.probes.recall import RecallRequest, measure_recall
     from .views import print_probe_recall
 
     request = RecallRequest(probes, corpus, tuple(r.strip() for r in retrievers.split(",") if r.strip()), top_k,
                             corpus_options(include, exclude, gitignore, max_file_mb, cache, extract))
+    existing = existing_curves(output)  # a bad --output is said before any measurement
     with _Progress(transient=False, lines=True) as bar:
         result = measure_recall(request, bar)
-    path = write_curves(result, output)
+    path = write_curves(result, output, existing)
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     _err().print(f"wrote {inert(path)} (recall@k of {result.counts['measured']} probes; ranking: {timing})", soft_wrap=True)
     print_probe_recall(_out(), result.section())

@@ -35,13 +35,20 @@ def curves_document(result: RecallResult, existing: dict | None = None) -> dict:
     }
 
 
-def write_curves(result: RecallResult, output: Path) -> Path:
-    """Write (or extend) the curves file at `output`: YAML, or JSON for a .json name."""
+def existing_curves(output: Path) -> dict | None:
+    """The curves document already at `output` (None if there is none), checked before any
+    measurement: a file there that is not a valid curves file is its own one-line error."""
     output = Path(output)
-    existing = None
-    if output.exists():
-        load_curves(output)  # an existing file must be a valid curves file: its own error names it
-        existing = read_curves_document(output)
+    if not output.exists():
+        return None
+    load_curves(output)
+    return read_curves_document(output)
+
+
+def write_curves(result: RecallResult, output: Path, existing: dict | None = None) -> Path:
+    """Write the curves file at `output` (YAML, or JSON for a .json name): `existing` (see
+    existing_curves) with its retrieval section replaced, or a retrieval-only file."""
+    output = Path(output)
     document = curves_document(result, existing)
     if output.suffix == ".json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
