@@ -31,6 +31,7 @@ class RecommendRequest:
     corpus_options: CorpusOptions = field(default_factory=CorpusOptions)
     today: dt.date | None = None  # the clock's date (tests pin it)
     as_of: dt.date | None = None  # the decision date: reproduce a past decision (default: today)
+    retriever: str | None = None  # whose recall measured in the curves file RAG uses (default: the file's headline)
 
 
 def recommend_corpus(request: RecommendRequest, progress: Progress | None = None) -> Recommendation:
@@ -41,7 +42,7 @@ def recommend_corpus(request: RecommendRequest, progress: Progress | None = None
     mix = parse_mix(request.mix)
     profile = profile_corpus(request.corpus, needed_encodings(models), request.corpus_options, progress)
     result = estimate(profile, book, request.models, request.scenario)
-    return recommend(result, curves, mix, request.min_accuracy, request.budget, request.tolerance)
+    return recommend(result, curves, mix, request.min_accuracy, request.budget, request.tolerance, request.retriever)
 
 
 def count_corpus(paths: Sequence[str], encodings: Sequence[str], options: CorpusOptions = CorpusOptions(),

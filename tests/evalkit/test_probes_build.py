@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adaptcost.corpus.chunks import chunk_text
-from adaptcost.corpus.discover import document_texts
+from adaptcost.corpus.discover import corpus_fingerprint, document_texts
 from adaptcost.errors import AdaptcostError
 from adaptcost.evalkit.probes import guess
-from adaptcost.evalkit.probes.build import BuildRequest, build_probes, fingerprint
+from adaptcost.evalkit.probes.build import BuildRequest, build_probes
 from adaptcost.evalkit.probes.facts import bare, read_facts, title
 from adaptcost.evalkit.probes.probefile import read_probes
 from adaptcost.evalkit.probes.questions import TYPES, Index, draft_questions, shares_run
@@ -101,7 +101,7 @@ def test_every_probe_of_the_examples_is_right(examples):
     result, out = examples
     header, probes = read_probes(out)
     texts = texts_of(EXAMPLES)
-    assert header["corpus"]["documents"] == 42 and header["corpus"]["fingerprint"] == fingerprint(document_texts([str(EXAMPLES)])[0])
+    assert header["corpus"]["documents"] == 42 and header["corpus"]["fingerprint"] == corpus_fingerprint((d.path, d.sha256) for d in document_texts([str(EXAMPLES)])[0])
     assert len(probes) >= 300
     for probe in probes:
         check_probe(probe, texts, header)
@@ -228,7 +228,7 @@ def test_probes_file_reader_refuses_other_files(tmp_path):
     with pytest.raises(AdaptcostError, match="not a probes file"):
         read_probes(path)
     path.write_text("{not json\n")
-    with pytest.raises(AdaptcostError, match=r"x.jsonl:1: not JSON"):
+    with pytest.raises(AdaptcostError, match=r"x.jsonl:1: malformed JSON"):
         read_probes(path)
 
 
@@ -301,3 +301,14 @@ def test_relations_about_pronouns_are_not_asked(tmp_path):
     text = "You are not in the Keyring group. They are numbered. Payslips are in Hearth."
     subjects = {f.subject for f in read_facts("doc.md", text, [])}
     assert "Payslips" in subjects and not subjects & {"You", "They"}
+
+
+def test_the_spot_check_csv_is_inert_in_a_spreadsheet():
+    # a key or an evidence sentence from the corpus that starts with "=" or "-" must not become a
+    # formula: the one CSV writer (outputs.tables) quotes it (OWASP's rule)
+    from adaptcost.evalkit.probes.probefile import spot_check_csv
+
+    probe = {"question": "Fill in the blank: the offset is ____.", "options": ["-5 °C", "=1+1"], "answer": 1,
+             "evidence": [{"sentence": "=1+1 is the offset."}], "type": "recall"}
+    row = spot_check_csv([probe]).splitlines()[1]
+    assert row.startswith("Fill in the blank") and ",'=1+1,'=1+1 is the offset.,recall" in row

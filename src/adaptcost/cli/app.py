@@ -56,7 +56,7 @@ def _request(opts: dict) -> "tuple[RecommendRequest, ScenarioSpec]":
         curves=opts["curves"], pricing=opts["pricing"] or (),
         corpus_options=corpus_options(opts["include"], opts["exclude"], opts["gitignore"], opts["max_file_mb"], opts["cache"],
                                       opts.get("extract")),
-        as_of=parse_day(opts.get("as_of"), "--as-of"),
+        as_of=parse_day(opts.get("as_of"), "--as-of"), retriever=opts.get("retriever"),
     )
     return request, spec
 
@@ -381,7 +381,7 @@ def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcos
     print_curves(_out(), read_curves_document(resolve_curves(file)))
 
 
-probe_app = typer.Typer(help="Probes from your own corpus: multiple-choice questions with their verbatim evidence.",
+probe_app = typer.Typer(help="Measure quality on your own corpus with probes (questions whose evidence is known).",
                         no_args_is_help=True)
 app.add_typer(probe_app, name="probe")
 
@@ -411,6 +411,33 @@ def probe_build(
     for path in result.files:
         _err().print(f"wrote {inert(path)}", soft_wrap=True)
     _out().print(inert(result.summary()), soft_wrap=True)
+
+
+@probe_app.command("run")
+@handled
+def probe_run(
+    probes: Annotated[Path, typer.Argument(help="A probes file (adaptcost-probes/1), from 'adaptcost probe build'.")],
+    corpus: CorpusArg,
+    output: Annotated[Path, typer.Option(help="Curves file to write, or to add the retrieval section to (YAML; .json for JSON).")] = Path("curves.yaml"),
+    retrievers: Annotated[str, typer.Option(help="Comma-separated retrievers, the first the headline that recommend uses by default.")] = "bm25,minilm",
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, help="Your scenario's chunks per prompt, measured beside k = 1, 2, 4, 8.")] = None,
+    include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
+    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: CacheOpt = True, extract: ExtractOpt = None,
+) -> None:
+    """Measure retrieval recall@k on your corpus: the share of probes whose evidence chunks are retrieved."""
+    from ..evalkit.probes.curvesfile import existing_curves, write_curves
+    from ..evalkit.probes.recall import RecallRequest, measure_recall
+    from .views import print_probe_recall
+
+    request = RecallRequest(probes, corpus, tuple(r.strip() for r in retrievers.split(",") if r.strip()), top_k,
+                            corpus_options(include, exclude, gitignore, max_file_mb, cache, extract))
+    existing = existing_curves(output)  # a bad --output is said before any measurement
+    with _Progress(transient=False, lines=True) as bar:
+        result = measure_recall(request, bar)
+    path = write_curves(result, output, existing)
+    timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
+    _err().print(f"wrote {inert(path)} (recall@k of {result.counts['measured']} probes; ranking: {timing})", soft_wrap=True)
+    print_probe_recall(_out(), result.section())
 
 
 @app.command()

@@ -84,7 +84,8 @@ MixOpt = Annotated[Optional[str], typer.Option(help="Question mix, e.g. recall=0
 MinAccOpt = Annotated[Optional[float], typer.Option(help="Accuracy target, 0–1.")]
 TolOpt = Annotated[float, typer.Option(help="Without --min-accuracy: target = best − this.")]
 BudgetOpt = Annotated[Optional[float], typer.Option(help="Maximum total cost over the horizon, USD.")]
-CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval', or a bundled one by name (smollm2-135m-default, smollm2-135m-quick, paper-reference).")]
+CurvesOpt = Annotated[Optional[Path], typer.Option(help="Curves file measured by 'adaptcost eval' or 'adaptcost probe run', or a bundled one by name (smollm2-135m-default, smollm2-135m-quick, paper-reference).")]
+RetrieverOpt = Annotated[Optional[str], typer.Option(help="RAG: the retriever whose recall --curves measured on your corpus (default: the file's first, its headline).")]
 PricingOpt = Annotated[Optional[list[Path]], typer.Option(help="Extra pricing YAML; overrides same-named models.")]
 ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML scenario file with distributions (adaptcost-scenario/1).")]
 
@@ -155,7 +156,7 @@ SHARED_OPTIONS = [(option, annotation, None) for option, _, annotation in ASSUMP
     ("finetune_customer", CustomerOpt, "new"), ("as_of", AsOfOpt, None), ("batch_augmentation", BatchOpt, False),
     ("lifecycle_dates", LifecycleDatesOpt, "earliest"), ("allow_partial", PartialOpt, False),
     ("mix", MixOpt, None), ("min_accuracy", MinAccOpt, None), ("accuracy_tolerance", TolOpt, DEFAULT_TOLERANCE),
-    ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
+    ("budget", BudgetOpt, None), ("curves", CurvesOpt, None), ("retriever", RetrieverOpt, None), ("pricing", PricingOpt, None), ("scenario", ScenarioOpt, None),
     ("include", IncludeOpt, None), ("exclude", ExcludeOpt, None), ("gitignore", GitignoreOpt, True),
     ("max_file_mb", MaxMbOpt, DEFAULT_MAX_FILE_MB), ("cache", CacheOpt, True), ("extract", ExtractOpt, None),
 ]

@@ -526,6 +526,10 @@ def print_curves(console: Console, document: dict) -> None:
     console.print(f"[bold]{inert(document.get('name', ''))}[/] ({document.get('kind')}) — model {inert(str(document.get('model', '')))}")
     if document.get("basis"):
         console.print(f"[dim]{inert(document['basis'])}[/]")
+    if "retrieval" in document:
+        print_probe_recall(console, document["retrieval"])
+    if "accuracy" not in document:  # retrieval only (probe run)
+        return
     types = [t for t in ("recall", "rephrasing", "reversal", "syllogism", "category")
              if any(t in cells for cells in document["accuracy"].values())]
     table = Table(title="Accuracy (95% interval)", title_justify="left")
@@ -553,6 +557,28 @@ def print_curves(console: Console, document: dict) -> None:
             bar = "█" * int(round(mean * 40))
             console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]"
                           + (f" [dim]recall@{x:g} {recall:.0%}[/]" if recall is not None else ""))
+
+
+def print_probe_recall(console: Console, section: dict) -> None:
+    """A curves file's retrieval section: recall@k per retriever (rows) and k (columns), overall, and
+    the probes it counts."""
+    probes, chunking = section["probes"], section["chunking"]
+    console.print(f"[bold]Retrieval recall@k on {inert(', '.join(section['corpus']['inputs']))}[/] "
+                  f"({probes['measured']} probes of {probes['total']}: {probes['guessable']} guessable left out, "
+                  f"{probes['unservable']} with evidence no chunk holds; {chunking['chunks']} chunks of "
+                  f"{chunking['chunk_tokens']} {inert(chunking['encoding'])} tokens, overlap {chunking['chunk_overlap_tokens']})")
+    table = Table(title="recall@k: share of probes whose evidence chunks are all retrieved (95% interval)", title_justify="left")
+    table.add_column("retriever", no_wrap=True)
+    for k in section["ks"]:
+        table.add_column(f"k={k}", justify="right")
+    cells = {(c["retriever"], c["k"]): c for c in section["recall_at_k"]}
+    for name in section["retrievers"]:
+        table.add_row(inert(name) + (" [dim](headline)[/]" if name == section["headline"] else ""),
+                      *(f"{c['mean']:.0%} [dim]({c['low']:.0%}–{c['high']:.0%})[/]" if (c := cells.get((name, k))) else "—"
+                        for k in section["ks"]))
+    console.print(table)
+    for note in section.get("notes", []):
+        console.print(f"[dim]{inert(note)}[/]")
 
 
 def _print_splits(console: Console, splits: list) -> None:

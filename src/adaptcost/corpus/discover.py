@@ -594,3 +594,12 @@ def _finish(profile: CorpusProfile) -> None:
     if not profile.documents:
         why = f" ({len(profile.skipped)} file(s) skipped: {profile.skipped[0].path}: {profile.skipped[0].reason}{', …' if len(profile.skipped) > 1 else ''})" if profile.skipped else ""
         raise CorpusError(f"the corpus {', '.join(profile.inputs)} has no readable text documents{why}")
+
+
+def corpus_fingerprint(pairs: Iterable[tuple[str, str]]) -> str:
+    """The corpus's identity: sha256 over its sorted (document path, document sha256) pairs, one
+    "path<TAB>sha256" a line (a CorpusProfile's documents or document_texts give them). A probes file
+    and a curves file measured on a corpus carry it; another corpus gives another."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(f"{path}\t{sha}" for path, sha in sorted(pairs)).encode()).hexdigest()

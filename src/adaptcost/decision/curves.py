@@ -13,6 +13,12 @@ required for these strategies, so that a reader can rescale the figure to anothe
 accuracy = chance + (hit − chance) × recall, hit = chance + (mean − chance) / recall. A ``curves``
 entry with ``x: top_k`` gives per point (k, mean, low, high) and, in a parallel list ``recall``,
 the recall@k of each point.
+
+A file written by ``adaptcost probe run`` adds ``retrieval``: recall@k measured on the buyer's own
+corpus with its probes (per retriever and k, with n and an interval), the chunking, the corpus
+fingerprint and the probes file's sha256. Such a file may have no ``accuracy`` table of its own:
+the accuracy table then comes from the bundled paper reference (``accuracy_from`` names it), and
+`recommend` says so.
 """
 
 from __future__ import annotations
@@ -50,9 +56,36 @@ _cell = {
     },
 }
 
+_recall_cell = {
+    "type": "object",
+    "required": ["retriever", "k", "mean", "low", "high", "n"],
+    "properties": {
+        "retriever": {"type": "string"},
+        "k": {"type": "integer", "minimum": 1},
+        "mean": {"type": "number", "minimum": 0, "maximum": 1},
+        "low": {"type": "number", "minimum": 0, "maximum": 1},
+        "high": {"type": "number", "minimum": 0, "maximum": 1},
+        "n": {"type": "integer", "minimum": 1},
+    },
+}
+
+_retrieval = {
+    "type": "object",
+    "required": ["headline", "retrievers", "ks", "corpus", "recall_at_k"],
+    "properties": {
+        "headline": {"type": "string"},
+        "retrievers": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "ks": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+        "corpus": {"type": "object", "required": ["fingerprint"],
+                   "properties": {"fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+        "recall_at_k": {"type": "array", "minItems": 1, "items": _recall_cell},
+    },
+}
+
 SCHEMA = {
     "type": "object",
-    "required": ["schema", "name", "kind", "accuracy"],
+    "required": ["schema", "name", "kind"],
+    "anyOf": [{"required": ["accuracy"]}, {"required": ["retrieval"]}],
     "properties": {
         "schema": {"const": SCHEMA_ID},
         "name": {"type": "string"},
@@ -83,6 +116,7 @@ SCHEMA = {
             },
         },
         "settings": {"type": "object"},
+        "retrieval": _retrieval,
     },
 }
 
@@ -124,6 +158,33 @@ def accuracy_at_recall(accuracy, chance: float, own_recall: float, recall, clip=
 
 
 @dataclass(frozen=True)
+class MeasuredRecall:
+    """recall@k of one retriever at one k on the buyer's corpus: the share of (non-guessable)
+    probes whose every evidence item had a chunk among the top k, with its 95% interval."""
+
+    retriever: str
+    k: int
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """A curves file's ``retrieval`` section (written by `adaptcost probe run`)."""
+
+    headline: str  # the retriever `recommend` uses when --retriever is not given
+    retrievers: tuple[str, ...]
+    ks: tuple[int, ...]
+    fingerprint: str  # the corpus the probes point into (corpus.discover.corpus_fingerprint)
+    cells: dict[tuple[str, int], MeasuredRecall]
+
+    def at(self, retriever: str, k: int) -> MeasuredRecall | None:
+        return self.cells.get((retriever, k))
+
+
+@dataclass(frozen=True)
 class Curves:
     name: str
     kind: str
@@ -131,6 +192,8 @@ class Curves:
     citation: str
     model: str
     table: dict[str, dict[str, Accuracy]]  # strategy -> question type -> accuracy
+    retrieval: Retrieval | None = None  # recall@k measured on a corpus (`probe run`)
+    accuracy_from: str | None = None  # the file the table comes from, when this one has none of its own
 
     def expected(self, strategy: str, mix: dict[str, float], recall: float | None = None) -> Accuracy | None:
         """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
@@ -189,12 +252,30 @@ def load_curves(path: str | Path | None = None) -> Curves:
         _validate(path, data)
         remember_valid(SCHEMA_ID, digest)
     _check_numbers(path, data)
+    retrieval = _retrieval_of(path, data["retrieval"]) if "retrieval" in data else None
+    if "accuracy" not in data:  # recall measured, no model: the paper reference's accuracy, said so
+        reference = load_curves(None)
+        return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), reference.table,
+                      retrieval, accuracy_from=f"{reference.name} (bundled: {bundled_reference().relative_to(Path(__file__).parents[2])})")
     table = {}
     for strategy, cells in data["accuracy"].items():
         if strategy not in STRATEGIES:
             raise CurvesError(f"{path}: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
         table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
-    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table)
+    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table, retrieval)
+
+
+def _retrieval_of(path: Path, raw: dict) -> Retrieval:
+    cells = {}
+    for c in raw["recall_at_k"]:
+        if not c["low"] <= c["mean"] <= c["high"]:
+            raise CurvesError(f"{path}: retrieval.recall_at_k {c['retriever']}@{c['k']}: need low <= mean <= high, "
+                              f"got {c['low']}, {c['mean']}, {c['high']}")
+        cells[(c["retriever"], c["k"])] = MeasuredRecall(c["retriever"], c["k"], c["mean"], c["low"], c["high"], c["n"])
+    if raw["headline"] not in raw["retrievers"]:
+        raise CurvesError(f"{path}: retrieval.headline {raw['headline']!r} is not one of retrieval.retrievers "
+                          f"({', '.join(raw['retrievers'])})")
+    return Retrieval(raw["headline"], tuple(raw["retrievers"]), tuple(raw["ks"]), raw["corpus"]["fingerprint"], cells)
 
 
 def read_curves_document(path: Path) -> dict:

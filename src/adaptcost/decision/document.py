@@ -136,7 +136,9 @@ def recommendation_dict(rec) -> dict:
     d = estimate_dict(rec.estimate, rec)
     warnings = d.pop("warnings")
     return d | {
-        "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation},
+        "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation,
+                   **({"accuracy_from": rec.curves.accuracy_from} if rec.curves.accuracy_from else {}),
+                   **({"retrieval_recall": rec.recall} if rec.recall else {})},
         "recommendation": {
             "pick": rec.pick, "meets_target": rec.meets_target, "target": _num(rec.target, 4),
             "target_basis": rec.target_basis, "budget_usd": rec.budget, "mix": rec.mix,

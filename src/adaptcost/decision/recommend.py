@@ -10,12 +10,18 @@ Rule, in order:
 4. If none meets it, the one with the best expected accuracy per dollar wins, and the output says
    the target is missed.
 The break-even volumes between the pick and every other candidate say what would flip it.
+
+RAG's retrieval recall: a curves file with recall@k measured on this corpus (`adaptcost probe run`)
+at the scenario's top k, for the retriever asked (``retriever``; by default the file's headline,
+the first retriever `probe run` measured), replaces ``--retrieval-recall``; otherwise
+``--retrieval-recall`` (or each cell's own recall) holds, and a reason says why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..corpus.discover import corpus_fingerprint
 from ..errors import ScenarioError
 from ..limits import MAX_USD, problem, shown
 from .curves import DEFAULT_MIX, Accuracy, Curves, load_curves
@@ -45,6 +51,7 @@ class Recommendation:
     meets_target: bool
     reasons: list[str] = field(default_factory=list)
     flips: list[str] = field(default_factory=list)
+    recall: dict | None = None  # where RAG's retrieval recall came from (a curves file with measured recall)
 
     def to_dict(self) -> dict:
         """The adaptcost-recommendation/1 document (what `recommend --format json` prints)."""
@@ -62,17 +69,19 @@ def _check(min_accuracy: float | None, budget: float | None, tolerance: float) -
 
 def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, float] | None = None,
               min_accuracy: float | None = None, budget: float | None = None,
-              tolerance: float = DEFAULT_TOLERANCE) -> Recommendation:
-    """Pick a strategy for `estimate` (curves: the bundled paper reference; mix: the default mix)."""
+              tolerance: float = DEFAULT_TOLERANCE, retriever: str | None = None) -> Recommendation:
+    """Pick a strategy for `estimate` (curves: the bundled paper reference; mix: the default mix;
+    retriever: whose measured recall RAG uses, by default the curves file's headline)."""
     _check(min_accuracy, budget, tolerance)
     curves = curves or load_curves()
     mix = dict(mix or DEFAULT_MIX)
-    recall = estimate.scenario.retrieval_recall
+    recall, basis, notes = retrieval_recall(estimate, curves, retriever)
     quality = {s.strategy: q for s in estimate.strategies if (q := curves.expected(s.strategy, mix, recall)) is not None}
-    rec = Recommendation(estimate, curves, mix, quality, None, "", budget, None, False)
+    rec = Recommendation(estimate, curves, mix, quality, None, "", budget, None, False, recall=basis)
     candidates = _candidates(rec)
     if not candidates:
         rec.reasons.append("no strategy is feasible within the constraints above; relax them (budget, models, context)")
+        rec.reasons += notes
         return rec
     _set_target(rec, candidates, min_accuracy, tolerance)
     meeting = [s for s in candidates if meets(quality[s.strategy].mean, rec.target)]
@@ -97,8 +106,51 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
     if short:
         rec.reasons.append(f"short of the target ({rec.target:.1%}): "
                            + ", ".join(f"{s.strategy} {quality[s.strategy].mean:.1%}" for s in short))
+    rec.reasons += notes
     rec.flips = _flips(rec)
     return rec
+
+
+def retrieval_recall(estimate: Estimate, curves: Curves, retriever: str | None) -> tuple[float | None, dict | None, list[str]]:
+    """RAG's retrieval recall for the decision, where it came from (None: the scenario's), and the
+    lines every output shows about it and about the curves file's accuracy table."""
+    given = estimate.scenario.retrieval_recall
+    notes = []
+    if curves.accuracy_from:
+        notes.append(f"accuracy figures: {curves.path} has no accuracy table of its own (it measures retrieval only); "
+                     f"every strategy's accuracy comes from {curves.accuracy_from}")
+    measured = curves.retrieval
+    if measured is None:
+        if retriever is not None:
+            raise ScenarioError(f"--retriever {retriever}: the curves file {curves.path} has no measured retrieval recall "
+                                "(write one with 'adaptcost probe run')")
+        return given, None, notes
+    name = retriever or measured.headline
+    if name not in measured.retrievers:
+        from ..suggest import did_you_mean
+
+        raise ScenarioError(f"--retriever {name}: {curves.path} measured recall for {', '.join(measured.retrievers)} only"
+                            f"{did_you_mean(name, measured.retrievers)}")
+    k = estimate.scenario.top_k
+    cell = measured.at(name, k)
+    if cell is None:
+        keep = f"--retrieval-recall {given:g}" if given is not None else "each accuracy cell's own recall"
+        notes.append(f"retrieval recall: {curves.path} measured {name} at k = {', '.join(map(str, measured.ks))}, "
+                     f"not at --top-k {k}; RAG's accuracy uses {keep}")
+        return given, None, notes
+    same = measured.fingerprint == corpus_fingerprint((d.path, d.sha256) for d in estimate.corpus.documents)
+    where = "this corpus" if same else "another corpus (see the warnings)"
+    if not same:
+        warning = (f"{curves.path} measured retrieval recall on another corpus than {', '.join(estimate.corpus.inputs)} "
+                   f"(corpus fingerprint {measured.fingerprint[:12]}…); its recall may not hold here")
+        if warning not in estimate.warnings:
+            estimate.warnings.append(warning)
+    replaced = f", in place of --retrieval-recall {given:g}" if given is not None else ""
+    notes.append(f"RAG's retrieval recall {cell.mean:.1%} ({cell.low:.1%}–{cell.high:.1%}): {name} recall@{k}, "
+                 f"recall measured on {where} ({cell.n} probes){replaced}")
+    basis = {"source": "measured", "curves": curves.path, "retriever": name, "k": k, "recall": round(cell.mean, 4),
+             "low": round(cell.low, 4), "high": round(cell.high, 4), "probes": cell.n, "same_corpus": same}
+    return cell.mean, basis, notes
 
 
 def _candidates(rec: Recommendation) -> list:

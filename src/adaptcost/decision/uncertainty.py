@@ -355,8 +355,8 @@ def monte_carlo(rec: Recommendation, spec: ScenarioSpec) -> MonteCarlo:
 def _at_drawn_recall(accuracy, rec: Recommendation, strategy: str, overrides: dict):
     """RAG's accuracy draws moved with the drawn retrieval recall: each draw by how far the mix's
     accuracy at that recall (curves.accuracy_at_recall, per question type) lies from the accuracy
-    the decision used, within [0, 1]."""
-    if "retrieval_recall" not in overrides:
+    the decision used, within [0, 1]. Recall measured on the corpus (rec.recall) replaces the drawn one."""
+    if "retrieval_recall" not in overrides or rec.recall is not None:
         return accuracy
     at_draw = rec.curves.mean_at_recall(strategy, rec.mix, overrides["retrieval_recall"], np.clip)
     return np.clip(accuracy + at_draw - rec.quality[strategy].mean, 0.0, 1.0)
@@ -455,6 +455,8 @@ def _recall_row(rec: Recommendation, spec: ScenarioSpec) -> list[TornadoRow]:
     moves as strategies start or stop meeting the target (none when no accuracy depends on it)."""
     given = spec.assumptions.get("retrieval_recall")
     low, high = given.bounds() if given is not None and given.bounds() else RECALL_SWING
+    if rec.recall is not None:  # measured on the corpus: its 95% interval
+        low, high = rec.recall["low"], rec.recall["high"]
     moved = [s for s in rec.quality if rec.curves.expected(s, rec.mix, low).mean != rec.curves.expected(s, rec.mix, high).mean]
     if not moved:
         return []

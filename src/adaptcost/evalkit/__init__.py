@@ -11,6 +11,9 @@ those after it:
   (arXiv 2505.00661), their nonsense words and the answer-leak checks;
 - `stats`: intervals and paired tests.
 
-May import the decision (the curves' schema), the prices, the corpus and the ground floor; never
-the outputs or the command line.
+Beside them, `probes`: quality measured on the buyer's own corpus (`probe build`, `probe run`),
+importing the backends (retrievers) and the statistics.
+
+May import the one CSV writer (`outputs.tables`), the decision (the curves' schema), the prices,
+the corpus and the ground floor; never the command line.
 """

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Callable
 
 from ...corpus.chunks import chunk_text
-from ...corpus.discover import CorpusOptions, DocumentText, Skipped, document_texts
+from ...corpus.discover import CorpusOptions, DocumentText, Skipped, corpus_fingerprint, document_texts
 from ...defaults import DEFAULT_EMBEDDING_MODEL
 from ...errors import AdaptcostError
 from ...paths import display_path
 from .distractors import Corpus, Pools, choose
 from .facts import Fact, read_facts
 from .guess import flags
-from .probefile import SCHEMA, write_probes, write_spot_check
+from .probefile import SCHEMA_ID, write_probes, write_spot_check
 from .questions import TYPES, Draft, draft_questions
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -78,12 +78,6 @@ def encoding_of(embedding_model: str) -> str:
     from ...prices.book import load_pricing
 
     return load_pricing().embedding(embedding_model).tokenizer.encoding
-
-
-def fingerprint(documents: list[DocumentText]) -> str:
-    """sha256 over the sorted (path, sha256) pairs: what `recommend --curves` compares."""
-    pairs = sorted((d.path, d.sha256) for d in documents)
-    return hashlib.sha256("\n".join(f"{p}\t{s}" for p, s in pairs).encode("utf-8")).hexdigest()
 
 
 def spot_check_path(output: Path) -> Path:
@@ -169,8 +163,8 @@ def _header(request: BuildRequest, documents: list[DocumentText], encoding: str,
     types = {t: sum(p["type"] == t for p in probes) for t in TYPES}
     missing = {t: f"{_WHY_MISSING[t]} ({candidates[t]} candidates)" for t in TYPES if not types[t]}
     return {
-        "kind": "header", "schema": SCHEMA, "generator": "offline", "seed": request.seed,
-        "corpus": {"inputs": [display_path(i) for i in request.corpus], "documents": len(documents), "fingerprint": fingerprint(documents)},
+        "kind": "header", "schema": SCHEMA_ID, "generator": "offline", "seed": request.seed,
+        "corpus": {"inputs": [display_path(i) for i in request.corpus], "documents": len(documents), "fingerprint": corpus_fingerprint((d.path, d.sha256) for d in documents)},
         "chunking": {"encoding": encoding, "chunk_tokens": request.chunk_tokens, "chunk_overlap_tokens": request.chunk_overlap},
         "types": types, "missing": missing,
         "guessable": {k: sum(p["guessable"][k] for p in probes) for k in ("options_only", "question_only")},
