@@ -115,6 +115,9 @@ def test_recommend_says_so_in_every_output(tmp_path):
     assert doc["curves"]["retrieval_recall"]["probes"] == 40 and doc["curves"]["retrieval_recall"]["same_corpus"] is True
     assert "paper-reference" in doc["curves"]["accuracy_from"]
     assert not any("another corpus" in w for w in doc["warnings"])
+    # the summary lines name both sources: accuracy from the reference, recall from this file
+    assert "quality: accuracy paper-reference" in " ".join(table.stdout.split())
+    assert "- quality figures: accuracy from paper-reference" in md.stdout and "retrieval recall from" in md.stdout
 
 
 def test_recommend_warns_of_another_corpus(tmp_path):

@@ -18,6 +18,14 @@ from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPric
 from .terminal import inert
 
 
+def _quality_source(curves: dict) -> str:
+    """Where the accuracy figures come from: the curves file, or, for a file that measures retrieval
+    only, the reference it falls back to (and the file for the recall)."""
+    if curves.get("accuracy_from"):
+        return f"accuracy {inert(curves['accuracy_from'])}, retrieval recall {inert(curves['name'])} ({curves['kind']})"
+    return f"{inert(curves['name'])} ({curves['kind']})"
+
+
 def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:
     """About one screen that fits 80 columns: the pick and its reasons, the strategies, the
     break-evens, a short summary of the assumptions, the warnings. `detail` adds each strategy's
@@ -138,7 +146,7 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     console.print("  " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
                                    for k, v in shown.items()) + ("" if detail else " [dim](all: --detail)[/]"))
     console.print("  question mix: " + ", ".join(f"{k} {v:.0%}" for k, v in d["recommendation"]["mix"].items())
-                  + f"; quality: {inert(d['curves']['name'])} ({d['curves']['kind']})")
+                  + f"; quality: {_quality_source(d['curves'])}")
     print_skipped(console, profile.skipped, verbose, indent="  ")
 
 

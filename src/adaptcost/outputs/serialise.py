@@ -84,7 +84,10 @@ def _assumptions_md(d: dict, s) -> list[str]:
     lines += _retrieval_md(d["retrieval"])
     lines += [f"- {md(k.replace('_', ' '))}: {md(v)}" for k, v in d["scenario"].items()]
     lines.append("- question mix: " + ", ".join(f"{md(k)} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
-    lines.append(f"- quality figures: {md(d['curves']['name'])} ({md(d['curves']['kind'])}) — {md(d['curves']['citation'])}")
+    source = f"{md(d['curves']['name'])} ({md(d['curves']['kind'])}) — {md(d['curves']['citation'])}"
+    if d["curves"].get("accuracy_from"):  # a file that measures retrieval only: accuracy from the reference
+        source = f"accuracy from {md(d['curves']['accuracy_from'])}; retrieval recall from {source}"
+    lines.append(f"- quality figures: {source}")
     lines += [f"- price snapshot: {md(f['path'])} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
     return lines + [""]
 
