@@ -7,7 +7,7 @@ it): a part may import itself and the parts listed after it, nothing else.
 
     cli → api → outputs → decision → costing → prices → corpus → ground
                 evalkit → outputs
-    inside evalkit: api → results → scoring → backends, datasets, stats; probes → backends, stats
+    inside evalkit: api → results → scoring → backends, datasets, stats; probes → scoring, backends, stats
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ BELOW = {
 }
 EVALKIT_BELOW = {
     "evalkit.api": ("evalkit.results", "evalkit.scoring", "evalkit.backends", "evalkit.datasets", "evalkit.stats"),
-    "evalkit.probes": ("evalkit.backends", "evalkit.stats"),  # quality measured on the buyer's corpus
+    "evalkit.probes": ("evalkit.scoring", "evalkit.backends", "evalkit.stats"),  # quality measured on the buyer's corpus
     "evalkit.results": ("evalkit.scoring", "evalkit.stats"),
     "evalkit.scoring": ("evalkit.backends", "evalkit.datasets", "evalkit.stats"),
     "evalkit.backends": (),

@@ -12,7 +12,7 @@ those after it:
 - `stats`: intervals and paired tests.
 
 Beside them, `probes`: quality measured on the buyer's own corpus (`probe build`, `probe run`),
-importing the backends (retrievers) and the statistics.
+importing the scoring (per-item credit), the backends (models, retrievers) and the statistics.
 
 May import the one CSV writer (`outputs.tables`), the decision (the curves' schema), the prices,
 the corpus and the ground floor; never the command line.
