@@ -196,3 +196,11 @@ def test_the_local_model_on_ten_probes(tmp_path, monkeypatch):
     for arm in section["arms"].values():
         assert arm["accuracy"]["n"] == 10 and 0.0 <= arm["accuracy"]["mean"] <= 1.0
     assert len(section["paired"]) == 3 and np.isfinite([t["p_holm"] for t in section["paired"]]).all()
+
+
+def test_a_limit_spreads_through_the_file():
+    from adaptcost.evalkit.probes.arms import spaced
+
+    probes = [{"id": i} for i in range(10)]
+    assert [p["id"] for p in spaced(probes, 4)] == [0, 2, 5, 7]  # i * 10 // 4
+    assert spaced(probes, None) == probes == spaced(probes, 12)

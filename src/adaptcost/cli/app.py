@@ -424,7 +424,7 @@ def probe_run(
     arms: Annotated[Optional[str], typer.Option(help="Also measure accuracy with a model: comma-separated base,icl,rag (default: retrieval only).")] = None,
     backend: Annotated[str, typer.Option(help="--arms: model backend (local: offline SmolLM2-135M-Instruct by default).")] = "local",
     model: Annotated[Optional[str], typer.Option(help="--arms: local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only the first N non-guessable probes.")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only N of the non-guessable probes, evenly spaced through the file.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap and permutation tests.")] = 0,
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: CacheOpt = True, extract: ExtractOpt = None,

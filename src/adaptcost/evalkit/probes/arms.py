@@ -63,7 +63,7 @@ class ProbeItem:
 class ArmsRequest:
     arms: Sequence[str] = ARMS
     top_k: int | None = None  # rag's chunks per prompt (the scenario's default when None)
-    limit: int | None = None  # the first N measured probes only
+    limit: int | None = None  # N measured probes only, evenly spaced through the file (see spaced)
     cache: bool = True
     seed: int = 0
 
@@ -88,6 +88,14 @@ def parse_arms(text: str) -> tuple[str, ...]:
     return names
 
 
+def spaced(probes: Sequence[dict], limit: int | None) -> list[dict]:
+    """`limit` probes evenly spaced through `probes` (the file's order groups them by type and document,
+    so the first N would be one type of a few documents), or all of them."""
+    if not limit or limit >= len(probes):
+        return list(probes)
+    return [probes[i * len(probes) // limit] for i in range(limit)]
+
+
 def item_of(probe: dict) -> ProbeItem:
     return ProbeItem(probe["question"] + ANSWER_CUE, tuple(" " + o for o in probe["options"]), probe["answer"])
 
@@ -95,7 +103,7 @@ def item_of(probe: dict) -> ProbeItem:
 def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: Progress | None = None) -> dict:
     """The curves file's ``probes`` section: each arm's accuracy and the paired tests (module docstring)."""
     progress = progress or (lambda stage, done, total: None)
-    probes = recall.measured[: request.limit] if request.limit else list(recall.measured)
+    probes = spaced(recall.measured, request.limit)
     cache = ScoreCache(backend.name, request.cache)
     score = cache.wrap(backend)
     results: dict[str, ArmScores] = {}
