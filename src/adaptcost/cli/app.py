@@ -420,24 +420,50 @@ def probe_run(
     corpus: CorpusArg,
     output: Annotated[Path, typer.Option(help="Curves file to write, or to add the retrieval section to (YAML; .json for JSON).")] = Path("curves.yaml"),
     retrievers: Annotated[str, typer.Option(help="Comma-separated retrievers, the first the headline that recommend uses by default.")] = "bm25,minilm",
-    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, help="Your scenario's chunks per prompt, measured beside k = 1, 2, 4, 8.")] = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, help="Your scenario's chunks per prompt, measured beside k = 1, 2, 4, 8 (and rag's k; default 4).")] = None,
+    arms: Annotated[Optional[str], typer.Option(help="Also measure accuracy with a model: comma-separated base,icl,rag (default: retrieval only).")] = None,
+    backend: Annotated[str, typer.Option(help="--arms: model backend (local: offline SmolLM2-135M-Instruct by default).")] = "local",
+    model: Annotated[Optional[str], typer.Option(help="--arms: local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only N of the non-guessable probes, evenly spaced through the file.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the bootstrap and permutation tests.")] = 0,
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: CacheOpt = True, extract: ExtractOpt = None,
 ) -> None:
-    """Measure retrieval recall@k on your corpus: the share of probes whose evidence chunks are retrieved."""
+    """Measure retrieval recall@k on your corpus (the share of probes whose evidence chunks are retrieved)
+    and, with --arms, each strategy's accuracy on the probes with a model."""
+    import time
+
     from ..evalkit.probes.curvesfile import existing_curves, write_curves
     from ..evalkit.probes.recall import RecallRequest, measure_recall
-    from .views import print_probe_recall
+    from .views import print_probe_arms, print_probe_recall
 
     request = RecallRequest(probes, corpus, tuple(r.strip() for r in retrievers.split(",") if r.strip()), top_k,
-                            corpus_options(include, exclude, gitignore, max_file_mb, cache, extract))
+                            corpus_options(include, exclude, gitignore, max_file_mb, cache, extract), seed)
     existing = existing_curves(output)  # a bad --output is said before any measurement
+    chosen = model_backend = None
+    if arms is not None:
+        from ..evalkit.backends.registry import get_backend
+        from ..evalkit.probes.arms import parse_arms
+
+        chosen = parse_arms(arms)  # a bad --arms is said before any measurement
+        model_backend = get_backend(backend, **({"model": model} if model else {}))
+    started = time.perf_counter()
     with _Progress(transient=False, lines=True) as bar:
         result = measure_recall(request, bar)
-    path = write_curves(result, output, existing)
+        section = None
+        if chosen is not None:
+            from ..evalkit.probes.arms import ArmsRequest, measure_arms
+
+            section = measure_arms(result, model_backend, ArmsRequest(chosen, top_k, limit, cache, seed), bar)
+    path = write_curves(result, output, existing, section)
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     _err().print(f"wrote {inert(path)} (recall@k of {result.counts['measured']} probes; ranking: {timing})", soft_wrap=True)
     print_probe_recall(_out(), result.section())
+    if section is not None:
+        cached = section["score_cache"]
+        _err().print(f"measured in {time.perf_counter() - started:.0f} s (recall and arms) (score cache {cached['hits']} hits, "
+                     f"{cached['new']} new)", soft_wrap=True)
+        print_probe_arms(_out(), section)
 
 
 @app.command()

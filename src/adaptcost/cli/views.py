@@ -694,3 +694,31 @@ def print_pricing_diff(console: Console, d: dict) -> None:
         console.print(f"[yellow]{s['price_rows']} price difference(s)[/]: refresh the tables (or pass --pricing) before deciding.")
     else:
         console.print("[green]No price differences.[/]")
+
+
+def print_probe_arms(console: Console, section: dict) -> None:
+    """A curves file's probes section: accuracy per arm (95% interval) overall and per probe type, how
+    each arm's context was made, and the paired tests in words no stronger than the test."""
+    probes = section["probes"]
+    console.print(f"[bold]Accuracy on {probes['measured']} probes[/] ({inert(section['backend'])}, scored by "
+                  f"{inert(section['scoring'])}; chance {section['chance']:.0%}; {probes['guessable_left_out']} guessable "
+                  "left out)")
+    types = list(dict.fromkeys(t for a in section["arms"].values() for t in a["by_type"]))  # the file's order
+    table = Table(title="accuracy per arm (95% interval, clusters: fact)", title_justify="left")
+    table.add_column("arm", no_wrap=True)
+    table.add_column("all (95%)", justify="right", no_wrap=True)
+    table.add_column("n", justify="right")
+    for t in types:
+        table.add_column(t, justify="right")
+    for name, arm in section["arms"].items():
+        a = arm["accuracy"]
+        table.add_row(inert(name), f"{a['mean']:.0%} [dim]({a['low']:.0%}–{a['high']:.0%})[/]", str(a["n"]),
+                      *(f"{arm['by_type'][t]['mean']:.0%}" if t in arm["by_type"] else "—" for t in types))
+    console.print(table)
+    for name, arm in section["arms"].items():
+        orders = "; ".join(f"{k} {v['mean']:.0%}" for k, v in arm.get("by_order", {}).items())
+        console.print(f"[dim]{inert(name)}: {inert(arm['context'])}{' (' + inert(orders) + ')' if orders else ''}[/]")
+    for t in section["paired"]:
+        console.print(f"{inert(t['reads'])}: {t['difference']:+.0%} [dim](95% {t['difference_95'][0]:+.0%} to "
+                      f"{t['difference_95'][1]:+.0%}, Holm p = {t['p_holm']:.3f})[/]")
+    console.print(f"[dim]{inert(section['note'])}[/]")

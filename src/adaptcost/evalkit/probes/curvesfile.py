@@ -17,10 +17,17 @@ from .recall import RecallResult
 HEADER = "# Retrieval recall@k measured by `adaptcost probe run`; read by `adaptcost recommend --curves`.\n"
 
 
-def curves_document(result: RecallResult, existing: dict | None = None) -> dict:
-    """`existing` (a curves document) with its retrieval section replaced, or a retrieval-only one."""
+def curves_document(result: RecallResult, existing: dict | None = None, arms: dict | None = None) -> dict:
+    """`existing` (a curves document) with its retrieval section replaced, or a retrieval-only one; with
+    `arms` (probes.arms.measure_arms), its ``probes`` section beside (an earlier run's is dropped: it may
+    be of other probes). The ``accuracy`` table that `recommend` reads is never touched."""
+    extra = {"probes": arms} if arms is not None else {}
     if existing is not None:
-        return {**existing, "retrieval": result.section()}
+        return {**{k: v for k, v in existing.items() if k != "probes"}, "retrieval": result.section(), **extra}
+    return {**_retrieval_only(result), **extra}
+
+
+def _retrieval_only(result: RecallResult) -> dict:
     inputs = ", ".join(result.corpus["inputs"])
     return {
         "schema": SCHEMA_ID,
@@ -45,11 +52,11 @@ def existing_curves(output: Path) -> dict | None:
     return read_curves_document(output)
 
 
-def write_curves(result: RecallResult, output: Path, existing: dict | None = None) -> Path:
+def write_curves(result: RecallResult, output: Path, existing: dict | None = None, arms: dict | None = None) -> Path:
     """Write the curves file at `output` (YAML, or JSON for a .json name): `existing` (see
     existing_curves) with its retrieval section replaced, or a retrieval-only file."""
     output = Path(output)
-    document = curves_document(result, existing)
+    document = curves_document(result, existing, arms)
     if output.suffix == ".json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:

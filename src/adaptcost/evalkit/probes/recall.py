@@ -70,6 +70,12 @@ class RecallResult:
     cells: list[dict]  # per retriever and k: overall and per type
     seconds: dict[str, float] = field(default_factory=dict)  # per retriever, ranking only (not written)
     notes: list[str] = field(default_factory=list)
+    # what the model arms (probes.arms) reuse, never written: the measured probes, the corpus's
+    # documents and chunks, and each retriever's ranking of the chunks per measured probe
+    measured: list[dict] = field(default_factory=list, repr=False)
+    documents: list[DocumentText] = field(default_factory=list, repr=False)
+    chunks: Chunks | None = field(default=None, repr=False)
+    rankings: dict[str, list[list[int]]] = field(default_factory=dict, repr=False)
 
     def section(self) -> dict:
         """The curves file's ``retrieval`` section (decision.curves reads it)."""
@@ -114,7 +120,8 @@ def measure_recall(request: RecallRequest, progress: Progress | None = None) -> 
     counts = {"total": len(probes), "guessable": len(probes) - len(measured), "measured": len(measured),
               "unservable": sum(1 for n in needed if any(not ids for ids in n))}
     result = RecallResult(header, display_path(str(request.probes)), _sha256(request.probes), corpus,
-                          {**header["chunking"], "chunks": len(chunks.texts)}, counts, retrievers, ks, [])
+                          {**header["chunking"], "chunks": len(chunks.texts)}, counts, retrievers, ks, [],
+                          measured=measured, documents=documents, chunks=chunks)
     questions = [p["question"] for p in measured]
     for name in retrievers:
         progress(f"ranking with {name}", 0, len(questions))
@@ -126,6 +133,7 @@ def measure_recall(request: RecallRequest, progress: Progress | None = None) -> 
                                 f"the chunks hold {header['chunking']['chunk_tokens']} {header['chunking']['encoding']} "
                                 "tokens, so evidence late in a chunk is invisible to it, as in a deployment of it")
         rankings = retriever.rank(chunks.texts, questions)
+        result.rankings[name] = rankings
         result.seconds[name] = time.perf_counter() - started
         progress(f"ranking with {name}", len(questions), len(questions))
         for k in ks:

@@ -1,0 +1,206 @@
+"""The model arms of `adaptcost probe run` (evalkit.probes.arms): base, icl and rag on a hand-made
+corpus with a deterministic mock that knows what its context holds; accuracies, the ICL fallback
+and the paired tests worked by hand; the command; and one slow test with the real local model."""
+
+import re
+
+import numpy as np
+import pytest
+import yaml
+
+from adaptcost.decision.curves import load_curves
+from adaptcost.evalkit.backends.registry import register
+from adaptcost.evalkit.probes.arms import MARGIN, ArmsRequest, measure_arms, parse_arms
+from adaptcost.evalkit.probes.recall import RecallRequest, measure_recall
+from builders import assert_clean_error, invoke
+from test_probes_recall import corpus, evidence, probe, write_probes
+
+ENV_CACHE = "ADAPTCOST_CACHE_DIR"
+
+
+class ContextMock:
+    """Knows exactly the documents in its context (what comes before the question's blank line): an
+    option scores -0.1 a word when a sentence there holds the option and one of the question's words
+    of five letters or more, else -1 a word (an empty context: every option ties). Deterministic."""
+
+    name = "context-mock"
+
+    def __init__(self, window=1_000_000, **_):
+        self.window = window
+        self.contexts = []
+
+    def loglikelihood(self, requests):
+        out = []
+        for context, continuation in requests:
+            docs, _, question = context.rpartition("\n\n")
+            self.contexts.append(docs)
+            asked = {w for w in re.findall(r"[a-z]+", question.replace("\nAnswer:", "").lower()) if len(w) >= 5}
+            option = continuation.strip().lower()
+            known = any(option in s.lower() and asked & set(re.findall(r"[a-z]+", s.lower()))
+                        for s in re.split(r"(?<=\.)\s+", docs))
+            n = max(1, len(continuation.split()))
+            out.append((-0.1 * n if known else -1.0 * n, n))
+        return out
+
+    def generate(self, prompts, max_new_tokens=128):
+        return ["" for _ in prompts]
+
+    def finetune(self, texts, settings):
+        raise NotImplementedError
+
+    def context_window(self):
+        return self.window
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+
+register("context-mock", ContextMock)
+
+
+def probes_file(tmp_path):
+    folder = corpus(tmp_path)
+
+    def p(pid, kind, fact, question, options, answer, items, guessable=False):
+        return {**probe(pid, kind, fact, question, items, guessable), "options": options, "answer": answer}
+
+    a, b, c = "a.md", "b.md", "c.md"
+    probes = [
+        # words retriever's top 1 (see test_probes_recall): a, b, c, a, b
+        p("p-1", "recall", "f-1", "How long is the refund window?", ["thirty days", "five days", "two years", "one year"], 0,
+          [evidence(folder, a, "The refund window is thirty days.")]),
+        p("p-2", "rephrasing", "f-2", "How many years does the warranty last?", ["one year", "two years", "five days", "ten euros"], 1,
+          [evidence(folder, b, "The warranty lasts two years.")]),
+        p("p-3", "reversal", "f-3", "What costs ten euros?", ["Refunds", "Express shipping", "Batteries"], 1,
+          [evidence(folder, c, "Express shipping costs ten euros.")]),
+        p("p-4", "multi-hop", "f-4", "How long is the refund window for express orders?", ["five days", "thirty days"], 1,
+          [evidence(folder, a, "The refund window is thirty days."), evidence(folder, c, "Express shipping costs ten euros.")]),
+        # with b and c in context both "five days" (shipping) and "one year" (batteries, covered) are known: a tie
+        p("p-5", "recall", "f-5", "Are batteries covered, and how long does shipping take?", ["two years", "five days", "one year"], 1,
+          [evidence(folder, c, "Shipping takes five days.")]),
+        p("p-6", "recall", "f-6", "Refund card?", ["the original card", "cash"], 0,
+          [evidence(folder, a, "Refunds go to the original card.")], guessable=True),
+    ]
+    return folder, write_probes(tmp_path, folder, probes)
+
+
+def measured(tmp_path, monkeypatch, window=1_000_000, arms=("base", "icl", "rag"), top_k=1):
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
+    folder, path = probes_file(tmp_path)
+    recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), top_k))
+    mock = ContextMock(window)
+    return measure_arms(recall, mock, ArmsRequest(arms, top_k)), mock
+
+
+def test_base_at_chance_icl_and_rag_answer_what_their_context_holds(tmp_path, monkeypatch):
+    section, _ = measured(tmp_path, monkeypatch)
+    arms = section["arms"]
+    # base: no context, every option ties: 1/4, 1/4, 1/3, 1/2, 1/3 -> 1.6667 / 5
+    assert arms["base"]["accuracy"]["mean"] == pytest.approx(0.3333, abs=1e-4) == section["chance"]
+    # icl (whole corpus): p1-p4 right; p5 ties "five days" with "one year" -> (4 + 0.5) / 5
+    assert arms["icl"]["context"] == "whole corpus" and arms["icl"]["accuracy"]["mean"] == 0.9
+    assert arms["icl"]["by_type"]["recall"]["mean"] == 0.75  # p1 1, p5 0.5
+    # rag at k = 1: p1 a, p2 b, p3 c, p4 a (holds its key), p5 b (batteries: "one year" only) -> 4 / 5
+    assert arms["rag"]["k"] == 1 and arms["rag"]["retriever"] == "words"
+    assert arms["rag"]["accuracy"]["mean"] == 0.8 and arms["rag"]["by_type"]["recall"]["mean"] == 0.5
+    assert section["probes"] == {"measured": 5, "of": 5, "guessable_left_out": 1}
+    assert section["scoring"] == "loglikelihood" and "recommend does not read" in section["note"]
+
+
+def test_paired_tests_worked_by_hand(tmp_path, monkeypatch):
+    section, _ = measured(tmp_path, monkeypatch)
+    tests = {(t["a"], t["b"]): t for t in section["paired"]}
+    assert list(tests) == [("icl", "base"), ("rag", "base"), ("rag", "icl")]
+    # 5 facts, exact over 32 sign patterns. icl-base: every difference positive -> 2/32;
+    # rag-base: differences .75 .75 .667 .5 -.333: |sum| >= 2.333 in 4 patterns -> 4/32;
+    # rag-icl: only p5 differs -> 1. Holm: 3 x 0.0625, 2 x 0.125, 1.
+    assert [tests[k]["p"] for k in tests] == [0.0625, 0.125, 1.0]
+    assert [tests[k]["p_holm"] for k in tests] == [0.1875, 0.25, 1.0]
+    assert tests[("icl", "base")]["difference"] == pytest.approx(0.9 - 0.3333, abs=1e-4)
+    assert all(not t["significant"] and t["reads"].startswith("no significant difference") for t in tests.values())
+
+
+def test_icl_falls_back_to_evidence_documents_in_two_orders(tmp_path, monkeypatch):
+    # words + 2 per document: a 14, b 13, c 11 = 38 > 30: the corpus does not fit. p1 (a): a, then b
+    # (14 + 13 = 27; c would make 38); p4 (a, c): 25, nothing else fits the 5 left
+    section, mock = measured(tmp_path, monkeypatch, window=MARGIN + 30, arms=("icl",))
+    icl = section["arms"]["icl"]
+    assert icl["context"].startswith("evidence documents plus other documents")
+    assert icl["orders"] == ["evidence first", "evidence last"] and icl["documents_shown"] == {"min": 2, "max": 2}
+    # every probe's evidence is in its context, and p5's "one year" (b) is not: all right in both orders
+    assert icl["accuracy"]["mean"] == 1.0 and {o: e["mean"] for o, e in icl["by_order"].items()} == {
+        "evidence first": 1.0, "evidence last": 1.0}
+    from test_probes_recall import DOCS
+
+    a, b = DOCS["a.md"].rstrip(), DOCS["b.md"].rstrip()
+    assert f"{a}\n\n{b}" in mock.contexts and f"{b}\n\n{a}" in mock.contexts  # p1: evidence first, then last
+    assert max(len(c.split()) for c in mock.contexts) <= 30
+
+
+def test_a_rerun_scores_nothing_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
+    folder, path = probes_file(tmp_path)
+    recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), 1))
+    first = measure_arms(recall, ContextMock(), ArmsRequest(top_k=1))
+    # 4 + 4 + 3 + 2 + 3 = 16 options: base 16, icl 16 x 2 orders, rag 16
+    assert first["score_cache"] == {"hits": 0, "new": 64}
+    mock = ContextMock()
+    again = measure_arms(recall, mock, ArmsRequest(top_k=1))  # a killed run resumes from here
+    assert again["score_cache"]["new"] == 0 and mock.contexts == []  # no model call
+    assert again["arms"] == first["arms"]
+
+
+def test_parse_arms():
+    assert parse_arms("rag, base,rag") == ("rag", "base")
+    from adaptcost.errors import AdaptcostError
+
+    with pytest.raises(AdaptcostError, match="unknown arm 'icll'"):
+        parse_arms("icll")
+
+
+def test_probe_run_with_arms(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
+    folder, path = probes_file(tmp_path)
+    out = tmp_path / "curves.yaml"
+    result = invoke("probe", "run", path, "--corpus", folder, "--output", out, "--retrievers", "words", "--top-k", "1",
+                    "--arms", "base,icl,rag", "--backend", "context-mock", width=80)
+    assert result.exit_code == 0, result.output
+    assert "base (closed book): 5/5" in result.stderr  # progress lines off a terminal
+    assert "Accuracy on 5 probes" in result.stdout and "90%" in result.stdout
+    assert "no significant difference between icl and base" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    document = yaml.safe_load(out.read_text())
+    assert document["probes"]["arms"]["icl"]["accuracy"]["mean"] == 0.9
+    # the retrieval section still read: served at k = 1: p1, p2, p3 (p4 needs c too, p5 got b) -> 3 / 5
+    assert load_curves(out).retrieval.at("words", 1).mean == 0.6
+    # without --arms: retrieval only, and an earlier run's arm figures are dropped (they may be of other probes)
+    assert invoke("probe", "run", path, "--corpus", folder, "--output", out, "--retrievers", "words").exit_code == 0
+    assert "probes" not in yaml.safe_load(out.read_text())
+    assert_clean_error(invoke("probe", "run", path, "--corpus", folder, "--retrievers", "words", "--arms", "bse"),
+                       "unknown arm 'bse'")
+
+
+@pytest.mark.slow
+def test_the_local_model_on_ten_probes(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from adaptcost.evalkit.backends.registry import get_backend
+
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
+    folder, path = probes_file(tmp_path)
+    recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), 1))
+    recall.measured[:] = (recall.measured * 2)[:10]  # ten probes (each twice: the same credit twice)
+    recall.rankings["words"][:] = (recall.rankings["words"] * 2)[:10]
+    section = measure_arms(recall, get_backend("local"), ArmsRequest(("base", "icl", "rag"), 1))
+    assert section["backend"].startswith("local:") and section["arms"]["icl"]["context"] == "whole corpus"
+    for arm in section["arms"].values():
+        assert arm["accuracy"]["n"] == 10 and 0.0 <= arm["accuracy"]["mean"] <= 1.0
+    assert len(section["paired"]) == 3 and np.isfinite([t["p_holm"] for t in section["paired"]]).all()
+
+
+def test_a_limit_spreads_through_the_file():
+    from adaptcost.evalkit.probes.arms import spaced
+
+    probes = [{"id": i} for i in range(10)]
+    assert [p["id"] for p in spaced(probes, 4)] == [0, 2, 5, 7]  # i * 10 // 4
+    assert spaced(probes, None) == probes == spaced(probes, 12)
