@@ -102,3 +102,5 @@ def test_qwen_3_8_on_together(book):
     assert m.name == "Qwen/Qwen3.8-2.4T-A95B" and m.provider == "together"
     assert (m.rates.input, m.rates.output) == pytest.approx((2.00, 6.00)) and m.context_window_tokens == 1_010_000
     assert not m.verified and not m.tokenizer.exact and m.finetune is None
+    # the same map deprecates Together's id on 2026-11-04: recorded, so every output warns of it
+    assert m.lifecycle.status_on(DAY) == "deprecated" and m.lifecycle.deprecation_date == dt.date(2026, 11, 4)
