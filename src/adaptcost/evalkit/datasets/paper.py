@@ -101,6 +101,23 @@ class Dataset:
         hidden = set(self.held_out) if variant == "held-out" else set()
         return [t for d in doc_ids for t in table.get(d, ()) if not hidden & set(self.oracle_keys.get(t, ()))]
 
+    def arm_texts(self, kind: str | None = None, variant: str = "covers") -> list[str]:
+        """What one arm trains on (or reads), one text each: the documents, plus the oracle's
+        "local" or "global" augmentations of every document in the given variant (kind None:
+        the documents alone, what base, icl, rag, finetune and finetune+rag see)."""
+        texts = [d.text for d in self.docs]
+        if kind is None:
+            return texts
+        return texts + self.augmentation_texts(kind, [d.id for d in self.docs], variant)
+
+    def arm_items(self, variant: str = "covers") -> list["Item"]:
+        """The items an arm is scored on: all of them, or for a "held-out" arm the recall items and
+        the items whose inference its oracle withholds."""
+        if variant != "held-out":
+            return list(self.items)
+        hidden = set(self.held_out)
+        return [i for i in self.items if i.split == "recall" or i.key in hidden]
+
     def sentences(self) -> list[str]:
         """All training sentences: the documents split into sentences (the paper's FT format)."""
         return [s for d in self.docs for s in split_sentences(d.text)]
@@ -126,6 +143,21 @@ class Dataset:
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# The training texts an arm sees, by arm label (runner.arm_label): (augmentation kind, variant).
+# "documents" stands for every arm without augmentations (base, icl, rag, finetune, finetune+rag).
+ARM_TEXTS: dict[str, tuple[str | None, str]] = {
+    "documents": (None, "covers"),
+    "finetune+local (covers)": ("local", "covers"), "finetune+local (held-out)": ("local", "held-out"),
+    "finetune+global (covers)": ("global", "covers"), "finetune+global (held-out)": ("global", "held-out"),
+}
+
+
+def arm_corpora(dataset: "Dataset") -> dict[str, tuple[list[str], list["Item"]]]:
+    """Per arm label of ARM_TEXTS: that arm's own training texts and the items it is scored on
+    (what its shortcut baselines are computed over)."""
+    return {arm: (dataset.arm_texts(kind, variant), dataset.arm_items(variant)) for arm, (kind, variant) in ARM_TEXTS.items()}
 
 
 def _rng(name: str, seed: int) -> random.Random:

@@ -487,8 +487,8 @@ def _training_jobs(dataset, backend, config: EvalConfig, plans: dict, result: Ev
 
 def held_out_items(dataset, items: Sequence) -> list:
     """Recall items and the items whose inference the "held out" oracle withholds."""
-    hidden = set(dataset.held_out)
-    return [i for i in items if i.split == "recall" or i.key in hidden]
+    scored = {i.id for i in dataset.arm_items("held-out")}
+    return [i for i in items if i.id in scored]
 
 
 def _augmentations(dataset, docs, kind: str, variant: str, config: EvalConfig, backend) -> list[str]:
