@@ -93,9 +93,21 @@ def atmosphere(items, facts: dict[str, str]) -> np.ndarray:
     return _credit(scores, items)
 
 
-def shortcut_credits(dataset, items) -> dict[str, np.ndarray]:
-    """Per baseline, each item's credit (atmosphere only for syllogism items)."""
-    corpus = Corpus([d.text for d in dataset.docs])
+def shortcut_credits(dataset, items, texts: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Per baseline, each item's credit (atmosphere only for syllogism items), from the cues of
+    `texts` (default: the training documents)."""
+    corpus = Corpus([d.text for d in dataset.docs] if texts is None else texts)
     out = {"frequency": frequency(items, corpus), "cooccurrence": cooccurrence(items, corpus, set(dataset.vocabulary))}
     out["atmosphere"] = np.where([i.split == "syllogism" for i in items], atmosphere(items, dataset.facts), np.nan)
+    return out
+
+
+def arm_shortcuts(dataset) -> dict[str, dict]:
+    """Per arm label of datasets.paper.ARM_TEXTS: the ids of the items that arm is scored on and,
+    per baseline, each one's credit from the cues of that arm's own training texts."""
+    from ..datasets.paper import arm_corpora
+
+    out = {}
+    for arm, (texts, items) in arm_corpora(dataset).items():
+        out[arm] = {"ids": [i.id for i in items], **shortcut_credits(dataset, items, texts)}
     return out
