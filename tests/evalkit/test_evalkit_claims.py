@@ -228,3 +228,29 @@ def test_a_row_pools_only_the_datasets_that_carry_a_claim():
     assert "descriptive" not in row and row["n"] == 84 and row["mean"] == pytest.approx(6 / 7, abs=1e-4)
     assert "syllogism left out, descriptive only (syllogism reversal: 2 items per form from 1 dataset seed" in row["basis"]
     assert np.isclose(row["chance"], 0.5)
+
+
+def test_eval_show_prints_each_arms_baselines_and_the_descriptive_splits():
+    from rich.console import Console
+
+    from adaptcost.cli.views import print_curves
+
+    console = Console(record=True, width=200, color_system=None)
+    print_curves(console, to_curves_document(tiny_result()))
+    text = console.export_text()
+    rows = {cells[2]: cells[3:] for line in text.splitlines() if len(cells := [c.strip() for c in line.split("│")]) > 9}
+    # accuracy, n, chance (first row only), then frequency, co-occurrence, atmosphere from the arm's own texts
+    assert rows["finetune"][2:6] == ["50%", "50%", "50%", "—"]
+    assert rows["finetune+global (covers)"][2:6] == ["", "67%", "100%", "—"]
+    assert rows["finetune+global (held-out)"][2:6] == ["", "0%", "50%", "—"]
+    assert "semantic · category: descriptive only, not tested (3 items per form from 1 dataset seed" in text.replace("\n", " ")
+
+
+def test_model_written_augmentations_get_baselines_from_what_the_model_wrote():
+    dataset = tiny_dataset()
+    # the model wrote "red" twice: with the document, red 3 times, blue once -> frequency picks red
+    jobs = {(1.0, "finetune+global", "model", None): (["Blickets are red.", "Daxes are blue.", "Wugs are red.", "Toves are red."],
+                                                      2, list(dataset.items))}
+    table = arm_baselines(dataset, jobs, {})["finetune+global (model)"]
+    assert table["ids"] == ["i1", "i2", "i3"] and list(table["frequency"]) == [1.0, 0.0, 1.0]
+    assert np.isnan(table["prior"]).all()  # no prior given for these items
