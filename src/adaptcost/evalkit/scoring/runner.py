@@ -26,7 +26,9 @@ its recall of trained facts is recorded beside the ceiling it should reach befor
 generalization is read. Every item's credit is kept (Record), pooled over dataset seeds into
 cells with Wilson and cluster-bootstrap intervals, and compared between arms on the same items
 (curvesfile, stats). Every dataset build and every training file is checked for answer leaks
-(leaks); the shortcut baselines of every split are computed beside (baselines).
+(leaks); the shortcut baselines of every arm are computed from its own training texts and
+stand beside each cell (baselines, baseline_source), and a cell of a split too small to carry a
+claim says so (descriptive_reasons, stats.support).
 
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
 generator's ground truth, in wordings no test uses) or ``model`` (the model itself prompted in
