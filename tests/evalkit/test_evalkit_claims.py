@@ -193,6 +193,10 @@ def test_a_split_below_the_bar_is_kept_out_of_the_tests_and_the_holm_family(monk
 
 def test_descriptive_rows_in_the_accuracy_table_and_the_verdicts(tmp_path):
     result = claims_result()
+    # icl with half the corpus in context too: a sweep (icl_share 0.5, 1) per split
+    result.records += [Record(r.dataset, r.seed, "icl", "", 1.0, dict(r.credits), icl_share=0.5)
+                       for r in result.records if r.strategy == "icl"]
+    result.cells = pool_cells(result)
     doc = to_curves_document(result)
     syllogism = doc["accuracy"]["icl"]["syllogism"]
     assert syllogism["descriptive"] == ("semantic syllogism: 5 items per form from 1 dataset seed, 5 clusters "
@@ -209,6 +213,9 @@ def test_descriptive_rows_in_the_accuracy_table_and_the_verdicts(tmp_path):
     # the cells carry the same reason; the file round-trips through recommend's loader
     assert {m["descriptive"] is None for m in doc["measurements"] if m["split"] == "reversal"} == {True}
     assert all(m["descriptive"] for m in doc["measurements"] if m["split"] == "syllogism")
+    sweeps = {c["question_type"]: c for c in doc["curves"] if c["x"] == "icl_share"}
+    assert sweeps["syllogism"]["descriptive"].startswith("semantic syllogism: 5 items per form")
+    assert "descriptive" not in sweeps["reversal"]
     path = tmp_path / "curves.yaml"
     path.write_text(dump(doc))
     curves = load_curves(path)

@@ -184,7 +184,8 @@ def max_share(result: EvalResult, cell) -> float | None:
 
 def curves(result: EvalResult) -> list[dict]:
     """Measured sweeps (accuracy against training documents, ICL context share, augmentation
-    amount), one series per dataset × arm × split; held-out oracle arms have no sweep."""
+    amount), one series per dataset × arm × split; held-out oracle arms have no sweep. A series
+    of a split or arm that can carry no claim says why (`descriptive`)."""
     series: dict = defaultdict(list)
     for cell in result.cells:
         if cell.form != "all" or cell.variant == "held-out":
@@ -202,6 +203,7 @@ def curves(result: EvalResult) -> list[dict]:
             for aug in targets:
                 series[(cell.dataset, aug, cell.split, "augmentations")].append(cell)
     out = []
+    supports = split_supports(result)
     for (dataset, arm, split, x), cells in sorted(series.items()):
         xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations,
               "top_k": lambda c: c.top_k}.get(x, lambda c: c.docs)
@@ -217,6 +219,7 @@ def curves(result: EvalResult) -> list[dict]:
         fit = fit_saturating([p[:4] for p in points], cells[0].chance)
         if fit:
             entry["fit"] = fit
+        entry |= descriptive_field("; ".join(descriptive_reasons(result, dataset, split, arm, supports)))
         out.append(entry)
     return out
 
