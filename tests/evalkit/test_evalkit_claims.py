@@ -11,7 +11,7 @@ from adaptcost.decision.curves import load_curves, read_curves_document
 from adaptcost.evalkit.datasets.paper import Dataset, Doc, Item
 from adaptcost.evalkit.results.comparisons import paired_comparisons, split_table, verdicts
 from adaptcost.evalkit.results.curvesfile import dump, to_curves_document
-from adaptcost.evalkit.scoring.runner import EvalConfig, EvalResult, Record, arm_baselines, pool_cells
+from adaptcost.evalkit.scoring.runner import EvalConfig, EvalResult, Record, arm_baselines, baseline_source, pool_cells
 from adaptcost.evalkit.stats import support as claim_support
 from adaptcost.evalkit.stats.paired import holm, paired_test
 from adaptcost.evalkit.stats.support import ClaimBar, support
@@ -109,6 +109,8 @@ def test_every_cell_gets_the_baselines_of_its_own_arms_texts():
     held = cell(result, "finetune+global", "held-out")
     assert held.baselines == {"frequency": 0.0, "cooccurrence": 0.5, "atmosphere": None, "prior": 0.0}
     assert held.baselines_from == "finetune+global (held-out)"
+    # plain fine-tuning on half the documents: the baselines of all of them, said so
+    assert baseline_source("finetune", "", 0.5) == ("documents", "documents (all documents; the arm trains on 0.5 of them)")
     dumped = held.to_dict()
     assert dumped["baselines"] == held.baselines and dumped["baselines_from"] == "finetune+global (held-out)"
 

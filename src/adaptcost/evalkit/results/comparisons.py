@@ -131,8 +131,7 @@ def split_table(result: EvalResult) -> list[dict]:
     hits = hits_by_split(result)
     supports = split_supports(result)
     reasons = arm_reasons(result, supports)
-    full = max(result.config.scales)
-    source = {r.arm: baseline_source(r.strategy, r.variant, r.scale, r.icl_share, r.aug_share, full) for r in _full_scale(result)}
+    source = {r.arm: baseline_source(r.strategy, r.variant, r.scale, r.icl_share, r.aug_share) for r in _full_scale(result)}
     out = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         keys = sorted({k for credits in arms.values() for k in credits})

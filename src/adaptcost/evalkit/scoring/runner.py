@@ -683,17 +683,18 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
 
 
 def baseline_source(strategy: str, variant: str, scale: float = 1.0, icl_share: float | None = None,
-                    aug_share: float | None = None, full_scale: float = 1.0) -> tuple[str, str]:
+                    aug_share: float | None = None) -> tuple[str, str]:
     """Whose training texts an arm's shortcut baselines are computed from: the key of its table in
     EvalResult.baselines (an augmented arm's own label with its variant; every other arm reads
     or trains on the documents alone: "documents") and that key in words, saying where the arm
-    sees only part of those texts (a share of the augmentations, of the documents, of the context)."""
+    sees only part of those texts (a share of the augmentations, of the documents, of the context):
+    the tables are computed on all of them (arm_baselines)."""
     key = arm_label(strategy, variant) if strategy in AUGMENTED else "documents"
     parts = []
     if aug_share is not None and aug_share < 1:
         parts.append(f"all its augmentations; the arm trains on {aug_share:g} of them")
-    if scale < full_scale:
-        parts.append(f"all documents; the arm trains on {scale / full_scale:g} of them")
+    if scale < 1:
+        parts.append(f"all documents; the arm trains on {scale:g} of them")
     if icl_share is not None and icl_share < 1:
         parts.append(f"all documents; the arm's context holds {icl_share:g} of them")
     return key, key + (f" ({'; '.join(parts)})" if parts else "")
@@ -755,7 +756,6 @@ def pool_cells(result: EvalResult) -> list[Cell]:
     for r in result.records:
         groups.setdefault((r.dataset, r.strategy, r.variant, r.scale, r.icl_share, r.aug_share, r.top_k), []).append(r)
     supports = split_supports(result)
-    full = max((r.scale for r in result.records), default=1.0)
     cells = []
     for (dataset, strategy, variant, scale, icl_share, aug_share, top_k), records in sorted(groups.items(), key=lambda kv: str(kv[0])):
         by_split: dict[tuple[str, str], list[tuple]] = {}
@@ -769,7 +769,7 @@ def pool_cells(result: EvalResult) -> list[Cell]:
                 by_split.setdefault((item.split, "all"), []).append(entry)
         docs = round(float(np.mean([r.docs for r in records])))
         extra = round(float(np.mean([r.augmentations for r in records])))
-        key, source = baseline_source(strategy, variant, scale, icl_share, aug_share, full)
+        key, source = baseline_source(strategy, variant, scale, icl_share, aug_share)
         arm = arm_label(strategy, variant)
         for (split, form), entries in sorted(by_split.items()):
             est = interval([e[0] for e in entries], [e[1] for e in entries], result.config.seed)
