@@ -604,11 +604,12 @@ def _print_splits(console: Console, splits: list) -> None:
         b = row["baselines"]
         for k, (arm, c) in enumerate(row["arms"].items()):
             recall = f" [dim]recall@{c['k']} {c['recall']:.0%}[/]" if c.get("recall") is not None else ""
-            own = c.get("baselines") or b or {}  # files before per-arm baselines: the split's
+            # the arm's own baselines; a file from before per-arm baselines: the split's, on its first row
+            own = c["baselines"] if "baselines" in c else (b if k == 0 else None)
+            cues = [pct((own or {}).get(x)) for x in ("frequency", "cooccurrence", "atmosphere")] if own is not None or k == 0 else [""] * 3
             table.add_row(inert(f"{row['dataset']} · {row['split']}") if k == 0 else "", inert(arm),
                           f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]),
-                          pct(row["chance"]) if k == 0 else "", pct(own.get("frequency")), pct(own.get("cooccurrence")),
-                          pct(own.get("atmosphere")), pct(row["minimum_detectable_difference"]) if k == 0 else "",
+                          pct(row["chance"]) if k == 0 else "", *cues, pct(row["minimum_detectable_difference"]) if k == 0 else "",
                           end_section=k == len(row["arms"]) - 1)
     console.print(table)
     for row in splits:
