@@ -240,7 +240,11 @@ def test_rag_arms_measure_what_they_retrieve(rag_result):
     assert sum("rag retrieval" in k for k in rag_result.leaks) == 3
 
 
-def test_curves_file_carries_recall_k_and_chance_for_rag(rag_result, tmp_path):
+def test_curves_file_carries_recall_k_and_chance_for_rag(rag_result, tmp_path, monkeypatch):
+    from adaptcost.evalkit.stats import support
+
+    # one dataset seed is below the claim bar (no paired tests): a bar it clears, to test them
+    monkeypatch.setattr(support, "CLAIM_BAR", support.ClaimBar(items=1, seeds=1, clusters=1))
     doc = to_curves_document(rag_result)
     for strategy in ("rag", "finetune+rag"):
         for split, cell in doc["accuracy"][strategy].items():

@@ -122,15 +122,27 @@ def test_score_cache_resumes_after_an_interruption(ft, tmp_path, monkeypatch):
     assert [c.accuracy for c in first.cells] == [c.accuracy for c in second.cells]
 
 
-def test_curves_document_validates_and_feeds_recommend(ft, tmp_path):
+def test_curves_document_validates_and_feeds_recommend(ft, tmp_path, monkeypatch):
+    from adaptcost.evalkit.stats import support
+
     result = run_eval(KnowledgeMock(), quick(), ft)
+    # one dataset seed of 12 facts: no split carries a claim, so nothing is tested
+    doc = to_curves_document(result)
+    assert doc["paired"] == [] and all(r["descriptive"] for r in doc["splits"])
+    assert doc["accuracy"]["icl"]["reversal"]["descriptive"] == (
+        "reversal reversal: 12 items per form from 1 dataset seed, 12 clusters (a claim needs >= 40 items per form "
+        "from >= 3 seeds and >= 10 clusters)")
+    assert doc["verdicts"] and all("descriptive only, not tested" in v for v in doc["verdicts"])
+    # the same run under a bar it clears: every comparison is tested
+    monkeypatch.setattr(support, "CLAIM_BAR", support.ClaimBar(items=12, seeds=1, clusters=12))
+    doc = to_curves_document(result)
+    assert not any(r["descriptive"] for r in doc["splits"]) and "descriptive" not in doc["accuracy"]["icl"]["reversal"]
     path = tmp_path / "curves.yaml"
-    path.write_text(dump(to_curves_document(result)))
+    path.write_text(dump(doc))
     curves = load_curves(path)
     assert curves.kind == "measured"
     assert curves.table["icl"]["recall"].mean == 1.0
     assert "base" not in curves.table  # not a priced strategy
-    doc = to_curves_document(result)
     assert doc["settings"]["augment_source"] == "oracle" and "upper bound" in doc["basis"] and "held-out" in doc["basis"]
     assert doc["settings"]["dataset_fingerprints"]["reversal"]
     # the split table: chance beside the shortcut baselines and the detectable difference

@@ -590,8 +590,9 @@ def print_probe_recall(console: Console, section: dict) -> None:
 
 
 def _print_splits(console: Console, splits: list) -> None:
-    """Per dataset and split, one row per arm: accuracy (95% interval) and n; on a split's first
-    row its chance, shortcut baselines and minimum detectable difference (MDD)."""
+    """Per dataset and split, one row per arm: accuracy (95% interval), n and the shortcut
+    baselines from that arm's own texts; on a split's first row its chance and minimum detectable
+    difference (MDD); below, the splits that are descriptive only and why."""
     if not splits:
         return
     table = Table(title="Per split (95% interval: Wilson ∪ cluster bootstrap; MDD: minimum detectable difference)",
@@ -601,14 +602,20 @@ def _print_splits(console: Console, splits: list) -> None:
     pct = lambda v: "—" if v is None else f"{v:.0%}"  # noqa: E731
     for row in splits:
         b = row["baselines"]
-        head = [pct(row["chance"]), pct(b.get("frequency")), pct(b.get("cooccurrence")), pct(b.get("atmosphere")),
-                pct(row["minimum_detectable_difference"])]
         for k, (arm, c) in enumerate(row["arms"].items()):
             recall = f" [dim]recall@{c['k']} {c['recall']:.0%}[/]" if c.get("recall") is not None else ""
+            # the arm's own baselines; a file from before per-arm baselines: the split's, on its first row
+            own = c["baselines"] if "baselines" in c else (b if k == 0 else None)
+            cues = [pct((own or {}).get(x)) for x in ("frequency", "cooccurrence", "atmosphere")] if own is not None or k == 0 else [""] * 3
             table.add_row(inert(f"{row['dataset']} · {row['split']}") if k == 0 else "", inert(arm),
-                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]), *(head if k == 0 else [""] * 5),
+                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]),
+                          pct(row["chance"]) if k == 0 else "", *cues, pct(row["minimum_detectable_difference"]) if k == 0 else "",
                           end_section=k == len(row["arms"]) - 1)
     console.print(table)
+    for row in splits:
+        if row.get("descriptive"):
+            console.print(f"[dim]{inert(row['dataset'])} · {inert(row['split'])}: descriptive only, not tested "
+                          f"({inert(row['descriptive'])})[/]")
 
 
 def _print_paired(console: Console, paired: list) -> None:

@@ -53,6 +53,8 @@ _cell = {
         # rag and finetune+rag (required there): recall@k the figure was obtained at, and that k
         "recall": {"type": "number", "minimum": 0, "maximum": 1},
         "k": {"type": "integer", "minimum": 1},
+        # measured files: why the figure can carry no claim (evalkit: a split below the claim bar, ...)
+        "descriptive": {"type": "string"},
     },
 }
 

@@ -1,7 +1,14 @@
 """From per-item credits to what a curves file may claim: the split table (accuracy, interval,
-chance, shortcut baselines, minimum detectable difference), the paired comparisons between arms
-on the same items (Holm-adjusted over the whole family), the per-item credits themselves, and
-the verdicts on the paper's two claims, worded no stronger than their tests.
+chance, shortcut baselines, minimum detectable difference, whether the split can carry a claim),
+the paired comparisons between arms on the same items (Holm-adjusted over the whole family), the
+per-item credits themselves, and the verdicts on the paper's two claims, worded no stronger than
+their tests.
+
+Shortcut baselines stand beside every arm, computed from that arm's own training texts
+(runner.baseline_source): an augmented arm's augmentations can make a cue the documents lack.
+A split below the claim bar (stats.support), or an arm that runner.descriptive_reasons rules out,
+is descriptive only: its accuracies are reported, it enters no paired test and no Holm family,
+and its verdicts say so.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..scoring.runner import EvalResult, Record, arm_label
+from ..scoring.runner import EvalResult, Record, arm_label, baseline_means, baseline_source, descriptive_reasons, split_supports
 from ..stats.intervals import interval
 from ..stats.paired import holm, minimum_detectable_difference, paired_test
 
@@ -29,7 +36,6 @@ COMPARISONS = (
 # Per retriever R: RAG against the arms it competes with, on the same items (at the headline k).
 RAG_COMPARISONS = (("rag ({r})", "icl"), ("rag ({r})", "finetune"), ("finetune+rag ({r})", "finetune"),
                    ("finetune+rag ({r})", "rag ({r})"), ("rag ({r})", "base"), ("finetune+rag ({r})", "base"))
-BASELINES = ("frequency", "cooccurrence", "atmosphere", "prior")
 
 
 def comparisons(result: EvalResult) -> tuple[tuple[str, str], ...]:
@@ -80,14 +86,25 @@ def credits_by_split(result: EvalResult) -> dict[tuple[str, str], dict[str, dict
     return out
 
 
+def arm_reasons(result: EvalResult, supports=None) -> dict[tuple[str, str, str], list[str]]:
+    """(dataset, split, arm) -> why it can carry no claim (runner.descriptive_reasons), for every
+    arm measured at full scale; an empty list: it can."""
+    supports = split_supports(result) if supports is None else supports
+    return {(dataset, split, arm): descriptive_reasons(result, dataset, split, arm, supports)
+            for (dataset, split), arms in credits_by_split(result).items() for arm in arms}
+
+
 def paired_comparisons(result: EvalResult) -> list[dict]:
     """Every comparison of COMPARISONS that both arms measured, per dataset and split, on the
-    items both were scored on; p-values Holm-adjusted over all of them."""
+    items both were scored on; p-values Holm-adjusted over all of them. A comparison with an arm
+    that is descriptive only there (arm_reasons: a split below the claim bar, ...) is not tested:
+    it is neither in this list nor in the Holm family."""
     lookup = _items(result)
+    reasons = arm_reasons(result)
     rows = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         for a, b in comparisons(result):
-            if a not in arms or b not in arms:
+            if a not in arms or b not in arms or reasons[(dataset, split, a)] or reasons[(dataset, split, b)]:
                 continue
             common = sorted(set(arms[a]) & set(arms[b]))
             if not common:
@@ -105,21 +122,35 @@ def paired_comparisons(result: EvalResult) -> list[dict]:
 
 
 def split_table(result: EvalResult) -> list[dict]:
-    """Per dataset and split: items, chance, the shortcut baselines, the minimum detectable
-    difference, and every arm's accuracy with its interval, pooled over dataset seeds."""
+    """Per dataset and split: items, chance, the shortcut baselines of the documents, the minimum
+    detectable difference, its support (items per form, dataset seeds, clusters) and, below the
+    claim bar, why it is descriptive only; then every arm's accuracy with its interval, pooled
+    over dataset seeds, with chance and the shortcut baselines on its own items from its own
+    training texts."""
     lookup = _items(result)
     hits = hits_by_split(result)
+    supports = split_supports(result)
+    reasons = arm_reasons(result, supports)
+    source = {r.arm: baseline_source(r.strategy, r.variant, r.scale, r.icl_share, r.aug_share) for r in _full_scale(result)}
     out = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         keys = sorted({k for credits in arms.values() for k in credits})
+        found = supports.get((dataset, split))
         row = {"dataset": dataset, "split": split, "n": len(keys),
-               "chance": round(float(np.mean([1 / len(lookup[(dataset, s, i)].options) for s, i in keys])), 4),
-               "baselines": _baselines(result, dataset, keys),
-               "minimum_detectable_difference": round(minimum_detectable_difference(len(keys)), 4), "arms": {}}
+               "chance": _chance(lookup, dataset, keys),
+               "baselines": baseline_means(result, dataset, "documents", keys),
+               "minimum_detectable_difference": round(minimum_detectable_difference(len(keys)), 4),
+               "support": found.to_dict() if found else None,
+               "descriptive": found.reason if found else None, "arms": {}}
         for arm, credits in sorted(arms.items()):
             ks = sorted(credits)
             est = interval([credits[k] for k in ks], [f"{s}:{lookup[(dataset, s, i)].cluster or i}" for s, i in ks], result.config.seed)
             row["arms"][arm] = est.to_dict()
+            key, words = source[arm]
+            shortcuts = baseline_means(result, dataset, key, ks)
+            row["arms"][arm] |= {"chance": _chance(lookup, dataset, ks), "baselines": shortcuts,
+                                 "baselines_from": words if shortcuts is not None else None,
+                                 "descriptive": "; ".join(reasons[(dataset, split, arm)]) or None}
             found = hits.get((dataset, split), {}).get(arm)
             if found:  # rag arms: recall@k on the same items, beside the accuracy, and accuracy split by it
                 row["arms"][arm]["recall"] = round(float(np.mean([found[k] for k in ks])), 4)
@@ -131,24 +162,13 @@ def split_table(result: EvalResult) -> list[dict]:
     return out
 
 
+def _chance(lookup: dict, dataset: str, keys) -> float:
+    return round(float(np.mean([1 / len(lookup[(dataset, s, i)].options) for s, i in keys])), 4)
+
+
 def _headline_k(result: EvalResult, dataset: str, arm: str) -> int | list[int]:
     ks = sorted({r.top_k for r in _full_scale(result) if r.dataset == dataset and r.arm == arm})
     return ks[0] if len(ks) == 1 else ks
-
-
-def _baselines(result: EvalResult, dataset: str, keys) -> dict:
-    values: dict[str, list[float]] = defaultdict(list)
-    for (name, seed), table in result.baselines.items():
-        if name != dataset:
-            continue
-        position = {i: k for k, i in enumerate(table["ids"])}
-        for s, item_id in keys:
-            if s == seed and item_id in position:
-                for b in BASELINES:
-                    v = float(table[b][position[item_id]])
-                    if not np.isnan(v):
-                        values[b].append(v)
-    return {b: round(float(np.mean(values[b])), 4) if values[b] else None for b in BASELINES}
 
 
 def per_item(result: EvalResult) -> dict:
@@ -186,19 +206,36 @@ CLAIMS = (
 )
 
 
-def verdicts(paired: list[dict]) -> list[str]:
-    """One sentence per measured comparison behind the paper's claims, no stronger than its test:
+def verdicts(paired: list[dict], splits: list[dict] | None = None) -> list[str]:
+    """One sentence per comparison behind the paper's claims, no stronger than its test:
     "supported" only when the difference is significant (Holm) and in the claim's direction;
     a difference that is not significant shows neither the claim nor its opposite (nor that the
-    arms match)."""
+    arms match). Where an arm is descriptive only (`splits`: the split table), the sentence says
+    so and why: no claim either way."""
+    tested = {(r["dataset"], r["split"], r["a"], r["b"]): r for r in paired}
+    places = sorted({(r["dataset"], r["split"]) for r in paired} | {(r["dataset"], r["split"]) for r in splits or ()})
+    arms = {(r["dataset"], r["split"]): r["arms"] for r in splits or ()}
     out = []
-    for claim, a, b, splits in CLAIMS:
-        for row in paired:
-            if row["a"] == a and row["b"] == b and row["split"] in splits:
-                verdict = ("supported" if row["significant"] and row["difference"] > 0 else
-                           "contradicted" if row["significant"] else "not shown (no significant difference)")
-                out.append(f"{claim} — {row['dataset']} {row['split']}: {arm_label(a)} {row['mean_a']:.0%} vs "
-                           f"{arm_label(b)} {row['mean_b']:.0%} on the same {row['n']} items, difference "
-                           f"{row['difference']:+.0%} (95% {row['difference_95'][0]:+.0%} to {row['difference_95'][1]:+.0%}), "
-                           f"p={row['p']:.3g}, Holm p={row['p_holm']:.3g}: {verdict}")
+    for claim, a, b, claim_splits in CLAIMS:
+        for dataset, split in places:
+            if split not in claim_splits:
+                continue
+            row = tested.get((dataset, split, a, b))
+            if row is not None:
+                out.append(_verdict(claim, row))
+                continue
+            measured = arms.get((dataset, split), {})
+            why = [measured[x]["descriptive"] for x in (a, b) if x in measured and measured[x].get("descriptive")]
+            if a in measured and b in measured and why:
+                out.append(f"{claim} — {dataset} {split}: {arm_label(a)} {measured[a]['mean']:.0%} vs {arm_label(b)} "
+                           f"{measured[b]['mean']:.0%}: descriptive only, not tested ({'; '.join(dict.fromkeys(why))})")
     return out
+
+
+def _verdict(claim: str, row: dict) -> str:
+    verdict = ("supported" if row["significant"] and row["difference"] > 0 else
+               "contradicted" if row["significant"] else "not shown (no significant difference)")
+    return (f"{claim} — {row['dataset']} {row['split']}: {arm_label(row['a'])} {row['mean_a']:.0%} vs "
+            f"{arm_label(row['b'])} {row['mean_b']:.0%} on the same {row['n']} items, difference "
+            f"{row['difference']:+.0%} (95% {row['difference_95'][0]:+.0%} to {row['difference_95'][1]:+.0%}), "
+            f"p={row['p']:.3g}, Holm p={row['p_holm']:.3g}: {verdict}")

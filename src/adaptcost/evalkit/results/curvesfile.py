@@ -27,7 +27,7 @@ import yaml
 
 from adaptcost.decision.curves import QUESTION_TYPES, RAG_STRATEGIES, SCHEMA_ID
 from adaptcost.decision.curves import STRATEGIES as PRICED
-from ..scoring.runner import EvalResult
+from ..scoring.runner import EvalResult, descriptive_reasons, split_supports
 
 
 def saturating(x, a, b, c):
@@ -96,13 +96,17 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
     fine-tuning is the sentence-split arm. An augmented strategy's mean is its "held out" oracle
     (inferences it was not given), its band reaches up to the "covers" oracle's (an upper bound);
     each basis says whether the figure is significantly above chance (paired test against base,
-    which scores exactly chance under the shared calibration)."""
+    which scores exactly chance under the shared calibration). A row pools only the datasets
+    whose cells can carry a claim where any can (the others named in its basis); where none can,
+    it pools them all and says why in `descriptive` (recommend --curves does not use such a row)."""
     pooled: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for cell in result.cells:
         if _headline(result, cell) and cell.strategy in PRICED and cell.variant != "unsplit":
             pooled[cell.strategy][cell.split][cell.variant].append(cell)
     versus_chance = {(c["dataset"], c["split"], c["a"]): c for c in (paired or []) if c["b"] == "base"}
     retriever = result.config.retrievers[0] if result.config.retrievers else None
+    supports = split_supports(result)
+    claim_cells = lambda cells: _claim_cells(result, cells, supports)  # noqa: E731
     table = {}
     for strategy, splits in pooled.items():
         table[strategy] = {}
@@ -111,24 +115,46 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
                 main = variants.get(retriever)
                 if not main:
                     continue
-                table[strategy][split] = _rag_row(result, main, _pool(main), versus_chance)
+                main, descriptive, left_out = claim_cells(main)
+                table[strategy][split] = _rag_row(result, main, _pool(main), versus_chance, left_out) | descriptive_field(descriptive)
                 continue
             main = variants.get("held-out") or variants.get("") or variants.get("model") or variants.get("covers")
+            main, descriptive, left_out = claim_cells(main)
             row = _pool(main)
             note = ""
             if "covers" in variants and "held-out" in variants:
-                row["high"] = max(row["high"], _pool(variants["covers"])["high"])
+                covers = [c for c in variants["covers"] if c.dataset in {m.dataset for m in main}]
+                row["high"] = max(row["high"], _pool(covers)["high"]) if covers else row["high"]
                 note = "; mean: held-out oracle (inferences not given), band up to the covers oracle (upper bound)"
             datasets = sorted({c.dataset for c in main})
             tests = [versus_chance.get((d, split, main[0].arm)) for d in datasets]
             verdicts = [f"{d}: {_versus_chance(t)}" for d, t in zip(datasets, tests) if t]
             table[strategy][split] = {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4),
                                       "n": row["n"], "chance": round(row["chance"], 4), "basis": f"measured on {', '.join(datasets)}{note}"
-                                      + (f"; {'; '.join(verdicts)}" if verdicts else "")}
+                                      + (f"; {'; '.join(verdicts)}" if verdicts else "") + left_out} | descriptive_field(descriptive)
     return table
 
 
-def _rag_row(result: EvalResult, cells, row: dict, versus_chance: dict) -> dict:
+def _claim_cells(result: EvalResult, cells: list, supports: dict) -> tuple[list, str | None, str]:
+    """The cells an accuracy-table row pools, why the row is descriptive only (None: it is not),
+    and a note for its basis. Each cell's reasons come from runner.descriptive_reasons (the one
+    place that decides them: a split below the claim bar, ...): where some cells can carry a
+    claim the row pools those and names the others; where none can it pools all of them and is
+    descriptive only, with their reasons."""
+    reasons = {id(c): "; ".join(descriptive_reasons(result, c.dataset, c.split, c.arm, supports)) for c in cells}
+    carrying = [c for c in cells if not reasons[id(c)]]
+    if not carrying:
+        return cells, "; ".join(dict.fromkeys(reasons[id(c)] for c in cells)), ""
+    note = "".join(f"; {c.dataset} left out, descriptive only ({reasons[id(c)]})" for c in cells if reasons[id(c)])
+    return carrying, None, note
+
+
+def descriptive_field(reason: str | None) -> dict:
+    """The key recommend --curves reads to skip a row (decision.curves), present only when set."""
+    return {"descriptive": reason} if reason else {}
+
+
+def _rag_row(result: EvalResult, cells, row: dict, versus_chance: dict, left_out: str = "") -> dict:
     """A rag or finetune+rag cell of the accuracy table: the headline retriever at the headline k,
     with the recall@k it was measured at, k and chance (required of these cells: curves.py)."""
     datasets = sorted({c.dataset for c in cells})
@@ -139,7 +165,7 @@ def _rag_row(result: EvalResult, cells, row: dict, versus_chance: dict) -> dict:
     basis = (f"measured on {', '.join(datasets)} with retriever {cells[0].variant}, top k={result.config.headline_k} "
              f"(the whole corpus where smaller: {sizes}); recall@k {row['recall']:.0%} (share of items whose every needed "
              f"document was retrieved); chance = accuracy with nothing needed retrieved"
-             + (f"; {'; '.join(verdicts)}" if verdicts else ""))
+             + (f"; {'; '.join(verdicts)}" if verdicts else "") + left_out)
     return {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4), "n": row["n"],
             "chance": round(row["chance"], 4), "recall": round(row["recall"], 4), "k": max(ks), "basis": basis}
 
@@ -158,7 +184,8 @@ def max_share(result: EvalResult, cell) -> float | None:
 
 def curves(result: EvalResult) -> list[dict]:
     """Measured sweeps (accuracy against training documents, ICL context share, augmentation
-    amount), one series per dataset × arm × split; held-out oracle arms have no sweep."""
+    amount), one series per dataset × arm × split; held-out oracle arms have no sweep. A series
+    of a split or arm that can carry no claim says why (`descriptive`)."""
     series: dict = defaultdict(list)
     for cell in result.cells:
         if cell.form != "all" or cell.variant == "held-out":
@@ -176,6 +203,7 @@ def curves(result: EvalResult) -> list[dict]:
             for aug in targets:
                 series[(cell.dataset, aug, cell.split, "augmentations")].append(cell)
     out = []
+    supports = split_supports(result)
     for (dataset, arm, split, x), cells in sorted(series.items()):
         xs = {"icl_share": lambda c: c.icl_share, "augmentations": lambda c: c.augmentations,
               "top_k": lambda c: c.top_k}.get(x, lambda c: c.docs)
@@ -191,6 +219,7 @@ def curves(result: EvalResult) -> list[dict]:
         fit = fit_saturating([p[:4] for p in points], cells[0].chance)
         if fit:
             entry["fit"] = fit
+        entry |= descriptive_field("; ".join(descriptive_reasons(result, dataset, split, arm, supports)))
         out.append(entry)
     return out
 
@@ -211,6 +240,7 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
 
     config = result.config
     paired = paired_comparisons(result)
+    splits = split_table(result)
     return {
         "schema": SCHEMA_ID,
         "name": name,
@@ -221,10 +251,11 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
         "question_types": {t: t for t in QUESTION_TYPES},
         "accuracy": accuracy_table(result, paired),
         "curves": curves(result),
-        "splits": split_table(result),
+        "splits": splits,
         "paired": paired,
-        "verdicts": verdicts(paired),
-        "checks": {"leaks": result.leaks, "trainings": result.trainings, "recall_ceiling": config.recall_ceiling},
+        "verdicts": verdicts(paired, splits),
+        "checks": {"leaks": result.leaks, "trainings": result.trainings, "recall_ceiling": config.recall_ceiling,
+                   "claims": claims_check(result)},
         "settings": {"profile": config.profile, "aug_shares": list(config.aug_shares), "datasets": list(config.datasets), "strategies": list(config.strategies),
                      "augment_source": config.augment_source, "variants": list(config.variants), "seed": config.seed,
                      "dataset_seeds": list(config.dataset_seeds), "budget_epochs": config.budget_epochs,
@@ -240,6 +271,15 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
         "measurements": [c.to_dict() for c in result.cells],
         "per_item": per_item(result),
     }
+
+
+def claims_check(result: EvalResult) -> dict:
+    """The claim bar (stats.support) and, per dataset and split, what it holds against it: which
+    splits feed the paired tests and the Holm family, and which are descriptive only."""
+    from ..stats.support import CLAIM_BAR
+
+    return {"bar": CLAIM_BAR.to_dict(),
+            "splits": [{"dataset": d, "split": s, **found.to_dict()} for (d, s), found in split_supports(result).items()]}
 
 
 class _Dumper(yaml.SafeDumper):

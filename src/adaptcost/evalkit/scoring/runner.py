@@ -26,7 +26,9 @@ its recall of trained facts is recorded beside the ceiling it should reach befor
 generalization is read. Every item's credit is kept (Record), pooled over dataset seeds into
 cells with Wilson and cluster-bootstrap intervals, and compared between arms on the same items
 (curvesfile, stats). Every dataset build and every training file is checked for answer leaks
-(leaks); the shortcut baselines of every split are computed beside (baselines).
+(leaks); the shortcut baselines of every arm are computed from its own training texts and
+stand beside each cell (baselines, baseline_source), and a cell of a split too small to carry a
+claim says so (descriptive_reasons, stats.support).
 
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
 generator's ground truth, in wordings no test uses) or ``model`` (the model itself prompted in
@@ -49,6 +51,7 @@ import numpy as np
 from adaptcost.errors import AdaptcostError
 from adaptcost.paths import cache_dir
 from ..stats.intervals import Estimate, interval
+from ..stats.support import Support, support
 from .credit import Accuracy, credit, option_scores
 
 STRATEGIES = ("base", "icl", "rag", "finetune", "finetune+rag", "finetune+local", "finetune+global")
@@ -201,6 +204,11 @@ class Cell:
     estimate: Estimate | None = None
     top_k: int | None = None  # rag arms: documents retrieved per prompt (variant: the retriever)
     recall: float | None = None  # rag arms: share of the cell's items whose every premise was retrieved
+    # per shortcut baseline, its mean credit over the cell's items from the cues of the arm's own
+    # training texts (baselines_from: which texts); None where no baseline was computed
+    baselines: dict[str, float | None] | None = None
+    baselines_from: str | None = None
+    descriptive: str | None = None  # why the cell can carry no claim (descriptive_reasons); None: it can
 
     @property
     def arm(self) -> str:
@@ -253,7 +261,9 @@ class EvalResult:
     cache_misses: int = 0
     records: list[Record] = field(default_factory=list)
     items: dict[tuple[str, int], list] = field(default_factory=dict)  # (dataset, seed) -> items
-    baselines: dict[tuple[str, int], dict[str, np.ndarray]] = field(default_factory=dict)
+    # (dataset, seed) -> training texts (datasets.paper.ARM_TEXTS key, or a model-augmented arm's
+    # label) -> {"ids": the items that arm is scored on, baseline name: each one's credit}
+    baselines: dict[tuple[str, int], dict[str, dict[str, object]]] = field(default_factory=dict)
     leaks: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> leak counts
     trainings: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> steps, examples, recall
 
@@ -356,8 +366,6 @@ def _where(dataset, arm: str) -> str:
 
 
 def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: EvalResult, report: Progress) -> None:
-    from .baselines import shortcut_credits
-
     scales = sorted(set(config.scales))
     plans = {scale: subset(dataset, scale, config.seed) for scale in scales}
     result.items[(dataset.name, dataset.seed)] = list(dataset.items)
@@ -381,10 +389,9 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
             continue
         baseline = option_scores(score, [""], items)
         if scale == scales[-1]:
-            shortcuts = shortcut_credits(dataset, items)
             # the model's own preferences without the knowledge (uncalibrated): a baseline, not an arm
-            shortcuts["prior"] = credit(baseline, None, [i.answer for i in items])
-            result.baselines[(dataset.name, dataset.seed)] = {"ids": [i.id for i in items], **shortcuts}
+            prior = dict(zip([i.id for i in items], credit(baseline, None, [i.answer for i in items])))
+            result.baselines[(dataset.name, dataset.seed)] = arm_baselines(dataset, jobs, prior)
         for strategy in config.strategies:
             if (strategy.startswith("finetune+") or strategy == "rag") and scale != scales[-1]:
                 continue  # augmented fine-tuning and RAG are measured at full scale (against augmentations, top k)
@@ -417,6 +424,24 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
                             job_settings, report, texts, extra, share, result, keep))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
+
+
+def arm_baselines(dataset, jobs: dict, prior: dict[str, float]) -> dict[str, dict]:
+    """Per training texts an arm sees (datasets.paper.ARM_TEXTS: scoring.baselines.arm_shortcuts),
+    every shortcut baseline's credit on the items that arm is scored on, and the model's prior
+    (`prior`: item id -> credit, the same for every arm) on those items. Model-written
+    augmentations (augment_source "model") are not in ARM_TEXTS: those arms' baselines come from
+    the documents plus what the model wrote, as they trained on."""
+    from .baselines import arm_shortcuts, shortcut_credits
+
+    tables = arm_shortcuts(dataset)
+    for (_, strategy, variant, share), (texts, extra, scored) in jobs.items():
+        if variant == "model" and share is None:
+            own = [d.text for d in dataset.docs] + list(texts[len(texts) - extra:])
+            tables[arm_label(strategy, variant)] = {"ids": [i.id for i in scored], **shortcut_credits(dataset, scored, own)}
+    for table in tables.values():
+        table["prior"] = np.array([prior.get(i, np.nan) for i in table["ids"]], float)
+    return tables
 
 
 def step_budget(dataset, settings, config: EvalConfig):
@@ -657,12 +682,80 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
 # ---------------------------------------------------------------- pooling
 
 
+def baseline_source(strategy: str, variant: str, scale: float = 1.0, icl_share: float | None = None,
+                    aug_share: float | None = None) -> tuple[str, str]:
+    """Whose training texts an arm's shortcut baselines are computed from: the key of its table in
+    EvalResult.baselines (an augmented arm's own label with its variant; every other arm reads
+    or trains on the documents alone: "documents") and that key in words, saying where the arm
+    sees only part of those texts (a share of the augmentations, of the documents, of the context):
+    the tables are computed on all of them (arm_baselines)."""
+    key = arm_label(strategy, variant) if strategy in AUGMENTED else "documents"
+    parts = []
+    if aug_share is not None and aug_share < 1:
+        parts.append(f"all its augmentations; the arm trains on {aug_share:g} of them")
+    if scale < 1:
+        parts.append(f"all documents; the arm trains on {scale:g} of them")
+    if icl_share is not None and icl_share < 1:
+        parts.append(f"all documents; the arm's context holds {icl_share:g} of them")
+    return key, key + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def baseline_means(result: EvalResult, dataset: str, key: str, keys) -> dict[str, float | None] | None:
+    """Per baseline of the `key` texts (see baseline_source), its mean credit over `keys`, the
+    (dataset seed, item id) pairs of a cell or split; a baseline that does not apply to an item
+    (NaN: atmosphere off syllogisms) leaves it out. None when no seed has a table for `key`."""
+    tables = {seed: t[key] for (name, seed), t in result.baselines.items() if name == dataset and key in t}
+    if not tables:
+        return None
+    names = list(dict.fromkeys(b for t in tables.values() for b in t if b != "ids"))
+    position = {seed: {i: k for k, i in enumerate(t["ids"])} for seed, t in tables.items()}
+    values: dict[str, list[float]] = {b: [] for b in names}
+    for seed, item_id in keys:
+        row = position.get(seed, {}).get(item_id)
+        if row is None:
+            continue
+        for b in names:
+            if b in tables[seed]:
+                v = float(tables[seed][b][row])
+                if not np.isnan(v):
+                    values[b].append(v)
+    return {b: round(float(np.mean(v)), 4) if v else None for b, v in values.items()}
+
+
+def split_supports(result: EvalResult) -> dict[tuple[str, str], Support]:
+    """(dataset, split) -> its items per form, dataset seeds and clusters, pooled over the seeds
+    the result holds (stats.support: whether the split can carry a claim)."""
+    units: dict[tuple[str, str], list[tuple]] = {}
+    for (name, seed), items in result.items.items():
+        for item in items:
+            units.setdefault((name, item.split), []).append((item.form, seed, item.cluster or item.id))
+    return {key: support(found) for key, found in sorted(units.items())}
+
+
+def descriptive_reasons(result: EvalResult, dataset: str, split: str, arm: str,
+                        supports: dict[tuple[str, str], Support] | None = None) -> list[str]:
+    """Why a measurement of `arm` on a dataset's split (pooled over seeds) can carry no claim: the
+    one place every such condition is decided (the cells, the paired tests and their Holm family,
+    the accuracy table and the verdicts all ask here). Empty: it can carry one.
+
+    - the split is below the claim bar (stats.support: items per form, dataset seeds, clusters)."""
+    supports = split_supports(result) if supports is None else supports
+    reasons = []
+    found = supports.get((dataset, split))
+    if found is not None and found.reason:
+        reasons.append(f"{dataset} {split}: {found.reason}")
+    return reasons
+
+
 def pool_cells(result: EvalResult) -> list[Cell]:
     """Cells per dataset × arm × point × split × form (and 'all' forms), pooling dataset seeds;
-    intervals from `stats.interval` (Wilson ∪ cluster bootstrap, clusters = seed × fact/category)."""
+    intervals from `stats.interval` (Wilson ∪ cluster bootstrap, clusters = seed × fact/category);
+    beside each, the shortcut baselines on its items from its arm's own texts (baseline_source),
+    and why it is descriptive only, if it is (descriptive_reasons)."""
     groups: dict[tuple, list[Record]] = {}
     for r in result.records:
         groups.setdefault((r.dataset, r.strategy, r.variant, r.scale, r.icl_share, r.aug_share, r.top_k), []).append(r)
+    supports = split_supports(result)
     cells = []
     for (dataset, strategy, variant, scale, icl_share, aug_share, top_k), records in sorted(groups.items(), key=lambda kv: str(kv[0])):
         by_split: dict[tuple[str, str], list[tuple]] = {}
@@ -671,16 +764,21 @@ def pool_cells(result: EvalResult) -> list[Cell]:
             for item_id, value in r.credits.items():
                 item = lookup[item_id]
                 hit = None if r.hits is None else float(r.hits[item_id])
-                entry = (value, f"{r.seed}:{item.cluster or item.id}", 1.0 / len(item.options), hit)
+                entry = (value, f"{r.seed}:{item.cluster or item.id}", 1.0 / len(item.options), hit, (r.seed, item_id))
                 by_split.setdefault((item.split, item.form), []).append(entry)
                 by_split.setdefault((item.split, "all"), []).append(entry)
         docs = round(float(np.mean([r.docs for r in records])))
         extra = round(float(np.mean([r.augmentations for r in records])))
+        key, source = baseline_source(strategy, variant, scale, icl_share, aug_share)
+        arm = arm_label(strategy, variant)
         for (split, form), entries in sorted(by_split.items()):
             est = interval([e[0] for e in entries], [e[1] for e in entries], result.config.seed)
             acc = Accuracy(est.mean, est.low, est.high, est.n)
             hits = [e[3] for e in entries if e[3] is not None]
+            shortcuts = baseline_means(result, dataset, key, [e[4] for e in entries])
+            reasons = descriptive_reasons(result, dataset, split, arm, supports)
             cells.append(Cell(dataset, strategy, split, form, scale, acc, float(np.mean([e[2] for e in entries])), docs,
                               extra, icl_share, aug_share, variant, est, top_k,
-                              round(float(np.mean(hits)), 4) if hits else None))
+                              round(float(np.mean(hits)), 4) if hits else None, shortcuts,
+                              source if shortcuts is not None else None, "; ".join(reasons) or None))
     return cells
