@@ -154,6 +154,27 @@ ARM_TEXTS: dict[str, tuple[str | None, str]] = {
 }
 
 
+# Splits whose tested proposition the documents state (a recall item asks a stated fact; a
+# rephrasing or reversal item asks it in other words): there, co-occurrence with the prompt's
+# entity is the knowledge itself, not a shortcut.
+STATED_SPLITS = ("recall", "rephrasing", "reversal")
+
+
+def stated_keys(dataset: "Dataset", kind: str | None, variant: str) -> set[str]:
+    """The item keys whose proposition an arm's augmentations state (none for the documents)."""
+    if kind is None:
+        return set()
+    texts = dataset.augmentation_texts(kind, [d.id for d in dataset.docs], variant)
+    return {k for t in texts for k in dataset.oracle_keys.get(t, ())}
+
+
+def states_proposition(item: "Item", keys: set[str]) -> bool:
+    """True when an arm's texts state what `item` tests: a fact the documents state (STATED_SPLITS),
+    or an inference among `keys` (`stated_keys` of that arm). The one exception to "every
+    shortcut at chance": co-occurrence there is the knowledge, not a cue."""
+    return item.split in STATED_SPLITS or item.key in keys
+
+
 def arm_corpora(dataset: "Dataset") -> dict[str, tuple[list[str], list["Item"]]]:
     """Per arm label of ARM_TEXTS: that arm's own training texts and the items it is scored on
     (what its shortcut baselines are computed over)."""
