@@ -1474,6 +1474,47 @@ def generate(name: str, seed: int, profile: str = "default") -> Dataset:
     return dataset
 
 
+# What a split needs to carry a claim (a paired test, a member of the Holm family): items per
+# form, dataset seeds with items and clusters (seed:item.cluster), pooled over the seeds.
+CLAIM_ITEMS, CLAIM_SEEDS, CLAIM_CLUSTERS = 40, 3, 10
+
+
+def _support(items_by_seed: dict[int, list[Item]]) -> dict:
+    """Items per form, seeds with items, clusters, whether that carries a claim, and why not."""
+    per_form = {form: sum(1 for items in items_by_seed.values() for i in items if i.form == form) for form in FORMS}
+    seeds = sorted(seed for seed, items in items_by_seed.items() if items)
+    clusters = len({f"{seed}:{i.cluster}" for seed, items in items_by_seed.items() for i in items})
+    short = [f"{per_form[f]} {f} items < {CLAIM_ITEMS}" for f in FORMS if per_form[f] < CLAIM_ITEMS]
+    short += [f"{len(seeds)} seeds < {CLAIM_SEEDS}"] if len(seeds) < CLAIM_SEEDS else []
+    short += [f"{clusters} clusters < {CLAIM_CLUSTERS}"] if clusters < CLAIM_CLUSTERS else []
+    return {"items": per_form, "seeds": seeds, "clusters": clusters, "claim": not short,
+            "why_not": "; ".join(short)}
+
+
+def split_support(profile: str, seeds: Sequence[int] = (0, 1, 2)) -> dict[str, dict[str, dict]]:
+    """Per dataset and split, at `profile` pooled over dataset `seeds` (pass the profile's seeds,
+    evalkit.api.PROFILE_SEEDS): items per form, seeds with items, clusters, whether the split can
+    carry a claim (>= CLAIM_ITEMS items per form from >= CLAIM_SEEDS seeds in >= CLAIM_CLUSTERS
+    clusters) and why not; under "held-out", the same for the items the held-out arms are scored
+    on. A split that cannot carry a claim is descriptive only: no paired test, not in the Holm
+    family. Also the items dropped at generation, per reason."""
+    out: dict[str, dict[str, dict]] = {}
+    for name in DATASETS:
+        built = {seed: generate(name, seed, profile) for seed in seeds}
+        out[name] = {}
+        for split in SPLITS:
+            every = {seed: [i for i in d.items if i.split == split] for seed, d in built.items()}
+            if not any(every.values()):
+                continue
+            held = {seed: [i for i in d.arm_items("held-out") if i.split == split] for seed, d in built.items()}
+            dropped: dict[str, int] = {}
+            for d in built.values():
+                for reason, n in d.settings.get("dropped", {}).get(split, {}).items():
+                    dropped[reason] = dropped.get(reason, 0) + n
+            out[name][split] = {**_support(every), "held-out": _support(held), "dropped": dropped}
+    return out
+
+
 def check_leaks(dataset: Dataset):
     """Fail (LeakError) when a test answer of `dataset` is in its documents or oracle
     augmentations (both variants: "covers" holds every augmentation); the counts otherwise."""
