@@ -213,17 +213,35 @@ def test_syllogism_answers(quick):
             stem = it.prompt.splitlines()[-1].replace("Answer: ", "")  # "All glon are"
             valid = [i for i, o in enumerate(it.options) if _valid(premises, _parse(stem + o))]
             assert valid == [it.answer], (it.id, premises, it.options)
-            quantifiers.add(_parse(stem + it.options[it.answer])[0])
+            if it.split == "syllogism":
+                quantifiers.add(_parse(stem + it.options[it.answer])[0])
+            else:  # recall: the completion of one premise, stated word for word
+                assert it.split == "recall" and len(premises) == 1
+                assert _parse(stem + it.options[it.answer]) == premises[0]
             terms = {w for p in premises for w in p[1:]}
             subject = _parse(stem + it.options[0])[1]
             assert subject in terms and it.options[it.answer].strip(" .") in terms
-            # the distractors are end terms of other syllogisms, from the same document first
+            # the distractors are same-role terms of other syllogisms of the same document
             assert not any(o.strip(" .") in terms for k, o in enumerate(it.options) if k != it.answer)
             doc = next(d for d in data.docs if set(it.fact_ids) <= set(d.fact_ids))
             assert all(data.facts[f] in doc.text for f in it.fact_ids)
-            in_doc = [o for o in it.options if re.search(rf"\b{o.strip(' .')}\b", doc.text)]
-            assert len(in_doc) == len(it.options) or len(doc.fact_ids) < 8  # a last, smaller document
-        assert quantifiers == {"all", "some", "no"}
+            assert all(re.search(rf"\b{o.strip(' .')}\b", doc.text) for o in it.options)
+            assert len({len(o) for o in it.options}) == 1  # as long as each other
+        assert quantifiers <= {"all", "some", "no"}
+        if len(data.docs) >= 3:  # the documents' conclusion quantifiers cycle through all three
+            assert quantifiers == {"all", "some", "no"}
+        # one mood per document: every syllogism of it has the same premise quantifiers
+        for doc in data.docs:
+            moods = {tuple(_parse(data.facts[f"{sid}.{k}"])[0] for k in (1, 2))
+                     for sid in sorted({f.split(".")[0] for f in doc.fact_ids})}
+            assert len(moods) == 1, doc.id
+
+
+def test_syllogism_recall_items(quick):
+    data = ds.generate("syllogism", 0, "default")
+    recall = [i for i in data.items if i.split == "recall"]
+    assert len(recall) == 2 * data.settings["n_pairs"]  # one premise a syllogism, both forms
+    assert {i.form for i in recall} == set(ds.FORMS)
 
 
 # ---------------------------------------------------------------- semantic checker
@@ -360,24 +378,23 @@ def test_semantic_docs_shape(quick, sem_default):
 
 # sha256 of a canonical JSON dump of semantic(seed=0) -- every field of the Dataset: documents,
 # items, facts, both oracles, vocabulary, oracle keys, held-out keys (see _canonical_sha256) --
-# computed from the generator as it stood before `semantic` was split into named parts (commit
-# c85bb3a, the single 341-line function), e.g. for "small":
+# recomputed for issue 19's generator (twin copies of the world), e.g. for "small":
 #   PYTHONPATH=src python -c 'import dataclasses, hashlib, json; from adaptcost.evalkit.datasets import paper as ds;
-#     d = dataclasses.asdict(ds.semantic(0, n_categories=8, n_docs=8));
+#     d = dataclasses.asdict(ds.semantic(0, **ds.PROFILES["default"]["semantic"]));
 #     blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"));
 #     print(hashlib.sha256(blob.encode("utf-8")).hexdigest())'
-# The split kept every random draw in its order, so the digests did not move. Any change to what
-# is generated (a draw added, removed or reordered; a template, filler or rule changed) changes
+# Any change to what is generated (a draw added, removed or reordered; a template, filler or rule changed) changes
 # them: update them only on purpose, saying why in the commit.
 SEMANTIC_SHA256 = {
-    # the default profile's size (8 categories, 8 pages)
-    "small": ({"n_categories": 8, "n_docs": 8},
-              "5af299e871554ba1959712b3f31f915f674d984b976fdc0e69a5cb353b44b12a"),
+    # the default profile's size (4 copies of 5 categories, 20 pages; issue 19: twin distractors
+    # matched in every arm's texts, held-out keys drawn before the items, positions balanced)
+    "small": (dict(ds.PROFILES["default"]["semantic"]),
+              "de70070d0d7b209f1ee4c9764c5e9acbea59c2d93f5b16659abc62e6875d4c6b"),
     # every page format, a deep hierarchy, capped splits (the sem_default fixture's size at seed 0)
     "medium": ({"n_categories": 40, "n_docs": 400, "items_per_split": 50},
-               "70d4d4eeaa30d8ea90f267ddaa8b6f93dcd25ef3939758e22d4804375057a004"),
-    # the default arguments: the paper's 110 categories and 2,200 documents, every item (~5 s)
-    "default": ({}, "b63a149d8da042a2dbb935e96d6ede07c8dd791c8042cc8d1179503d4fbf7b76"),
+               "1ad7c27e89ffef227a217b98ed0ab54936f9fc57a566eeec6ee011f08365ac7a"),
+    # the default arguments: the paper's sizes (108 categories, 2,160 documents), every item (~2 s)
+    "default": ({}, "a88da2ec971fb985354b2f6e30783b41b86308c9ca176e80ecd1d6f34bbc9598"),
 }
 
 

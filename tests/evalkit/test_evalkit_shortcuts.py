@@ -45,13 +45,18 @@ def test_no_shortcut_above_chance(name, profile):
 
 
 def test_a_planted_shortcut_is_caught():
-    # the answer made the most frequent option in the documents: the frequency baseline finds it
+    # one answer made the most frequent option in the documents: the frequency baseline finds it
+    # (1.0 instead of the tie's 0.25), and a row above chance + 10 points is reported
     import dataclasses
+
+    from adaptcost.evalkit.scoring.baselines import arm_shortcuts
 
     data = ds.generate("syllogism", 0, "quick")
     item = next(i for i in data.items if i.split == "syllogism")
-    answer = item.options[item.answer]
-    planted = dataclasses.replace(data, docs=data.docs + (ds.Doc("cue", ("Zorp" + answer) * 5, ()),))
-    row = pooled_shortcuts([planted])[("syllogism", "documents")]
-    single = pooled_shortcuts([data])[("syllogism", "documents")]
-    assert row["frequency"] > single["frequency"]
+    planted = dataclasses.replace(data, docs=data.docs + (ds.Doc("cue", " ".join(["Zorp" + item.options[item.answer]] * 5), ()),))
+    for dataset, want in ((data, 0.25), (planted, 1.0)):
+        entry = arm_shortcuts(dataset)["documents"]
+        assert entry["frequency"][entry["ids"].index(item.id)] == want
+    row = dict(pooled_shortcuts([data])[("syllogism", "documents")], frequency=0.36)
+    assert over_chance({("syllogism", "documents"): row}) == [
+        "syllogism · documents · frequency = 0.36 (chance 0.25, n 16)"]

@@ -1202,8 +1202,9 @@ def _semantic_oracles(world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc]) -> 
             _, x, p = info[fid]
             return [stated(AUG_PROP.format(x=x, p=p), f"rephrasing:{fid}")]
         _, x, v, y = info[fid]
-        return [stated(AUG_REL.format(x=x, v=v, y=y), f"rephrasing:{fid}"),
-                stated(AUG_REL_REV.format(x=x, v=v, y=y), f"reversal:{fid}")]
+        # "y are what x v" names the object first: it states the reversal too
+        return [stated(AUG_REL.format(x=x, v=v, y=y), f"rephrasing:{fid}", f"reversal:{fid}"),
+                stated(AUG_REL_REV.format(x=x, v=v, y=y), f"rephrasing:{fid}", f"reversal:{fid}")]
 
     def inferences(c: str) -> list[str]:
         split = "category" if c in holdouts else "syllogism"
