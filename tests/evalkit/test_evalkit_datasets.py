@@ -409,3 +409,56 @@ def _canonical_sha256(data: ds.Dataset) -> str:
 def test_semantic_generation_pinned(size):
     kwargs, digest = SEMANTIC_SHA256[size]
     assert _canonical_sha256(ds.semantic(0, **kwargs)) == digest
+
+
+# ---------------------------------------------------------------- support for claims (issue 19)
+
+
+def test_split_support_default_carries_claims():
+    # every split of every dataset, pooled over the default profile's 3 seeds: >= 40 items per
+    # form from 3 seeds in >= 10 clusters; the quick profile (one seed) cannot carry any
+    support = ds.split_support("default", (0, 1, 2))
+    assert set(support) == set(ds.DATASETS)
+    assert set(support["semantic"]) == set(ds.SPLITS)
+    assert set(support["syllogism"]) == {"recall", "syllogism"}
+    for name, splits in support.items():
+        for split, row in splits.items():
+            assert row["claim"], (name, split, row["why_not"])
+            assert min(row["items"].values()) >= ds.CLAIM_ITEMS and row["seeds"] == [0, 1, 2]
+            assert row["clusters"] >= ds.CLAIM_CLUSTERS
+    quick = ds.split_support("quick", (0,))
+    assert not any(row["claim"] for splits in quick.values() for row in splits.values())
+    assert "1 seeds < 3" in quick["reversal"]["recall"]["why_not"]
+
+
+def test_unmatched_items_are_dropped_and_counted():
+    # a candidate set that cannot match the answer's co-occurrence is never used as a fallback:
+    # the item is dropped and the reason counted
+    texts = ["gruds blik", "vosk", "trum", "plenk"]  # blik (the answer) shares a text with gruds, no distractor does
+    corpora = {arm: ds._Cues(texts) for arm in ds.ARM_TEXTS}
+    match = ds._Matcher(corpora, {arm: set() for arm in ds.ARM_TEXTS}, set())
+    ranked = [(0, w) for w in ("vosk", "trum", "plenk")]
+    assert match.pick(random.Random(0), "syllogism", "syllogism:gruds:blik", "blik", ["gruds"], ranked) == []
+    assert match.dropped == {"syllogism": {"co-occurrence unmatched": 1}}
+    # where the arm's texts state the proposition (a recall item), co-occurrence is no cue: matched
+    tied = match.pick(random.Random(0), "recall", "recall:x", "blik", ["gruds"], ranked)
+    assert sorted(tied) == ["plenk", "trum", "vosk"]  # every one occurs once, like the answer
+    # frequency: one distractor above the answer in one arm's texts and tied in another -> unusable
+    corpora["finetune+global (covers)"] = ds._Cues(texts + ["trum"])
+    match = ds._Matcher(corpora, {arm: set() for arm in ds.ARM_TEXTS}, set())
+    assert match.pick(random.Random(0), "recall", "recall:x", "blik", ["gruds"], ranked) == []
+    assert match.dropped == {"recall": {"frequency unmatched": 1}}
+
+
+def test_reversal_directions_balanced():
+    # facts come in pairs on one feature, one in each direction: every comparative is as frequent
+    # as its antonym in the documents
+    data = ds.generate("reversal", 1, "default")
+    counts: dict[str, int] = {}
+    for fact in data.facts.values():
+        rel = _COMPARISON.match(fact).group(2)
+        counts[rel] = counts.get(rel, 0) + 1
+    for more, less, _ in ds.FEATURES:
+        assert counts.get(more, 0) == counts.get(less, 0)
+    with pytest.raises(AdaptcostError, match="even"):
+        ds.reversal(0, n_facts=5)
