@@ -389,12 +389,12 @@ SEMANTIC_SHA256 = {
     # the default profile's size (4 copies of 5 categories, 20 pages; issue 19: twin distractors
     # matched in every arm's texts, held-out keys drawn before the items, positions balanced)
     "small": (dict(ds.PROFILES["default"]["semantic"]),
-              "de70070d0d7b209f1ee4c9764c5e9acbea59c2d93f5b16659abc62e6875d4c6b"),
+              "31120c09704a115ab748e3afb6885b375c141f381758f32390e00296948cafb7"),
     # every page format, a deep hierarchy, capped splits (the sem_default fixture's size at seed 0)
     "medium": ({"n_categories": 40, "n_docs": 400, "items_per_split": 50},
-               "1ad7c27e89ffef227a217b98ed0ab54936f9fc57a566eeec6ee011f08365ac7a"),
+               "5219a141330943de5683df6586b687fe2047bf87712550d1742f8120b6378f2a"),
     # the default arguments: the paper's sizes (108 categories, 2,160 documents), every item (~2 s)
-    "default": ({}, "a88da2ec971fb985354b2f6e30783b41b86308c9ca176e80ecd1d6f34bbc9598"),
+    "default": ({}, "35291491f840e31e1506d3b00a8fce77235a0562bed42db0c2226857b505c658"),
 }
 
 
