@@ -6,18 +6,38 @@ study" released no code or data; its datasets are rebuilt here from the paper's 
 fine-tuning and augmented fine-tuning on the same facts:
 
 - ``reversal``: "simple reversals" -- comparison facts between nonsense words ("femp are more
-  dangerous than glon") over 28 features, each stated in several short articles with a random
-  context line; tests are a forced choice between the reversal ("glon are less dangerous than
-  femp") and the contradictory relation, plus recall of the trained direction.
-- ``syllogism``: "simple syllogisms" -- a context line and two premises per example; tests give the
-  two end terms and score candidate conclusions (see `syllogism` for why 4 and not 6 candidates).
-- ``semantic``: the "semantic structure benchmark" -- an invented category hierarchy with inherited
-  properties and relations, written as wiki-like documents in varied formats; splits recall,
-  rephrasing, reversal, syllogism and category holdout.
+  dangerous than glon") over 28 features, in pairs (one fact per direction of a feature), each
+  stated in several short articles with a random context line; tests are a forced choice between
+  the reversal ("glon are less dangerous than femp") and the contradictory relation, plus recall
+  of the trained direction.
+- ``syllogism``: "simple syllogisms" -- a context line and two premises per example, the
+  syllogisms of a document sharing one mood; tests give the two end terms and score candidate
+  conclusions (see `syllogism` for why 4 and not 6 candidates), plus recall of one premise.
+- ``semantic``: the "semantic structure benchmark" -- an invented category hierarchy (4 copies
+  of one tree, "twins") with inherited properties and relations, written as wiki-like documents
+  in varied formats; splits recall, rephrasing, reversal, syllogism and category holdout.
 
 Every test item is scored by the likelihood of each option as a continuation of its prompt; the
 options are never shown in the prompt (the paper's multiple-choice likelihood scoring). Every word
 that stands for an entity, property or relation is a nonsense word (`words.nonsense_words`).
+
+No shortcut answers a test, in any arm's own training texts (`ARM_TEXTS`: the documents, plus
+the oracle's "local" or "global" augmentations, "covers" or "held out"): an item's options are
+as frequent as each other (the answer's rank balanced, or all tied), as often in a text with the
+prompt's entities, as often in a premise of the stem's quantifier (syllogisms), as long, and the
+answer's key position is balanced (`_balance_positions`). One documented exception: where an
+arm's texts state the tested proposition (`states_proposition`: recall, rephrasing and reversal
+items, whose fact the documents state; an inference a "covers" oracle states), co-occurrence
+with the prompt's entity is the knowledge itself, not a cue. The generators build this by
+symmetry (reversal pairs, one-mood syllogism documents, semantic twins) and check it
+(`_Matcher`): an item that fails is dropped, never matched on less, and counted per split in
+``settings["dropped"]``. `scoring.baselines` recomputes every such cue; the tests hold each at
+chance + 10 points at most. `split_support` says which splits have enough items, seeds and
+clusters to carry a claim.
+
+A "held out" oracle withholds whole units (a reversal pair, a syllogism document, a semantic
+category with its twins), drawn before the items are matched, so that the withheld options lose
+their texts alike.
 
 Everything is derived from one ``random.Random`` seeded with the dataset name and seed; nothing
 iterates over an unordered set, so the output does not depend on PYTHONHASHSEED.
