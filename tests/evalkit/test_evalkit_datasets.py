@@ -437,7 +437,7 @@ def test_unmatched_items_are_dropped_and_counted():
     texts = ["gruds blik", "vosk", "trum", "plenk"]  # blik (the answer) shares a text with gruds, no distractor does
     corpora = {arm: ds._Cues(texts) for arm in ds.ARM_TEXTS}
     match = ds._Matcher(corpora, {arm: set() for arm in ds.ARM_TEXTS}, set())
-    ranked = [(0, w) for w in ("vosk", "trum", "plenk")]
+    ranked = ["vosk", "trum", "plenk"]
     assert match.pick(random.Random(0), "syllogism", "syllogism:gruds:blik", "blik", ["gruds"], ranked) == []
     assert match.dropped == {"syllogism": {"co-occurrence unmatched": 1}}
     # where the arm's texts state the proposition (a recall item), co-occurrence is no cue: matched

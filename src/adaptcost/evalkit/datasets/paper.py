@@ -727,14 +727,6 @@ class _Taxonomy:
     def lineage(self, c: str) -> set[str]:
         return {c, *self.ancestors(c), *self.descendants(c)}
 
-    def closeness(self, a: str, b: str) -> int:
-        """Depth of the deepest common ancestor (+1), 0 when a and b share no ancestor."""
-        chain_a = [a, *self.ancestors(a)]
-        for d in [b, *self.ancestors(b)]:
-            if d in chain_a:
-                return self.depth_of(d) + 1
-        return 0
-
     def true_props(self, c: str) -> list[str]:
         return [p for d in [c, *self.ancestors(c)] for p in self.own[d]]
 
@@ -782,7 +774,7 @@ class _Matcher:
     - frequency: every distractor above the answer in every such corpus, or below it in every one,
       or tied with it in every one; the number above drawn uniformly from 0..k (or all k tied), so
       that the most and the least frequent option both score chance;
-    - length: a distractor as long as the answer preferred, then the closest relative (hardest).
+    - length: a distractor as long as the answer preferred, then the closest in frequency.
 
     Never a fallback: when no candidate set satisfies the rules the item is dropped, and the reason
     counted (`dropped`, per split: the dataset's settings["dropped"])."""
@@ -807,22 +799,20 @@ class _Matcher:
         return []
 
     def pick(self, rng: random.Random, split: str, key: str, answer: str, anchors: Sequence[str],
-             ranked: list[tuple[int, str]], k: int = 3) -> list[str]:
-        """k distractors for `answer` among `ranked` (closeness rank, candidate), or [] (dropped)."""
-        best: dict[str, int] = {}
-        for rank, c in ranked:
-            best[c] = max(rank, best.get(c, rank))
-        if len(best) < k:
+             candidates: Sequence[str], k: int = 3) -> list[str]:
+        """k distractors for `answer` among `candidates` (wrong by construction), or [] (dropped)."""
+        pool = sorted(set(candidates) - {answer})
+        if len(pool) < k:
             return self.drop(split, "fewer than 3 wrong candidates")
         scoring, cue = self.arms(split, key)
-        cands = [c for c in sorted(best) if all(self.corpora[a].cooccurrence(anchors, c) ==
-                                                self.corpora[a].cooccurrence(anchors, answer) for a in cue)]
+        cands = [c for c in pool if all(self.corpora[a].cooccurrence(anchors, c) ==
+                                        self.corpora[a].cooccurrence(anchors, answer) for a in cue)]
         if len(cands) < k:
             return self.drop(split, "co-occurrence unmatched")
         docs = self.corpora["documents"].count
 
         def order(c: str) -> tuple:
-            return (len(c) != len(answer), abs(docs.get(c, 0) - docs.get(answer, 0)), -best[c], c)
+            return (len(c) != len(answer), abs(docs.get(c, 0) - docs.get(answer, 0)), c)
 
         # per candidate: above (+1), tied (0) or below (-1) the answer, in each scoring arm's texts
         sides: dict[tuple[int, ...], list[str]] = {}
@@ -1288,7 +1278,7 @@ class _SemanticItems:
 
     def distractors(self, at: tuple[str, str], answer: str, anchors: list[str]) -> list[str]:
         """The answer's twins, when `_Matcher` finds them matched in every arm's texts."""
-        return self.match.pick(self.rng, *at, answer, anchors, [(0, t) for t in self.twins[answer] if t != answer])
+        return self.match.pick(self.rng, *at, answer, anchors, self.twins[answer])
 
     def add(self, split: str, key: str, rule: str, fids: tuple[str, ...], kind: str, vals: dict,
             correct: str, wrong: list[str], template: tuple[str, str] | None, cluster: str = "") -> None:
