@@ -1,7 +1,7 @@
 """No shortcut answers a test (issue 19): for every dataset, every arm's own training texts
 (datasets.paper.ARM_TEXTS) and every split, every shortcut baseline (scoring.baselines.BASELINES)
 scores at most chance + 10 points, pooled over the profile's dataset seeds (default: 0, 1, 2;
-quick: 0) and both forms, per (split, arm).
+quick: 0; paper, a slow test: 0) and both forms, per (split, arm).
 
 The one documented exception: co-occurrence (most and least) on an item whose proposition the
 arm's texts state (datasets.paper.states_proposition: recall, rephrasing and reversal items, whose
@@ -17,7 +17,7 @@ from adaptcost.evalkit.datasets import paper as ds
 from adaptcost.evalkit.scoring.baselines import BASELINES, pooled_shortcuts
 
 MARGIN = 0.10
-PROFILE_SEEDS = {"default": (0, 1, 2), "quick": (0,)}
+PROFILE_SEEDS = {"default": (0, 1, 2), "quick": (0,), "paper": (0,)}
 
 
 def shortcut_table(name: str, profile: str) -> dict:
@@ -35,7 +35,7 @@ def over_chance(table: dict) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILE_SEEDS))
+@pytest.mark.parametrize("profile", ["default", "quick", pytest.param("paper", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", ds.DATASETS)
 def test_no_shortcut_above_chance(name, profile):
     table = shortcut_table(name, profile)
