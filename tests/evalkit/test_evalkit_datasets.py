@@ -378,7 +378,7 @@ def test_semantic_docs_shape(quick, sem_default):
 
 # sha256 of a canonical JSON dump of semantic(seed=0) -- every field of the Dataset: documents,
 # items, facts, both oracles, vocabulary, oracle keys, held-out keys (see _canonical_sha256) --
-# recomputed for issue 19's generator (twin copies of the world), e.g. for "small":
+# recomputed for issue 19's generator (twin copies of the world, joined by their relations), e.g. for "small":
 #   PYTHONPATH=src python -c 'import dataclasses, hashlib, json; from adaptcost.evalkit.datasets import paper as ds;
 #     d = dataclasses.asdict(ds.semantic(0, **ds.PROFILES["default"]["semantic"]));
 #     blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"));
@@ -389,12 +389,12 @@ SEMANTIC_SHA256 = {
     # the default profile's size (4 copies of 5 categories, 20 pages; issue 19: twin distractors
     # matched in every arm's texts, held-out keys drawn before the items, positions balanced)
     "small": (dict(ds.PROFILES["default"]["semantic"]),
-              "31120c09704a115ab748e3afb6885b375c141f381758f32390e00296948cafb7"),
+              "04ebfcc133cfc311728705c9342851d7df90c6e9f724443bf43120898cd7c845"),
     # every page format, a deep hierarchy, capped splits (the sem_default fixture's size at seed 0)
     "medium": ({"n_categories": 40, "n_docs": 400, "items_per_split": 50},
-               "5219a141330943de5683df6586b687fe2047bf87712550d1742f8120b6378f2a"),
+               "5f6975f4baac3639a7f4b917eaa41b5f13c588d722ae560aa46416a6f31c05f5"),
     # the default arguments: the paper's sizes (108 categories, 2,160 documents), every item (~2 s)
-    "default": ({}, "35291491f840e31e1506d3b00a8fce77235a0562bed42db0c2226857b505c658"),
+    "default": ({}, "45466c189c2a5f60f7cf65fc1d36cbc24a393a1b31fc8c4074c02ad4836f6eec"),
 }
 
 
@@ -462,3 +462,26 @@ def test_reversal_directions_balanced():
         assert counts.get(more, 0) == counts.get(less, 0)
     with pytest.raises(AdaptcostError, match="even"):
         ds.reversal(0, n_facts=5)
+
+
+def test_semantic_copies_form_one_world():
+    # the 4 copies are joined by their relations (subject in copy t, object in copy t + 1): no copy
+    # is an island whose words co-occur only among themselves, so "the option from the entity's
+    # own copy" is no cue; every category and property word is in one co-occurrence component
+    for seed in (0, 1, 2):
+        data = ds.generate("semantic", seed, "default")
+        assert data.settings["n_relations"] >= ds.TWINS
+        vocab = set(data.vocabulary[data.settings["n_verbs"]:])  # categories and properties (verbs come first)
+        parent = {w: w for w in vocab}
+
+        def root(w):
+            while parent[w] != w:
+                parent[w] = parent[parent[w]]
+                w = parent[w]
+            return w
+
+        for doc in data.docs:
+            found = [w for w in re.findall(r"[a-z]+", doc.text.lower()) if w in vocab]
+            for w in found[1:]:
+                parent[root(w)] = root(found[0])
+        assert len({root(w) for w in vocab}) == 1, seed

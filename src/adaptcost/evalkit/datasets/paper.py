@@ -672,26 +672,31 @@ class _Taxonomy:
             k += counts[c]
         self.owner = {p: c for c in self.cats for p in self.own[c]}
         # Relations: each verb maps distinct subjects to distinct objects (a partial injection),
-        # never within one line of descent, never touching a holdout.
+        # never within one line of descent, never touching a holdout. At least one where two
+        # categories have pages (within one line of descent if the tree allows nothing else): the
+        # relations join the world's copies (`_Twins`).
         live = [c for c in self.cats if c not in self.holdouts]
         target = max(2, len(live))
         self.relations: list[tuple[str, str, str]] = []
         used_s: set[tuple[str, str]] = set()
         used_o: set[tuple[str, str]] = set()
-        tries = 0
-        while len(self.relations) < target and tries < 50 * target:
-            tries += 1
-            v, x, y = rng.choice(self.verbs), rng.choice(live), rng.choice(live)
-            if y in self.lineage(x) or (v, x) in used_s or (v, y) in used_o:
-                continue
-            if any({r[0], r[2]} == {x, y} for r in self.relations):  # one relation per pair
-                continue
-            self.relations.append((x, v, y))
-            used_s.add((v, x))
-            used_o.add((v, y))
+        for apart in (True, False):
+            tries = 0
+            while len(self.relations) < (target if apart else 1) and tries < 50 * target and len(live) > 1:
+                tries += 1
+                v, x, y = rng.choice(self.verbs), rng.choice(live), rng.choice(live)
+                if x == y or (apart and y in self.lineage(x)) or (v, x) in used_s or (v, y) in used_o:
+                    continue
+                if any({r[0], r[2]} == {x, y} for r in self.relations):  # one relation per pair
+                    continue
+                self.relations.append((x, v, y))
+                used_s.add((v, x))
+                used_o.add((v, y))
 
-    def twinned(self, maps: list[dict[str, str]]) -> "_Taxonomy":
-        """The world of every copy: one tree per map (base word -> its twin), the verbs shared."""
+    def twinned(self, twins: "_Twins") -> "_Taxonomy":
+        """The world of every copy: one tree per copy, the verbs shared, each relation from a
+        subject of copy t to an object of copy t + 1 (`_Twins`)."""
+        maps = twins.maps
         out = object.__new__(_Taxonomy)
         out.verbs = list(self.verbs)
         out.cats = [m[c] for m in maps for c in self.cats]
@@ -700,7 +705,7 @@ class _Taxonomy:
         out.holdouts = [m[c] for m in maps for c in self.holdouts]
         out.own = {m[c]: [m[p] for p in props] for m in maps for c, props in self.own.items()}
         out.owner = {p: c for c in out.cats for p in out.own[c]}
-        out.relations = [(m[x], v, m[y]) for m in maps for x, v, y in self.relations]
+        out.relations = [(twins.word(x, t), v, twins.word(y, t + 1)) for t in range(len(maps)) for x, v, y in self.relations]
         return out
 
     def depth_of(self, c: str) -> int:
@@ -914,12 +919,12 @@ def semantic(seed: int, n_categories: int = 108, n_docs: int = 2160,
     base = _Taxonomy(rng, n_categories // TWINS, max_props)
     base_sf = _semantic_facts(rng, base, stated_inherited)
     base_docs = _semantic_docs(rng, base, base_sf, n_docs // TWINS, n_categories // TWINS)
-    maps = _twin_maps(rng, base, base_sf)
-    world = base.twinned(maps)
-    sf = _twin_facts(base_sf, maps)
-    docs = [_twin_doc(d, m) for m in maps for d in base_docs]
+    twins = _Twins(_twin_maps(rng, base, base_sf))
+    world = base.twinned(twins)
+    sf = _twin_facts(base_sf, twins)
+    docs = [twins.doc(d, t, base_sf.info) for t in range(TWINS) for d in base_docs]
     local, glob, keys = _semantic_oracles(world, sf, docs)
-    build = _SemanticItems(rng, world, sf, items_per_split, base, base_sf, maps)
+    build = _SemanticItems(rng, world, sf, items_per_split, base, base_sf, twins)
     _semantic_fact_items(build)
     _semantic_reversal_items(build)
     _semantic_inference_items(build)
@@ -956,45 +961,74 @@ def _twin_maps(rng: random.Random, base: "_Taxonomy", sf: "_SemanticFacts") -> l
     return maps
 
 
-_NAME = re.compile(r"[A-Za-z]+")
+# Marks on a relation's partner in the base copy's pages: the partner lives in the next copy (the
+# object, on the subject's page) or in the previous one (the subject, on the object's page).
+NEXT, PREVIOUS = "\u2191", "\u2193"
+_NAME = re.compile(f"([{NEXT}{PREVIOUS}]?)([A-Za-z]+)")
 
 
-def _twin_text(text: str, m: dict[str, str]) -> str:
-    """`text` with every base word replaced by its twin (a capitalised word stays capitalised)."""
-    def swap(match: re.Match) -> str:
-        w = match.group(0)
-        twin = m.get(w.lower())
-        if twin is None:
-            return w
-        return capitalize(twin) if w[0].isupper() else twin
-    return _NAME.sub(swap, text)
+class _Twins:
+    """The copies of the semantic world: per copy t, the word each base category and property
+    becomes. A relation "x v y" of the base becomes, in copy t, "x_t v y_(t+1)": the copies form one
+    connected world (no copy is an island of words that only co-occur among themselves), and every
+    copy still looks the same from its own side."""
+
+    def __init__(self, maps: list[dict[str, str]]):
+        self.maps = maps
+
+    def word(self, w: str, t: int) -> str:
+        return self.maps[t % len(self.maps)].get(w, w)
+
+    def fid(self, fid: str, t: int) -> str:
+        """A base fact id in copy t (a relation's: t is its subject's copy)."""
+        kind, *parts = fid.split(":")
+        if kind == "rel":
+            x, v, y = parts
+            return f"rel:{self.word(x, t)}:{v}:{self.word(y, t + 1)}"
+        return ":".join([kind] + [self.word(x, t) for x in parts])
+
+    def text(self, text: str, t: int) -> str:
+        """`text` of the base copy in copy t (a capitalised word stays capitalised; a marked
+        relation partner goes to the next or the previous copy)."""
+        def swap(match: re.Match) -> str:
+            mark, w = match.group(1), match.group(2)
+            shift = {NEXT: 1, PREVIOUS: -1}.get(mark, 0)
+            twin = self.word(w.lower(), t + shift)
+            if twin == w.lower():
+                return w
+            return capitalize(twin) if w[0].isupper() else twin
+        return _NAME.sub(swap, text)
+
+    def doc(self, doc: Doc, t: int, info: dict[str, tuple]) -> Doc:
+        """A base page in copy t: a relation it states about its category as the object belongs to
+        the previous copy's subject."""
+        c, rest = doc.id.rsplit(".d", 1)
+        fids = tuple(self.fid(f, t - 1 if info[f][0] == "rel" and info[f][3] == c else t) for f in doc.fact_ids)
+        return Doc(f"{self.word(c, t)}.d{rest}", self.text(doc.text, t), fids)
 
 
-def _twin_fid(fid: str, m: dict[str, str]) -> str:
-    kind, *parts = fid.split(":")
-    return ":".join([kind] + [m.get(x, x) for x in parts])
-
-
-def _twin_doc(doc: Doc, m: dict[str, str]) -> Doc:
-    c, rest = doc.id.rsplit(".d", 1)
-    return Doc(f"{m[c]}.d{rest}", _twin_text(doc.text, m), tuple(_twin_fid(f, m) for f in doc.fact_ids))
-
-
-def _twin_facts(sf: "_SemanticFacts", maps: list[dict[str, str]]) -> "_SemanticFacts":
-    """The facts of every copy, in copy order."""
+def _twin_facts(sf: "_SemanticFacts", twins: _Twins) -> "_SemanticFacts":
+    """The facts of every copy, in copy order (a relation is its subject's copy's)."""
     out = _SemanticFacts({}, {}, {}, {}, [], set(), {}, {})
-    for m in maps:
-        for fid, text in sf.facts.items():
-            twin = _twin_fid(fid, m)
-            out.facts[twin] = _twin_text(text, m)
-            out.info[twin] = tuple(m.get(x, x) for x in sf.info[fid])
+    for t in range(len(twins.maps)):
+        for fid in sf.facts:
+            twin = twins.fid(fid, t)
+            kind, *words = sf.info[fid]
+            if kind == "rel":
+                x, v, y = words
+                out.info[twin] = ("rel", twins.word(x, t), v, twins.word(y, t + 1))
+            else:
+                out.info[twin] = (kind, *(twins.word(w, t) for w in words))
+            out.facts[twin] = (f"{out.info[twin][1]} {out.info[twin][2]} {out.info[twin][3]}." if kind == "rel"
+                               else twins.text(sf.facts[fid], t))
             out.held_out_template[twin] = sf.held_out_template[fid]
             out.used[twin] = set(sf.used[fid])
         for c, fids in sf.page_facts.items():
-            out.page_facts[m[c]] = [_twin_fid(f, m) for f in fids]
-            out.stated_props[m[c]] = {m[p] for p in sf.stated_props[c]}
-        out.rel_ids += [_twin_fid(f, m) for f in sf.rel_ids]
-        out.reversal_rels |= {_twin_fid(f, m) for f in sf.reversal_rels}
+            out.page_facts[twins.word(c, t)] = [twins.fid(f, t - 1 if sf.info[f][0] == "rel" and sf.info[f][3] == c else t)
+                                                for f in fids]
+            out.stated_props[twins.word(c, t)] = {twins.word(p, t) for p in sf.stated_props[c]}
+        out.rel_ids += [twins.fid(f, t) for f in sf.rel_ids]
+        out.reversal_rels |= {twins.fid(f, t) for f in sf.reversal_rels}
     return out
 
 
@@ -1082,6 +1116,18 @@ def _semantic_fill(sf: _SemanticFacts, template: tuple[str, str], fid: str) -> t
 
 def _semantic_render(rng: random.Random, sf: _SemanticFacts, fid: str, fmt: str, forward_only: bool,
                      page: str) -> str:
+    """`_semantic_line`, with a relation's partner marked as living in the next copy (the object,
+    on the subject's page) or the previous one (the subject, on the object's page): `_Twins`."""
+    line = _semantic_line(rng, sf, fid, fmt, forward_only, page)
+    if sf.info[fid][0] != "rel":
+        return line
+    _, x, _, y = sf.info[fid]
+    partner, mark = (y, NEXT) if page == x else (x, PREVIOUS)
+    return re.sub(rf"\b{partner}\b", mark + partner, line)
+
+
+def _semantic_line(rng: random.Random, sf: _SemanticFacts, fid: str, fmt: str, forward_only: bool,
+                   page: str) -> str:
     """One fact as a line of a page about `page` in format `fmt`, in a random wording other than
     its held-out one (object-first only where allowed); records the wording in `sf.used`."""
     info, used, reversal_rels, held_out_template = sf.info, sf.used, sf.reversal_rels, sf.held_out_template
@@ -1237,10 +1283,10 @@ class _SemanticItems:
     the check is dropped and counted."""
 
     def __init__(self, rng: random.Random, world: _Taxonomy, sf: _SemanticFacts, items_per_split: int | None,
-                 base: _Taxonomy, base_sf: _SemanticFacts, maps: list[dict[str, str]]):
+                 base: _Taxonomy, base_sf: _SemanticFacts, twins: "_Twins"):
         self.rng, self.world, self.sf, self.items_per_split = rng, world, sf, items_per_split
-        self.base, self.base_sf, self.maps = base, base_sf, maps
-        self.twins = {m[w]: tuple(mm[w] for mm in maps) for w in maps[0] for m in maps}
+        self.base, self.base_sf, self.tw = base, base_sf, twins
+        self.twins = {m[w]: tuple(mm[w] for mm in twins.maps) for w in twins.maps[0] for m in twins.maps}
         self.match: _Matcher | None = None  # set once the held-out keys are known (`matched_in`)
         self.items: list[Item] = []
         self.plan: dict[str, list[tuple[str, str, object]]] = {split: [] for split in SPLITS}
@@ -1259,10 +1305,9 @@ class _SemanticItems:
         return tuple(sorted(out))
 
     def planned(self, split: str, unit: str, key_of, make) -> None:
-        """Plan one base candidate in every copy: key_of(m) its key in the copy of map m, make(m)
-        builds it there."""
-        for m in self.maps:
-            self.plan[split].append((key_of(m), unit, lambda m=m: make(m)))
+        """Plan one base candidate in every copy: key_of(t) its key in copy t, make(t) builds it there."""
+        for t in range(len(self.tw.maps)):
+            self.plan[split].append((key_of(t), unit, lambda t=t: make(t)))
 
     def matched_in(self, provisional: "Dataset") -> None:
         """Check distractors in the training texts of every arm of `provisional` (the dataset
@@ -1349,8 +1394,8 @@ def _semantic_fact_items(build: _SemanticItems) -> None:
     half = len(stated) // 2
     for split, fids in (("recall", stated[:half]), ("rephrasing", stated[half:])):
         for fid in build.capped(fids):
-            build.planned(split, _subject(build.base_sf, fid), lambda m, split=split, fid=fid: f"{split}:{_twin_fid(fid, m)}",
-                          lambda m, split=split, fid=fid: build.fact_item(split, _twin_fid(fid, m)))
+            build.planned(split, _subject(build.base_sf, fid), lambda t, split=split, fid=fid: f"{split}:{build.tw.fid(fid, t)}",
+                          lambda t, split=split, fid=fid: build.fact_item(split, build.tw.fid(fid, t)))
 
 
 def _semantic_reversal_item(build: _SemanticItems, fid: str) -> None:
@@ -1374,8 +1419,8 @@ def _semantic_reversal_items(build: _SemanticItems) -> None:
     sf = build.base_sf
     rev_cands = [f for f in sf.rel_ids if f in sf.reversal_rels] + [_isa_fid(c) for c in build.non_roots]
     for fid in build.capped(rev_cands):
-        build.planned("reversal", _subject(sf, fid), lambda m, fid=fid: f"reversal:{_twin_fid(fid, m)}",
-                      lambda m, fid=fid: _semantic_reversal_item(build, _twin_fid(fid, m)))
+        build.planned("reversal", _subject(sf, fid), lambda t, fid=fid: f"reversal:{build.tw.fid(fid, t)}",
+                      lambda t, fid=fid: _semantic_reversal_item(build, build.tw.fid(fid, t)))
 
 
 def _semantic_premises(world: _Taxonomy, c: str, top: str) -> tuple[str, ...]:
@@ -1422,9 +1467,10 @@ def _semantic_inference_items(build: _SemanticItems) -> None:
     cat = [t for c in world.holdouts for t in _semantic_inferences(world, sf, c)]
     for split, cands in (("syllogism", syl), ("category", cat)):
         for kind, c, target, fids in build.capped(cands):
-            build.planned(split, c, lambda m, split=split, c=c, target=target: f"{split}:{m[c]}:{m[target]}",
-                          lambda m, split=split, kind=kind, c=c, target=target, fids=fids: _semantic_inference_item(
-                              build, split, kind, m[c], m[target], tuple(_twin_fid(f, m) for f in fids)))
+            word = build.tw.word
+            build.planned(split, c, lambda t, split=split, c=c, target=target: f"{split}:{word(c, t)}:{word(target, t)}",
+                          lambda t, split=split, kind=kind, c=c, target=target, fids=fids: _semantic_inference_item(
+                              build, split, kind, word(c, t), word(target, t), tuple(build.tw.fid(f, t) for f in fids)))
 
 
 # --------------------------------------------------------------------------------------------
