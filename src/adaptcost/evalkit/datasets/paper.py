@@ -112,7 +112,9 @@ class Dataset:
     # augmentation text -> the item keys whose inference it states (absent: none, e.g. a rephrasing
     # of a premise); the "held out" oracle drops every text stating a key in `held_out`
     oracle_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    held_out: tuple[str, ...] = ()  # half the inference keys of each split (sorted)
+    # the keys a "held out" oracle withholds (sorted): half the inference keys of each split, in
+    # whole units, and the keys of texts that serve them (a syllogism's "premises:<sid>")
+    held_out: tuple[str, ...] = ()
 
     def augmentation_texts(self, kind: str, doc_ids, variant: str = "covers") -> list[str]:
         """The oracle's local or global augmentations of the given documents: "covers" (every
@@ -530,9 +532,10 @@ def syllogism(seed: int, n_pairs: int = 69, pairs_per_doc: int = 4) -> Dataset:
                         tuple(sorted(premises))))
         rephrasings, conclusions = [], []
         for sid, names, mood, subj, obj in group:
-            # a premise's rephrasings serve its syllogism: a "held out" oracle withholds them too
+            # a premise's rephrasings serve its syllogism (without stating it): their key
+            # "premises:<sid>" is withheld with the syllogism's own
             for text in (r for p in mood[2:4] for r in _rephrase_premise(p, names)):
-                keys[text] = (f"syllogism:{sid}",)
+                keys[text] = (f"premises:{sid}",)
                 rephrasings.append(text)
             text = _CONCLUDE[mood[4][0]].format(x=names[subj], y=names[obj])
             keys[text] = (f"syllogism:{sid}",)
@@ -541,7 +544,8 @@ def syllogism(seed: int, n_pairs: int = 69, pairs_per_doc: int = 4) -> Dataset:
         for pair in group:
             items += _syllogism_items(rng, pair, group)
     rng.shuffle(docs)
-    held_out = _held_out_units(rng, [[f"syllogism:{p[0]}" for p in group] for group in groups])
+    held_out = _held_out_units(rng, [[k for p in group for k in (f"syllogism:{p[0]}", f"premises:{p[0]}")]
+                                     for group in groups])
     settings = {"n_pairs": n_pairs, "pairs_per_doc": pairs_per_doc, "dropped": {}}
     return Dataset("syllogism", seed, settings, tuple(docs), tuple(_balance_positions(rng, items, held_out)), facts,
                    local, glob, tuple(w for g in groups for _, n, *_ in g for w in n.values()), keys,
