@@ -194,7 +194,12 @@ def states_proposition(item: "Item", keys: set[str]) -> bool:
     """True when an arm's texts state what `item` tests: a fact the documents state (STATED_SPLITS),
     or an inference among `keys` (`stated_keys` of that arm). The one exception to "every
     shortcut at chance": co-occurrence there is the knowledge, not a cue."""
-    return item.split in STATED_SPLITS or item.key in keys
+    return proposition_stated(item.split, item.key, keys)
+
+
+def proposition_stated(split: str, key: str, keys: set[str]) -> bool:
+    """`states_proposition` for an item of `split` with `key`, before the item exists."""
+    return split in STATED_SPLITS or key in keys
 
 
 def arm_corpora(dataset: "Dataset") -> dict[str, tuple[list[str], list["Item"]]]:
@@ -798,8 +803,7 @@ class _Matcher:
         must match (the ones among them that do not state its proposition)."""
         scoring = [a for a, (_, variant) in ARM_TEXTS.items()
                    if variant == "covers" or split == "recall" or key in self.held_out]
-        cue = [a for a in scoring if not states_proposition(Item("", split, "", "", (), 0, "", (), "", key),
-                                                            self.stated[a])]
+        cue = [a for a in scoring if not proposition_stated(split, key, self.stated[a])]
         return scoring, cue
 
     def drop(self, split: str, reason: str) -> list[str]:
