@@ -24,6 +24,7 @@ from adaptcost.corpus.encodings import get_counter
 from adaptcost.errors import AdaptcostError
 from adaptcost.evalkit.datasets import paper as ds
 from adaptcost.evalkit.datasets.words import is_well_formed, nonsense_words
+from adaptcost.evalkit.stats.support import CLAIM_BAR
 
 
 @pytest.fixture(scope="module")
@@ -213,17 +214,35 @@ def test_syllogism_answers(quick):
             stem = it.prompt.splitlines()[-1].replace("Answer: ", "")  # "All glon are"
             valid = [i for i, o in enumerate(it.options) if _valid(premises, _parse(stem + o))]
             assert valid == [it.answer], (it.id, premises, it.options)
-            quantifiers.add(_parse(stem + it.options[it.answer])[0])
+            if it.split == "syllogism":
+                quantifiers.add(_parse(stem + it.options[it.answer])[0])
+            else:  # recall: the completion of one premise, stated word for word
+                assert it.split == "recall" and len(premises) == 1
+                assert _parse(stem + it.options[it.answer]) == premises[0]
             terms = {w for p in premises for w in p[1:]}
             subject = _parse(stem + it.options[0])[1]
             assert subject in terms and it.options[it.answer].strip(" .") in terms
-            # the distractors are end terms of other syllogisms, from the same document first
+            # the distractors are same-role terms of other syllogisms of the same document
             assert not any(o.strip(" .") in terms for k, o in enumerate(it.options) if k != it.answer)
             doc = next(d for d in data.docs if set(it.fact_ids) <= set(d.fact_ids))
             assert all(data.facts[f] in doc.text for f in it.fact_ids)
-            in_doc = [o for o in it.options if re.search(rf"\b{o.strip(' .')}\b", doc.text)]
-            assert len(in_doc) == len(it.options) or len(doc.fact_ids) < 8  # a last, smaller document
-        assert quantifiers == {"all", "some", "no"}
+            assert all(re.search(rf"\b{o.strip(' .')}\b", doc.text) for o in it.options)
+            assert len({len(o) for o in it.options}) == 1  # as long as each other
+        assert quantifiers <= {"all", "some", "no"}
+        if len(data.docs) >= 3:  # the documents' conclusion quantifiers cycle through all three
+            assert quantifiers == {"all", "some", "no"}
+        # one mood per document: every syllogism of it has the same premise quantifiers
+        for doc in data.docs:
+            moods = {tuple(_parse(data.facts[f"{sid}.{k}"])[0] for k in (1, 2))
+                     for sid in sorted({f.split(".")[0] for f in doc.fact_ids})}
+            assert len(moods) == 1, doc.id
+
+
+def test_syllogism_recall_items(quick):
+    data = ds.generate("syllogism", 0, "default")
+    recall = [i for i in data.items if i.split == "recall"]
+    assert len(recall) == 2 * data.settings["n_pairs"]  # one premise a syllogism, both forms
+    assert {i.form for i in recall} == set(ds.FORMS)
 
 
 # ---------------------------------------------------------------- semantic checker
@@ -360,24 +379,23 @@ def test_semantic_docs_shape(quick, sem_default):
 
 # sha256 of a canonical JSON dump of semantic(seed=0) -- every field of the Dataset: documents,
 # items, facts, both oracles, vocabulary, oracle keys, held-out keys (see _canonical_sha256) --
-# computed from the generator as it stood before `semantic` was split into named parts (commit
-# c85bb3a, the single 341-line function), e.g. for "small":
+# recomputed for issue 19's generator (twin copies of the world, joined by their relations), e.g. for "small":
 #   PYTHONPATH=src python -c 'import dataclasses, hashlib, json; from adaptcost.evalkit.datasets import paper as ds;
-#     d = dataclasses.asdict(ds.semantic(0, n_categories=8, n_docs=8));
+#     d = dataclasses.asdict(ds.semantic(0, **ds.PROFILES["default"]["semantic"]));
 #     blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"));
 #     print(hashlib.sha256(blob.encode("utf-8")).hexdigest())'
-# The split kept every random draw in its order, so the digests did not move. Any change to what
-# is generated (a draw added, removed or reordered; a template, filler or rule changed) changes
+# Any change to what is generated (a draw added, removed or reordered; a template, filler or rule changed) changes
 # them: update them only on purpose, saying why in the commit.
 SEMANTIC_SHA256 = {
-    # the default profile's size (8 categories, 8 pages)
-    "small": ({"n_categories": 8, "n_docs": 8},
-              "5af299e871554ba1959712b3f31f915f674d984b976fdc0e69a5cb353b44b12a"),
+    # the default profile's size (4 copies of 5 categories, 20 pages; issue 19: twin distractors
+    # matched in every arm's texts, held-out keys drawn before the items, positions balanced)
+    "small": (dict(ds.PROFILES["default"]["semantic"]),
+              "04ebfcc133cfc311728705c9342851d7df90c6e9f724443bf43120898cd7c845"),
     # every page format, a deep hierarchy, capped splits (the sem_default fixture's size at seed 0)
     "medium": ({"n_categories": 40, "n_docs": 400, "items_per_split": 50},
-               "70d4d4eeaa30d8ea90f267ddaa8b6f93dcd25ef3939758e22d4804375057a004"),
-    # the default arguments: the paper's 110 categories and 2,200 documents, every item (~5 s)
-    "default": ({}, "b63a149d8da042a2dbb935e96d6ede07c8dd791c8042cc8d1179503d4fbf7b76"),
+               "5f6975f4baac3639a7f4b917eaa41b5f13c588d722ae560aa46416a6f31c05f5"),
+    # the default arguments: the paper's sizes (108 categories, 2,160 documents), every item (~2 s)
+    "default": ({}, "45466c189c2a5f60f7cf65fc1d36cbc24a393a1b31fc8c4074c02ad4836f6eec"),
 }
 
 
@@ -392,3 +410,79 @@ def _canonical_sha256(data: ds.Dataset) -> str:
 def test_semantic_generation_pinned(size):
     kwargs, digest = SEMANTIC_SHA256[size]
     assert _canonical_sha256(ds.semantic(0, **kwargs)) == digest
+
+
+# ---------------------------------------------------------------- support for claims (issue 19)
+
+
+def test_split_support_default_carries_claims():
+    # every split of every dataset, pooled over the default profile's 3 seeds: >= 40 items per
+    # form from 3 seeds in >= 10 clusters; the quick profile (one seed) cannot carry any
+    support = ds.split_support("default", (0, 1, 2))
+    assert set(support) == set(ds.DATASETS)
+    assert set(support["semantic"]) == set(ds.SPLITS)
+    assert set(support["syllogism"]) == {"recall", "syllogism"}
+    for name, splits in support.items():
+        for split, row in splits.items():
+            assert row["claim"], (name, split, row["why_not"])
+            assert min(row["items"].values()) >= CLAIM_BAR.items and row["seeds"] == [0, 1, 2]
+            assert row["clusters"] >= CLAIM_BAR.clusters
+    quick = ds.split_support("quick", (0,))
+    assert not any(row["claim"] for splits in quick.values() for row in splits.values())
+    assert "from 1 dataset seed," in quick["reversal"]["recall"]["why_not"]
+
+
+def test_unmatched_items_are_dropped_and_counted():
+    # a candidate set that cannot match the answer's co-occurrence is never used as a fallback:
+    # the item is dropped and the reason counted
+    texts = ["gruds blik", "vosk", "trum", "plenk"]  # blik (the answer) shares a text with gruds, no distractor does
+    corpora = {arm: ds._Cues(texts) for arm in ds.ARM_TEXTS}
+    match = ds._Matcher(corpora, {arm: set() for arm in ds.ARM_TEXTS}, set())
+    ranked = ["vosk", "trum", "plenk"]
+    assert match.pick(random.Random(0), "syllogism", "syllogism:gruds:blik", "blik", ["gruds"], ranked) == []
+    assert match.dropped == {"syllogism": {"co-occurrence unmatched": 1}}
+    # where the arm's texts state the proposition (a recall item), co-occurrence is no cue: matched
+    tied = match.pick(random.Random(0), "recall", "recall:x", "blik", ["gruds"], ranked)
+    assert sorted(tied) == ["plenk", "trum", "vosk"]  # every one occurs once, like the answer
+    # frequency: one distractor above the answer in one arm's texts and tied in another -> unusable
+    corpora["finetune+global (covers)"] = ds._Cues(texts + ["trum"])
+    match = ds._Matcher(corpora, {arm: set() for arm in ds.ARM_TEXTS}, set())
+    assert match.pick(random.Random(0), "recall", "recall:x", "blik", ["gruds"], ranked) == []
+    assert match.dropped == {"recall": {"frequency unmatched": 1}}
+
+
+def test_reversal_directions_balanced():
+    # facts come in pairs on one feature, one in each direction: every comparative is as frequent
+    # as its antonym in the documents
+    data = ds.generate("reversal", 1, "default")
+    counts: dict[str, int] = {}
+    for fact in data.facts.values():
+        rel = _COMPARISON.match(fact).group(2)
+        counts[rel] = counts.get(rel, 0) + 1
+    for more, less, _ in ds.FEATURES:
+        assert counts.get(more, 0) == counts.get(less, 0)
+    with pytest.raises(AdaptcostError, match="even"):
+        ds.reversal(0, n_facts=5)
+
+
+def test_semantic_copies_form_one_world():
+    # the 4 copies are joined by their relations (subject in copy t, object in copy t + 1): no copy
+    # is an island whose words co-occur only among themselves, so "the option from the entity's
+    # own copy" is no cue; every category and property word is in one co-occurrence component
+    for seed in (0, 1, 2):
+        data = ds.generate("semantic", seed, "default")
+        assert data.settings["n_relations"] >= ds.TWINS
+        vocab = set(data.vocabulary[data.settings["n_verbs"]:])  # categories and properties (verbs come first)
+        parent = {w: w for w in vocab}
+
+        def root(w):
+            while parent[w] != w:
+                parent[w] = parent[parent[w]]
+                w = parent[w]
+            return w
+
+        for doc in data.docs:
+            found = [w for w in re.findall(r"[a-z]+", doc.text.lower()) if w in vocab]
+            for w in found[1:]:
+                parent[root(w)] = root(found[0])
+        assert len({root(w) for w in vocab}) == 1, seed

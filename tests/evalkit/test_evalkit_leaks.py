@@ -75,3 +75,36 @@ def test_a_leaking_training_file_stops_the_run(monkeypatch):
     config = EvalConfig(profile="quick", datasets=("reversal",), strategies=("finetune", "finetune+local"))
     with pytest.raises(LeakError, match="finetune\\+local"):
         run_eval(KnowledgeMock(name="leaky"), config, Settings())
+
+
+HELD_OUT_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0,)}
+
+
+@pytest.mark.parametrize("profile", sorted(HELD_OUT_SEEDS))
+def test_held_out_variants_withhold_something(profile):
+    # issue 19: on every dataset and seed the "held out" oracles' texts differ from the "covers"
+    # ones (local and global), no held-out text states a held-out key, and no held-out text names
+    # a held-out item's entity and its answer together (the withheld inference is absent)
+    from adaptcost.evalkit.datasets.leaks import answer_words, words
+
+    for name in datasets.DATASETS:
+        for seed in HELD_OUT_SEEDS[profile]:
+            data = generate(name, seed, profile)
+            hidden = set(data.held_out)
+            scored = [i for i in data.arm_items("held-out") if i.split != "recall"]
+            assert hidden and scored, (name, seed)
+            for kind in ("local", "global"):
+                kept = data.arm_texts(kind, "held-out")
+                assert kept != data.arm_texts(kind, "covers"), (name, seed, kind)
+                extra = kept[len(data.docs):]
+                assert not any(hidden & set(data.oracle_keys.get(t, ())) for t in extra)
+                vocab = set(data.vocabulary)
+                where: dict[str, set[int]] = {}
+                for k, text in enumerate(extra):
+                    for w in set(words(text)):
+                        where.setdefault(w, set()).add(k)
+                for item in scored:
+                    entities = (set(words(item.prompt)) & vocab) - answer_words(item)
+                    near = set().union(*(where.get(w, set()) for w in entities))
+                    both = near.intersection(*(where.get(w, set()) for w in answer_words(item)))
+                    assert not both, (name, seed, item.id, [extra[k] for k in sorted(both)][:2])

@@ -6,18 +6,38 @@ study" released no code or data; its datasets are rebuilt here from the paper's 
 fine-tuning and augmented fine-tuning on the same facts:
 
 - ``reversal``: "simple reversals" -- comparison facts between nonsense words ("femp are more
-  dangerous than glon") over 28 features, each stated in several short articles with a random
-  context line; tests are a forced choice between the reversal ("glon are less dangerous than
-  femp") and the contradictory relation, plus recall of the trained direction.
-- ``syllogism``: "simple syllogisms" -- a context line and two premises per example; tests give the
-  two end terms and score candidate conclusions (see `syllogism` for why 4 and not 6 candidates).
-- ``semantic``: the "semantic structure benchmark" -- an invented category hierarchy with inherited
-  properties and relations, written as wiki-like documents in varied formats; splits recall,
-  rephrasing, reversal, syllogism and category holdout.
+  dangerous than glon") over 28 features, in pairs (one fact per direction of a feature), each
+  stated in several short articles with a random context line; tests are a forced choice between
+  the reversal ("glon are less dangerous than femp") and the contradictory relation, plus recall
+  of the trained direction.
+- ``syllogism``: "simple syllogisms" -- a context line and two premises per example, the
+  syllogisms of a document sharing one mood; tests give the two end terms and score candidate
+  conclusions (see `syllogism` for why 4 and not 6 candidates), plus recall of one premise.
+- ``semantic``: the "semantic structure benchmark" -- an invented category hierarchy (4 copies
+  of one tree, "twins") with inherited properties and relations, written as wiki-like documents
+  in varied formats; splits recall, rephrasing, reversal, syllogism and category holdout.
 
 Every test item is scored by the likelihood of each option as a continuation of its prompt; the
 options are never shown in the prompt (the paper's multiple-choice likelihood scoring). Every word
 that stands for an entity, property or relation is a nonsense word (`words.nonsense_words`).
+
+No shortcut answers a test, in any arm's own training texts (`ARM_TEXTS`: the documents, plus
+the oracle's "local" or "global" augmentations, "covers" or "held out"): an item's options are
+as frequent as each other (the answer's rank balanced, or all tied), as often in a text with the
+prompt's entities, as often in a premise of the stem's quantifier (syllogisms), as long, and the
+answer's key position is balanced (`_balance_positions`). One documented exception: where an
+arm's texts state the tested proposition (`states_proposition`: recall, rephrasing and reversal
+items, whose fact the documents state; an inference a "covers" oracle states), co-occurrence
+with the prompt's entity is the knowledge itself, not a cue. The generators build this by
+symmetry (reversal pairs, one-mood syllogism documents, semantic twins) and check it
+(`_Matcher`): an item that fails is dropped, never matched on less, and counted per split in
+``settings["dropped"]``. `scoring.baselines` recomputes every such cue; the tests hold each at
+chance + 10 points at most. `split_support` says which splits have enough items, seeds and
+clusters to carry a claim.
+
+A "held out" oracle withholds whole units (a reversal pair, a syllogism document, a semantic
+category with its twins), drawn before the items are matched, so that the withheld options lose
+their texts alike.
 
 Everything is derived from one ``random.Random`` seeded with the dataset name and seed; nothing
 iterates over an unordered set, so the output does not depend on PYTHONHASHSEED.
@@ -29,14 +49,14 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import asdict, dataclass, field
-from itertools import product
+from dataclasses import asdict, dataclass, field, replace
+from itertools import combinations_with_replacement, product
 from typing import Sequence
 
 from adaptcost.corpus.sentences import split_sentences
 from adaptcost.errors import AdaptcostError
 from adaptcost.suggest import did_you_mean
-from .words import CONSONANT_FINAL, capitalize, nonsense_words, past_participle, plural
+from .words import CONSONANT_FINAL, PATTERNS, capitalize, nonsense_words, past_participle, plural
 
 SPLITS = ("recall", "rephrasing", "reversal", "syllogism", "category")
 FORMS = ("trained", "question")
@@ -92,7 +112,9 @@ class Dataset:
     # augmentation text -> the item keys whose inference it states (absent: none, e.g. a rephrasing
     # of a premise); the "held out" oracle drops every text stating a key in `held_out`
     oracle_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    held_out: tuple[str, ...] = ()  # half the inference keys of each split (sorted)
+    # the keys a "held out" oracle withholds (sorted): half the inference keys of each split, in
+    # whole units, and the keys of texts that serve them (a syllogism's "premises:<sid>")
+    held_out: tuple[str, ...] = ()
 
     def augmentation_texts(self, kind: str, doc_ids, variant: str = "covers") -> list[str]:
         """The oracle's local or global augmentations of the given documents: "covers" (every
@@ -154,6 +176,32 @@ ARM_TEXTS: dict[str, tuple[str | None, str]] = {
 }
 
 
+# Splits whose tested proposition the documents state (a recall item asks a stated fact; a
+# rephrasing or reversal item asks it in other words): there, co-occurrence with the prompt's
+# entity is the knowledge itself, not a shortcut.
+STATED_SPLITS = ("recall", "rephrasing", "reversal")
+
+
+def stated_keys(dataset: "Dataset", kind: str | None, variant: str) -> set[str]:
+    """The item keys whose proposition an arm's augmentations state (none for the documents)."""
+    if kind is None:
+        return set()
+    texts = dataset.augmentation_texts(kind, [d.id for d in dataset.docs], variant)
+    return {k for t in texts for k in dataset.oracle_keys.get(t, ())}
+
+
+def states_proposition(item: "Item", keys: set[str]) -> bool:
+    """True when an arm's texts state what `item` tests: a fact the documents state (STATED_SPLITS),
+    or an inference among `keys` (`stated_keys` of that arm). The one exception to "every
+    shortcut at chance": co-occurrence there is the knowledge, not a cue."""
+    return proposition_stated(item.split, item.key, keys)
+
+
+def proposition_stated(split: str, key: str, keys: set[str]) -> bool:
+    """`states_proposition` for an item of `split` with `key`, before the item exists."""
+    return split in STATED_SPLITS or key in keys
+
+
 def arm_corpora(dataset: "Dataset") -> dict[str, tuple[list[str], list["Item"]]]:
     """Per arm label of ARM_TEXTS: that arm's own training texts and the items it is scored on
     (what its shortcut baselines are computed over)."""
@@ -171,15 +219,41 @@ def _positive(name: str, value, minimum: int = 1) -> int:
     return value
 
 
-def _held_out_half(rng: random.Random, items) -> tuple[str, ...]:
-    """Half the inference keys of every generalization split, drawn at random: the "held out"
-    oracle states the other half, and is scored on these."""
-    out: list[str] = []
-    for split in SPLITS[1:]:
-        keys = sorted({i.key for i in items if i.split == split})
-        rng.shuffle(keys)
-        out += keys[: len(keys) // 2]
-    return tuple(sorted(out))
+def _held_out_units(rng: random.Random, units: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """Half the units (at least one where there is one), drawn at random: their keys are what the
+    "held out" oracle withholds and its arms are scored on. A unit is a group of inference keys
+    withheld together so that no withheld text can be told from a kept one by its options'
+    frequency (a reversal pair, a syllogism document, a semantic category)."""
+    order = list(range(len(units)))
+    rng.shuffle(order)
+    hidden = order[: max(1, len(units) // 2)] if units else []
+    return tuple(sorted(k for u in hidden for k in units[u]))
+
+
+def _balance_positions(rng: random.Random, items: list[Item], held_out: Sequence[str]) -> list[Item]:
+    """Every item with its answer moved to a key position drawn so that, within each (split,
+    form, held out or not) group, every position is the answer equally often (to within one, the
+    surplus positions drawn at random): no fixed key position beats chance. The distractors keep
+    their order."""
+    hidden = set(held_out)
+    groups: dict[tuple, list[int]] = {}
+    for k, item in enumerate(items):
+        groups.setdefault((item.split, item.form, item.key in hidden, len(item.options)), []).append(k)
+    out = list(items)
+    for (_, _, _, width), rows in groups.items():
+        slots: list[int] = []
+        while len(slots) < len(rows):
+            cycle = list(range(width))
+            rng.shuffle(cycle)
+            slots += cycle
+        slots = slots[: len(rows)]
+        rng.shuffle(slots)
+        for k, slot in zip(rows, slots):
+            item = out[k]
+            wrong = [o for j, o in enumerate(item.options) if j != item.answer]
+            options = wrong[:slot] + [item.options[item.answer]] + wrong[slot:]
+            out[k] = replace(item, options=tuple(options), answer=slot)
+    return out
 
 
 def _shuffled_options(rng: random.Random, correct: str, wrong: list[str]) -> tuple[tuple[str, ...], int]:
@@ -249,12 +323,17 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
     """The paper's "simple reversals": `n_facts` comparisons, each in `docs_per_fact` articles.
 
     Each fact relates two fresh nonsense words (no word is in two facts, so nothing but the fact
-    itself answers its tests); its direction ("more"/"less" or antonym) is drawn at random so the
-    correct option is not always the same word. Items per fact: "recall" (the trained direction:
-    correct relation vs contradictory one) and "reversal" (the other direction: "glon are less
-    dangerous than femp" vs "glon are more dangerous than femp"), each as "trained" and "question".
+    itself answers its tests). Facts come in pairs on one feature, one in each direction ("femp
+    are more dangerous than glon", "trolt are less dangerous than deaps"), so that a comparative
+    and its antonym are equally frequent in the documents and in every oracle's texts (a pair is
+    held out as a whole): neither the more nor the less frequent wording answers a test. Items
+    per fact: "recall" (the trained direction: correct relation vs contradictory one) and
+    "reversal" (the other direction: "glon are less dangerous than femp" vs "glon are more
+    dangerous than femp"), each as "trained" and "question".
     """
     _positive("n_facts", n_facts)
+    if n_facts % 2:
+        raise AdaptcostError(f"n_facts must be even (facts come in pairs, one per direction of a feature), not {n_facts}")
     _positive("docs_per_fact", docs_per_fact)
     if not 1 <= _positive("n_features", n_features) <= len(FEATURES):
         raise AdaptcostError(f"n_features must be between 1 and {len(FEATURES)}, not {n_features}")
@@ -267,11 +346,16 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
     local: dict[str, tuple[str, ...]] = {}
     glob: dict[str, tuple[str, ...]] = {}
     keys: dict[str, tuple[str, ...]] = {}
-    for i in range(n_facts):
-        a, b = words[2 * i], words[2 * i + 1]
+    directions: list[tuple[str, str, str, str]] = []  # per fact: (relation, antonym, dimension, pair)
+    for k in range(n_facts // 2):
         more, less, dim = rng.choice(features)
-        rel, anti = (more, less) if rng.random() < 0.5 else (less, more)
+        first = (more, less) if rng.random() < 0.5 else (less, more)
+        directions += [(*first, dim, f"p{k + 1:03d}"), (first[1], first[0], dim, f"p{k + 1:03d}")]
+    pairs: dict[str, list[str]] = {}
+    for i, (rel, anti, dim, pair) in enumerate(directions):
+        a, b = words[2 * i], words[2 * i + 1]
         fid = f"f{i + 1:03d}"
+        pairs.setdefault(pair, []).append(f"reversal:{fid}")
         fact = f"{a} are {rel} than {b}"
         facts[fid] = fact + "."
         if docs_per_fact <= len(REVERSAL_CONTEXTS):
@@ -298,9 +382,11 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
                 items.append(Item(f"{fid}.{split}.{form}", split, form, stem, options, answer, rule, (fid,),
                                   fid, f"{split}:{fid}"))
     rng.shuffle(docs)
-    settings = {"n_facts": n_facts, "n_features": n_features, "docs_per_fact": docs_per_fact}
-    return Dataset("reversal", seed, settings, tuple(docs), tuple(items), facts, local, glob,
-                   tuple(words), keys, _held_out_half(rng, items))
+    held_out = _held_out_units(rng, list(pairs.values()))
+    settings = {"n_facts": n_facts, "n_features": n_features, "docs_per_fact": docs_per_fact,
+                "dropped": {}}
+    return Dataset("reversal", seed, settings, tuple(docs), tuple(_balance_positions(rng, items, held_out)), facts,
+                   local, glob, tuple(words), keys, held_out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,61 +459,102 @@ _CONCLUDE = {"all": "Each of the {x} counts among the {y}.", "some": "There are 
              "no": "None of the {x} count among the {y}."}
 
 
-def syllogism(seed: int, n_pairs: int = 69, pairs_per_doc: int = 4) -> Dataset:
-    """The paper's "simple syllogisms": `n_pairs` syllogisms, two premises each, `pairs_per_doc`
-    of them to a document under one context line.
+def _letters(pattern: str) -> int:
+    """How many letters a `words.PATTERNS` pattern spells (clusters and vowel pairs: two)."""
+    return sum(2 if slot in "OKD" else 1 for slot in pattern)
 
-    Moods are drawn so that the conclusion's quantifier is all/some/no equally often (Barbara is
-    the only all-conclusion mood). The paper scores the 6 statements {all, some, no} x 2
-    directions about the two end terms; there the quantifier alone gives the answer away (the
-    premises' "atmosphere": any "no" premise -> "no", else any "some" -> "some", which is right for
-    every valid mood used, so picking by quantifier scores ~80% with no inference at all). Here the
-    stem states the valid conclusion's quantifier and subject ("All S are", "Some P are"), and the
-    options are the other end term and the same-role end terms of the other syllogisms of the same
-    document: every option word appears once in the corpus (frequency), in the same document
-    (co-occurrence), under the same quantifier (atmosphere), so only the chain S-M-P tells them
-    apart. Exactly one option is valid (checked by `syllogism_valid`); chance is 1/4.
+
+def syllogism(seed: int, n_pairs: int = 69, pairs_per_doc: int = 4) -> Dataset:
+    """The paper's "simple syllogisms": `n_pairs` syllogisms, two premises each, about
+    `pairs_per_doc` of them to a document under one context line (n_pairs // pairs_per_doc
+    documents, the remainder spread over them).
+
+    The paper scores the 6 statements {all, some, no} x 2 directions about the two end terms;
+    there the quantifier alone gives the answer away (the premises' "atmosphere": any "no"
+    premise -> "no", else any "some" -> "some", which is right for every valid mood used, so
+    picking by quantifier scores ~80% with no inference at all). Here the stem states the valid
+    conclusion's quantifier and subject ("All S are", "Some P are"), and the options are the
+    other end term and the same-role end terms of other syllogisms of the same document.
+
+    Every syllogism of a document has the same mood and conclusion direction, and all its terms
+    have the same length: the options are then interchangeable on every cue but the chain S-M-P,
+    in the documents and in every oracle's texts. Each option word appears once in the document,
+    in a premise of the same quantifier and position (frequency, co-occurrence, the quantifier
+    cue and atmosphere tie; length too), the oracle states each syllogism's conclusion and
+    rephrases its premises alike, and a "held out" oracle withholds whole documents (every
+    option of an item then loses its texts alike). The documents' conclusion quantifiers cycle
+    through all/some/no (Barbara is the only all-conclusion mood). Exactly one option is valid
+    (checked by `syllogism_valid`); chance is 1/4.
+
+    Items per syllogism: its conclusion ("syllogism") and the completion of one of its premises
+    ("recall": stem "All zints are" -> " blims.", distractors the same-role terms of the same
+    premise of the other syllogisms of the document), so that a fine-tuned arm's recall of its
+    trained facts can be checked on this set too; each as "trained" and "question".
     """
     _positive("n_pairs", n_pairs)
-    if not 2 <= _positive("pairs_per_doc", pairs_per_doc) <= 8:
-        raise AdaptcostError(f"pairs_per_doc must be between 2 and 8, not {pairs_per_doc}")
+    if not 4 <= _positive("pairs_per_doc", pairs_per_doc) <= 8:
+        raise AdaptcostError(f"pairs_per_doc must be between 4 and 8, not {pairs_per_doc}")
+    if n_pairs < 4:
+        raise AdaptcostError(f"n_pairs must be at least 4 (an item's distractors are 3 syllogisms of its document), "
+                             f"not {n_pairs}")
     rng = _rng("syllogism", seed)
-    words = nonsense_words(3 * n_pairs, rng)
+    n_docs = max(1, n_pairs // pairs_per_doc)
+    sizes = [n_pairs // n_docs + (g < n_pairs % n_docs) for g in range(n_docs)]
     by_q = {q: [m for m in MOODS if m[4][0] == q] for q in ("all", "some", "no")}
+    cycle: list[str] = []
     facts: dict[str, str] = {}
-    pairs = []
-    for i in range(n_pairs):
-        names = dict(zip(("S", "M", "P"), words[3 * i: 3 * i + 3]))
-        mood = rng.choice(by_q[rng.choice(("all", "some", "no"))])
-        sid = f"s{i + 1:03d}"
-        facts[f"{sid}.1"], facts[f"{sid}.2"] = _say(mood[2], names), _say(mood[3], names)
+    groups: list[list[tuple]] = []
+    taken: set[str] = set()
+    i = 0
+    for size in sizes:
+        if not cycle:
+            cycle = ["all", "some", "no"]
+            rng.shuffle(cycle)
+        mood = rng.choice(by_q[cycle.pop()])
         # the conclusion's subject: S for "all"; either end for the symmetric "some" and "no"
         subj, obj = ("S", "P") if mood[4][0] == "all" or rng.random() < 0.5 else ("P", "S")
-        pairs.append((sid, names, mood, subj, obj))
+        length = rng.choice((4, 5))
+        words = nonsense_words(3 * size, rng, forbid=taken, patterns=[p for p in PATTERNS if _letters(p) == length])
+        taken |= set(words)
+        group = []
+        for k in range(size):
+            names = dict(zip(("S", "M", "P"), words[3 * k: 3 * k + 3]))
+            sid = f"s{i + 1:03d}"
+            i += 1
+            facts[f"{sid}.1"], facts[f"{sid}.2"] = _say(mood[2], names), _say(mood[3], names)
+            group.append((sid, names, mood, subj, obj))
+        groups.append(group)
     docs: list[Doc] = []
     items: list[Item] = []
     local: dict[str, tuple[str, ...]] = {}
     glob: dict[str, tuple[str, ...]] = {}
     keys: dict[str, tuple[str, ...]] = {}
-    groups = [pairs[k:k + pairs_per_doc] for k in range(0, n_pairs, pairs_per_doc)]
     for g, group in enumerate(groups):
         doc_id = f"d{g + 1:03d}"
         premises = [f"{sid}.{k}" for sid, *_ in group for k in (1, 2)]
         rng.shuffle(premises)
         docs.append(Doc(doc_id, f"{rng.choice(SYLLOGISM_CONTEXTS)}\n" + " ".join(facts[f] for f in premises),
                         tuple(sorted(premises))))
-        local[doc_id] = tuple(r for _, names, mood, *_ in group for p in mood[2:4] for r in _rephrase_premise(p, names))
-        conclusions = []
+        rephrasings, conclusions = [], []
         for sid, names, mood, subj, obj in group:
+            # a premise's rephrasings serve its syllogism (without stating it): their key
+            # "premises:<sid>" is withheld with the syllogism's own
+            for text in (r for p in mood[2:4] for r in _rephrase_premise(p, names)):
+                keys[text] = (f"premises:{sid}",)
+                rephrasings.append(text)
             text = _CONCLUDE[mood[4][0]].format(x=names[subj], y=names[obj])
             keys[text] = (f"syllogism:{sid}",)
             conclusions.append(text)
-        glob[doc_id] = tuple(conclusions)
+        local[doc_id], glob[doc_id] = tuple(rephrasings), tuple(conclusions)
         for pair in group:
-            items += _syllogism_items(rng, pair, group, groups)
+            items += _syllogism_items(rng, pair, group)
     rng.shuffle(docs)
-    return Dataset("syllogism", seed, {"n_pairs": n_pairs, "pairs_per_doc": pairs_per_doc}, tuple(docs),
-                   tuple(items), facts, local, glob, tuple(words), keys, _held_out_half(rng, items))
+    held_out = _held_out_units(rng, [[k for p in group for k in (f"syllogism:{p[0]}", f"premises:{p[0]}")]
+                                     for group in groups])
+    settings = {"n_pairs": n_pairs, "pairs_per_doc": pairs_per_doc, "dropped": {}}
+    return Dataset("syllogism", seed, settings, tuple(docs), tuple(_balance_positions(rng, items, held_out)), facts,
+                   local, glob, tuple(w for g in groups for _, n, *_ in g for w in n.values()), keys,
+                   held_out)
 
 
 def _rephrase_premise(statement, names) -> list[str]:
@@ -439,26 +566,34 @@ def _rephrase_premise(statement, names) -> list[str]:
     return [f"{names[x]} are never {names[y]}.", f"No {names[y]} are {names[x]}."]
 
 
-def _syllogism_items(rng: random.Random, pair, group, groups) -> list[Item]:
-    """The two forms of one syllogism's test: the stem gives the quantifier and subject; the
-    options are its other end term and the same-role terms of other syllogisms (same document
-    first, then neighbouring documents when a document holds fewer than 4)."""
+def _syllogism_items(rng: random.Random, pair, group) -> list[Item]:
+    """Both forms of one syllogism's two tests: its conclusion (the stem gives the quantifier and
+    subject; the options are its other end term and the same-role terms of 3 other syllogisms of
+    its document) and one of its premises, drawn ("recall": options the same-role terms of the
+    same premise of those syllogisms)."""
     sid, names, mood, subj, obj = pair
     quant = mood[4][0]
-    others = [p[1][p[4]] for p in group if p[0] != sid]
-    spare = [p[1][p[4]] for grp in groups if grp is not group for p in grp]
-    wrong = others[:3] + rng.sample(spare, max(0, min(3 - len(others[:3]), len(spare))))
+    others = rng.sample([p for p in group if p[0] != sid], 3)
     if not syllogism_valid((mood[2], mood[3]), (quant, subj, obj)):  # pragma: no cover - MOODS bug
         raise AssertionError(f"{mood[0]}: the conclusion does not follow")
-    rule = f"{mood[0]} ({mood[1]}): {sid}.1 + {sid}.2 => {_say((quant, subj, obj), names)}"
-    head = f"{capitalize(quant)} {names[subj]} are"
+    premise = rng.choice((1, 2))
+    q, x, y = mood[1 + premise]
+    tests = (("syllogism", f"syllogism:{sid}", quant, subj, obj, (f"{sid}.1", f"{sid}.2"),
+              f"{mood[0]} ({mood[1]}): {sid}.1 + {sid}.2 => {_say((quant, subj, obj), names)}"),
+             ("recall", f"recall:{sid}.{premise}", q, x, y, (f"{sid}.{premise}",),
+              f"recall of {sid}.{premise}: {_say((q, x, y), names)}"))
     out = []
-    for form in FORMS:
-        stem = (f"{rng.choice(SYLLOGISM_CONTEXTS)}\n{head}" if form == "trained"
-                else f"Question: What follows about {names[subj]}?\nAnswer: {head}")
-        options, answer = _shuffled_options(rng, f" {names[obj]}.", [f" {w}." for w in wrong])
-        out.append(Item(f"{sid}.syllogism.{form}", "syllogism", form, stem, options, answer, rule,
-                        (f"{sid}.1", f"{sid}.2"), sid, f"syllogism:{sid}"))
+    for split, key, quantifier, head_role, answer_role, fact_ids, rule in tests:
+        head = f"{capitalize(quantifier)} {names[head_role]} are"
+        wrong = [f" {p[1][answer_role]}." for p in others]
+        for form in FORMS:
+            stem = (f"{rng.choice(SYLLOGISM_CONTEXTS)}\n{head}" if form == "trained"
+                    else f"Question: What follows about {names[head_role]}?\nAnswer: {head}" if split == "syllogism"
+                    else f"Question: What is stated about {names[head_role]}?\nAnswer: {head}")
+            options, answer = _shuffled_options(rng, f" {names[answer_role]}.", wrong)
+            suffix = "" if split == "syllogism" else f".{premise}"
+            out.append(Item(f"{sid}{suffix}.{split}.{form}", split, form, stem, options, answer, rule, fact_ids,
+                            sid, key))
     return out
 
 
@@ -509,7 +644,7 @@ FORMATS = ("prose", "bullets", "qa", "table")
 class _Taxonomy:
     """The invented world: categories in a tree, owned properties, relations between categories."""
 
-    def __init__(self, rng: random.Random, n_categories: int):
+    def __init__(self, rng: random.Random, n_categories: int, max_props: int = 6):
         n = n_categories
         n_roots = max(1 if n < 12 else 2, round(n / 55))  # two trees at least: roots' properties get matched distractors
         n_mid = max(1, round(n * 0.18))
@@ -536,7 +671,7 @@ class _Taxonomy:
         self.holdouts = sorted(rng.sample(final_leaves, max(0, min(n_hold, len(final_leaves) - 1))),
                                key=self.cats.index)
         # Own properties: 1-6 each (at least 2 for categories with children), none for holdouts.
-        counts = {c: 0 if c in self.holdouts else rng.randint(2 if self.children[c] else 1, 6)
+        counts = {c: 0 if c in self.holdouts else rng.randint(2 if self.children[c] else 1, max_props)
                   for c in self.cats}
         props = nonsense_words(sum(counts.values()), rng, forbid=set(self.verbs) | set(self.cats))
         self.own: dict[str, list[str]] = {}
@@ -546,23 +681,41 @@ class _Taxonomy:
             k += counts[c]
         self.owner = {p: c for c in self.cats for p in self.own[c]}
         # Relations: each verb maps distinct subjects to distinct objects (a partial injection),
-        # never within one line of descent, never touching a holdout.
+        # never within one line of descent, never touching a holdout. At least one where two
+        # categories have pages (within one line of descent if the tree allows nothing else): the
+        # relations join the world's copies (`_Twins`).
         live = [c for c in self.cats if c not in self.holdouts]
         target = max(2, len(live))
         self.relations: list[tuple[str, str, str]] = []
         used_s: set[tuple[str, str]] = set()
         used_o: set[tuple[str, str]] = set()
-        tries = 0
-        while len(self.relations) < target and tries < 50 * target:
-            tries += 1
-            v, x, y = rng.choice(self.verbs), rng.choice(live), rng.choice(live)
-            if y in self.lineage(x) or (v, x) in used_s or (v, y) in used_o:
-                continue
-            if any({r[0], r[2]} == {x, y} for r in self.relations):  # one relation per pair
-                continue
-            self.relations.append((x, v, y))
-            used_s.add((v, x))
-            used_o.add((v, y))
+        for apart in (True, False):
+            tries = 0
+            while len(self.relations) < (target if apart else 1) and tries < 50 * target and len(live) > 1:
+                tries += 1
+                v, x, y = rng.choice(self.verbs), rng.choice(live), rng.choice(live)
+                if x == y or (apart and y in self.lineage(x)) or (v, x) in used_s or (v, y) in used_o:
+                    continue
+                if any({r[0], r[2]} == {x, y} for r in self.relations):  # one relation per pair
+                    continue
+                self.relations.append((x, v, y))
+                used_s.add((v, x))
+                used_o.add((v, y))
+
+    def twinned(self, twins: "_Twins") -> "_Taxonomy":
+        """The world of every copy: one tree per copy, the verbs shared, each relation from a
+        subject of copy t to an object of copy t + 1 (`_Twins`)."""
+        maps = twins.maps
+        out = object.__new__(_Taxonomy)
+        out.verbs = list(self.verbs)
+        out.cats = [m[c] for m in maps for c in self.cats]
+        out.parent = {m[c]: (m[p] if p is not None else None) for m in maps for c, p in self.parent.items()}
+        out.children = {m[c]: [m[d] for d in kids] for m in maps for c, kids in self.children.items()}
+        out.holdouts = [m[c] for m in maps for c in self.holdouts]
+        out.own = {m[c]: [m[p] for p in props] for m in maps for c, props in self.own.items()}
+        out.owner = {p: c for c in out.cats for p in out.own[c]}
+        out.relations = [(twins.word(x, t), v, twins.word(y, t + 1)) for t in range(len(maps)) for x, v, y in self.relations]
+        return out
 
     def depth_of(self, c: str) -> int:
         d = 0
@@ -588,14 +741,6 @@ class _Taxonomy:
     def lineage(self, c: str) -> set[str]:
         return {c, *self.ancestors(c), *self.descendants(c)}
 
-    def closeness(self, a: str, b: str) -> int:
-        """Depth of the deepest common ancestor (+1), 0 when a and b share no ancestor."""
-        chain_a = [a, *self.ancestors(a)]
-        for d in [b, *self.ancestors(b)]:
-            if d in chain_a:
-                return self.depth_of(d) + 1
-        return 0
-
     def true_props(self, c: str) -> list[str]:
         return [p for d in [c, *self.ancestors(c)] for p in self.own[d]]
 
@@ -612,66 +757,138 @@ def _rel_fid(x: str, v: str, y: str) -> str:
     return f"rel:{x}:{v}:{y}"
 
 
-class _Matcher:
-    """Distractors matched to the answer on the cues a model could use without the knowledge:
-    how often the word occurs in the training documents, and in how many documents it appears
-    with the prompt's entity. Among candidates that are wrong by construction, the closest match
-    on (co-occurrence, log frequency) is preferred, then the closest relative (hardest)."""
+class _Cues:
+    """One arm's training texts as a model without the knowledge could read them: how often each
+    word occurs, and which texts it is in (the cues of `scoring.baselines`)."""
 
-    def __init__(self, docs: Sequence[Doc]):
+    def __init__(self, texts: Sequence[str]):
         self.count: dict[str, int] = {}
         self.where: dict[str, set[int]] = {}
-        for k, doc in enumerate(docs):
-            for w in re.findall(r"[a-z]+", doc.text.lower()):
+        for k, text in enumerate(texts):
+            for w in re.findall(r"[a-z]+", text.lower()):
                 self.count[w] = self.count.get(w, 0) + 1
                 self.where.setdefault(w, set()).add(k)
 
-    def cooccurrence(self, a: str, b: str) -> int:
-        return len(self.where.get(a, set()) & self.where.get(b, set()))
+    def cooccurrence(self, anchors: Sequence[str], word: str) -> int:
+        """Texts that hold `word` and any of `anchors` (the prompt's entities)."""
+        near: set[int] = set()
+        for a in anchors:
+            near |= self.where.get(a, set())
+        return len(near & self.where.get(word, set()))
 
-    def pick(self, rng: random.Random, answer: str, anchor: str, ranked: list[tuple[int, str]], k: int = 3) -> list[str]:
-        """k distractors whose frequencies place the answer at a uniformly drawn rank (a random
-        number of them just above it, the rest at or just below it; all tied with it where k
-        candidates are exactly as frequent), so that picking the most (or least) frequent option
-        scores chance. Drawn from the candidates that co-occur with `anchor` exactly as often as
-        the answer does when they allow that, else from all. Ties go to the closest relative.
-        None when no candidate set allows it (the item is then not asked)."""
-        best: dict[str, int] = {}
-        for rank, c in ranked:
-            best[c] = max(rank, best.get(c, rank))
-        co = self.cooccurrence(anchor, answer)
-        same = [c for c in sorted(best) if self.cooccurrence(anchor, c) == co]
-        for cands in (same, sorted(best)):
-            chosen = self._balanced(rng, answer, cands, best, k)
-            if chosen:
-                return chosen
+
+class _Matcher:
+    """Distractors matched to the answer, at once in every arm's own training texts that score
+    the item (ARM_TEXTS: the documents, both oracles' "covers" texts, and the "held out" ones for
+    recall items and held-out keys), on the cues a model could use without the knowledge:
+
+    - co-occurrence with the prompt's entities: equal to the answer's in every such corpus, except
+      where the corpus states the item's proposition (`states_proposition`: recall, rephrasing and
+      reversal items; an inference a "covers" oracle states), where co-occurrence is the knowledge;
+    - frequency: every distractor above the answer in every such corpus, or below it in every one,
+      or tied with it in every one; the number above drawn uniformly from 0..k (or all k tied), so
+      that the most and the least frequent option both score chance;
+    - length: a distractor as long as the answer preferred, then the closest in frequency.
+
+    Never a fallback: when no candidate set satisfies the rules the item is dropped, and the reason
+    counted (`dropped`, per split: the dataset's settings["dropped"])."""
+
+    def __init__(self, corpora: dict[str, _Cues], stated: dict[str, set[str]], held_out: set[str]):
+        self.corpora, self.stated, self.held_out = corpora, stated, held_out
+        self.dropped: dict[str, dict[str, int]] = {}
+        self.decks: dict[tuple[str, bool], list[int]] = {}
+
+    def arms(self, split: str, key: str) -> tuple[list[str], list[str]]:
+        """The arms that score an item (frequency matched in each) and those whose co-occurrence
+        must match (the ones among them that do not state its proposition)."""
+        scoring = [a for a, (_, variant) in ARM_TEXTS.items()
+                   if variant == "covers" or split == "recall" or key in self.held_out]
+        cue = [a for a in scoring if not proposition_stated(split, key, self.stated[a])]
+        return scoring, cue
+
+    def drop(self, split: str, reason: str) -> list[str]:
+        counts = self.dropped.setdefault(split, {})
+        counts[reason] = counts.get(reason, 0) + 1
         return []
 
-    def _balanced(self, rng: random.Random, answer: str, cands: list[str], best: dict[str, int], k: int) -> list[str]:
-        n = self.count.get(answer, 0)
-        count = {c: self.count.get(c, 0) for c in cands}
-        equal = sorted((c for c in cands if count[c] == n), key=lambda c: (-best[c], c))
-        if len(equal) >= k:  # all tie with the answer
-            return rng.sample(equal[:2 * k], k)
-        above = sorted((c for c in cands if count[c] > n), key=lambda c: (count[c], -best[c], c))
-        below = sorted((c for c in cands if count[c] < n), key=lambda c: (-count[c], -best[c], c))
-        if len(above) < k or len(below) < k:
-            return []
-        up = rng.randint(0, k)
-        return above[:up] + below[:k - up]
+    def pick(self, rng: random.Random, split: str, key: str, answer: str, anchors: Sequence[str],
+             candidates: Sequence[str], k: int = 3) -> list[str]:
+        """k distractors for `answer` among `candidates` (wrong by construction), or [] (dropped)."""
+        pool = sorted(set(candidates) - {answer})
+        if len(pool) < k:
+            return self.drop(split, "fewer than 3 wrong candidates")
+        scoring, cue = self.arms(split, key)
+        cands = [c for c in pool if all(self.corpora[a].cooccurrence(anchors, c) ==
+                                        self.corpora[a].cooccurrence(anchors, answer) for a in cue)]
+        if len(cands) < k:
+            return self.drop(split, "co-occurrence unmatched")
+        docs = self.corpora["documents"].count
+
+        def order(c: str) -> tuple:
+            return (len(c) != len(answer), abs(docs.get(c, 0) - docs.get(answer, 0)), c)
+
+        # per candidate: above (+1), tied (0) or below (-1) the answer, in each scoring arm's texts
+        sides: dict[tuple[int, ...], list[str]] = {}
+        for c in sorted(cands, key=order):
+            vector = tuple((self.corpora[a].count.get(c, 0) > self.corpora[a].count.get(answer, 0)) -
+                           (self.corpora[a].count.get(c, 0) < self.corpora[a].count.get(answer, 0)) for a in scoring)
+            sides.setdefault(vector, []).append(c)
+        tied = sides.get((0,) * len(scoring), [])
+        if len(tied) >= k:  # all tie with the answer in every arm's texts
+            same = [c for c in tied if len(c) == len(answer)]
+            return rng.sample(same[:2 * k] if len(same) >= k else tied[:k], k)
+        preference = {c: n for n, c in enumerate(sorted(cands, key=order))}
+        picks = {up: _ranked_pick(sides, preference, up, k) for up in range(k + 1)}
+        if not all(picks.values()):
+            return self.drop(split, "frequency unmatched")
+        # the number of distractors above the answer: from a shuffled deck per split and held-out
+        # status, so that it is 0..k equally often and the most and least frequent option both
+        # score chance (not only in expectation)
+        deck = self.decks.setdefault((split, key in self.held_out), [])
+        if not deck:
+            deck += range(k + 1)
+            rng.shuffle(deck)
+        return picks[deck.pop()]
+
+
+def _ranked_pick(sides: dict[tuple[int, ...], list[str]], preference: dict[str, int], up: int, k: int) -> list[str]:
+    """k candidates, `up` of them above the answer and the rest below it in every arm's texts
+    (per arm; a candidate may be above in one arm and below in another), preferring the
+    candidates early in `preference` (candidate -> place); [] when none."""
+    vectors = sorted(v for v in sides if 0 not in v)
+    best: tuple | None = None
+    for combo in combinations_with_replacement(vectors, k):
+        if any(combo.count(v) > len(sides[v]) for v in combo):
+            continue
+        if any(sum(v[j] > 0 for v in combo) != up for j in range(len(combo[0]))):
+            continue
+        taken: list[str] = []
+        for v in sorted(set(combo)):
+            taken += sides[v][: combo.count(v)]
+        rank = (sum(preference[c] for c in taken), sorted(taken))
+        if best is None or rank < best[0]:
+            best = (rank, taken)
+    return best[1] if best else []
 
 
 _PAGE_CHUNK = 16  # the most facts a category's first (prose) page states; more facts: more such pages
 
 
-def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
-             items_per_split: int | None = None, stated_inherited: float = 0.3) -> Dataset:
-    """The paper's semantic structure benchmark, regenerated (defaults: the paper's 110 and 2,200).
+TWINS = 4  # copies of the semantic world: an item's options are the answer and its 3 twins
 
-    World: a tree of invented categories (nonsense plural nouns) with 1-6 own properties each
-    (nonsense adjectives, inherited by every descendant), and relations between categories
-    (nonsense verbs: "gruds zorp blims"). A fraction `stated_inherited` of the inherited
-    properties is written in the documents too (as a wiki would); the rest is only derivable.
+
+def semantic(seed: int, n_categories: int = 108, n_docs: int = 2160,
+             items_per_split: int | None = None, stated_inherited: float = 0.3, max_props: int = 6) -> Dataset:
+    """The paper's semantic structure benchmark, regenerated (defaults: the paper's 110 categories
+    and 2,200 documents, rounded down to a multiple of TWINS).
+
+    World: TWINS copies ("twins") of one tree of invented categories (nonsense plural nouns) with
+    1 to `max_props` own properties each (at least 2 for a category with sub-kinds; the paper: 6) (nonsense adjectives, inherited by every descendant), and relations
+    between categories (nonsense verbs, shared by the copies: "gruds zorp blims"). A copy is the
+    same tree, pages and wordings with fresh nonsense words of the same lengths: every category,
+    property and fact of one copy has a twin in every other. A fraction `stated_inherited` of the
+    inherited properties is written in the documents too (as a wiki would); the rest is only
+    derivable.
 
     Documents: wiki-like pages about one category, 4-20 sentences, formats prose / bullet list /
     Q&A / table-like "Property: value" lines. The first page of every category is prose and states
@@ -687,45 +904,149 @@ def semantic(seed: int, n_categories: int = 110, n_docs: int = 2200,
     - syllogism: an inherited property or a transitive "kind of" never stated for the category
       ("X are a kind of Y; Y are P => X are P");
     - category: every inference about a holdout category (inherited properties, transitive kinds).
-    Distractors are wrong by construction (properties other categories have, categories that have
-    sub-kinds, entities that stand in the same relation to something else) and matched to the
-    answer on the cues a model could use without the knowledge (`_Matcher`): co-occurrence with
-    the prompt's entity and frequency in the documents, the answer's frequency rank drawn
-    uniformly; an item whose answer cannot be so matched is not asked. Oracle augmentations use
-    wordings no test uses (AUG_*) and name the item keys they state (`Dataset.oracle_keys`).
-    `items_per_split` caps the number of facts/inferences tested per split (None: all).
+
+    Distractors: the answer's twins (the same property, kind or relation partner in the other
+    copies), wrong by construction. Twins are interchangeable on every cue a model could use
+    without the knowledge, in the documents and in every oracle's texts (a "held out" oracle
+    withholds a category with its twins): they are as frequent, as long, and as often named in
+    premises. `_Matcher` checks this in every arm's own texts and drops (and counts, in
+    settings["dropped"]) an item where it fails, e.g. an inherited property that a child's page
+    states beside the category's name (co-occurrence). Oracle augmentations use wordings no test
+    uses (AUG_*) and name the item keys they state (`Dataset.oracle_keys`). `items_per_split`
+    caps the number of facts/inferences of one copy tested per split (None: all; each is asked
+    in every copy).
 
     The parts below draw from one random stream in this order (the order fixes the output):
-    world, facts, documents, oracles (no draws), items, then the documents' and held-out shuffles.
+    world, facts, documents (of one copy), the twins' words, the planned items, the held-out
+    keys, the items' distractors and options, then the documents' shuffle.
     """
     _semantic_check(n_categories, n_docs, items_per_split, stated_inherited)
+    if not 2 <= _positive("max_props", max_props) <= 6:
+        raise AdaptcostError(f"max_props must be between 2 and 6, not {max_props}")
     rng = _rng("semantic", seed)
-    world = _Taxonomy(rng, n_categories)
-    cats = world.cats
-    sf = _semantic_facts(rng, world, stated_inherited)
-    docs = _semantic_docs(rng, world, sf, n_docs, n_categories)
+    base = _Taxonomy(rng, n_categories // TWINS, max_props)
+    base_sf = _semantic_facts(rng, base, stated_inherited)
+    base_docs = _semantic_docs(rng, base, base_sf, n_docs // TWINS, n_categories // TWINS)
+    twins = _Twins(_twin_maps(rng, base, base_sf))
+    world = base.twinned(twins)
+    sf = _twin_facts(base_sf, twins)
+    docs = [twins.doc(d, t, base_sf.info) for t in range(TWINS) for d in base_docs]
     local, glob, keys = _semantic_oracles(world, sf, docs)
-    build = _SemanticItems(rng, world, sf, docs, items_per_split)
+    build = _SemanticItems(rng, world, sf, items_per_split, base, base_sf, twins)
     _semantic_fact_items(build)
     _semantic_reversal_items(build)
     _semantic_inference_items(build)
-    items = build.items
+    held_out = build.held_out()
+    vocabulary = tuple(world.verbs) + tuple(world.cats) + tuple(p for c in world.cats for p in world.own[c])
+    build.matched_in(Dataset("semantic", seed, {}, tuple(docs), (), sf.facts, local, glob, vocabulary, keys, held_out))
+    build.build()
+    items = _balance_positions(rng, build.items, held_out)
 
     rng.shuffle(docs)
     settings = {"n_categories": n_categories, "n_docs": n_docs, "items_per_split": items_per_split,
-                "stated_inherited": stated_inherited, "n_holdouts": len(world.holdouts),
-                "n_relations": len(world.relations), "n_verbs": len(world.verbs)}
-    vocabulary = tuple(world.verbs) + tuple(cats) + tuple(p for c in cats for p in world.own[c])
+                "stated_inherited": stated_inherited, "max_props": max_props, "twins": TWINS, "n_holdouts": len(world.holdouts),
+                "n_relations": len(world.relations), "n_verbs": len(world.verbs),
+                "dropped": {split: dict(sorted(c.items())) for split, c in sorted(build.match.dropped.items())}}
     return Dataset("semantic", seed, settings, tuple(docs), tuple(items), sf.facts, local, glob, vocabulary,
-                   keys, _held_out_half(rng, items))
+                   keys, held_out)
+
+
+def _twin_maps(rng: random.Random, base: "_Taxonomy", sf: "_SemanticFacts") -> list[dict[str, str]]:
+    """Per copy, the word each category and property of the base world becomes (the first copy
+    is the base itself): fresh nonsense words of the same length, drawn length by length."""
+    words = list(base.cats) + [p for c in base.cats for p in base.own[c]]
+    taken = set(words) | set(base.verbs)
+    maps: list[dict[str, str]] = [{w: w for w in words}]
+    for _ in range(TWINS - 1):
+        fresh: dict[str, str] = {}
+        for length in sorted({len(w) for w in words}):
+            same = [w for w in words if len(w) == length]
+            drawn = nonsense_words(len(same), rng, forbid=taken,
+                                   patterns=[p for p in PATTERNS if _letters(p) == length])
+            taken |= set(drawn)
+            fresh.update(zip(same, drawn))
+        maps.append({w: fresh[w] for w in words})
+    return maps
+
+
+# Marks on a relation's partner in the base copy's pages: the partner lives in the next copy (the
+# object, on the subject's page) or in the previous one (the subject, on the object's page).
+NEXT, PREVIOUS = "\u2191", "\u2193"
+_NAME = re.compile(f"([{NEXT}{PREVIOUS}]?)([A-Za-z]+)")
+
+
+class _Twins:
+    """The copies of the semantic world: per copy t, the word each base category and property
+    becomes. A relation "x v y" of the base becomes, in copy t, "x_t v y_(t+1)": the copies form one
+    connected world (no copy is an island of words that only co-occur among themselves), and every
+    copy still looks the same from its own side."""
+
+    def __init__(self, maps: list[dict[str, str]]):
+        self.maps = maps
+
+    def word(self, w: str, t: int) -> str:
+        return self.maps[t % len(self.maps)].get(w, w)
+
+    def fid(self, fid: str, t: int) -> str:
+        """A base fact id in copy t (a relation's: t is its subject's copy)."""
+        kind, *parts = fid.split(":")
+        if kind == "rel":
+            x, v, y = parts
+            return f"rel:{self.word(x, t)}:{v}:{self.word(y, t + 1)}"
+        return ":".join([kind] + [self.word(x, t) for x in parts])
+
+    def text(self, text: str, t: int) -> str:
+        """`text` of the base copy in copy t (a capitalised word stays capitalised; a marked
+        relation partner goes to the next or the previous copy)."""
+        def swap(match: re.Match) -> str:
+            mark, w = match.group(1), match.group(2)
+            shift = {NEXT: 1, PREVIOUS: -1}.get(mark, 0)
+            twin = self.word(w.lower(), t + shift)
+            if twin == w.lower():
+                return w
+            return capitalize(twin) if w[0].isupper() else twin
+        return _NAME.sub(swap, text)
+
+    def doc(self, doc: Doc, t: int, info: dict[str, tuple]) -> Doc:
+        """A base page in copy t: a relation it states about its category as the object belongs to
+        the previous copy's subject."""
+        c, rest = doc.id.rsplit(".d", 1)
+        fids = tuple(self.fid(f, t - 1 if info[f][0] == "rel" and info[f][3] == c else t) for f in doc.fact_ids)
+        return Doc(f"{self.word(c, t)}.d{rest}", self.text(doc.text, t), fids)
+
+
+def _twin_facts(sf: "_SemanticFacts", twins: _Twins) -> "_SemanticFacts":
+    """The facts of every copy, in copy order (a relation is its subject's copy's)."""
+    out = _SemanticFacts({}, {}, {}, {}, [], set(), {}, {})
+    for t in range(len(twins.maps)):
+        for fid in sf.facts:
+            twin = twins.fid(fid, t)
+            kind, *words = sf.info[fid]
+            if kind == "rel":
+                x, v, y = words
+                out.info[twin] = ("rel", twins.word(x, t), v, twins.word(y, t + 1))
+            else:
+                out.info[twin] = (kind, *(twins.word(w, t) for w in words))
+            out.facts[twin] = (f"{out.info[twin][1]} {out.info[twin][2]} {out.info[twin][3]}." if kind == "rel"
+                               else twins.text(sf.facts[fid], t))
+            out.held_out_template[twin] = sf.held_out_template[fid]
+            out.used[twin] = set(sf.used[fid])
+        for c, fids in sf.page_facts.items():
+            out.page_facts[twins.word(c, t)] = [twins.fid(f, t - 1 if sf.info[f][0] == "rel" and sf.info[f][3] == c else t)
+                                                for f in fids]
+            out.stated_props[twins.word(c, t)] = {twins.word(p, t) for p in sf.stated_props[c]}
+        out.rel_ids += [twins.fid(f, t) for f in sf.rel_ids]
+        out.reversal_rels |= {twins.fid(f, t) for f in sf.reversal_rels}
+    return out
 
 
 def _semantic_check(n_categories, n_docs, items_per_split, stated_inherited) -> None:
     """Refuse sizes the benchmark cannot be built at (AdaptcostError)."""
-    if _positive("n_categories", n_categories) < 6:
-        raise AdaptcostError(f"n_categories must be at least 6, not {n_categories}")
-    if _positive("n_docs", n_docs) < n_categories:
-        raise AdaptcostError(f"n_docs ({n_docs}) must be at least n_categories ({n_categories})")
+    if _positive("n_categories", n_categories) < 4 * TWINS or n_categories % TWINS:
+        raise AdaptcostError(f"n_categories must be a multiple of {TWINS} (the world's copies), at least {4 * TWINS}, "
+                             f"not {n_categories}")
+    if _positive("n_docs", n_docs) < n_categories or n_docs % TWINS:
+        raise AdaptcostError(f"n_docs ({n_docs}) must be a multiple of {TWINS}, at least n_categories ({n_categories})")
     if items_per_split is not None:
         _positive("items_per_split", items_per_split)
     if not 0.0 <= stated_inherited <= 1.0:
@@ -780,7 +1101,7 @@ def _semantic_facts(rng: random.Random, world: _Taxonomy, stated_inherited: floa
         page_facts[x].append(fid)
         page_facts[y].append(fid)
         rel_ids.append(fid)
-    for fid in rng.sample(rel_ids, max(1, (2 * len(rel_ids)) // 3)):
+    for fid in rng.sample(rel_ids, min(len(rel_ids), max(1, (2 * len(rel_ids)) // 3))):
         reversal_rels.add(fid)
     held_out_template = {fid: rng.randrange(len(TEMPLATES[info[fid][0]])) for fid in facts}
     used: dict[str, set[tuple[str, int]]] = {fid: set() for fid in facts}  # (family, index)
@@ -803,6 +1124,18 @@ def _semantic_fill(sf: _SemanticFacts, template: tuple[str, str], fid: str) -> t
 
 def _semantic_render(rng: random.Random, sf: _SemanticFacts, fid: str, fmt: str, forward_only: bool,
                      page: str) -> str:
+    """`_semantic_line`, with a relation's partner marked as living in the next copy (the object,
+    on the subject's page) or the previous one (the subject, on the object's page): `_Twins`."""
+    line = _semantic_line(rng, sf, fid, fmt, forward_only, page)
+    if sf.info[fid][0] != "rel":
+        return line
+    _, x, _, y = sf.info[fid]
+    partner, mark = (y, NEXT) if page == x else (x, PREVIOUS)
+    return re.sub(rf"\b{partner}\b", mark + partner, line)
+
+
+def _semantic_line(rng: random.Random, sf: _SemanticFacts, fid: str, fmt: str, forward_only: bool,
+                   page: str) -> str:
     """One fact as a line of a page about `page` in format `fmt`, in a random wording other than
     its held-out one (object-first only where allowed); records the wording in `sf.used`."""
     info, used, reversal_rels, held_out_template = sf.info, sf.used, sf.reversal_rels, sf.held_out_template
@@ -933,8 +1266,9 @@ def _semantic_oracles(world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc]) -> 
             _, x, p = info[fid]
             return [stated(AUG_PROP.format(x=x, p=p), f"rephrasing:{fid}")]
         _, x, v, y = info[fid]
-        return [stated(AUG_REL.format(x=x, v=v, y=y), f"rephrasing:{fid}"),
-                stated(AUG_REL_REV.format(x=x, v=v, y=y), f"reversal:{fid}")]
+        # "y are what x v" names the object first: it states the reversal too
+        return [stated(AUG_REL.format(x=x, v=v, y=y), f"rephrasing:{fid}", f"reversal:{fid}"),
+                stated(AUG_REL_REV.format(x=x, v=v, y=y), f"rephrasing:{fid}", f"reversal:{fid}")]
 
     def inferences(c: str) -> list[str]:
         split = "category" if c in holdouts else "syllogism"
@@ -949,54 +1283,55 @@ def _semantic_oracles(world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc]) -> 
 
 
 class _SemanticItems:
-    """The semantic benchmark's test items, appended to `items` as the split builders below ask
-    for them: distractors matched on the documents (`_Matcher`), both forms of each item."""
+    """The semantic benchmark's test items: the split builders below first plan their candidates
+    on the base copy (`plan`: split -> [(key, unit, build)], each candidate asked in every copy;
+    unit: the base category, what a "held out" oracle withholds with its twins), the held-out keys
+    are drawn from the plan, then every candidate is built with its answer's twins as distractors,
+    checked in every arm's texts (`_Matcher`), both forms of each item; a candidate that fails
+    the check is dropped and counted."""
 
-    def __init__(self, rng: random.Random, world: _Taxonomy, sf: _SemanticFacts, docs: list[Doc],
-                 items_per_split: int | None):
+    def __init__(self, rng: random.Random, world: _Taxonomy, sf: _SemanticFacts, items_per_split: int | None,
+                 base: _Taxonomy, base_sf: _SemanticFacts, twins: "_Twins"):
         self.rng, self.world, self.sf, self.items_per_split = rng, world, sf, items_per_split
-        self.match = _Matcher(docs)
+        self.base, self.base_sf, self.tw = base, base_sf, twins
+        self.twins = {m[w]: tuple(mm[w] for mm in twins.maps) for w in twins.maps[0] for m in twins.maps}
+        self.match: _Matcher | None = None  # set once the held-out keys are known (`matched_in`)
         self.items: list[Item] = []
-        self.all_rel_objects = [(v, y) for x, v, y in world.relations]
-        self.all_rel_subjects = [(v, x) for x, v, y in world.relations]
-        self.internal = [c for c in world.cats if world.children[c]]
-        self.non_roots = [c for c in world.cats if world.parent[c] is not None]
+        self.plan: dict[str, list[tuple[str, str, object]]] = {split: [] for split in SPLITS}
+        self.non_roots = [c for c in base.cats if base.parent[c] is not None]
 
-    def prop_distractors(self, x: str, p: str) -> list[str]:
-        """Wrong properties for "x are p": properties owned outside x's line of descent."""
-        world = self.world
-        lin = world.lineage(x)
-        ranked = [(world.closeness(x, world.owner[q]), q) for q in world.owner if world.owner[q] not in lin]
-        return self.match.pick(self.rng, p, x, ranked)
+    def held_out(self) -> tuple[str, ...]:
+        """Half the planned base categories of every generalization split, with their twins (a
+        unit: every key of the split about one category in every copy), drawn at random: what a
+        "held out" oracle withholds."""
+        out: list[str] = []
+        for split in SPLITS[1:]:
+            units: dict[str, list[str]] = {}
+            for key, unit, _ in self.plan[split]:
+                units.setdefault(unit, []).append(key)
+            out += _held_out_units(self.rng, [units[c] for c in sorted(units)]) if units else []
+        return tuple(sorted(out))
 
-    def isa_distractors(self, x: str, y: str) -> list[str]:
-        """Wrong kinds for "x are a kind of y": categories with sub-kinds outside x's lineage."""
-        world = self.world
-        lin = world.lineage(x)
-        cands = [c for c in self.internal if c not in lin] or [c for c in world.cats if c not in lin]
-        return self.match.pick(self.rng, y, x, [(world.closeness(x, c), c) for c in cands])
+    def planned(self, split: str, unit: str, key_of, make) -> None:
+        """Plan one base candidate in every copy: key_of(t) its key in copy t, make(t) builds it there."""
+        for t in range(len(self.tw.maps)):
+            self.plan[split].append((key_of(t), unit, lambda t=t: make(t)))
 
-    def rel_distractors(self, x: str, v: str, y: str, reverse: bool) -> list[str]:
-        """Wrong objects (or, `reverse`, subjects) for "x v y": entities in relations with others."""
-        world = self.world
-        keep, anchor = (x, y) if reverse else (y, x)  # keep: the answer; anchor: the prompt entity
-        bad = world.lineage(keep) | world.lineage(anchor)
-        pairs = self.all_rel_subjects if reverse else self.all_rel_objects
-        ranked = []
-        for w, c in pairs:
-            if c in bad:
-                continue
-            triple = (c, v, y) if reverse else (x, v, c)
-            if triple in world.relations:
-                continue
-            ranked.append((2 if w == v else 1, c))
-        return self.match.pick(self.rng, keep, anchor, ranked)
+    def matched_in(self, provisional: "Dataset") -> None:
+        """Check distractors in the training texts of every arm of `provisional` (the dataset
+        without its items)."""
+        corpora = {arm: _Cues(provisional.arm_texts(kind, variant)) for arm, (kind, variant) in ARM_TEXTS.items()}
+        stated = {arm: stated_keys(provisional, kind, variant) for arm, (kind, variant) in ARM_TEXTS.items()}
+        self.match = _Matcher(corpora, stated, set(provisional.held_out))
 
-    def isa_rev_distractors(self, x: str, y: str) -> list[str]:
-        """Wrong sub-kinds for "y include x": non-root categories outside both lineages."""
-        world = self.world
-        bad = world.lineage(x) | world.lineage(y)
-        return self.match.pick(self.rng, x, y, [(world.closeness(y, c), c) for c in self.non_roots if c not in bad])
+    def build(self) -> None:
+        for split in SPLITS:
+            for _, _, make in self.plan[split]:
+                make()
+
+    def distractors(self, at: tuple[str, str], answer: str, anchors: list[str]) -> list[str]:
+        """The answer's twins, when `_Matcher` finds them matched in every arm's texts."""
+        return self.match.pick(self.rng, *at, answer, anchors, self.twins[answer])
 
     def add(self, split: str, key: str, rule: str, fids: tuple[str, ...], kind: str, vals: dict,
             correct: str, wrong: list[str], template: tuple[str, str] | None, cluster: str = "") -> None:
@@ -1031,17 +1366,20 @@ class _SemanticItems:
         else:
             template = TEMPLATES[kind][self.sf.held_out_template[fid]]
         rule = f"{split} of {fid}"
+        at = (split, f"{split}:{fid}")
         if kind == "isa":
             _, x, y = info[fid]
-            self.add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, self.isa_distractors(x, y), template, x)
+            self.add(split, fid, rule, (fid,), "isa", {"x": x, "y": "{y}"}, y, self.distractors(at, y, [x]),
+                     template, x)
         elif kind == "prop":
             _, x, p = info[fid]
-            self.add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, self.prop_distractors(x, p),
+            self.add(split, fid, rule, (fid,), "prop", {"x": x, "p": "{p}"}, p, self.distractors(at, p, [x]),
                      template, x)
         else:
+            # the prompt's entities: "x v" (the verb is a nonsense word too)
             _, x, v, y = info[fid]
             self.add(split, fid, rule, (fid,), "rel", {"x": x, "v": v, "y": "{y}"}, y,
-                     self.rel_distractors(x, v, y, reverse=False), template, x)
+                     self.distractors(at, y, [x, v]), template, x)
 
     def capped(self, cands: list) -> list:
         """At most `items_per_split` of `cands`, drawn at random, in their order."""
@@ -1051,34 +1389,46 @@ class _SemanticItems:
         return [c for i, c in enumerate(cands) if i in picked]
 
 
+def _subject(sf: _SemanticFacts, fid: str) -> str:
+    """The category a stated fact is about (its subject): an item's cluster."""
+    return sf.info[fid][1]
+
+
 def _semantic_fact_items(build: _SemanticItems) -> None:
-    """The recall and rephrasing splits: the stated facts shuffled, one half asked in a wording
-    the documents use, the other half in the wording they never use."""
-    stated = [fid for fid in build.sf.facts]
+    """Plan the recall and rephrasing splits: the stated facts shuffled, one half asked in a
+    wording the documents use, the other half in the wording they never use."""
+    stated = [fid for fid in build.base_sf.facts]
     build.rng.shuffle(stated)
     half = len(stated) // 2
-    for fid in build.capped(stated[:half]):
-        build.fact_item("recall", fid)
-    for fid in build.capped(stated[half:]):
-        build.fact_item("rephrasing", fid)
+    for split, fids in (("recall", stated[:half]), ("rephrasing", stated[half:])):
+        for fid in build.capped(fids):
+            build.planned(split, _subject(build.base_sf, fid), lambda t, split=split, fid=fid: f"{split}:{build.tw.fid(fid, t)}",
+                          lambda t, split=split, fid=fid: build.fact_item(split, build.tw.fid(fid, t)))
+
+
+def _semantic_reversal_item(build: _SemanticItems, fid: str) -> None:
+    info = build.sf.info
+    at = ("reversal", f"reversal:{fid}")
+    if info[fid][0] == "isa":
+        _, x, y = info[fid]
+        build.add("reversal", fid, f"reversal of {fid}", (fid,), "isa_rev", {"y": y}, x,
+                  build.distractors(at, x, [y]), ISA_REV_T, x)
+        return
+    # the prompt's entity: "y are v-ed by" (the participle is no entity)
+    _, x, v, y = info[fid]
+    vals = {"x": "{x}", "v": v, "y": y, "ved": past_participle(v)}
+    build.add("reversal", fid, f"reversal of {fid}", (fid,), "rev", vals, x,
+              build.distractors(at, x, [y]), REL_REV_T[0], x)
 
 
 def _semantic_reversal_items(build: _SemanticItems) -> None:
-    """The reversal split: the reversal relations asked object-first ("y are v-ed by" -> x) and
-    every "kind of" fact asked parent-first ("y include" -> x)."""
-    sf = build.sf
-    info = sf.info
+    """Plan the reversal split: the reversal relations asked object-first ("y are v-ed by" -> x)
+    and every "kind of" fact asked parent-first ("y include" -> x)."""
+    sf = build.base_sf
     rev_cands = [f for f in sf.rel_ids if f in sf.reversal_rels] + [_isa_fid(c) for c in build.non_roots]
     for fid in build.capped(rev_cands):
-        if info[fid][0] == "isa":
-            _, x, y = info[fid]
-            build.add("reversal", fid, f"reversal of {fid}", (fid,), "isa_rev", {"y": y}, x,
-                      build.isa_rev_distractors(x, y), ISA_REV_T, x)
-            continue
-        _, x, v, y = info[fid]
-        vals = {"x": "{x}", "v": v, "y": y, "ved": past_participle(v)}
-        build.add("reversal", fid, f"reversal of {fid}", (fid,), "rev", vals, x,
-                  build.rel_distractors(x, v, y, reverse=True), REL_REV_T[0], x)
+        build.planned("reversal", _subject(sf, fid), lambda t, fid=fid: f"reversal:{build.tw.fid(fid, t)}",
+                      lambda t, fid=fid: _semantic_reversal_item(build, build.tw.fid(fid, t)))
 
 
 def _semantic_premises(world: _Taxonomy, c: str, top: str) -> tuple[str, ...]:
@@ -1104,23 +1454,31 @@ def _semantic_inferences(world: _Taxonomy, sf: _SemanticFacts, c: str) -> list[t
     return out
 
 
+def _semantic_inference_item(build: _SemanticItems, split: str, kind: str, c: str, target: str, fids) -> None:
+    key = f"{c}:{target}"
+    at = (split, f"{split}:{key}")
+    if kind == "isa":
+        rule = f"{split}: {' + '.join(fids)} => {c} are a kind of {target}"
+        build.add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target, build.distractors(at, target, [c]),
+                  ISA_T[0], c)
+    else:
+        rule = f"{split}: {' + '.join(fids)} => {c} are {target}"
+        build.add(split, key, rule, fids, "prop", {"x": c, "p": "{p}"}, target, build.distractors(at, target, [c]),
+                  PROP_T[0], c)
+
+
 def _semantic_inference_items(build: _SemanticItems) -> None:
-    """The syllogism split (inferences about the categories with pages of their own) and the
+    """Plan the syllogism split (inferences about the categories with pages of their own) and the
     category split (every inference about a holdout category)."""
-    world, holdouts = build.world, set(build.world.holdouts)
-    syl = [t for c in world.cats if c not in holdouts for t in _semantic_inferences(world, build.sf, c)]
-    cat = [t for c in world.holdouts for t in _semantic_inferences(world, build.sf, c)]
+    world, sf, holdouts = build.base, build.base_sf, set(build.base.holdouts)
+    syl = [t for c in world.cats if c not in holdouts for t in _semantic_inferences(world, sf, c)]
+    cat = [t for c in world.holdouts for t in _semantic_inferences(world, sf, c)]
     for split, cands in (("syllogism", syl), ("category", cat)):
         for kind, c, target, fids in build.capped(cands):
-            key = f"{c}:{target}"
-            if kind == "isa":
-                rule = f"{split}: {' + '.join(fids)} => {c} are a kind of {target}"
-                build.add(split, key, rule, fids, "isa", {"x": c, "y": "{y}"}, target,
-                          build.isa_distractors(c, target), ISA_T[0], c)
-            else:
-                rule = f"{split}: {' + '.join(fids)} => {c} are {target}"
-                build.add(split, key, rule, fids, "prop", {"x": c, "p": "{p}"}, target,
-                          build.prop_distractors(c, target), PROP_T[0], c)
+            word = build.tw.word
+            build.planned(split, c, lambda t, split=split, c=c, target=target: f"{split}:{word(c, t)}:{word(target, t)}",
+                          lambda t, split=split, kind=kind, c=c, target=target, fids=fids: _semantic_inference_item(
+                              build, split, kind, word(c, t), word(target, t), tuple(build.tw.fid(f, t) for f in fids)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1131,30 +1489,37 @@ PROFILES: dict[str, dict[str, dict]] = {
     "tiny": {
         "reversal": {"n_facts": 6, "docs_per_fact": 2},
         "syllogism": {"n_pairs": 8},
-        "semantic": {"n_categories": 12, "n_docs": 12, "items_per_split": 3},
+        "semantic": {"n_categories": 16, "n_docs": 16, "items_per_split": 1, "max_props": 2,
+                     "stated_inherited": 0.0},
     },
-    # Every arm on a 135M model in about 3 minutes on 2 CPU cores: a first look, one dataset seed.
+    # Every arm on a 135M model in about 3 minutes on 2 CPU cores: a first look, one dataset seed
+    # (descriptive only: `split_support`).
     "quick": {
         "reversal": {"n_facts": 12, "docs_per_fact": 1},
         "syllogism": {"n_pairs": 8},
-        "semantic": {"n_categories": 6, "n_docs": 6},
+        "semantic": {"n_categories": 16, "n_docs": 16, "items_per_split": 2, "max_props": 2,
+                     "stated_inherited": 0.0},
     },
-    # Every arm, 3 dataset seeds pooled, in about 15 minutes on 2 CPU cores. Each fact is stated
-    # once, so that the step budget buys facts instead of repetitions, and every derivable item is
-    # asked; no sweeps (their cells held 2-12 items). Training and scoring on 2 cores are the
-    # bound (~0.5 s per step of 8 sentences, ~15 arms per seed trained to the same budget), so the
-    # splits stay far smaller than the paper's: reversal 100 facts, syllogisms 69 and 40
-    # categories would take about 5x as long.
+    # Every arm, 3 dataset seeds pooled, within 20 minutes on 2 CPU cores. Each fact is stated
+    # once, so that the step budget buys facts instead of repetitions; no sweeps. Training and
+    # scoring on 2 cores are the bound (~0.5 s per step of 8 sentences, ~15 arms per seed trained
+    # to the same budget), so the splits stay far smaller than the paper's. Sized so that every
+    # split that feeds a claim has >= 40 items per form from 3 seeds and >= 10 clusters
+    # (`split_support`): 16 reversal facts (16 training sentences a seed), 16 syllogisms in 4
+    # documents (36), a semantic world of 4 copies of 5 categories with 1-2 own properties each and
+    # no inherited property written out (about 90), 4 planned items a split, asked in every copy.
     "default": {
         "reversal": {"n_facts": 16, "docs_per_fact": 1},
-        "syllogism": {"n_pairs": 12},
-        "semantic": {"n_categories": 8, "n_docs": 8},
+        "syllogism": {"n_pairs": 16},
+        "semantic": {"n_categories": 20, "n_docs": 20, "items_per_split": 4, "max_props": 2,
+                     "stated_inherited": 0.0},
     },
-    # The paper's sizes throughout, every item.
+    # The paper's sizes throughout, every item (its 110 categories and 2,200 documents rounded
+    # down to a multiple of the semantic world's 4 copies).
     "paper": {
         "reversal": {"n_facts": 100, "docs_per_fact": 10},
         "syllogism": {"n_pairs": 69},
-        "semantic": {"n_categories": 110, "n_docs": 2200},
+        "semantic": {"n_categories": 108, "n_docs": 2160},
     },
 }
 
@@ -1172,6 +1537,43 @@ def generate(name: str, seed: int, profile: str = "default") -> Dataset:
     dataset = _GENERATORS[name](seed, **PROFILES[profile][name])
     check_leaks(dataset)
     return dataset
+
+
+def _support(items_by_seed: dict[int, list[Item]]) -> dict:
+    """Items per form, seeds with items, clusters, whether that carries a claim, and why not
+    (the bar is evalkit.stats.support.CLAIM_BAR, the one the results apply)."""
+    from ..stats import support as claims
+
+    found = claims.support((i.form, seed, i.cluster) for seed, items in items_by_seed.items() for i in items)
+    per_form = {form: found.items_per_form.get(form, 0) for form in FORMS}
+    found = claims.Support(per_form, found.seeds, found.clusters, claims.CLAIM_BAR)
+    seeds = sorted(seed for seed, items in items_by_seed.items() if items)
+    return {"items": per_form, "seeds": seeds, "clusters": found.clusters, "claim": found.carries_claim,
+            "why_not": found.reason or ""}
+
+
+def split_support(profile: str, seeds: Sequence[int] = (0, 1, 2)) -> dict[str, dict[str, dict]]:
+    """Per dataset and split, at `profile` pooled over dataset `seeds` (pass the profile's seeds,
+    evalkit.api.PROFILE_SEEDS): items per form, seeds with items, clusters, whether the split can
+    carry a claim (evalkit.stats.support.CLAIM_BAR: items per form, dataset seeds, clusters)
+    and why not; under "held-out", the same for the items the held-out arms are scored
+    on. A split that cannot carry a claim is descriptive only: no paired test, not in the Holm
+    family. Also the items dropped at generation, per reason."""
+    out: dict[str, dict[str, dict]] = {}
+    for name in DATASETS:
+        built = {seed: generate(name, seed, profile) for seed in seeds}
+        out[name] = {}
+        for split in SPLITS:
+            every = {seed: [i for i in d.items if i.split == split] for seed, d in built.items()}
+            if not any(every.values()):
+                continue
+            held = {seed: [i for i in d.arm_items("held-out") if i.split == split] for seed, d in built.items()}
+            dropped: dict[str, int] = {}
+            for d in built.values():
+                for reason, n in d.settings.get("dropped", {}).get(split, {}).items():
+                    dropped[reason] = dropped.get(reason, 0) + n
+            out[name][split] = {**_support(every), "held-out": _support(held), "dropped": dropped}
+    return out
 
 
 def check_leaks(dataset: Dataset):
