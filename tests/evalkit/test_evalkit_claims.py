@@ -91,14 +91,24 @@ def test_every_cell_gets_the_baselines_of_its_own_arms_texts():
     # documents: "red" once, "blue" once -> frequency ties (0.5 credit each); no prompt entity
     # (wugs, feps, toves) is in a document -> co-occurrence ties too; prior: mean(1, 0, 0.5)
     plain = cell(result, "finetune")
-    assert plain.baselines == {"frequency": 0.5, "cooccurrence": 0.5, "atmosphere": None, "prior": 0.5}
+    # options ("red", "blue"), keys 0, 1, 0: the best fixed position (0) is right on 2 of 3, the
+    # longer option ("blue") on 1 of 3, the shorter on 2 of 3; no syllogism -> no quantifier cues
+    assert plain.baselines == {"frequency": 0.5, "least_frequency": 0.5, "cooccurrence": 0.5, "least_cooccurrence": 0.5,
+                               "quantifier_cue": None, "atmosphere": None, "position": 0.6667, "longest": 0.3333,
+                               "shortest": 0.6667, "prior": 0.5}
     assert plain.baselines_from == "documents"
     # icl is scored on i1 alone: the documents' cues on that item; prior 1
-    assert cell(result, "icl").baselines == {"frequency": 0.5, "cooccurrence": 0.5, "atmosphere": None, "prior": 1.0}
+    # (position 1: one item; its answer "red" is the shorter option)
+    assert cell(result, "icl").baselines == {"frequency": 0.5, "least_frequency": 0.5, "cooccurrence": 0.5,
+                                             "least_cooccurrence": 0.5, "quantifier_cue": None, "atmosphere": None,
+                                             "position": 1.0, "longest": 0.0, "shortest": 1.0, "prior": 1.0}
     # global covers: red 3 times, blue twice -> frequency picks red: i1 1, i2 0, i3 1 -> 2/3;
     # each entity shares its own augmentation with its answer -> co-occurrence 1, 1, 1
     covers = cell(result, "finetune+global", "covers")
-    assert covers.baselines == {"frequency": 0.6667, "cooccurrence": 1.0, "atmosphere": None, "prior": 0.5}
+    # (least frequent and least co-occurring: the complements, 1/3 and 0)
+    assert covers.baselines == {"frequency": 0.6667, "least_frequency": 0.3333, "cooccurrence": 1.0,
+                                "least_cooccurrence": 0.0, "quantifier_cue": None, "atmosphere": None,
+                                "position": 0.6667, "longest": 0.3333, "shortest": 0.6667, "prior": 0.5}
     assert covers.baselines_from == "finetune+global (covers)"
     # half its augmentations: the covers texts' cues, said so
     half = cell(result, "finetune+global", "covers", 0.5)
@@ -107,7 +117,11 @@ def test_every_cell_gets_the_baselines_of_its_own_arms_texts():
     # held-out: scored on i2 (its key withheld); texts red 3, blue 1 -> frequency picks red: 0;
     # "feps" is in no text -> co-occurrence ties: 0.5; prior of i2: 0
     held = cell(result, "finetune+global", "held-out")
-    assert held.baselines == {"frequency": 0.0, "cooccurrence": 0.5, "atmosphere": None, "prior": 0.0}
+    # (least frequent picks blue: 1; one item, answer "blue" the longer option)
+    held_baselines = {"frequency": 0.0, "least_frequency": 1.0, "cooccurrence": 0.5, "least_cooccurrence": 0.5,
+                      "quantifier_cue": None, "atmosphere": None, "position": 1.0, "longest": 1.0, "shortest": 0.0,
+                      "prior": 0.0}
+    assert held.baselines == held_baselines
     assert held.baselines_from == "finetune+global (held-out)"
     # plain fine-tuning on half the documents: the baselines of all of them, said so
     assert baseline_source("finetune", "", 0.5) == ("documents", "documents (all documents; the arm trains on 0.5 of them)")
@@ -120,7 +134,8 @@ def test_split_table_puts_each_arms_baselines_and_chance_beside_it():
     assert row["baselines"]["frequency"] == 0.5  # the documents' cues over the split's items
     arms = row["arms"]
     assert arms["finetune+global (covers)"]["baselines"]["frequency"] == 0.6667
-    assert arms["finetune+global (held-out)"]["baselines"] == {"frequency": 0.0, "cooccurrence": 0.5, "atmosphere": None, "prior": 0.0}
+    assert arms["finetune+global (held-out)"]["baselines"]["frequency"] == 0.0
+    assert arms["finetune+global (held-out)"]["baselines"]["least_frequency"] == 1.0
     assert all(a["chance"] == 0.5 for a in arms.values())
     # 3 items (all trained form) from 1 seed in 3 clusters: descriptive, the table says why
     assert row["support"] == {"items_per_form": {"trained": 3}, "dataset_seeds": 1, "clusters": 3, "carries_claim": False,
