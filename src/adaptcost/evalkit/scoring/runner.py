@@ -69,6 +69,8 @@ class ScoreCache:
     # requests per call when each carries its own context (rag): a call's trie shares the contexts
     # its requests have in common, so calls are larger
     TRIE_CHUNK = 256
+    # each of these times the backend's scoring_scale (LocalBackend: 1 on a CPU, 8 on a CUDA GPU,
+    # where a call of many requests costs about what a call of few does)
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -88,6 +90,7 @@ class ScoreCache:
         """backend.loglikelihood with a disk cache; `prefix` is shared by all requests of a call and
         scored once where the backend can (loglikelihood_prefixed)."""
         prefixed = getattr(backend, "loglikelihood_prefixed", None)
+        scale = getattr(backend, "scoring_scale", 1)
 
         def loglikelihood(requests, prefix):
             if prefix and prefixed is not None:
@@ -109,7 +112,7 @@ class ScoreCache:
                     todo.append(i)
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            size = per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)
+            size = (per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)) * scale
             for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
                 part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
