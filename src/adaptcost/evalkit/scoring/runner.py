@@ -259,6 +259,7 @@ class EvalResult:
     baselines: dict[tuple[str, int], dict[str, np.ndarray]] = field(default_factory=dict)
     leaks: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> leak counts
     trainings: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> steps, examples, recall
+    device: dict | None = None  # where a local backend ran (type, name, torch): LocalBackend.device_info
 
 
 # ---------------------------------------------------------------- data
