@@ -150,7 +150,7 @@ def test_device_goes_only_to_backends_that_run_a_model_here(monkeypatch):
     assert get_backend("remote", device="auto") == "backend" and seen == {}  # auto: nothing to choose there
     with pytest.raises(AdaptcostError, match=r"device 'cuda': the 'remote' backend runs its model elsewhere"):
         get_backend("remote", device="cuda")
-    assert get_backend("here", device="cuda:0") == "backend" and seen == {"device": "cuda:0"}
+    assert get_backend("here", device="cpu") == "backend" and seen == {"device": "cpu"}
     with pytest.raises(AdaptcostError, match="device must be one of"):
         get_backend("here", device="tpu")
 

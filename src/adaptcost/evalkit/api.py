@@ -149,7 +149,7 @@ def check_budget(backend, config: EvalConfig, budget: float | None) -> None:
 
 
 def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tuple[Path, EvalResult]:
-    from .backends.registry import FinetuneSettings, get_backend
+    from .backends.registry import FinetuneSettings, check_device, get_backend
     from .results.curvesfile import dump, to_curves_document
 
     config = config_of(request)
@@ -158,9 +158,10 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
         options["base_url"] = request.base_url
     if request.api_finetune:
         options["run_finetunes"] = True
+    check_device(request.backend, request.device)  # a device torch cannot use: one error before any work
     report = progress or (lambda stage, done, total: None)
     report("loading the model", 0, 1)
-    backend = get_backend(request.backend, device=request.device, **options)  # a device torch cannot use: an error here
+    backend = get_backend(request.backend, device=request.device, **options)
     report("loading the model", 1, 1)
     check_budget(backend, config, request.budget)
     # the settings record the epochs the budget is made of (no step count here: it is per dataset,

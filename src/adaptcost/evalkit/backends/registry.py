@@ -23,6 +23,7 @@ __all__ = [
     "Backend",
     "FinetuneSettings",
     "available_backends",
+    "check_device",
     "check_device_name",
     "get_backend",
     "register",
@@ -81,24 +82,45 @@ def get_backend(name: str, **options: Any) -> Backend:
             raise AdaptcostError(f"backend {name!r} names a model already: drop the model option, or use {base!r}")
         options = {**options, "model": arg}
         name = base
+    entry = _entry(name)
+    if "device" in options:
+        check_device(name, options["device"])
+        if not entry.devices:
+            options = {k: v for k, v in options.items() if k != "device"}
+    return entry.factory(**options)
+
+
+def _entry(name: str) -> _Entry:
+    """The backend registered as `name` ("NAME:ARG": NAME) with its dependencies found, or one clear error."""
+    base, sep, arg = name.partition(":")
+    if sep and base in _REGISTRY and arg:
+        name = base
     entry = _REGISTRY.get(name)
     if entry is None:
         known = available_backends()
         raise AdaptcostError(
             f"unknown backend {name!r}{did_you_mean(name, known)} (available: {', '.join(known) or 'none'})"
         )
-    if "device" in options:
-        device = check_device_name(options["device"])
-        if not entry.devices:
-            if device != "auto":
-                raise AdaptcostError(f"device {device!r}: the {name!r} backend runs its model elsewhere (leave --device at auto)",
-                                     field="device")
-            options = {k: v for k, v in options.items() if k != "device"}
     if missing_modules(entry.needs):
         raise AdaptcostError(
             f"the {name!r} backend needs {', '.join(entry.needs)}: pip install 'adaptcost[eval]'"
         )
-    return entry.factory(**options)
+    return entry
+
+
+def check_device(backend: str, device: str) -> None:
+    """One clear error, before any model is loaded, when `backend` cannot run on `device`: a name
+    --device does not take, a device torch cannot use here (this imports torch), or a device other
+    than auto for a backend that runs its model elsewhere (an API)."""
+    device = check_device_name(device)
+    entry = _entry(backend)
+    if entry.devices:
+        from adaptcost.evalkit.backends.devices import resolve_device
+
+        resolve_device(device)
+    elif device != "auto":
+        raise AdaptcostError(f"device {device!r}: the {backend.partition(':')[0]!r} backend runs its model elsewhere "
+                             "(leave --device at auto)", field="device")
 
 
 def offline_hub() -> None:
