@@ -489,8 +489,11 @@ def test_local_backend_refuses_an_unusable_device_before_loading(gpus, monkeypat
 def test_cpu_device_is_described_for_the_curves_file(tiny):
     import torch
 
+    import yaml
+
     info = tiny.device_info()
     assert info["type"] == "cpu" and info["torch"] == torch.__version__
+    assert yaml.safe_load(yaml.safe_dump(info)) == info  # plain values: the curves file is YAML
     assert info["name"] and info["threads"] == torch.get_num_threads()
     assert tiny.scoring_scale == 1  # the CPU's calls: the sizes measured on 2 cores
 

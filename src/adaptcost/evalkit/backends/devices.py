@@ -75,15 +75,16 @@ def _cpu_name() -> str:
 
 
 def describe_device(device: "torch.device") -> dict:
-    """What a curves file records about where it was measured: the device, its model, torch's version."""
+    """What a curves file records about where it was measured: the device, its model, torch's version
+    (plain str and int: torch's version is a str subclass that a YAML file cannot hold)."""
     import torch
 
-    info = {"type": device.type, "torch": torch.__version__}
+    info = {"type": str(device.type), "torch": str(torch.__version__)}
     if device.type == "cuda":
-        info["name"] = torch.cuda.get_device_name(device)
+        info["name"] = str(torch.cuda.get_device_name(device))
     elif device.type == "cpu":
         info["name"] = _cpu_name()
-        info["threads"] = torch.get_num_threads()
+        info["threads"] = int(torch.get_num_threads())
     else:
         info["name"] = device.type
     return info
