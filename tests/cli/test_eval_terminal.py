@@ -244,3 +244,4 @@ def test_eval_show_of_a_written_curves_file(tmp_path):
     result = invoke("eval", "show", path, width=80)
     assert result.exit_code == 0, result.output
     _check_fits(result.stdout, 80, document)
+    assert "measured on cuda: NVIDIA H200, torch 2.11.0+cu130" in result.stdout

@@ -534,6 +534,11 @@ def print_curves(console: Console, document: dict) -> None:
     console.print(f"[bold]{inert(document.get('name', ''))}[/] ({document.get('kind')}) — model {inert(str(document.get('model', '')))}")
     if document.get("basis"):
         console.print(f"[dim]{inert(document['basis'])}[/]")
+    device = (document.get("settings") or {}).get("device")
+    if isinstance(device, dict):  # where it was measured (eval --device)
+        threads = f", {device['threads']} threads" if device.get("threads") else ""
+        console.print(f"[dim]measured on {inert(device.get('type', '?'))}: {inert(device.get('name', '?'))}{threads}, "
+                      f"torch {inert(device.get('torch', '?'))}[/]")
     if "retrieval" in document:
         print_probe_recall(console, document["retrieval"])
     if "accuracy" not in document:  # retrieval only (probe run)
