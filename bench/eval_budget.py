@@ -103,7 +103,7 @@ def report(result: dict) -> None:
     if result["exit_status"] != 0:
         print(f"  exit status {result['exit_status']}: " + "; ".join(result["errors"] or ["see -v"]))
     print(f"  wall {result['wall_s']:.0f} s, budget {limit}, time/budget {ratio} ({verdict})")
-    stages = sorted(result["stages_s"].items(), key=lambda kv: -kv[1])
+    stages = sorted(((k, v) for k, v in result["stages_s"].items() if v >= 1), key=lambda kv: -kv[1])  # under 1 s: left out
     width = max((len(k) for k, _ in stages), default=10)
     for kind, seconds in stages:
         print(f"  {kind:<{width}}  {seconds:7.0f} s  {seconds / max(result['wall_s'], 1e-9):5.0%}")
