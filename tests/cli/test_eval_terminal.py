@@ -245,3 +245,26 @@ def test_eval_show_of_a_written_curves_file(tmp_path):
     assert result.exit_code == 0, result.output
     _check_fits(result.stdout, 80, document)
     assert "measured on cuda: NVIDIA H200, torch 2.11.0+cu130" in result.stdout
+
+
+def test_the_budget_bench_reads_the_progress_lines(log):
+    # bench/eval_budget.py times stages from the lines _Progress prints: one format for both
+    import importlib.util
+
+    from adaptcost.cli.terminal import _Progress
+    from builders import ROOT
+
+    spec = importlib.util.spec_from_file_location("eval_budget", ROOT / "bench" / "eval_budget.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    clock = Clock()
+    with _Progress(lines=True, clock=clock, heartbeat=False) as bar:
+        for seed in (0, 1):
+            bar(f"reversal seed {seed} · training 5 models", 0, 10)
+            clock.now += 30
+            bar(f"reversal seed {seed} · training 5 models", 10, 10)
+            bar(f"reversal seed {seed} · icl · 1", 0, 1)
+            clock.now += 12
+            bar(f"reversal seed {seed} · icl · 1", 1, 1)
+    # 30 s of training and 12 s of icl per seed, summed over seeds by kind
+    assert bench.by_kind(bench.stage_seconds(_lines(log))) == {"training N models (side by side)": 60.0, "icl": 24.0}
