@@ -124,6 +124,37 @@ def tiny_model(tmp_path_factory):
     return folder
 
 
+def test_device_names_are_checked_without_torch():
+    # a name --device does not take is one error naming the choices, before torch is imported
+    from adaptcost.evalkit.backends.devices import check_device_name
+
+    for name in ("auto", "cpu", "cuda", "cuda:1", "mps"):
+        assert check_device_name(name) == name
+    for name in ("gpu", "cuda:", "cuda:x", "mps:0", "CPU", ""):
+        with pytest.raises(AdaptcostError, match="device must be one of auto, cpu, cuda, mps") as info:
+            check_device_name(name)
+        assert info.value.field == "device"
+
+
+def test_device_goes_only_to_backends_that_run_a_model_here(monkeypatch):
+    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    seen = {}
+
+    def factory(**options):
+        seen.clear()
+        seen.update(options)
+        return "backend"
+
+    backends.register("remote", factory)
+    backends.register("here", factory, devices=True)
+    assert get_backend("remote", device="auto") == "backend" and seen == {}  # auto: nothing to choose there
+    with pytest.raises(AdaptcostError, match=r"device 'cuda': the 'remote' backend runs its model elsewhere"):
+        get_backend("remote", device="cuda")
+    assert get_backend("here", device="cpu") == "backend" and seen == {"device": "cpu"}
+    with pytest.raises(AdaptcostError, match="device must be one of"):
+        get_backend("here", device="tpu")
+
+
 @pytest.fixture(scope="module")
 def tiny(tiny_model):
     return get_backend("local", model=str(tiny_model), batch_size=4)
@@ -401,3 +432,129 @@ def test_finetune_many_trains_in_parallel_like_one_at_a_time(tiny, tmp_path, mon
     for a, b in zip(parallel, alone):
         for (x, n), (y, m) in zip(a.loglikelihood(REQUESTS), b.loglikelihood(REQUESTS)):
             assert n == m and x == pytest.approx(y, abs=1e-3)
+
+
+# ------------------------------------------------------------------ devices
+
+
+@pytest.fixture
+def gpus(monkeypatch):
+    """What torch sees, set by the test: {"cuda": bool, "count": int, "mps": bool}."""
+    torch = pytest.importorskip("torch")
+    seen = {"cuda": False, "count": 0, "mps": False}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: seen["cuda"])
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: seen["count"])
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: seen["mps"])
+    return seen
+
+
+def test_auto_device_prefers_cuda_then_mps_then_cpu(gpus):
+    from adaptcost.evalkit.backends.devices import resolve_device
+
+    assert str(resolve_device("auto")) == "cpu"
+    gpus["mps"] = True
+    assert str(resolve_device("auto")) == "mps"
+    gpus.update(cuda=True, count=1)
+    assert str(resolve_device("auto")) == "cuda"
+    assert str(resolve_device("cpu")) == "cpu"  # a device named is used even where a GPU is seen
+    assert str(resolve_device("cuda:0")) == "cuda:0"
+
+
+def test_a_device_torch_cannot_use_is_one_clear_error(gpus):
+    from adaptcost.evalkit.backends.devices import resolve_device
+
+    for name, message in (("cuda", r"device 'cuda': torch .* (was built without CUDA|sees no CUDA GPU) on this machine \(use cpu or auto\)"),
+                          ("mps", r"device 'mps': torch .* has no MPS")):
+        with pytest.raises(AdaptcostError, match=message) as info:
+            resolve_device(name)
+        assert info.value.field == "device" and "\n" not in str(info.value)
+    gpus.update(cuda=True, count=2)
+    with pytest.raises(AdaptcostError, match=r"device 'cuda:2': torch sees 2 CUDA GPUs \(cuda:0 to cuda:1\)"):
+        resolve_device("cuda:2")
+
+
+def test_local_backend_refuses_an_unusable_device_before_loading(gpus, monkeypatch):
+    # the device is checked before the model is looked for, converted or loaded
+    from adaptcost.evalkit.backends import local
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(local, "default_model_path", loaded)
+    monkeypatch.setattr(local, "_load_folder", loaded)
+    with pytest.raises(AdaptcostError, match="device 'cuda'"):
+        get_backend("local", device="cuda")
+
+
+def test_cpu_device_is_described_for_the_curves_file(tiny):
+    import torch
+
+    import yaml
+
+    info = tiny.device_info()
+    assert info["type"] == "cpu" and info["torch"] == torch.__version__
+    assert yaml.safe_load(yaml.safe_dump(info)) == info  # plain values: the curves file is YAML
+    assert info["name"] and info["threads"] == torch.get_num_threads()
+    assert tiny.scoring_scale == 1  # the CPU's calls: the sizes measured on 2 cores
+
+
+def test_larger_scoring_passes_give_the_same_scores_in_fewer_passes(tiny, monkeypatch):
+    # a GPU's scoring_scale makes each pass hold more of the trie; every request's score stays
+    requests = [(f"Question {k}: where is the cat?\nAnswer: the cat is", option) for k in range(12)
+                for option in (" on the mat.", " in the park.", " far away from home, under a long road.")]
+    passes = []
+    forward = type(tiny)._tree_forward
+
+    def counted(self, *args):
+        passes.append(len(args[0].tokens))
+        return forward(self, *args)
+
+    monkeypatch.setattr(type(tiny), "_tree_forward", counted)
+    monkeypatch.setattr(type(tiny), "TREE_TOKENS", 64)
+    small = tiny.loglikelihood(requests)
+    few = len(passes)
+    passes.clear()
+    monkeypatch.setattr(tiny, "scoring_scale", 8, raising=False)
+    large = tiny.loglikelihood(requests)
+    assert few > 1 and len(passes) < few and max(passes) > 64
+    for (a, n), (b, m) in zip(small, large):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+
+
+def test_picked_log_probabilities_come_back_in_one_gather(tiny):
+    # logprobs[rows, tokens], row -1 the prefix's last row: what indexing each one gives
+    import torch
+
+    from adaptcost.evalkit.backends.local_scoring import _Prefix
+
+    logprobs = torch.log_softmax(torch.randn(5, 11), dim=-1)
+    prefix = _Prefix(cache=None, offset=3, last=torch.log_softmax(torch.randn(11), dim=-1))
+    rows, tokens = [0, 4, -1, 2, -1, 4], [3, 10, 7, 0, 1, 10]
+    picked = tiny._gather(logprobs, prefix, rows, tokens)
+    expected = [float(prefix.last[t]) if r < 0 else float(logprobs[r, t]) for r, t in zip(rows, tokens)]
+    assert picked.device.type == "cpu" and picked.tolist() == expected
+    assert tiny._gather(logprobs, None, [1, 3], [2, 5]).tolist() == [float(logprobs[1, 2]), float(logprobs[3, 5])]
+
+
+def test_score_cache_calls_scale_with_the_backend(tmp_path, monkeypatch):
+    # requests per backend call: ScoreCache.CHUNK on a CPU backend, scoring_scale times it on a GPU's
+    from adaptcost.evalkit.scoring.runner import ScoreCache
+
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path))
+
+    class Fake:
+        name = "fake"
+
+        def __init__(self, scale):
+            self.scoring_scale, self.calls = scale, []
+
+        def loglikelihood(self, requests):
+            self.calls.append(len(requests))
+            return [(-1.0, 1)] * len(requests)
+
+    requests = [(f"q{k}", " a") for k in range(ScoreCache.CHUNK * 10)]
+    for scale, calls in ((1, [ScoreCache.CHUNK] * 10), (8, [ScoreCache.CHUNK * 8, ScoreCache.CHUNK * 2])):
+        backend = Fake(scale)
+        cache = ScoreCache(f"fake-{scale}", enabled=False)
+        assert cache.wrap(backend)(requests) == [(-1.0, 1)] * len(requests)
+        assert backend.calls == calls

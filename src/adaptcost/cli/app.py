@@ -14,8 +14,8 @@ from ..defaults import DEFAULT_EMBEDDING_MODEL, DEFAULT_MAX_FILE_MB
 from ..defaults import ENCODING_NAMES
 from ..errors import AdaptcostError
 from .options import (
-    ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, ChunkOverlapOpt, ChunkTokensOpt, CorpusArg, CountFormat, ExcludeOpt, ExtractOpt, Format, GitignoreOpt, IncludeOpt,
-    MaxMbOpt, PricingOpt, VerboseOpt, corpus_options, parse_day, shared_options,
+    ASSUMPTION_OPTIONS, AsOfOpt, CacheOpt, ChunkOverlapOpt, ChunkTokensOpt, CorpusArg, CountFormat, DeviceOpt, EvalCacheOpt, ExcludeOpt,
+    ExtractOpt, Format, GitignoreOpt, IncludeOpt, MaxMbOpt, PricingOpt, ProbeCacheOpt, VerboseOpt, corpus_options, parse_day, shared_options,
 )
 from .terminal import _emit, _err, _out, _Progress, handled, inert
 
@@ -350,7 +350,8 @@ def eval_run(
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
     budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,
     api_finetune: Annotated[bool, typer.Option(help="openai backend: really run (and pay for) the provider's fine-tuning jobs; without it they are a dry run that states the cost.")] = False,
-    cache: CacheOpt = True,
+    device: DeviceOpt = "auto",
+    cache: EvalCacheOpt = True,
 ) -> None:
     """Run the eval harness (paper datasets, seven strategies) and write a measured curves file."""
     if ctx.invoked_subcommand is not None:
@@ -359,8 +360,9 @@ def eval_run(
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
                           augment_source=augment_source, method=method, epochs=epochs, steps=steps, seed=seed, cache=cache,
-                          base_url=base_url, budget=budget, api_finetune=api_finetune, retrievers=retrievers, top_k=top_k)
-    with _Progress(transient=False) as bar:
+                          base_url=base_url, budget=budget, api_finetune=api_finetune, retrievers=retrievers, top_k=top_k,
+                          device=device)
+    with _Progress(transient=False, lines=True) as bar:
         path, result = run_and_write(request, bar)
     _err().print(f"wrote {inert(path)} ({len(result.cells)} measurements; score cache {result.cache_hits} hits, "
                  f"{result.cache_misses} new)", soft_wrap=True)
@@ -426,8 +428,9 @@ def probe_run(
     model: Annotated[Optional[str], typer.Option(help="--arms: local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only N of the non-guessable probes, evenly spaced through the file.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap and permutation tests.")] = 0,
+    device: DeviceOpt = "auto",
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
-    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: CacheOpt = True, extract: ExtractOpt = None,
+    max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: ProbeCacheOpt = True, extract: ExtractOpt = None,
 ) -> None:
     """Measure retrieval recall@k on your corpus (the share of probes whose evidence chunks are retrieved)
     and, with --arms, each strategy's accuracy on the probes with a model."""
@@ -446,7 +449,7 @@ def probe_run(
         from ..evalkit.probes.arms import parse_arms
 
         chosen = parse_arms(arms)  # a bad --arms is said before any measurement
-        model_backend = get_backend(backend, **({"model": model} if model else {}))
+        model_backend = get_backend(backend, device=device, **({"model": model} if model else {}))
     started = time.perf_counter()
     with _Progress(transient=False, lines=True) as bar:
         result = measure_recall(request, bar)

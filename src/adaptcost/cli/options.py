@@ -41,6 +41,13 @@ ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Skip
 GitignoreOpt = Annotated[bool, typer.Option("--gitignore/--no-gitignore", help="Honour .gitignore files.")]
 MaxMbOpt = Annotated[float, typer.Option("--max-file-mb", help="Skip files larger than this.")]
 CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse token counts cached by content hash.")]
+# eval and probe run: what --cache reuses there
+ProbeCacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse the corpus' token counts and, with --arms, the model's "
+                          "scores, cached on disk by content.")]
+EvalCacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse model scores and tuned weights cached on disk by content "
+                         "(model, text and settings): an interrupted run resumes, a re-run costs seconds.")]
+DeviceOpt = Annotated[str, typer.Option(help="Where a local model runs: auto (a CUDA GPU where torch sees one, else Apple's MPS, "
+                      "else the CPU), cpu, cuda, cuda:N or mps.")]
 ExtractOpt = Annotated[Optional[list[str]], typer.Option("--extract", help="What text files give, KEY=VALUE (repeatable or comma-separated): "
                        "svg=text|skip, notebook=source|outputs, blobs=strip|keep, generated=skip|count. "
                        "Default: svg=text, notebook=source, blobs=strip, generated=skip.")]
@@ -94,6 +101,7 @@ ScenarioOpt = Annotated[Optional[Path], typer.Option("--scenario", help="YAML sc
 FIELD_FLAGS = {field: "--" + option.replace("_", "-") for option, field in ASSUMPTION_OPTIONS.items()} | {
     "min_accuracy": "--min-accuracy", "budget": "--budget", "tolerance": "--accuracy-tolerance", "mix": "--mix",
     "finetune_customer": "--finetune-customer", "draws": "--draws", "seed": "--seed", "lifecycle_dates": "--lifecycle-dates",
+    "device": "--device",
 }
 
 

@@ -142,16 +142,34 @@ def handled(fn):
 
 
 class _Progress:
-    """A rich progress bar on a terminal (nothing elsewhere): called as (done, total) for one task
-    named `label` (corpus scans, which vanish when done), or as (stage, done, total) for one bar per
-    stage (eval stages, which stay). With `lines`, off a terminal (a log, a pipe, CI) it prints
-    plain lines instead: "stage: done/total" at every tenth of a stage and at its end."""
+    """A rich progress bar on a terminal: called as (done, total) for one task named `label` (corpus
+    scans, which vanish when done), or as (stage, done, total) for one bar per stage (eval stages,
+    which stay). With `lines`, off a terminal (a log, a pipe, CI) it prints plain lines instead,
+    "stage: done/total (elapsed 12 s)": at each stage's start and end, and otherwise at most every
+    `every` seconds, the stage in progress repeated by a heartbeat when its work reports nothing
+    for that long (a long scoring call): never minutes of silence. `clock` (seconds) is for tests."""
 
-    def __init__(self, label: str = "", transient: bool = True, lines: bool = False):
+    EVERY = 5.0  # seconds between lines within a stage, off a terminal
+
+    def __init__(self, label: str = "", transient: bool = True, lines: bool = False, *,
+                 every: float | None = None, clock=None, heartbeat: bool = True):
+        import threading
+        import time
+
         console = _err()
         self.label = label
         self.console = console if lines and not console.is_terminal else None
-        self.shown: dict[str, int] = {}  # stage -> the last tenth printed (lines)
+        self.every = self.EVERY if every is None else every
+        self.clock = clock or time.monotonic
+        self.started = self.clock()
+        self.last_line = self.started  # when a line was last printed
+        self.current: str | None = None  # the stage reported last
+        self.open: dict[str, tuple[int, int]] = {}  # stages started and not done: (done, total), the latest last
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.beat = None
+        if self.console is not None and heartbeat:
+            self.beat = threading.Thread(target=self._heartbeat, name="adaptcost-progress", daemon=True)
         self.progress = None  # off the terminal rich would draw nothing: skip it (and its import)
         if console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -163,9 +181,14 @@ class _Progress:
     def __enter__(self):
         if self.progress is not None:
             self.progress.__enter__()
+        if self.beat is not None:
+            self.beat.start()
         return self
 
     def __exit__(self, *exc):
+        self.stop.set()
+        if self.beat is not None and self.beat.is_alive():
+            self.beat.join()
         if self.progress is not None:
             self.progress.__exit__(*exc)
 
@@ -179,12 +202,33 @@ class _Progress:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
-
     def _line(self, stage: str, done: int, total: int) -> None:
-        tenth = 10 if done >= total else done * 10 // max(total, 1)
-        if tenth > self.shown.get(stage, -1):
-            self.shown[stage] = tenth
-            self.console.print(f"{inert(stage)}: {done}/{total}", soft_wrap=True, highlight=False)
+        """A line at a stage's start and end, else when `every` seconds passed since the last line."""
+        with self.lock:
+            new = stage != self.current and stage not in self.open
+            self.current = stage
+            self.open.pop(stage, None)
+            if done < total:
+                self.open[stage] = (done, total)
+            if new or done >= total or self.clock() - self.last_line >= self.every:
+                self._print(stage, done, total)
+
+    def tick(self) -> None:
+        """The heartbeat: the latest stage still in progress again when nothing was printed for `every`
+        seconds (a stage whose work reports nothing for a while: a long scoring call, a model loading)."""
+        with self.lock:
+            if self.open and self.clock() - self.last_line >= self.every:
+                stage = next(reversed(self.open))
+                self._print(stage, *self.open[stage])
+
+    def _heartbeat(self) -> None:
+        while not self.stop.wait(min(self.every, 1.0)):
+            self.tick()
+
+    def _print(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        self.last_line = now
+        self.console.print(f"{inert(stage)}: {done}/{total} (elapsed {now - self.started:.0f} s)", soft_wrap=True, highlight=False)
 
 
 def _emit(text: str, output: Optional[Path], wrote: str = "") -> None:

@@ -534,16 +534,21 @@ def print_curves(console: Console, document: dict) -> None:
     console.print(f"[bold]{inert(document.get('name', ''))}[/] ({document.get('kind')}) — model {inert(str(document.get('model', '')))}")
     if document.get("basis"):
         console.print(f"[dim]{inert(document['basis'])}[/]")
+    device = (document.get("settings") or {}).get("device")
+    if isinstance(device, dict):  # where it was measured (eval --device)
+        threads = f", {device['threads']} threads" if device.get("threads") else ""
+        console.print(f"[dim]measured on {inert(device.get('type', '?'))}: {inert(device.get('name', '?'))}{threads}, "
+                      f"torch {inert(device.get('torch', '?'))}[/]")
     if "retrieval" in document:
         print_probe_recall(console, document["retrieval"])
     if "accuracy" not in document:  # retrieval only (probe run)
         return
     types = [t for t in ("recall", "rephrasing", "reversal", "syllogism", "category")
              if any(t in cells for cells in document["accuracy"].values())]
-    table = Table(title="Accuracy (95% interval)", title_justify="left")
+    table = _narrow_table("Accuracy (95% interval)")
     table.add_column("strategy", no_wrap=True)  # names in full; the cells wrap
     for t in types:
-        table.add_column(t, justify="right")
+        table.add_column(t, justify="right", min_width=len(t))  # headers in full at 80 columns
     for strategy, cells in document["accuracy"].items():
         table.add_row(inert(strategy), *(f"{cells[t]['mean']:.0%} [dim]({cells[t].get('low', cells[t]['mean']):.0%}–"
                                   f"{cells[t].get('high', cells[t]['mean']):.0%})[/]" if t in cells else "—" for t in types))
@@ -561,9 +566,10 @@ def print_curves(console: Console, document: dict) -> None:
         label = f"{curve.get('dataset', '')} · {curve['strategy']} · {curve['question_type']} vs {curve['x'].replace('_', ' ')}"
         console.print(f"[bold]{inert(label)}[/]" + (f" [dim]fit a={fit['a']:.2f}, b={fit['b']:.3g}{_r2(fit)}[/]" if fit else ""))
         recalls = curve.get("recall") or [None] * len(points)  # x: top_k: recall@k of each point
+        width = max(10, min(40, console.width - 43))  # the bar, so that a point's line fits the terminal
         for (x, mean, low, high), recall in zip(points, recalls):
-            bar = "█" * int(round(mean * 40))
-            console.print(f"  {x:>9.4g} │{bar:<40}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]"
+            bar = "█" * int(round(mean * width))
+            console.print(f"  {x:>9.4g} │{bar:<{width}}│ {mean:.0%} [dim]({low:.0%}–{high:.0%})[/]"
                           + (f" [dim]recall@{x:g} {recall:.0%}[/]" if recall is not None else ""))
 
 
@@ -589,50 +595,76 @@ def print_probe_recall(console: Console, section: dict) -> None:
         console.print(f"[dim]{inert(note)}[/]")
 
 
+def _narrow_table(title: str) -> Table:
+    """A table of the curves views: a rule under the header and two spaces between columns, no
+    frame, so that arm names, headers and intervals fit 80 columns in full."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+BASELINE_NAMES = {"frequency": "frequency", "cooccurrence": "co-occurrence", "atmosphere": "atmosphere"}
+
+
+def _baselines_text(baselines: dict) -> str:
+    """Shortcut baselines as "frequency 71%, co-occurrence 100%" (any names the file carries)."""
+    return ", ".join(f"{BASELINE_NAMES.get(name, name.replace('_', ' '))} {_pct(value)}"
+                     for name, value in baselines.items() if not isinstance(value, (dict, list)))
+
+
 def _print_splits(console: Console, splits: list) -> None:
-    """Per dataset and split, one row per arm: accuracy (95% interval), n and the shortcut
-    baselines from that arm's own texts; on a split's first row its chance and minimum detectable
-    difference (MDD); below, the splits that are descriptive only and why."""
+    """Per dataset and split, a table of its arms: accuracy (95% interval), n and clusters, and
+    notes (recall@k of a rag arm, the arm's own shortcut baselines where the file has them); its
+    title gives the split's chance, shortcut baselines and minimum detectable difference (MDD)."""
     if not splits:
         return
-    table = Table(title="Per split (95% interval: Wilson ∪ cluster bootstrap; MDD: minimum detectable difference)",
-                  title_justify="left")
-    for col in ("dataset · split", "arm", "accuracy (95%)", "n", "chance", "frequency", "co-occ.", "atmosphere", "MDD"):
-        table.add_column(col, justify="left" if col in ("dataset · split", "arm") else "right")
-    pct = lambda v: "—" if v is None else f"{v:.0%}"  # noqa: E731
+    console.print("[bold]Per split[/] (95% interval: Wilson ∪ cluster bootstrap; MDD: minimum detectable difference)")
     for row in splits:
-        b = row["baselines"]
-        for k, (arm, c) in enumerate(row["arms"].items()):
-            recall = f" [dim]recall@{c['k']} {c['recall']:.0%}[/]" if c.get("recall") is not None else ""
-            # the arm's own baselines; a file from before per-arm baselines: the split's, on its first row
-            own = c["baselines"] if "baselines" in c else (b if k == 0 else None)
-            cues = [pct((own or {}).get(x)) for x in ("frequency", "cooccurrence", "atmosphere")] if own is not None or k == 0 else [""] * 3
-            table.add_row(inert(f"{row['dataset']} · {row['split']}") if k == 0 else "", inert(arm),
-                          f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})" + recall, str(c["n"]),
-                          pct(row["chance"]) if k == 0 else "", *cues, pct(row["minimum_detectable_difference"]) if k == 0 else "",
-                          end_section=k == len(row["arms"]) - 1)
-    console.print(table)
-    for row in splits:
+        facts = [f"chance {_pct(row['chance'])}", _baselines_text(row.get("baselines") or {}),
+                 f"MDD {_pct(row['minimum_detectable_difference'])}"]
         if row.get("descriptive"):
-            console.print(f"[dim]{inert(row['dataset'])} · {inert(row['split'])}: descriptive only, not tested "
-                          f"({inert(row['descriptive'])})[/]")
+            facts.append(f"descriptive only: {row['descriptive']}")
+        table = _narrow_table(inert(f"{row['dataset']} · {row['split']}: " + ", ".join(f for f in facts if f)))
+        table.add_column("arm", no_wrap=True)
+        table.add_column("accuracy (95%)", justify="right", no_wrap=True)
+        table.add_column("n", justify="right", no_wrap=True)
+        table.add_column("clusters", justify="right", no_wrap=True)
+        table.add_column("notes", overflow="fold")
+        for arm, c in row["arms"].items():
+            notes = [f"recall@{c['k']} {c['recall']:.0%}" if c.get("recall") is not None else "",
+                     _baselines_text(c["baselines"]) if isinstance(c.get("baselines"), dict) else "",
+                     f"descriptive only: {c['descriptive']}" if c.get("descriptive") else ""]
+            table.add_row(inert(arm), f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})", str(c["n"]),
+                          str(c.get("clusters", "")), inert("; ".join(n for n in notes if n)))
+        console.print(table)
 
 
 def _print_paired(console: Console, paired: list) -> None:
-    """The paired comparisons between arms on the same items (Holm-adjusted p)."""
-    if not paired:
+    """The paired comparisons between arms on the same items (Holm-adjusted p), per dataset and split."""
+    rows = [row for row in paired if row["b"] != "base"]  # against chance: in the accuracy table's basis
+    if not rows:
         return
-    table = Table(title="Paired comparisons on the same items (permutation test by cluster, Holm-adjusted)", title_justify="left")
-    for col in ("dataset · split", "a", "b", "n", "a − b (95%)", "p", "p Holm", "reads"):
-        table.add_column(col, justify="right" if col in ("n", "p", "p Holm") else "left")
-    for row in paired:
-        if row["b"] == "base":
-            continue  # against chance: in the accuracy table's basis
-        low, high = row["difference_95"]
-        table.add_row(inert(f"{row['dataset']} · {row['split']}"), inert(row["a"]), inert(row["b"]), str(row["n"]),
-                      f"{row['difference']:+.0%} ({low:+.0%} to {high:+.0%})", f"{row['p']:.3g}", f"{row['p_holm']:.3g}",
-                      inert(row["reads"]))
-    console.print(table)
+    console.print("[bold]Paired comparisons on the same items[/] (permutation test by cluster, Holm-adjusted; "
+                  "reads: a above or below b, n.s.: no significant difference)")
+    splits: dict[str, list] = {}
+    for row in rows:
+        splits.setdefault(f"{row['dataset']} · {row['split']}", []).append(row)
+    for split, group in splits.items():
+        table = _narrow_table(inert(split))
+        table.add_column("a vs b", no_wrap=True)
+        for col in ("n", "a − b (95%)", "p", "p Holm"):
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("reads", overflow="fold")
+        for row in group:
+            low, high = row["difference_95"]
+            reads = (("above" if row["difference"] > 0 else "below") if row.get("significant")
+                     else "n.s." if "significant" in row else row["reads"])
+            table.add_row(inert(row["a"]) + "\n" + inert(f"vs {row['b']}"), str(row["n"]),
+                          f"{row['difference']:+.0%} ({low:+.0%} to {high:+.0%})", f"{row['p']:.3g}", f"{row['p_holm']:.3g}",
+                          inert(reads), end_section=True)
+        console.print(table)
 
 
 def print_pricing_diff(console: Console, d: dict) -> None:

@@ -54,6 +54,7 @@ class EvalRequest:
     api_finetune: bool = False  # API backends: really run the provider's fine-tuning jobs (billed)
     retrievers: str | None = None  # rag arms: comma-separated retriever names (default: minilm,bm25)
     top_k: str | None = None  # rag arms: comma-separated k values (default: the profile's)
+    device: str = "auto"  # local backend: auto (CUDA where torch sees it, else MPS, else CPU), cpu, cuda, cuda:N or mps
 
 
 def _names(text: str | None, default: tuple[str, ...], known: tuple[str, ...], flag: str) -> tuple[str, ...]:
@@ -148,7 +149,7 @@ def check_budget(backend, config: EvalConfig, budget: float | None) -> None:
 
 
 def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tuple[Path, EvalResult]:
-    from .backends.registry import FinetuneSettings, get_backend
+    from .backends.registry import FinetuneSettings, check_device, get_backend
     from .results.curvesfile import dump, to_curves_document
 
     config = config_of(request)
@@ -157,12 +158,18 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
         options["base_url"] = request.base_url
     if request.api_finetune:
         options["run_finetunes"] = True
-    backend = get_backend(request.backend, **options)
+    check_device(request.backend, request.device)  # a device torch cannot use: one error before any work
+    report = progress or (lambda stage, done, total: None)
+    report("loading the model", 0, 1)
+    backend = get_backend(request.backend, device=request.device, **options)
+    report("loading the model", 1, 1)
     check_budget(backend, config, request.budget)
     # the settings record the epochs the budget is made of (no step count here: it is per dataset,
     # in the curves file's checks.trainings)
     epochs = request.epochs if request.epochs is not None else (config.budget_epochs or PROFILE_EPOCHS[config.profile])
     settings = FinetuneSettings(method=request.method, epochs=epochs, seed=request.seed, steps=request.steps)
     result = run_eval(backend, config, settings, progress)
+    describe = getattr(backend, "device_info", None)  # where it ran (a local backend), for the curves file's settings
+    result.device = describe() if describe is not None else None
     atomic_write_text(request.output, dump(to_curves_document(result)))
     return request.output, result

@@ -34,6 +34,7 @@ from transformers import GenerationConfig
 
 from adaptcost.errors import AdaptcostError
 from adaptcost.paths import cache_dir
+from adaptcost.evalkit.backends.devices import describe_device, resolve_device
 
 from adaptcost.evalkit.backends.local_scoring import TreeScoring
 from adaptcost.evalkit.backends.local_store import (  # noqa: F401  (some re-exported: tests and the registry use them from here)
@@ -42,11 +43,19 @@ from adaptcost.evalkit.backends.local_store import (  # noqa: F401  (some re-exp
 )
 from adaptcost.evalkit.backends.local_training import Training, native_bf16  # noqa: F401  (re-exported)
 
-__all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path"]
+__all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path", "resolve_device"]
+
+
+# Scoring requests per backend call and trie tokens per forward pass, relative to the CPU's: a GPU
+# runs a pass of many tokens in about the time of a few (kernel launches and host syncs dominate
+# a small model), so its calls are larger. The training batch size is not touched: it is part of
+# the protocol (in the tuned-weights cache key).
+SCORING_SCALE = {"cpu": 1, "mps": 2, "cuda": 8}
 
 
 class LocalBackend(TreeScoring, Training):
-    """A causal LM run with torch on the CPU (or ``device``), scored and tuned offline.
+    """A causal LM run with torch on ``device`` (auto: a CUDA GPU where torch sees one, else MPS,
+    else the CPU), scored and tuned offline.
 
     After construction: ``load_seconds`` (wall time of the load) and ``loaded_from_cache``
     (True when a converted GGUF came from the safetensors cache). After ``finetune``, the
@@ -60,10 +69,11 @@ class LocalBackend(TreeScoring, Training):
         *,
         batch_size: int = 8,
         threads: int | None = None,
-        device: str = "cpu",
+        device: str = "auto",
     ) -> None:
         if batch_size < 1:
             raise AdaptcostError(f"batch_size must be at least 1, got {batch_size}")
+        resolved = resolve_device(device)  # before any work: a device torch cannot use is one clear error
         torch.set_num_threads(threads or os.cpu_count() or 1)
         _limit_malloc_arenas()
         started = time.perf_counter()
@@ -85,7 +95,7 @@ class LocalBackend(TreeScoring, Training):
                 f"no model at {path}: pass a local Hugging Face folder (with config.json) or a .gguf file"
                 " (nothing is downloaded)"
             )
-        self._setup(lm, tokenizer, f"local:{_display_name(path)}", batch_size, device)
+        self._setup(lm, tokenizer, f"local:{_display_name(path)}", batch_size, str(resolved))
         self.load_seconds = time.perf_counter() - started
 
     # ---------------------------------------------------------------- construction
@@ -117,6 +127,7 @@ class LocalBackend(TreeScoring, Training):
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.device = torch.device(device)
+        self.scoring_scale = SCORING_SCALE.get(self.device.type, 1)
         self._keeps_logits = "logits_to_keep" in inspect.signature(lm.forward).parameters
         self.training_steps = 0
         self.finetune_from_cache: bool | None = None
@@ -152,6 +163,10 @@ class LocalBackend(TreeScoring, Training):
 
     def __repr__(self) -> str:
         return f"LocalBackend(name={self.name!r})"
+
+    def device_info(self) -> dict:
+        """Where this backend runs (recorded in the curves file's settings): see :func:`describe_device`."""
+        return describe_device(self.device)
 
     # ---------------------------------------------------------------- sizes
 

@@ -77,24 +77,41 @@ def _tree_chunks(order: Sequence[int], encoded: Sequence[tuple[list[int], int]],
         yield chunk
 
 
+def _split_at(ids: list[int], offsets, boundary: int, *, special: bool) -> tuple[list[int], int]:
+    """Where the continuation starts in ``ids`` of context+continuation (``boundary``: the context's
+    length in characters): the first token ending after it. With ``special`` (the ids carry the
+    tokenizer's special tokens), tokens spanning no text are skipped and trailing ones dropped."""
+    if not special:
+        return ids, next((i for i, (s, e) in enumerate(offsets) if e > s and e > boundary), len(ids))
+    real = [i for i, (s, e) in enumerate(offsets) if e > s]
+    split = next((i for i in real if offsets[i][1] > boundary), len(ids))
+    last = max((i for i in real if i >= split), default=split - 1)
+    return ids[: last + 1], split
+
+
 class TreeScoring:
     """LocalBackend's scoring methods."""
 
     def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], int]:
         """Token ids of context+continuation and the index of the first continuation token."""
+        return self._encode_pairs([(context, continuation)])[0]
+
+    def _encode_pairs(self, requests: Sequence[tuple[str, str]]) -> list[tuple[list[int], int]]:
+        """:meth:`_encode_pair` of every request, tokenized in one call (a fast tokenizer batches)."""
         tok = self.tokenizer
-        text = context + continuation
-        if getattr(tok, "is_fast", False):
-            enc = tok(text, add_special_tokens=True, return_offsets_mapping=True)
-            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
-            boundary = len(context)
-            real = [i for i, (s, e) in enumerate(offsets) if e > s]
-            split = next((i for i in real if offsets[i][1] > boundary), len(ids))
-            last = max((i for i in real if i >= split), default=split - 1)
-            ids = ids[: last + 1]
-        else:
+        texts = [c + x for c, x in requests]
+        if getattr(tok, "is_fast", False) and texts:
+            enc = tok(texts, add_special_tokens=True, return_offsets_mapping=True)
+            return [self._fit(*_split_at(list(ids), offsets, len(c), special=True))
+                    for (c, _), ids, offsets in zip(requests, enc["input_ids"], enc["offset_mapping"])]
+        out = []
+        for (context, _), text in zip(requests, texts):
             ids = list(tok(text, add_special_tokens=True)["input_ids"])
-            split = min(len(tok(context, add_special_tokens=True)["input_ids"]), len(ids))
+            out.append(self._fit(ids, min(len(tok(context, add_special_tokens=True)["input_ids"]), len(ids))))
+        return out
+
+    def _fit(self, ids: list[int], split: int) -> tuple[list[int], int]:
+        """(ids, split) with a start token where the continuation would be first, cut to the window."""
         if split == 0:
             ids, split = [self._start_id, *ids], 1
         window = self.context_window()
@@ -107,10 +124,8 @@ class TreeScoring:
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
         results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
         todo, encoded = [], []
-        for index, (context, continuation) in enumerate(requests):
-            if not continuation:
-                continue
-            ids, split = self._encode_pair(context, continuation)
+        asked = [index for index, (_, continuation) in enumerate(requests) if continuation]
+        for index, (ids, split) in zip(asked, self._encode_pairs([requests[i] for i in asked])):
             if split < len(ids):
                 todo.append(index)
                 encoded.append((ids, split))
@@ -127,7 +142,7 @@ class TreeScoring:
         newline. Falls back to :meth:`loglikelihood` when the prefix is empty or too long.
         """
         prefix_ids = list(self.tokenizer(prefix, add_special_tokens=True)["input_ids"]) if prefix else []
-        rests = [self._encode_rest(c, x) for c, x in requests]
+        rests = self._encode_rests(requests)
         longest = max((len(ids) for ids, _ in rests), default=0)
         if not prefix_ids or len(prefix_ids) + longest > self.context_window():
             return self.loglikelihood([(prefix + c, x) for c, x in requests])
@@ -150,14 +165,21 @@ class TreeScoring:
 
     def _encode_rest(self, context: str, continuation: str) -> tuple[list[int], int]:
         """Ids of context+continuation after a prefix (no special tokens), and where the continuation starts."""
+        return self._encode_rests([(context, continuation)])[0]
+
+    def _encode_rests(self, requests: Sequence[tuple[str, str]]) -> list[tuple[list[int], int]]:
+        """:meth:`_encode_rest` of every request, tokenized in one call (a fast tokenizer batches)."""
         tok = self.tokenizer
-        if getattr(tok, "is_fast", False):
-            enc = tok(context + continuation, add_special_tokens=False, return_offsets_mapping=True)
-            ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
-            split = next((i for i, (s, e) in enumerate(offsets) if e > s and e > len(context)), len(ids))
-            return ids, split
-        ids = list(tok(context + continuation, add_special_tokens=False)["input_ids"])
-        return ids, min(len(tok(context, add_special_tokens=False)["input_ids"]), len(ids))
+        texts = [c + x for c, x in requests]
+        if getattr(tok, "is_fast", False) and texts:
+            enc = tok(texts, add_special_tokens=False, return_offsets_mapping=True)
+            return [_split_at(list(ids), offsets, len(c), special=False)
+                    for (c, _), ids, offsets in zip(requests, enc["input_ids"], enc["offset_mapping"])]
+        out = []
+        for (context, _), text in zip(requests, texts):
+            ids = list(tok(text, add_special_tokens=False)["input_ids"])
+            out.append((ids, min(len(tok(context, add_special_tokens=False)["input_ids"]), len(ids))))
+        return out
 
     TREE_TOKENS = 768  # trie tokens per forward pass: the tree mask's attention grows with its square
 
@@ -174,30 +196,51 @@ class TreeScoring:
         """
         results: list[tuple[float, int]] = [(0.0, 0)] * len(encoded)
         order = sorted(range(len(encoded)), key=lambda i: encoded[i][0])  # shared beginnings sit together
+        limit = self.TREE_TOKENS * getattr(self, "scoring_scale", 1)
         with torch.inference_mode():
-            for chunk in _tree_chunks(order, encoded, self.TREE_TOKENS):
+            for chunk in _tree_chunks(order, encoded, limit):
                 trie = _Trie()
                 paths = {i: trie.add(encoded[i][0]) for i in chunk}
                 needed = sorted({paths[i][k - 1] for i in chunk for k in range(max(encoded[i][1], 1), len(encoded[i][0]))})
                 logprobs = self._tree_forward(trie, needed, prefix) if needed else None
                 row = {node: r for r, node in enumerate(needed)}
+                # every picked log-probability in one gather and one copy to the host (a GPU syncs once
+                # per pass, not once per request); each request's sum is then taken as before, in float32.
+                # Row -1: the log-probabilities after the prefix (a continuation's first token, k = 0).
+                rows, tokens, spans = [], [], []
                 for i in chunk:
                     ids, split = encoded[i]
-                    picked = [prefix.last[ids[0]] if k == 0 else logprobs[row[paths[i][k - 1]], ids[k]]
-                              for k in range(split, len(ids))]
-                    results[i] = (float(torch.stack(picked).sum()), len(picked))
+                    start = len(rows)
+                    for k in range(split, len(ids)):
+                        rows.append(-1 if k == 0 else row[paths[i][k - 1]])
+                        tokens.append(ids[k])
+                    spans.append((i, start, len(rows)))
+                picked = self._gather(logprobs, prefix, rows, tokens)
+                for i, start, end in spans:
+                    results[i] = (float(picked[start:end].sum()), end - start)
         return results
+
+    def _gather(self, logprobs: "torch.Tensor | None", prefix: "_Prefix | None", rows: list[int], tokens: list[int]) -> torch.Tensor:
+        """``logprobs[rows[j], tokens[j]]`` for every j (row -1: ``prefix.last[tokens[j]]``), on the host."""
+        picked = torch.empty(len(rows), dtype=torch.float32, device=self.device)
+        for positions, source in (([j for j, r in enumerate(rows) if r >= 0], logprobs),
+                                  ([j for j, r in enumerate(rows) if r < 0], None if prefix is None else prefix.last[None])):
+            if positions:
+                where = torch.tensor(positions, device=self.device)
+                index = torch.tensor([max(rows[j], 0) for j in positions], device=self.device)
+                picked[where] = source[index, torch.tensor([tokens[j] for j in positions], device=self.device)].float()
+        return picked.cpu()
 
     def _tree_forward(self, trie: "_Trie", needed: list[int], prefix: "_Prefix | None") -> torch.Tensor:
         """Float32 log-probabilities of the next token after each trie node in ``needed``."""
         n = len(trie.tokens)
         offset = 0 if prefix is None else prefix.offset
         dtype = next(self.model.parameters()).dtype
-        mask = torch.zeros((1, 1, n, offset + n), dtype=dtype)
-        mask[0, 0, :, offset:].masked_fill_(torch.from_numpy(~trie.ancestry()), torch.finfo(dtype).min)
+        mask = torch.zeros((1, 1, n, offset + n), dtype=dtype, device=self.device)  # built where it is used
+        mask[0, 0, :, offset:].masked_fill_(torch.from_numpy(~trie.ancestry()).to(self.device), torch.finfo(dtype).min)
         inputs = {"input_ids": torch.tensor([trie.tokens], device=self.device),
                   "position_ids": torch.tensor([[offset + d for d in trie.depths]], device=self.device),
-                  "attention_mask": mask.to(self.device)}
+                  "attention_mask": mask}
         if prefix is not None:
             inputs[self._cache_kwarg] = copy.deepcopy(prefix.cache)  # the pass appends to it
         else:

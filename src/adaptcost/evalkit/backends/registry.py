@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from adaptcost.errors import AdaptcostError
+from adaptcost.evalkit.backends.devices import DEVICES, check_device_name  # noqa: F401  (re-exported)
 from adaptcost.evalkit.backends.protocol import Backend, FinetuneSettings  # noqa: F401  (re-exported)
 from adaptcost.suggest import did_you_mean
 
 __all__ = [
+    "DEVICES",
     "Backend",
     "FinetuneSettings",
     "available_backends",
+    "check_device",
+    "check_device_name",
     "get_backend",
     "register",
 ]
@@ -29,20 +33,22 @@ __all__ = [
 class _Entry:
     factory: Callable[..., Backend]
     needs: tuple[str, ...]
+    devices: bool = False  # the factory takes device= (a model on this machine)
 
 
 _REGISTRY: dict[str, _Entry] = {}
 
 
-def register(name: str, factory: Callable[..., Backend], needs: tuple[str, ...] = ()) -> None:
+def register(name: str, factory: Callable[..., Backend], needs: tuple[str, ...] = (), devices: bool = False) -> None:
     """Register a backend factory under ``name``.
 
     ``needs`` lists importable module names of optional dependencies; they are checked
-    (without importing them) before the factory is called.
+    (without importing them) before the factory is called. ``devices``: the factory takes a
+    ``device`` option (auto, cpu, cuda, mps); other backends (remote APIs) take only "auto".
     """
     if not name or ":" in name:
         raise ValueError(f"backend names must be non-empty and contain no ':', got {name!r}")
-    _REGISTRY[name] = _Entry(factory, tuple(needs))
+    _REGISTRY[name] = _Entry(factory, tuple(needs), devices)
 
 
 def available_backends() -> list[str]:
@@ -67,13 +73,27 @@ def get_backend(name: str, **options: Any) -> Backend:
     """Build the backend registered as ``name`` with ``options``.
 
     ``"NAME:ARG"`` is shorthand for ``get_backend(NAME, model=ARG)``, e.g.
-    ``"local:/models/my-llama"``.
+    ``"local:/models/my-llama"``. ``device`` (auto, cpu, cuda, mps) goes to a backend that runs a
+    model on this machine; a backend that runs elsewhere (an API) takes only "auto".
     """
     base, sep, arg = name.partition(":")
     if sep and base in _REGISTRY and arg:
         if "model" in options:
             raise AdaptcostError(f"backend {name!r} names a model already: drop the model option, or use {base!r}")
         options = {**options, "model": arg}
+        name = base
+    entry = _entry(name)
+    if "device" in options:
+        check_device(name, options["device"])
+        if not entry.devices:
+            options = {k: v for k, v in options.items() if k != "device"}
+    return entry.factory(**options)
+
+
+def _entry(name: str) -> _Entry:
+    """The backend registered as `name` ("NAME:ARG": NAME) with its dependencies found, or one clear error."""
+    base, sep, arg = name.partition(":")
+    if sep and base in _REGISTRY and arg:
         name = base
     entry = _REGISTRY.get(name)
     if entry is None:
@@ -85,7 +105,22 @@ def get_backend(name: str, **options: Any) -> Backend:
         raise AdaptcostError(
             f"the {name!r} backend needs {', '.join(entry.needs)}: pip install 'adaptcost[eval]'"
         )
-    return entry.factory(**options)
+    return entry
+
+
+def check_device(backend: str, device: str) -> None:
+    """One clear error, before any model is loaded, when `backend` cannot run on `device`: a name
+    --device does not take, a device torch cannot use here (this imports torch), or a device other
+    than auto for a backend that runs its model elsewhere (an API)."""
+    device = check_device_name(device)
+    entry = _entry(backend)
+    if entry.devices:
+        from adaptcost.evalkit.backends.devices import resolve_device
+
+        resolve_device(device)
+    elif device != "auto":
+        raise AdaptcostError(f"device {device!r}: the {backend.partition(':')[0]!r} backend runs its model elsewhere "
+                             "(leave --device at auto)", field="device")
 
 
 def offline_hub() -> None:
@@ -102,7 +137,7 @@ def _local_factory(**options: Any) -> Backend:
     return LocalBackend(**options)
 
 
-register("local", _local_factory, needs=("torch", "transformers", "gguf", "peft"))
+register("local", _local_factory, needs=("torch", "transformers", "gguf", "peft"), devices=True)
 
 
 def _openai_factory(**options: Any) -> Backend:

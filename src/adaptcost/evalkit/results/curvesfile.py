@@ -261,6 +261,7 @@ def to_curves_document(result: EvalResult, name: str = "measured") -> dict:
                      "dataset_seeds": list(config.dataset_seeds), "budget_epochs": config.budget_epochs,
                      "scales": list(config.scales),
                      "icl_shares": list(config.icl_shares), "finetune": result.finetune,
+                     **({"device": result.device} if result.device else {}),
                      "retrieval": {"retrievers": list(config.retrievers), "headline_retriever": config.retrievers[0] if config.retrievers else None,
                                    "top_ks": list(config.top_ks), "headline_k": config.headline_k, "unit": "document",
                                    "query": "the item's prompt (options never included)",

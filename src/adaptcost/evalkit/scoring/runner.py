@@ -72,6 +72,8 @@ class ScoreCache:
     # requests per call when each carries its own context (rag): a call's trie shares the contexts
     # its requests have in common, so calls are larger
     TRIE_CHUNK = 256
+    # each of these times the backend's scoring_scale (LocalBackend: 1 on a CPU, 8 on a CUDA GPU,
+    # where a call of many requests costs about what a call of few does)
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
@@ -91,6 +93,7 @@ class ScoreCache:
         """backend.loglikelihood with a disk cache; `prefix` is shared by all requests of a call and
         scored once where the backend can (loglikelihood_prefixed)."""
         prefixed = getattr(backend, "loglikelihood_prefixed", None)
+        scale = getattr(backend, "scoring_scale", 1)
 
         def loglikelihood(requests, prefix):
             if prefix and prefixed is not None:
@@ -112,7 +115,7 @@ class ScoreCache:
                     todo.append(i)
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
-            size = per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)
+            size = (per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)) * scale
             for start in range(0, len(todo), size):  # commit as we go: an interruption loses one chunk
                 part = todo[start : start + size]
                 fresh = loglikelihood([requests[i] for i in part], prefix)
@@ -266,6 +269,7 @@ class EvalResult:
     baselines: dict[tuple[str, int], dict[str, dict[str, object]]] = field(default_factory=dict)
     leaks: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> leak counts
     trainings: dict[str, dict] = field(default_factory=dict)  # "dataset seed N · arm" -> steps, examples, recall
+    device: dict | None = None  # where a local backend ran (type, name, torch): LocalBackend.device_info
 
 
 # ---------------------------------------------------------------- data
