@@ -609,9 +609,17 @@ BASELINE_NAMES = {"frequency": "frequency", "cooccurrence": "co-occurrence", "at
 
 
 def _baselines_text(baselines: dict) -> str:
-    """Shortcut baselines as "frequency 71%, co-occurrence 100%" (any names the file carries)."""
-    return ", ".join(f"{BASELINE_NAMES.get(name, name.replace('_', ' '))} {_pct(value)}"
-                     for name, value in baselines.items() if not isinstance(value, (dict, list)))
+    """Shortcut baselines in a few words: the best shortcut ("best shortcut frequency 71%") and the
+    model's uncalibrated preference ("prior 50%"); every baseline is in the file (`baselines`)."""
+    cues = {name: value for name, value in baselines.items()
+            if name != "prior" and isinstance(value, (int, float)) and not isinstance(value, bool)}
+    out = []
+    if cues:
+        name = max(cues, key=lambda n: (cues[n], n))
+        out.append(f"best shortcut {BASELINE_NAMES.get(name, name.replace('_', ' '))} {_pct(cues[name])}")
+    if isinstance(baselines.get("prior"), (int, float)):
+        out.append(f"prior {_pct(baselines['prior'])}")
+    return ", ".join(out)
 
 
 def _print_splits(console: Console, splits: list) -> None:
@@ -635,7 +643,9 @@ def _print_splits(console: Console, splits: list) -> None:
         for arm, c in row["arms"].items():
             notes = [f"recall@{c['k']} {c['recall']:.0%}" if c.get("recall") is not None else "",
                      _baselines_text(c["baselines"]) if isinstance(c.get("baselines"), dict) else "",
-                     f"descriptive only: {c['descriptive']}" if c.get("descriptive") else ""]
+                     # the split's own reason is in the title: an arm shows only a reason of its own
+                     f"descriptive only: {c['descriptive']}" if c.get("descriptive")
+                     and not (row.get("descriptive") and row["descriptive"] in c["descriptive"]) else ""]
             table.add_row(inert(arm), f"{c['mean']:.0%} ({c['low']:.0%}–{c['high']:.0%})", str(c["n"]),
                           str(c.get("clusters", "")), inert("; ".join(n for n in notes if n)))
         console.print(table)
