@@ -29,6 +29,11 @@ PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 # on the reversal set, whose recall is 100% from k = 1 on, and k = 2 lies between two measured points.
 PROFILE_TOP_KS = {"tiny": (1, 4), "quick": (4,), "default": (1, 4), "paper": (1, 2, 4, 8)}
 HEADLINE_K = 4
+# --until-recall (the default): each fine-tuned arm trains until its recall of trained facts
+# reaches the ceiling, checked every epoch of the plain set, stopping at this many epochs of it
+# (the step cap; measured on quick reversal: see README "Training to the recall ceiling").
+DEFAULT_UNTIL_RECALL = 0.9
+PROFILE_CAP_EPOCHS = {"tiny": 10, "quick": 20, "default": 20, "paper": 30}
 # Epochs where no step budget applies.
 MAX_STEPS = 10**9  # one step budget: far past any run on one machine
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
@@ -47,6 +52,7 @@ class EvalRequest:
     method: str = "lora"
     epochs: int | None = None  # None: the profile's (PROFILE_EPOCHS)
     steps: int | None = None  # one step budget for every arm; None: the profile's (PROFILE_BUDGET_EPOCHS)
+    until_recall: float | None = None  # the recall ceiling to train to; 0: a fixed budget; None: 0.9 unless steps/epochs
     seed: int = 0
     cache: bool = True
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
@@ -101,6 +107,7 @@ def config_of(request: EvalRequest) -> EvalConfig:
         raise AdaptcostError(f"--seed must be an integer in [0, {MAX_SEED}], got {shown(request.seed)}")
     if request.method not in ("lora", "full"):
         raise AdaptcostError(f"--method must be lora or full, got {request.method!r}")
+    until = _until_recall(request)
     from .backends.retrievers import available_retrievers
 
     return EvalConfig(
@@ -112,7 +119,23 @@ def config_of(request: EvalRequest) -> EvalConfig:
         strategies=_names(request.strategies, STRATEGIES, STRATEGIES, "--strategies"),
         augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares,
         aug_shares=aug_shares, cache=request.cache,
+        until_recall=until > 0, recall_ceiling=until or DEFAULT_UNTIL_RECALL, cap_epochs=PROFILE_CAP_EPOCHS[profile],
     )
+
+
+def _until_recall(request: EvalRequest) -> float:
+    """The ceiling to train to (0: a fixed step budget): --until-recall, else 0.9, or 0 where
+    --steps or --epochs ask for a fixed budget."""
+    fixed = request.steps is not None or request.epochs is not None
+    if request.until_recall is None:
+        return 0.0 if fixed else DEFAULT_UNTIL_RECALL
+    found = problem(request.until_recall, low=0, high=1)
+    if found is not None:
+        raise AdaptcostError(f"--until-recall {found}")
+    if request.until_recall > 0 and fixed:
+        raise AdaptcostError("--until-recall trains to a recall ceiling, --steps and --epochs to a fixed budget: "
+                             "give one (--until-recall 0 with a fixed budget)")
+    return float(request.until_recall)
 
 
 def planned_requests(config: EvalConfig) -> list[tuple[str, str]]:

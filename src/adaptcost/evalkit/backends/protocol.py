@@ -37,8 +37,10 @@ class FinetuneSettings:
     # before training, and results record the resolved value). Scoring is always float32.
     precision: str = "auto"
     # A step budget: when set, training runs exactly this many optimizer steps (reshuffling the
-    # examples at each pass) whatever the number of examples, so that arms trained on more or
-    # fewer texts get the same compute; `epochs` then only names the profile's default.
+    # examples at each pass) whatever the number of examples; `epochs` then only names the
+    # profile's default. The eval harness sets it to the same budget for every arm only without
+    # a recall criterion; with one (UntilRecall) it is the cap, and arms stop when they recall
+    # their trained facts, each after the steps it needed (recorded).
     steps: int | None = None
 
     def total_steps(self, examples: int) -> int:

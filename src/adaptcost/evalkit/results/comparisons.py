@@ -82,12 +82,18 @@ def credits_by_split(result: EvalResult) -> dict[tuple[str, str], dict[str, dict
 
 def paired_comparisons(result: EvalResult) -> list[dict]:
     """Every comparison of COMPARISONS that both arms measured, per dataset and split, on the
-    items both were scored on; p-values Holm-adjusted over all of them."""
+    items both were scored on; p-values Holm-adjusted over all of them. An arm below the recall
+    ceiling is descriptive only on its generalization splits: left out (scoring.ceiling)."""
+    from ..scoring.ceiling import descriptive_arms, reason_for
+
     lookup = _items(result)
+    below = descriptive_arms(result)
     rows = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         for a, b in comparisons(result):
             if a not in arms or b not in arms:
+                continue
+            if reason_for(below, dataset, a, split) or reason_for(below, dataset, b, split):
                 continue
             common = sorted(set(arms[a]) & set(arms[b]))
             if not common:
@@ -107,8 +113,11 @@ def paired_comparisons(result: EvalResult) -> list[dict]:
 def split_table(result: EvalResult) -> list[dict]:
     """Per dataset and split: items, chance, the shortcut baselines, the minimum detectable
     difference, and every arm's accuracy with its interval, pooled over dataset seeds."""
+    from ..scoring.ceiling import descriptive_arms, reason_for
+
     lookup = _items(result)
     hits = hits_by_split(result)
+    below = descriptive_arms(result)
     out = []
     for (dataset, split), arms in sorted(credits_by_split(result).items()):
         keys = sorted({k for credits in arms.values() for k in credits})
@@ -120,6 +129,9 @@ def split_table(result: EvalResult) -> list[dict]:
             ks = sorted(credits)
             est = interval([credits[k] for k in ks], [f"{s}:{lookup[(dataset, s, i)].cluster or i}" for s, i in ks], result.config.seed)
             row["arms"][arm] = est.to_dict()
+            reason = reason_for(below, dataset, arm, split)
+            if reason:  # below the recall ceiling: no claim (scoring.ceiling)
+                row["arms"][arm]["descriptive"] = reason
             found = hits.get((dataset, split), {}).get(arm)
             if found:  # rag arms: recall@k on the same items, beside the accuracy, and accuracy split by it
                 row["arms"][arm]["recall"] = round(float(np.mean([found[k] for k in ks])), 4)

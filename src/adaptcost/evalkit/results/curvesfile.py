@@ -101,8 +101,11 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
     for cell in result.cells:
         if _headline(result, cell) and cell.strategy in PRICED and cell.variant != "unsplit":
             pooled[cell.strategy][cell.split][cell.variant].append(cell)
+    from ..scoring.ceiling import descriptive_arms, reason_for
+
     versus_chance = {(c["dataset"], c["split"], c["a"]): c for c in (paired or []) if c["b"] == "base"}
     retriever = result.config.retrievers[0] if result.config.retrievers else None
+    below = descriptive_arms(result)
     table = {}
     for strategy, splits in pooled.items():
         table[strategy] = {}
@@ -112,6 +115,7 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
                 if not main:
                     continue
                 table[strategy][split] = _rag_row(result, main, _pool(main), versus_chance)
+                _mark_descriptive(table[strategy][split], below, main)
                 continue
             main = variants.get("held-out") or variants.get("") or variants.get("model") or variants.get("covers")
             row = _pool(main)
@@ -125,7 +129,18 @@ def accuracy_table(result: EvalResult, paired: list | None = None) -> dict:
             table[strategy][split] = {"mean": round(row["mean"], 4), "low": round(row["low"], 4), "high": round(row["high"], 4),
                                       "n": row["n"], "chance": round(row["chance"], 4), "basis": f"measured on {', '.join(datasets)}{note}"
                                       + (f"; {'; '.join(verdicts)}" if verdicts else "")}
+            _mark_descriptive(table[strategy][split], below, main)
     return table
+
+
+def _mark_descriptive(row: dict, below: dict, cells) -> None:
+    """`row` carries ``descriptive`` (why it supports no claim) where an arm it pools stopped below
+    the recall ceiling (scoring.ceiling); recommend --curves then uses the reference instead."""
+    from ..scoring.ceiling import reason_for
+
+    reasons = sorted({r for c in cells if (r := reason_for(below, c.dataset, c.arm, c.split))})
+    if reasons:
+        row["descriptive"] = "; ".join(reasons)
 
 
 def _rag_row(result: EvalResult, cells, row: dict, versus_chance: dict) -> dict:
