@@ -406,3 +406,20 @@ def test_a_backend_without_the_criterion_keeps_the_fixed_budget(ft):
     result = run_eval(KnowledgeMock(name="mock-no-criterion"), quick(strategies=("finetune",), until_recall=True), ft)
     why = result.trainings["reversal seed 0 · finetune"]["until_recall"]["why"]
     assert why == "not enforced: mock-no-criterion cannot check recall while training"
+
+
+def test_until_recall_is_the_default_and_a_fixed_budget_turns_it_off(tmp_path):
+    from adaptcost.errors import AdaptcostError
+    from adaptcost.evalkit.api import PROFILE_CAP_EPOCHS, EvalRequest, config_of
+
+    out = tmp_path / "c.yaml"
+    default = config_of(EvalRequest(output=out))
+    assert default.until_recall and default.recall_ceiling == 0.9 and default.cap_epochs == PROFILE_CAP_EPOCHS["default"]
+    assert config_of(EvalRequest(output=out, until_recall=0.8)).recall_ceiling == 0.8
+    off = config_of(EvalRequest(output=out, until_recall=0))
+    assert not off.until_recall and off.recall_ceiling == 0.9 and off.budget_epochs is not None
+    assert not config_of(EvalRequest(output=out, steps=40)).until_recall  # a fixed budget asked for
+    with pytest.raises(AdaptcostError, match="give one"):
+        config_of(EvalRequest(output=out, steps=40, until_recall=0.9))
+    with pytest.raises(AdaptcostError, match=r"--until-recall must lie in \[0, 1\], got 1.5"):
+        config_of(EvalRequest(output=out, until_recall=1.5))

@@ -17,10 +17,10 @@ PROFILE_SCALES = {"tiny": ((1.0,), (1.0,), (1.0,)), "quick": ((1.0,), (1.0,), (1
                   "default": ((1.0,), (1.0,), (1.0,)), "paper": ((1.0,), (1.0,), (1.0,))}
 # Dataset seeds, pooled (clusters carry the seed).
 PROFILE_SEEDS = {"tiny": (0,), "quick": (0,), "default": (0, 1, 2), "paper": (0, 1, 2)}
-# One step budget for every fine-tuned arm of a dataset: this many epochs of its plain
-# (sentence-split) training set, in steps, for every arm (the augmented arms see their larger sets
-# fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or --epochs
-# override it.
+# With --until-recall 0: one step budget for every fine-tuned arm of a dataset, this many epochs of
+# its plain (sentence-split) training set, in steps, for every arm (the augmented arms see their
+# larger sets fewer times); None (tiny, a smoke test): epochs over each arm's own texts. --steps or
+# --epochs override it. Also the budget of arms whose recall cannot be checked (no recall items).
 PROFILE_BUDGET_EPOCHS = {"tiny": None, "quick": 2, "default": 3, "paper": 4}
 # rag arms: documents retrieved per prompt (the curve's x, the headline retriever's sweep; the
 # accuracy table's k, and the other retriever's, is HEADLINE_K; a k above a corpus is the whole
