@@ -335,6 +335,7 @@ def test_each_arm_trains_until_its_recall_reaches_the_ceiling():
     from adaptcost.evalkit.backends.registry import FinetuneSettings
 
     backend = CeilingMock(lambda texts: len(texts) // 2, name="mock-ceiling")
+    backend.finetune_many = lambda *a, **k: pytest.fail("parallel training has no criterion: bypassed")
     result = run_eval(backend, quick(until_recall=True, cap_epochs=20), FinetuneSettings())
     # quick reversal: 18 training sentences, batch 8 -> one epoch of the plain set = 3 steps: a
     # check every 3 steps, the cap 20 epochs = 60 steps. Plain fine-tuning (18 texts) learns at
