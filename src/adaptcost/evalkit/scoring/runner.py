@@ -26,9 +26,9 @@ Every fine-tuned arm trains until its recall of trained facts reaches the ceilin
 .ceiling), so arms trained on more or fewer texts get the steps they need, not the same steps;
 each records the steps it took and its recall at each check. An arm that stops at the cap below
 the ceiling (or cannot be checked) is marked so, and its generalization cells are descriptive
-only. Without the criterion, every arm gets one fixed step budget (FinetuneSettings.steps). Every item's credit is kept (Record), pooled over dataset seeds into
-cells with Wilson and cluster-bootstrap intervals, and compared between arms on the same items
-(curvesfile, stats). Every dataset build and every training file is checked for answer leaks
+only. Without the criterion, every arm gets one fixed step budget (FinetuneSettings.steps).
+Every item's credit is kept (Record), pooled over dataset seeds into cells with Wilson and
+cluster-bootstrap intervals, and compared between arms on the same items (curvesfile, stats). Every dataset build and every training file is checked for answer leaks
 (leaks); the shortcut baselines of every split are computed beside (baselines).
 
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
