@@ -424,3 +424,17 @@ def test_until_recall_is_the_default_and_a_fixed_budget_turns_it_off(tmp_path):
         config_of(EvalRequest(output=out, steps=40, until_recall=0.9))
     with pytest.raises(AdaptcostError, match=r"--until-recall must lie in \[0, 1\], got 1.5"):
         config_of(EvalRequest(output=out, until_recall=1.5))
+
+
+def test_a_fixed_budget_below_the_ceiling_is_descriptive_too():
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    # --until-recall 0: 2 epochs of 18 sentences at batch 8 = 5 steps; the arm never learns
+    backend = CeilingMock(lambda texts: 10**6, name="mock-ceiling-fixed")
+    result = run_eval(backend, quick(strategies=("base", "finetune"), budget_epochs=2), FinetuneSettings())
+    training = result.trainings["reversal seed 0 · finetune"]
+    assert training["until_recall"] == {"applied": False, "why": "off (a fixed step budget)"} and training["steps"] == 5
+    doc = to_curves_document(result)
+    assert doc["accuracy"]["finetune"]["reversal"]["descriptive"] == (
+        "finetune recalls 0.50 < 0.9 of its trained facts after 5 steps on reversal seed 0")
+    assert doc["checks"]["until_recall"] == {"applied": False}
