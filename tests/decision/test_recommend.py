@@ -143,3 +143,47 @@ def test_a_plan_that_stops_inside_the_horizon_is_picked_only_with_allow_partial(
     assert decide(lifecycle_dates="stated").pick == "finetune+global"
     stated = decide(lifecycle_dates="stated").estimate.strategy("finetune+global")
     assert stated.possible_until is None and stated.tco > partial.estimate.strategy("finetune+global").tco
+
+
+DESCRIPTIVE_CURVES = """schema: adaptcost-curves/1
+name: hand-written
+kind: measured
+accuracy:
+  icl:
+    recall: {mean: 0.9, low: 0.8, high: 1.0}
+    reversal: {mean: 0.7, low: 0.6, high: 0.8}
+  finetune:
+    recall: {mean: 0.6, low: 0.5, high: 0.7}
+    reversal: {mean: 0.99, low: 0.98, high: 1.0, descriptive: "finetune stopped at the 60-step cap at recall 0.71 < 0.9 on reversal seed 1"}
+  finetune+local:
+    recall: {mean: 0.6, low: 0.5, high: 0.7}
+    rephrasing: {mean: 0.5, low: 0.4, high: 0.6, descriptive: "below the ceiling"}
+"""
+
+
+def test_recommend_uses_the_reference_for_descriptive_rows_and_says_so(tmp_path: Path):
+    import json
+
+    from builders import EXAMPLES, invoke
+
+    path = tmp_path / "curves.yaml"
+    path.write_text(DESCRIPTIVE_CURVES)
+    curves = load_curves(path)
+    reference = load_curves(None)
+    # finetune · reversal is descriptive: the reference's cell (0.62, 0.50..0.75) stands in for the measured 0.99
+    assert curves.table["finetune"]["reversal"] == reference.table["finetune"]["reversal"]
+    assert curves.table["finetune"]["recall"].mean == 0.6 and curves.table["icl"]["reversal"].mean == 0.7
+    assert curves.fallbacks[0] == (f"finetune · reversal: {path}'s row is descriptive only (finetune stopped at the 60-step "
+                                   "cap at recall 0.71 < 0.9 on reversal seed 1); paper-reference figure used (62%)")
+    # expected accuracy with recall=0.5, reversal=0.5: 0.5 × 0.6 + 0.5 × 0.62 = 0.61 (not 0.795 from the 0.99)
+    assert curves.expected("finetune", {"recall": 0.5, "reversal": 0.5}).mean == pytest.approx(0.61)
+    args = ("recommend", "--corpus", EXAMPLES, "--queries-per-day", 500, "--curves", path, "--mix", "recall=0.5,reversal=0.5")
+    d = json.loads(invoke(*args, "--format", "json").stdout)
+    finetune = next(s for s in d["strategies"] if s["name"] == "finetune")
+    assert finetune["expected_accuracy"]["mean"] == pytest.approx(0.61)
+    assert d["curves"]["fallbacks"] == list(curves.fallbacks)
+    assert any("fell back" in r and "finetune · reversal" in r for r in d["recommendation"]["reasons"])
+    for fmt in ("markdown", "table"):
+        shown = invoke(*args, "--format", fmt)
+        assert shown.exit_code == 0, shown.output
+        assert "finetune · reversal" in shown.stdout and "descriptive only" in shown.stdout, fmt

@@ -558,3 +558,69 @@ def test_score_cache_calls_scale_with_the_backend(tmp_path, monkeypatch):
         cache = ScoreCache(f"fake-{scale}", enabled=False)
         assert cache.wrap(backend)(requests) == [(-1.0, 1)] * len(requests)
         assert backend.calls == calls
+
+
+# ------------------------------------------------------------------ training until a recall criterion
+
+
+def _learned_share(base, texts, margin=0.18):
+    """A real recall measure for the tiny model: the share of ``texts`` whose mean log-probability
+    per token rose by more than ``margin`` nats over the base model's (0..1)."""
+    before = [s / n for s, n in base.loglikelihood([("", t) for t in texts])]
+
+    def measure(scorer) -> float:
+        after = [s / n for s, n in scorer.loglikelihood([("", t) for t in texts])]
+        return sum(a - b > margin for a, b in zip(after, before)) / len(texts)
+
+    return measure
+
+
+def test_finetune_until_recall_stops_at_the_ceiling_and_caches_the_criterion(tiny, tmp_path, monkeypatch):
+    from adaptcost.evalkit.backends.protocol import UntilRecall
+
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "until"))
+    texts = SENTENCES[:4]
+    settings = FinetuneSettings(method="lora", epochs=1, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, seed=3)
+    calls = []
+    measure = _learned_share(tiny, texts)
+
+    def counted(scorer):
+        calls.append(1)
+        return measure(scorer)
+
+    until = UntilRecall(ceiling=1.0, every=2, cap=40, items="four sentences", measure=counted)
+    tuned = tiny.finetune(texts, settings, until=until)
+    checks = tuned.recall_checks
+    # checked every 2 steps; stopped at the first check that reached the ceiling, before the cap
+    assert [s for s, _ in checks] == list(range(2, 2 * len(checks) + 1, 2)) and len(calls) == len(checks)
+    assert checks[-1][1] >= 1.0 and all(r < 1.0 for _, r in checks[:-1])
+    assert tuned.reached_ceiling is True and tuned.trained_steps == tuned.training_steps == checks[-1][0] < 40
+    # the same order as a fixed budget of that many steps: the same weights
+    fixed = tiny.finetune(texts, FinetuneSettings(**{**settings.__dict__, "steps": tuned.trained_steps}))
+    for (a, n), (b, m) in zip(tuned.loglikelihood(REQUESTS), fixed.loglikelihood(REQUESTS)):
+        assert n == m and a == pytest.approx(b, abs=1e-4)
+    # an identical call loads from the cache: no training, no check, the same record
+    again = tiny.finetune(texts, settings, until=UntilRecall(1.0, 2, 40, "four sentences", counted))
+    assert again.training_steps == 0 and again.finetune_from_cache and len(calls) == len(checks)
+    assert again.recall_checks == checks and again.trained_steps == tuned.trained_steps and again.reached_ceiling
+    assert again.name == tuned.name != fixed.name
+    # the criterion is part of the key: another ceiling, interval, cap or item set trains again
+    for other in (UntilRecall(0.5, 2, 40, "four sentences", measure), UntilRecall(1.0, 3, 40, "four sentences", measure),
+                  UntilRecall(1.0, 2, 41, "four sentences", measure), UntilRecall(1.0, 2, 40, "other items", measure)):
+        assert tiny.finetune_key(texts, tiny.resolve_settings(settings), other) != tiny.finetune_key(
+            texts, tiny.resolve_settings(settings), until)
+    assert tiny.finetune_key(texts, settings) == tiny.finetune_key(texts, settings, None)
+
+
+def test_finetune_until_recall_stops_at_the_cap_below_the_ceiling(tiny, tmp_path, monkeypatch):
+    from adaptcost.evalkit.backends.protocol import UntilRecall
+
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "cap"))
+    settings = FinetuneSettings(method="lora", epochs=1, learning_rate=1e-4, batch_size=2, lora_r=4, lora_alpha=8)
+    # a margin no 7 steps at this rate reach: checks at 3, 6 and the cap 7
+    until = UntilRecall(ceiling=0.9, every=3, cap=7, items="x", measure=_learned_share(tiny, SENTENCES[:4], margin=50.0))
+    tuned = tiny.finetune(SENTENCES[:4], settings, until=until)
+    assert [s for s, _ in tuned.recall_checks] == [3, 6, 7] and all(r == 0.0 for _, r in tuned.recall_checks)
+    assert tuned.trained_steps == 7 and tuned.reached_ceiling is False
+    with pytest.raises(AdaptcostError, match="ceiling"):
+        UntilRecall(ceiling=1.5, every=1, cap=1, items="x", measure=lambda s: 0.0)

@@ -311,3 +311,142 @@ def test_semantic_plain_finetuning_also_unsplit(ft):
     whole = budget.trainings["semantic seed 0 · finetune (unsplit)"]
     assert plain["steps"] == -(-2 * plain["examples"] // 8) and whole["steps"] == -(-2 * whole["examples"] // 8)
     assert "semantic seed 0 · documents and oracle (build)" in result.leaks
+
+
+class CeilingMock(KnowledgeMock):
+    """Trains under a recall criterion like the local backend: measures recall at every due step
+    with the weights so far and stops at the first check reaching the ceiling, or at the cap. It
+    knows nothing of its texts before step `learns_after(texts)`, everything from then on."""
+
+    def __init__(self, learns_after, **kw):
+        super().__init__(**kw)
+        self.learns_after = learns_after
+        self.trained = []
+
+    def _at(self, texts, step):
+        learned = step >= self.learns_after(texts)
+        return KnowledgeMock([self.knowledge, *texts] if learned else [self.knowledge],
+                             name=f"{self.name}+ft{len(texts)}" + ("" if learned else "-unlearned"))
+
+    def finetune(self, texts, settings, progress=None, until=None):
+        self.trained.append((len(texts), settings, until))
+        if until is None:
+            return self._at(texts, settings.total_steps(len(texts)))
+        checks = []
+        for step in range(1, until.cap + 1):
+            if until.due(step):
+                checks.append((step, until.measure(self._at(texts, step))))
+                if checks[-1][1] >= until.ceiling:
+                    break
+        tuned = self._at(texts, step)
+        tuned.recall_checks, tuned.trained_steps, tuned.reached_ceiling = checks, step, checks[-1][1] >= until.ceiling
+        return tuned
+
+
+def test_each_arm_trains_until_its_recall_reaches_the_ceiling():
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    backend = CeilingMock(lambda texts: len(texts) // 2, name="mock-ceiling")
+    backend.finetune_many = lambda *a, **k: pytest.fail("parallel training has no criterion: bypassed")
+    result = run_eval(backend, quick(until_recall=True, cap_epochs=20), FinetuneSettings())
+    # quick reversal: 18 training sentences, batch 8 -> one epoch of the plain set = 3 steps: a
+    # check every 3 steps, the cap 20 epochs = 60 steps. Plain fine-tuning (18 texts) learns at
+    # step 9: checks at 3 and 6 score chance (0.5: an unknown fact ties both options), 9 scores 1.
+    plain = result.trainings["reversal seed 0 · finetune"]
+    assert plain["steps"] == 9 and plain["recall_trained_form"] == 1.0 and plain["recall_at_ceiling"] is True
+    assert plain["until_recall"] == {"applied": True, "ceiling": 0.9, "check_every": 3, "cap": 60,
+                                     "checks": [[3, 0.5], [6, 0.5], [9, 1.0]], "reached": True}
+    # augmented arms have more texts (here: learnt later): each gets the steps it needs, recorded
+    for where, training in result.trainings.items():
+        examples = training["examples"]
+        assert training["steps"] == 3 * -(-(examples // 2) // 3), where  # the first check at or after examples // 2
+        assert training["until_recall"]["reached"] and training["recall_at_ceiling"]
+    assert len({t["steps"] for t in result.trainings.values()}) > 1
+    # the settings the backend got: the cap as the step budget, the criterion on every job
+    assert all(s.steps == 60 and u is not None and u.every == 3 for _, s, u in backend.trained)
+    doc = to_curves_document(result)
+    assert not any("descriptive" in row for cells in doc["accuracy"].values() for row in cells.values())
+
+
+def test_an_arm_stopped_at_the_cap_below_the_ceiling_is_descriptive_only(tmp_path):
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    # plain fine-tuning never learns (step 10**6 > the 30-step cap); augmented arms learn at once
+    backend = CeilingMock(lambda texts: 10**6 if len(texts) == 18 else 0, name="mock-ceiling-cap")
+    result = run_eval(backend, quick(until_recall=True, cap_epochs=10), FinetuneSettings())
+    plain = result.trainings["reversal seed 0 · finetune"]
+    assert plain["steps"] == 30 and plain["recall_trained_form"] == 0.5 and not plain["recall_at_ceiling"]
+    assert [s for s, _ in plain["until_recall"]["checks"]] == list(range(3, 31, 3)) and not plain["until_recall"]["reached"]
+    doc = to_curves_document(result)
+    reason = "finetune stopped at the 30-step cap at recall 0.50 < 0.9 on reversal seed 0"
+    # generalization rows of finetune, and of finetune+rag (its model), carry the reason; recall rows do not
+    assert doc["accuracy"]["finetune"]["reversal"]["descriptive"] == reason
+    assert doc["accuracy"]["finetune+rag"]["reversal"]["descriptive"] == f"finetune+rag answers with the finetune model: {reason}"
+    assert "descriptive" not in doc["accuracy"]["finetune"]["recall"]
+    assert "descriptive" not in doc["accuracy"]["finetune+local"]["reversal"]
+    split = next(r for r in doc["splits"] if r["split"] == "reversal")
+    assert split["arms"]["finetune"]["descriptive"] == reason and "descriptive" not in split["arms"]["icl"]
+    # kept out of the paired tests on generalization splits, kept on recall
+    pairs = {(p["split"], p["a"], p["b"]) for p in doc["paired"]}
+    assert not any("finetune" in (a, b) or a.startswith("finetune+rag") for split_, a, b in pairs if split_ == "reversal")
+    assert ("recall", "icl", "finetune") in pairs and ("reversal", "finetune+local (covers)", "icl") in pairs
+    # recommend --curves does not use the descriptive rows: the reference's figures stand in, said so
+    path = tmp_path / "curves.yaml"
+    path.write_text(dump(doc))
+    curves = load_curves(path)
+    reference = load_curves(None)
+    assert curves.table["finetune"]["reversal"] == reference.table["finetune"]["reversal"]
+    assert curves.table["finetune"]["recall"].mean == doc["accuracy"]["finetune"]["recall"]["mean"]
+    assert any(line.startswith("finetune · reversal: ") and reason in line for line in curves.fallbacks)
+
+
+def test_no_recall_items_means_the_ceiling_cannot_be_checked():
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    backend = CeilingMock(lambda texts: 0, name="mock-ceiling-syllogism")
+    # the quick syllogism set has no recall items: the fixed budget, and no claim
+    result = run_eval(backend, quick(datasets=("syllogism",), strategies=("base", "finetune"), until_recall=True,
+                                     budget_epochs=2), FinetuneSettings())
+    training = result.trainings["syllogism seed 0 · finetune"]
+    assert training["until_recall"] == {"applied": False, "why": "cannot be checked: no recall items of the trained form "
+                                                                 "among the items this arm is scored on"}
+    assert training["steps"] == 5 and training["recall_trained_form"] is None  # 2 epochs of 18 sentences, batch 8
+    doc = to_curves_document(result)
+    assert "cannot be checked on syllogism seed 0" in doc["accuracy"]["finetune"]["syllogism"]["descriptive"]
+
+
+def test_a_backend_without_the_criterion_keeps_the_fixed_budget(ft):
+    result = run_eval(KnowledgeMock(name="mock-no-criterion"), quick(strategies=("finetune",), until_recall=True), ft)
+    why = result.trainings["reversal seed 0 · finetune"]["until_recall"]["why"]
+    assert why == "not enforced: mock-no-criterion cannot check recall while training"
+
+
+def test_until_recall_is_the_default_and_a_fixed_budget_turns_it_off(tmp_path):
+    from adaptcost.errors import AdaptcostError
+    from adaptcost.evalkit.api import PROFILE_CAP_EPOCHS, EvalRequest, config_of
+
+    out = tmp_path / "c.yaml"
+    default = config_of(EvalRequest(output=out))
+    assert default.until_recall and default.recall_ceiling == 0.9 and default.cap_epochs == PROFILE_CAP_EPOCHS["default"]
+    assert config_of(EvalRequest(output=out, until_recall=0.8)).recall_ceiling == 0.8
+    off = config_of(EvalRequest(output=out, until_recall=0))
+    assert not off.until_recall and off.recall_ceiling == 0.9 and off.budget_epochs is not None
+    assert not config_of(EvalRequest(output=out, steps=40)).until_recall  # a fixed budget asked for
+    with pytest.raises(AdaptcostError, match="give one"):
+        config_of(EvalRequest(output=out, steps=40, until_recall=0.9))
+    with pytest.raises(AdaptcostError, match=r"--until-recall must lie in \[0, 1\], got 1.5"):
+        config_of(EvalRequest(output=out, until_recall=1.5))
+
+
+def test_a_fixed_budget_below_the_ceiling_is_descriptive_too():
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    # --until-recall 0: 2 epochs of 18 sentences at batch 8 = 5 steps; the arm never learns
+    backend = CeilingMock(lambda texts: 10**6, name="mock-ceiling-fixed")
+    result = run_eval(backend, quick(strategies=("base", "finetune"), budget_epochs=2), FinetuneSettings())
+    training = result.trainings["reversal seed 0 · finetune"]
+    assert training["until_recall"] == {"applied": False, "why": "off (a fixed step budget)"} and training["steps"] == 5
+    doc = to_curves_document(result)
+    assert doc["accuracy"]["finetune"]["reversal"]["descriptive"] == (
+        "finetune recalls 0.50 < 0.9 of its trained facts after 5 steps on reversal seed 0")
+    assert doc["checks"]["until_recall"] == {"applied": False}

@@ -346,6 +346,7 @@ def eval_run(
     method: Annotated[str, typer.Option(help="Fine-tuning method: lora or full.")] = "lora",
     epochs: Annotated[Optional[int], typer.Option(help="Fine-tuning epochs over each arm's own texts (replaces the profile's step budget).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="One step budget for every fine-tuned arm (default: the profile's).")] = None,
+    until_recall: Annotated[Optional[float], typer.Option(help="Train each fine-tuned arm until it recalls this share of its trained facts, up to the profile's step cap (default 0.9; 0 = the fixed step budget, as --steps and --epochs give).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
     budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,
@@ -359,7 +360,7 @@ def eval_run(
     from ..evalkit.api import EvalRequest, run_and_write
 
     request = EvalRequest(output=output, backend=backend, model=model, quick=quick, profile=profile, datasets=datasets, strategies=strategies,
-                          augment_source=augment_source, method=method, epochs=epochs, steps=steps, seed=seed, cache=cache,
+                          augment_source=augment_source, method=method, epochs=epochs, steps=steps, until_recall=until_recall, seed=seed, cache=cache,
                           base_url=base_url, budget=budget, api_finetune=api_finetune, retrievers=retrievers, top_k=top_k,
                           device=device)
     with _Progress(transient=False, lines=True) as bar:

@@ -19,6 +19,11 @@ corpus with its probes (per retriever and k, with n and an interval), the chunki
 fingerprint and the probes file's sha256. Such a file may have no ``accuracy`` table of its own:
 the accuracy table then comes from the bundled paper reference (``accuracy_from`` names it), and
 `recommend` says so.
+
+A measured cell may carry ``descriptive``: why it supports no claim (e.g. its fine-tuned arm
+stopped at the step cap below the recall ceiling). Such a cell is not used: the bundled paper
+reference's figure for that strategy and question type stands in for it (or, where the reference
+has none, the cell is left out), and `recommend` lists every such row and why (Curves.fallbacks).
 """
 
 from __future__ import annotations
@@ -196,6 +201,7 @@ class Curves:
     table: dict[str, dict[str, Accuracy]]  # strategy -> question type -> accuracy
     retrieval: Retrieval | None = None  # recall@k measured on a corpus (`probe run`)
     accuracy_from: str | None = None  # the file the table comes from, when this one has none of its own
+    fallbacks: tuple[str, ...] = ()  # cells marked descriptive and what stands in for each, one line each
 
     def expected(self, strategy: str, mix: dict[str, float], recall: float | None = None) -> Accuracy | None:
         """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
@@ -264,7 +270,29 @@ def load_curves(path: str | Path | None = None) -> Curves:
         if strategy not in STRATEGIES:
             raise CurvesError(f"{path}: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
         table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
-    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table, retrieval)
+    fallbacks = _fall_back(table, data["accuracy"], label)
+    return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table, retrieval,
+                  fallbacks=fallbacks)
+
+
+def _fall_back(table: dict[str, dict[str, Accuracy]], raw: dict, label: str) -> tuple[str, ...]:
+    """Replace, in `table`, every cell marked ``descriptive`` by the bundled reference's cell for the
+    same strategy and question type (removed where the reference has none); one line per cell."""
+    marked = [(s, t, c["descriptive"]) for s, cells in raw.items() for t, c in cells.items() if c.get("descriptive")]
+    if not marked:
+        return ()
+    reference = load_curves(None)
+    lines = []
+    for strategy, qtype, reason in marked:
+        stand_in = reference.table.get(strategy, {}).get(qtype)
+        if stand_in is None:
+            del table[strategy][qtype]
+            used = f"no {reference.name} figure either: left out"
+        else:
+            table[strategy][qtype] = stand_in
+            used = f"{reference.name} figure used ({stand_in.mean:.0%})"
+        lines.append(f"{strategy} · {qtype}: {label}'s row is descriptive only ({reason}); {used}")
+    return tuple(lines)
 
 
 def _retrieval_of(path: Path, raw: dict) -> Retrieval:

@@ -138,6 +138,7 @@ def recommendation_dict(rec) -> dict:
     return d | {
         "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation,
                    **({"accuracy_from": rec.curves.accuracy_from} if rec.curves.accuracy_from else {}),
+                   **({"fallbacks": list(rec.curves.fallbacks)} if rec.curves.fallbacks else {}),
                    **({"retrieval_recall": rec.recall} if rec.recall else {})},
         "recommendation": {
             "pick": rec.pick, "meets_target": rec.meets_target, "target": _num(rec.target, 4),

@@ -119,6 +119,7 @@ def retrieval_recall(estimate: Estimate, curves: Curves, retriever: str | None) 
     if curves.accuracy_from:
         notes.append(f"accuracy figures: {curves.path} has no accuracy table of its own (it measures retrieval only); "
                      f"every strategy's accuracy comes from {curves.accuracy_from}")
+    notes += [f"accuracy figure fell back: {line}" for line in curves.fallbacks]
     measured = curves.retrieval
     if measured is None:
         if retriever is not None:

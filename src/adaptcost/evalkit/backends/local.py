@@ -60,7 +60,8 @@ class LocalBackend(TreeScoring, Training):
     After construction: ``load_seconds`` (wall time of the load) and ``loaded_from_cache``
     (True when a converted GGUF came from the safetensors cache). After ``finetune``, the
     returned backend has ``training_steps`` (optimizer steps run; 0 on a cache hit),
-    ``finetune_from_cache`` and ``train_losses``.
+    ``trained_steps`` (the steps its weights got, cached or not), ``finetune_from_cache``,
+    ``train_losses`` and, under a stopping criterion, ``recall_checks`` and ``reached_ceiling``.
     """
 
     def __init__(
@@ -130,7 +131,10 @@ class LocalBackend(TreeScoring, Training):
         self.scoring_scale = SCORING_SCALE.get(self.device.type, 1)
         self._keeps_logits = "logits_to_keep" in inspect.signature(lm.forward).parameters
         self.training_steps = 0
+        self.trained_steps = 0
         self.finetune_from_cache: bool | None = None
+        self.recall_checks: list[tuple[int, float]] | None = None
+        self.reached_ceiling: bool | None = None
         self.train_losses: list[float] = []
         eos = tokenizer.eos_token_id
         if eos is None:

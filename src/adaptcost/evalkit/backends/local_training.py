@@ -1,5 +1,6 @@
-"""Fine-tuning for the local backend: packed batches, LoRA or full training at a step budget,
-tuned weights cached by content, several trainings side by side. A mixin of LocalBackend."""
+"""Fine-tuning for the local backend: packed batches, LoRA or full training at a step budget or
+until a recall criterion is met, tuned weights cached by content, several trainings side by side.
+A mixin of LocalBackend."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from adaptcost.errors import AdaptcostError
-from adaptcost.evalkit.backends.protocol import FinetuneSettings
+from adaptcost.evalkit.backends.protocol import FinetuneSettings, UntilRecall
 from adaptcost.paths import cache_dir
 
 from adaptcost.evalkit.backends.local_store import LORA_TARGETS, _CACHE_FORMAT, _atomic_folder, _peft_quiet, _quiet, _texts_sha
@@ -48,6 +49,13 @@ def native_bf16(device: torch.device) -> bool:
     return False
 
 
+def _meta(folder: Path) -> dict:
+    """What a cached training recorded beside its weights (empty when unreadable)."""
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads((folder / "adaptcost.json").read_text())
+    return {}
+
+
 class Training:
     """LocalBackend's fine-tuning methods."""
 
@@ -57,8 +65,9 @@ class Training:
             return settings
         return dataclasses.replace(settings, precision="bf16" if native_bf16(self.device) else "fp32")
 
-    def finetune_key(self, texts: Sequence[str], settings: FinetuneSettings) -> str:
-        """The cache key of tuning this model on ``texts`` with ``settings``."""
+    def finetune_key(self, texts: Sequence[str], settings: FinetuneSettings, until: UntilRecall | None = None) -> str:
+        """The cache key of tuning this model on ``texts`` with ``settings`` (and the stopping
+        criterion ``until``: its ceiling, check interval, cap and recall items)."""
         payload = {
             "format": _CACHE_FORMAT,
             "base": self.model_id,
@@ -66,6 +75,8 @@ class Training:
             "settings": asdict(settings),
             "lora_targets": list(LORA_TARGETS) if settings.method == "lora" else None,
         }
+        if until is not None:  # absent otherwise: keys of trainings without a criterion are unchanged
+            payload["until"] = until.key()
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
     def finetune(
@@ -74,6 +85,7 @@ class Training:
         settings: FinetuneSettings = FinetuneSettings(),
         *,
         progress: Callable[[int, int], None] | None = None,
+        until: UntilRecall | None = None,
     ) -> Training:
         """Tune a copy of this model on ``texts`` (one example each) and return it as a new backend of
         this backend's class (a LocalBackend).
@@ -82,29 +94,45 @@ class Training:
         learning rate, loss on every token (an EOS is appended), examples shuffled with the
         settings' seed. The result is cached on disk; an identical call loads it.
         ``progress(steps_done, total_steps)`` is called after each optimizer step.
+
+        ``until``: train until ``until.measure`` (recall of trained facts, scored with the weights
+        so far) reaches ``until.ceiling``, measured every ``until.every`` steps, stopping at
+        ``until.cap`` steps at the latest (the step budget of the settings is then unused). The
+        shuffled order is the one a fixed budget of ``cap`` steps would see, so stopping at step
+        s gives the weights of an s-step budget. The returned backend's ``recall_checks`` lists
+        (steps, recall) of each check and ``reached_ceiling`` whether the last one reached it
+        (both also on a cache hit; None without ``until``); ``trained_steps`` is the steps the
+        weights got, cached or not.
         """
         texts = list(texts)
         settings = self.resolve_settings(settings)
         examples = self._examples(texts, settings)
         if not examples:
             raise AdaptcostError("nothing to fine-tune on: give at least one non-empty text")
-        key = self.finetune_key(texts, settings)
+        key = self.finetune_key(texts, settings, until)
         folder = _adapter_folder(key)
         losses: list[float] = []
         steps = 0
         if folder.is_dir():
             tuned = self._load_tuned(folder, settings)
-            total = settings.total_steps(len(examples))
+            meta = _meta(folder)
+            trained = int(meta.get("steps", settings.total_steps(len(examples))))
+            checks = [tuple(c) for c in meta.get("until", {}).get("checks", [])] if until is not None else None
             if progress is not None:
-                progress(total, total)
+                progress(trained, trained)
         else:
-            tuned, losses, steps = self._train(examples, settings, folder, progress)
+            checks = [] if until is not None else None
+            tuned, losses, steps = self._train(examples, settings, folder, progress, until, checks)
+            trained = steps
         child = type(self)._derived(
             self, tuned, f"{self.name}+{settings.method}-{key[:8]}", f"{self.model_id}+{settings.method}:{key}"
         )
         child.training_steps = steps
+        child.trained_steps = trained
         child.finetune_from_cache = steps == 0
         child.train_losses = losses
+        child.recall_checks = checks
+        child.reached_ceiling = None if until is None else bool(checks) and checks[-1][1] >= until.ceiling
         return child
 
     def _training_ids(self, text: str, max_length: int) -> list[int]:
@@ -133,11 +161,12 @@ class Training:
         """Token ids of each text worth training on (at least two tokens)."""
         return [ids for ids in (self._training_ids(t, settings.max_length) for t in texts) if len(ids) >= 2]
 
-    def _train(self, examples, settings: FinetuneSettings, folder: Path, progress):
+    def _train(self, examples, settings: FinetuneSettings, folder: Path, progress, until: UntilRecall | None = None,
+               checks: list | None = None):
         started = time.perf_counter()
         model = self._trainable(settings)
-        losses = self._train_loop(model, examples, settings, progress)
-        self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
+        losses = self._train_loop(model, examples, settings, progress, until=until, checks=checks)
+        self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started, until, checks)
         if settings.method == "lora":
             model = model.merge_and_unload()
         for p in model.parameters():
@@ -161,14 +190,16 @@ class Training:
                 p.requires_grad_(True)
         return model.train()
 
-    def _train_loop(self, model, examples, settings: FinetuneSettings, progress, threads: Callable[[], int] | None = None) -> list[float]:
+    def _train_loop(self, model, examples, settings: FinetuneSettings, progress, threads: Callable[[], int] | None = None,
+                    until: UntilRecall | None = None, checks: list | None = None) -> list[float]:
         """AdamW over shuffled packed batches (the order from the settings' seed); the losses per step.
         ``threads()``, when given, is how many torch threads this (Python) thread should use now; it
-        is set here because OpenMP keeps that number per calling thread."""
+        is set here because OpenMP keeps that number per calling thread. ``until``: stop once a
+        recall check reaches the ceiling (each check appended to ``checks`` as (steps, recall))."""
         optimizer = _adamw([p for p in model.parameters() if p.requires_grad], settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
-        total = settings.total_steps(len(examples))
+        total = until.cap if until is not None else settings.total_steps(len(examples))
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=settings.precision == "bf16")
         losses: list[float] = []
         while len(losses) < total:  # passes over the shuffled examples until the step budget is spent
@@ -185,10 +216,28 @@ class Training:
                 losses.append(float(loss.detach()))
                 if progress is not None:
                     progress(len(losses), total)
+                if until is not None and until.due(len(losses)):
+                    recall = self._recall_now(model, until, settings)
+                    if checks is not None:
+                        checks.append((len(losses), recall))
+                    if recall >= until.ceiling:
+                        return losses
         return losses
 
-    def _save_tuned(self, model, examples, settings: FinetuneSettings, folder: Path, losses: list[float], seconds: float) -> None:
-        """Write the tuned weights (adapters, or the whole model) to the cache, atomically."""
+    def _recall_now(self, model, until: UntilRecall, settings: FinetuneSettings) -> float:
+        """``until.measure`` with the weights being trained (LoRA unmerged: the adapters sit inside
+        the base model's layers), scored in float32 like every score; training then resumes."""
+        lm = model.get_base_model() if settings.method == "lora" else model
+        scorer = type(self)._derived(self, lm, f"{self.name}+{settings.method}-training", f"{self.model_id}+training")
+        try:
+            return float(until.measure(scorer))
+        finally:
+            model.train()
+
+    def _save_tuned(self, model, examples, settings: FinetuneSettings, folder: Path, losses: list[float], seconds: float,
+                    until: UntilRecall | None = None, checks: list | None = None) -> None:
+        """Write the tuned weights (adapters, or the whole model) to the cache, atomically, with
+        what produced them (and, under a criterion, its checks: a cache hit reports them too)."""
         model.eval()
 
         def write(tmp: Path) -> None:
@@ -196,6 +245,8 @@ class Training:
                 model.save_pretrained(tmp)
             meta = {"format": _CACHE_FORMAT, "base": self.model_id, "base_name": self.name, "settings": asdict(settings),
                     "examples": len(examples), "steps": len(losses), "seconds": round(seconds, 3), "losses": losses}
+            if until is not None:
+                meta["until"] = {**until.key(), "checks": [list(c) for c in checks or []]}
             (tmp / "adaptcost.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         _atomic_folder(folder, write)
@@ -211,7 +262,9 @@ class Training:
         runs on its own Python thread with ``cores / workers`` torch threads; each model is built
         (seeded adapter initialization) and saved under a lock, so results do not depend on
         timing, and at most ``workers`` models are in memory.
-        ``progress(steps_done, total_steps)`` counts the steps of all jobs together.
+        ``progress(steps_done, total_steps)`` counts the steps of all jobs together. Fixed step
+        budgets only: a stopping criterion (``finetune(until=...)``) scores the model between steps,
+        which jobs sharing the cores would slow unevenly; such trainings go one at a time.
         """
         import threading
         from concurrent.futures import ThreadPoolExecutor

@@ -6,8 +6,8 @@ themselves (backends.local, backends.openai) import this module, never the regis
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 from adaptcost.errors import AdaptcostError
 from adaptcost.suggest import did_you_mean
@@ -37,8 +37,10 @@ class FinetuneSettings:
     # before training, and results record the resolved value). Scoring is always float32.
     precision: str = "auto"
     # A step budget: when set, training runs exactly this many optimizer steps (reshuffling the
-    # examples at each pass) whatever the number of examples, so that arms trained on more or
-    # fewer texts get the same compute; `epochs` then only names the profile's default.
+    # examples at each pass) whatever the number of examples; `epochs` then only names the
+    # profile's default. The eval harness sets it to the same budget for every arm only without
+    # a recall criterion; with one (UntilRecall) it is the cap, and arms stop when they recall
+    # their trained facts, each after the steps it needed (recorded).
     steps: int | None = None
 
     def total_steps(self, examples: int) -> int:
@@ -63,6 +65,35 @@ class FinetuneSettings:
             raise AdaptcostError(f"fine-tuning steps must be at least 1, got {self.steps}")
         if not self.learning_rate > 0:
             raise AdaptcostError(f"fine-tuning learning_rate must be positive, got {self.learning_rate}")
+
+
+@dataclass(frozen=True)
+class UntilRecall:
+    """A stopping criterion for fine-tuning: train until the recall of trained facts reaches
+    ``ceiling``, measured every ``every`` optimizer steps (and at the cap), stopping at ``cap``
+    steps at the latest. ``measure(scorer)`` scores the recall items with a backend holding the
+    weights so far (0..1); ``items`` names those items and how they are scored (a hash): with
+    the other fields it is part of the tuned-weights cache key, ``measure`` is not."""
+
+    ceiling: float
+    every: int
+    cap: int
+    items: str
+    measure: Callable[["Backend"], float] = field(compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.ceiling <= 1:
+            raise AdaptcostError(f"the recall ceiling must lie in (0, 1], got {self.ceiling}")
+        if self.every < 1 or self.cap < 1:
+            raise AdaptcostError(f"recall checks need every >= 1 and cap >= 1 steps, got {self.every} and {self.cap}")
+
+    def key(self) -> dict:
+        """What the tuned weights depend on (the cache key's part)."""
+        return {"ceiling": self.ceiling, "every": self.every, "cap": self.cap, "items": self.items}
+
+    def due(self, steps: int) -> bool:
+        """Whether recall is measured after ``steps`` steps."""
+        return steps % self.every == 0 or steps >= self.cap
 
 
 @runtime_checkable

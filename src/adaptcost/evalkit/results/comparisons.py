@@ -97,7 +97,8 @@ def arm_reasons(result: EvalResult, supports=None) -> dict[tuple[str, str, str],
 def paired_comparisons(result: EvalResult) -> list[dict]:
     """Every comparison of COMPARISONS that both arms measured, per dataset and split, on the
     items both were scored on; p-values Holm-adjusted over all of them. A comparison with an arm
-    that is descriptive only there (arm_reasons: a split below the claim bar, ...) is not tested:
+    that is descriptive only there (arm_reasons: a split below the claim bar, an arm below the
+    recall ceiling) is not tested:
     it is neither in this list nor in the Holm family."""
     lookup = _items(result)
     reasons = arm_reasons(result)

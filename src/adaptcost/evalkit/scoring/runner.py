@@ -21,14 +21,17 @@ seed, and arm:
                                retrieved documents in its prompt: the headline retriever at the
                                headline k
 
-Every fine-tuned arm gets the same step budget (FinetuneSettings.steps, set per profile), and
-its recall of trained facts is recorded beside the ceiling it should reach before its
-generalization is read. Every item's credit is kept (Record), pooled over dataset seeds into
-cells with Wilson and cluster-bootstrap intervals, and compared between arms on the same items
-(curvesfile, stats). Every dataset build and every training file is checked for answer leaks
-(leaks); the shortcut baselines of every arm are computed from its own training texts and
-stand beside each cell (baselines, baseline_source), and a cell of a split too small to carry a
-claim says so (descriptive_reasons, stats.support).
+Every fine-tuned arm trains until its recall of trained facts reaches the ceiling
+(EvalConfig.until_recall, recall_ceiling: checked every few steps, up to a step cap; see
+.ceiling), so arms trained on more or fewer texts get the steps they need, not the same steps;
+each records the steps it took and its recall at each check. Without the criterion, every arm
+gets one fixed step budget (FinetuneSettings.steps). Every item's credit is kept (Record), pooled
+over dataset seeds into cells with Wilson and cluster-bootstrap intervals, and compared between
+arms on the same items (curvesfile, stats). Every dataset build and every training file is
+checked for answer leaks (leaks); the shortcut baselines of every arm are computed from its own
+training texts and stand beside each cell (baselines, baseline_source). A cell is descriptive
+only (descriptive_reasons) where its split is too small to carry a claim (stats.support) or its
+arm stopped below the recall ceiling (.ceiling).
 
 Augmentations come from a named source recorded with every result: ``oracle`` (derived from the
 generator's ground truth, in wordings no test uses) or ``model`` (the model itself prompted in
@@ -146,6 +149,12 @@ class EvalConfig:
     aug_shares: tuple[float, ...] = (1.0,)  # shares of the augmentations, for accuracy vs augmentation amount
     variants: tuple[str, ...] = VARIANTS  # oracle variants of the augmented strategies
     recall_ceiling: float = 0.9  # recall of trained facts a fine-tuned arm must reach before its generalization is read
+    # Train each fine-tuned arm until its recall of trained facts reaches recall_ceiling, checked
+    # every check_epochs epochs of the plain training set, up to cap_epochs of them (.ceiling);
+    # False: the fixed step budget below (arms below the ceiling are still marked descriptive).
+    until_recall: bool = False
+    check_epochs: float = 1.0
+    cap_epochs: int = 20
     # One step budget for every fine-tuned arm of a dataset: this many epochs of the plain
     # (sentence-split) training set, in optimizer steps; the augmented arms get the same steps
     # over their larger sets. None: the settings decide (FinetuneSettings.steps, else epochs).
@@ -167,6 +176,10 @@ class EvalConfig:
             raise AdaptcostError("scales must be shares of the training data in (0, 1]")
         if not self.variants or any(v not in VARIANTS for v in self.variants):
             raise AdaptcostError(f"variants must be among {', '.join(VARIANTS)}")
+        if not 0 < self.recall_ceiling <= 1:
+            raise AdaptcostError(f"the recall ceiling must lie in (0, 1], got {self.recall_ceiling}")
+        if not self.check_epochs > 0 or self.cap_epochs < 1:
+            raise AdaptcostError(f"recall checks need check_epochs > 0 and cap_epochs >= 1, got {self.check_epochs} and {self.cap_epochs}")
         if any(s in RAG for s in self.strategies):
             from ..backends.retrievers import check_retriever
 
@@ -376,7 +389,7 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
     settings = step_budget(dataset, settings, config)
     jobs = _training_jobs(dataset, backend, config, plans, result)
     many = getattr(backend, "finetune_many", None)
-    if many is not None and jobs:
+    if many is not None and jobs and not config.until_recall:  # fixed budgets only (finetune_many's docstring)
         unique = {_texts_key(texts): texts for texts, _, _ in jobs.values()}
         label = f"{dataset.name} seed {dataset.seed} · training {len(unique)} models"
         groups: dict = {}
@@ -410,7 +423,8 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                     if scored_by is None:
                         job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
                         label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
-                        scored_by = backend.finetune(texts, job_settings, progress=lambda done, total: report(label, done, total))
+                        scored_by, _, _ = _tune(backend, dataset, texts, job_settings, config, jobs[(scale, "finetune", "", None)][2],
+                                                items, baseline, label, report)
                 result.records += _rag(strategy, scored_by or backend, score if scored_by is None else None, docs, items,
                                        baseline, dataset, scale, config, rankings)
             elif strategy == "base":
@@ -656,12 +670,13 @@ def rag_scores(score, docs, items, ranking: Sequence[Sequence[int]], k: int, sup
 
 def _train_and_measure(backend, dataset, scored, baseline, items, strategy, variant, scale, n_docs, config, settings,
                        report, texts, extra: int, aug_share, result: EvalResult, keep: dict | None = None) -> Record:
-    """Fine-tune on `texts` (loaded from the cache when trained already) and score `scored`;
-    `extra` is how many of the texts are augmentations. Records the steps and the recall of
-    trained facts (the ceiling check). `keep`: a dict that receives the tuned model (finetune+rag)."""
+    """Fine-tune on `texts` (loaded from the cache when trained already; to the recall ceiling where
+    the config asks) and score `scored`; `extra` is how many of the texts are augmentations.
+    Records the steps the weights got, the recall checks and the recall of trained facts at the
+    stop. `keep`: a dict that receives the tuned model (finetune+rag)."""
     arm = arm_label(strategy, variant)
     label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
-    tuned = backend.finetune(texts, settings, progress=lambda done, total: report(label, done, total))
+    tuned, until, why = _tune(backend, dataset, texts, settings, config, scored, items, baseline, label, report)
     if keep is not None:
         keep[_texts_key(texts)] = tuned
     tuned_score = ScoreCache(tuned.name, config.cache)
@@ -672,15 +687,46 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
         tuned_score.close()
     record = _record(dataset, strategy, variant, scale, scored, scores, baseline[rows], docs=n_docs,
                      augmentations=extra, aug_share=aug_share)
-    recall = [record.credits[i.id] for i in scored if i.split == "recall" and i.form == "trained"]
-    steps = settings.total_steps(len(texts)) if hasattr(settings, "total_steps") else None
+    from .ceiling import recall_items
+
+    recall = [record.credits[i.id] for i in recall_items(scored)]
+    steps = getattr(tuned, "trained_steps", None) if until is not None else (
+        settings.total_steps(len(texts)) if hasattr(settings, "total_steps") else None)
     if aug_share is None and scale == max(config.scales):
         mean = float(np.mean(recall)) if recall else None
         result.trainings[_where(dataset, arm)] = {
             "examples": len(texts), "augmentations": extra, "steps": steps,
             "recall_trained_form": None if mean is None else round(mean, 4),
-            "recall_at_ceiling": None if mean is None else mean >= config.recall_ceiling}
+            "recall_at_ceiling": None if mean is None else mean >= config.recall_ceiling,
+            "until_recall": _criterion_record(tuned, until, why)}
     return record
+
+
+def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, items, baseline, label: str, report: Progress):
+    """Fine-tune `backend` on `texts` (loaded from the cache when trained already): until its recall
+    of trained facts (among `scored`) reaches the ceiling where the config asks and the backend can
+    check it, else at the settings' step budget. Returns the tuned backend, the criterion (None
+    when not applied) and why not."""
+    from dataclasses import replace
+
+    from .ceiling import criterion
+
+    rows = [items.index(i) for i in scored]
+    until, why = criterion(backend, config, settings, texts, len(sentences_of(dataset.docs)), scored, baseline[rows])
+    progress = lambda done, total: report(label, done, total)  # noqa: E731
+    if until is None:
+        return backend.finetune(texts, settings, progress=progress), None, why
+    # the cap as the step budget: the shuffled order of every pass is the fixed budget's
+    return backend.finetune(texts, replace(settings, steps=until.cap), progress=progress, until=until), until, why
+
+
+def _criterion_record(tuned, until, why: str) -> dict:
+    """What the curves file's checks.trainings says about the recall criterion of one training."""
+    if until is None:
+        return {"applied": False, "why": why}
+    checks = [[int(s), round(float(r), 4)] for s, r in (getattr(tuned, "recall_checks", None) or [])]
+    return {"applied": True, "ceiling": until.ceiling, "check_every": until.every, "cap": until.cap, "checks": checks,
+            "reached": bool(getattr(tuned, "reached_ceiling", False))}
 
 
 # ---------------------------------------------------------------- pooling
@@ -742,12 +788,19 @@ def descriptive_reasons(result: EvalResult, dataset: str, split: str, arm: str,
     one place every such condition is decided (the cells, the paired tests and their Holm family,
     the accuracy table and the verdicts all ask here). Empty: it can carry one.
 
-    - the split is below the claim bar (stats.support: items per form, dataset seeds, clusters)."""
+    - the split is below the claim bar (stats.support: items per form, dataset seeds, clusters);
+    - the arm (or the model it answers with) stopped below the recall ceiling on some dataset seed,
+      on a generalization split (.ceiling: recall cells measure the ceiling itself)."""
+    from .ceiling import descriptive_arms, reason_for
+
     supports = split_supports(result) if supports is None else supports
     reasons = []
     found = supports.get((dataset, split))
     if found is not None and found.reason:
         reasons.append(f"{dataset} {split}: {found.reason}")
+    below = reason_for(descriptive_arms(result), dataset, arm, split)
+    if below:
+        reasons.append(below)
     return reasons
 
 

@@ -1,0 +1,114 @@
+"""The recall ceiling: a fine-tuned arm's generalization is read only once it recalls what it was
+trained on. Each arm trains until its recall of trained facts (split "recall", form "trained", the
+items it is scored on) reaches the ceiling, checked every few steps up to a step cap
+(:func:`criterion`); an arm that stops at the cap below it, or whose recall cannot be checked (no
+recall items), has its generalization cells marked descriptive only (:func:`shortfall`,
+:func:`descriptive_arms`): the accuracy table says why, and the paired tests leave them out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Sequence
+
+import numpy as np
+
+from .credit import credit, option_scores
+
+RECALL_SPLIT, TRAINED_FORM = "recall", "trained"
+RAG_MODEL = {"finetune+rag": "finetune"}  # strategies answering with another arm's tuned model
+
+
+def recall_items(scored: Sequence) -> list:
+    """The items that check the ceiling: recall of trained facts, in the documents' own wording."""
+    return [i for i in scored if i.split == RECALL_SPLIT and i.form == TRAINED_FORM]
+
+
+def items_key(items: Sequence) -> str:
+    """A hash of the recall items and their answers (a tuned-weights cache key's part)."""
+    rows = [[i.id, i.prompt, list(i.options), i.answer] for i in items]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:32]
+
+
+def check_steps(config, settings, texts: Sequence[str], sentences: int) -> tuple[int, int]:
+    """(check interval, cap) in optimizer steps: config.check_epochs and config.cap_epochs epochs of
+    the plain (sentence-split) training set, whatever the arm trains on, so that every arm of a
+    dataset is checked at the same steps and stops at the same cap; the unsplit arm (whole
+    documents, fewer examples) counts epochs of its documents instead."""
+    per_epoch = math.ceil(min(len(texts), sentences) / settings.batch_size)
+    return max(1, round(config.check_epochs * per_epoch)), max(1, config.cap_epochs * per_epoch)
+
+
+def criterion(backend, config, settings, texts: Sequence[str], sentences: int, items: Sequence, baseline: np.ndarray):
+    """The UntilRecall for one training (None where the ceiling is not enforced: the config does
+    not ask for it, the backend cannot check recall while training, or there are no recall items)
+    and a line saying why not. `items` are the items the arm is scored on, `baseline` their
+    no-knowledge scores (the calibration every credit uses, so a check scores as the arm's cell will)."""
+    import inspect
+
+    from ..backends.protocol import UntilRecall
+
+    if not config.until_recall:
+        return None, "off (a fixed step budget)"
+    if "until" not in inspect.signature(backend.finetune).parameters:
+        return None, f"not enforced: {getattr(backend, 'name', 'this backend')} cannot check recall while training"
+    checked = recall_items(items)
+    if not checked:
+        return None, "cannot be checked: no recall items of the trained form among the items this arm is scored on"
+    rows = [list(items).index(i) for i in checked]
+    answers = [i.answer for i in checked]
+    base = baseline[rows]
+
+    def measure(scorer) -> float:  # no disk cache: the weights change between checks
+        scores = option_scores(lambda requests, prefix="": scorer.loglikelihood(requests), [""], checked)
+        return float(np.mean(credit(scores, base, answers)))
+
+    every, cap = check_steps(config, settings, texts, sentences)
+    return UntilRecall(config.recall_ceiling, every, cap, items_key(checked), measure), ""
+
+
+def shortfall(where: str, training: dict, ceiling: float) -> str | None:
+    """Why the arm trained at `where` ("reversal seed 1 · finetune") has descriptive-only
+    generalization cells, or None when its recall of trained facts reached the ceiling."""
+    recall = training.get("recall_trained_form")
+    place, _, arm = where.partition(" · ")
+    if recall is None:
+        return f"{arm}: the recall ceiling {ceiling:g} cannot be checked on {place} (no recall items of the trained form)"
+    if recall >= ceiling:
+        return None
+    until = training.get("until_recall") or {}
+    if until.get("cap") is not None and training.get("steps") is not None and training["steps"] >= until["cap"]:
+        return f"{arm} stopped at the {until['cap']}-step cap at recall {recall:.2f} < {ceiling:g} on {place}"
+    steps = f" after {training['steps']} steps" if training.get("steps") is not None else ""
+    return f"{arm} recalls {recall:.2f} < {ceiling:g} of its trained facts{steps} on {place}"
+
+
+def descriptive_arms(result) -> dict[tuple[str, str], str]:
+    """(dataset, arm) -> why its generalization cells are descriptive only, for every arm with a
+    training below the recall ceiling on some dataset seed (reasons joined). The arms that answer
+    with another arm's model (finetune+rag: the plain finetune model) carry that model's reason
+    (see :func:`reason_for`)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for where, training in sorted(result.trainings.items()):
+        reason = shortfall(where, training, result.config.recall_ceiling)
+        if reason is not None:
+            dataset = where.split(" seed ")[0]
+            out.setdefault((dataset, where.partition(" · ")[2]), []).append(reason)
+    return {key: "; ".join(reasons) for key, reasons in out.items()}
+
+
+def reason_for(reasons: dict[tuple[str, str], str], dataset: str, arm: str, split: str) -> str | None:
+    """The descriptive-only reason of `arm`'s cell on `dataset` and `split` (None: it carries
+    claims). Recall cells stay claims: they measure the ceiling itself."""
+    if split == RECALL_SPLIT:
+        return None
+    found = reasons.get((dataset, arm))
+    if found is None:
+        strategy = arm.split(" (")[0]
+        model = RAG_MODEL.get(strategy)
+        found = reasons.get((dataset, model)) if model else None
+        if found is not None:
+            found = f"{strategy} answers with the finetune model: {found}"
+    return found
