@@ -183,18 +183,26 @@ def shortcut_credits(dataset, items, texts: Sequence[str] | None = None) -> dict
     }
 
 
+CO_BASELINES = ("cooccurrence", "least_cooccurrence")
+
+
 def arm_shortcuts(dataset) -> dict[str, dict]:
     """Per arm label of datasets.paper.ARM_TEXTS: the ids of the items that arm is scored on and,
-    per baseline (BASELINES), each one's credit from the cues of that arm's own training texts."""
-    from ..datasets.paper import arm_corpora
+    per baseline (BASELINES), each one's credit from the cues of that arm's own training texts.
+    Co-occurrence is NaN on an item whose proposition the arm's texts state
+    (datasets.paper.states_proposition): there it is the knowledge, not a cue, so every mean of it
+    leaves such items out."""
+    from ..datasets.paper import ARM_TEXTS, arm_corpora, stated_keys, states_proposition
 
     out = {}
     for arm, (texts, items) in arm_corpora(dataset).items():
-        out[arm] = {"ids": [i.id for i in items], **shortcut_credits(dataset, items, texts)}
+        credits = shortcut_credits(dataset, items, texts)
+        keys = stated_keys(dataset, *ARM_TEXTS[arm])
+        stated = np.array([states_proposition(i, keys) for i in items], dtype=bool)
+        for name in CO_BASELINES:
+            credits[name] = np.where(stated, np.nan, credits[name])
+        out[arm] = {"ids": [i.id for i in items], **credits}
     return out
-
-
-CO_BASELINES = ("cooccurrence", "least_cooccurrence")
 
 
 def pooled_shortcuts(datasets) -> dict[tuple[str, str], dict]:
@@ -218,8 +226,7 @@ def pooled_shortcuts(datasets) -> dict[tuple[str, str], dict]:
                                                           **{b: [] for b in BASELINES}, "cue": []})
                 row["items"].append(item)
                 row["clusters"].add(f"{dataset.seed}:{item.cluster}")
-                stated = states_proposition(item, keys)
-                row["cue"].append(not stated)
+                row["cue"].append(not states_proposition(item, keys))
                 for b in BASELINES:
                     row[b].append(entry[b][k])
     out = {}
@@ -228,9 +235,7 @@ def pooled_shortcuts(datasets) -> dict[tuple[str, str], dict]:
         stats = {"n": len(row["items"]), "clusters": len(row["clusters"]), "chance": chance(row["items"]),
                  "n_cue": int(cue.sum())}
         for b in BASELINES:
-            values = np.array(row[b], dtype=float)
-            if b in CO_BASELINES:
-                values = values[cue]
+            values = np.array(row[b], dtype=float)  # co-occurrence: NaN where stated (arm_shortcuts)
             values = values[~np.isnan(values)]
             stats[b] = float(values.mean()) if len(values) else float("nan")
         out[key] = stats
