@@ -609,3 +609,10 @@ def test_damaged_pdf_prints_nothing(caplog):
             extract(Path("bad.pdf"), raw)
     assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
     assert logging.getLogger("pypdf").level == logging.NOTSET  # restored after each read
+
+
+def test_a_list_number_after_a_no_break_space_opens_the_text():
+    # found by the property test above: str.strip() cuts the no-break space, so "12." opens the
+    # first line and is a list number, not a sentence end: one chunk ("12. a"), as the rule says
+    assert count_chunks("\xa012. a") == _chunks_reference("\xa012. a") == 1
+    assert count_chunks("x\n\xa012. a") == _chunks_reference("x\n\xa012. a")  # inside: no strip, as before

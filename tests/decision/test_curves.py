@@ -32,3 +32,26 @@ def test_a_curves_number_out_of_range_names_its_field(tmp_path, old, new, field)
         load_curves(path)
     message = str(info.value)
     assert message.startswith(f"{path}: field accuracy.") and message.endswith(field), message
+
+
+def test_a_file_the_eval_wrote_before_the_claim_bar_supports_no_claim(tmp_path):
+    # checks without "claims": written by the eval before splits were held to the claim bar and
+    # arms to the recall ceiling, so every row falls back to the reference and says why
+    import yaml
+
+    from adaptcost.decision.curves import PREDATES_CLAIMS, load_curves
+
+    document = {"schema": "adaptcost-curves/1", "name": "old", "kind": "measured", "checks": {"trainings": {}},
+                "accuracy": {"icl": {"recall": {"mean": 0.75, "low": 0.65, "high": 0.84, "n": 96}},
+                             "finetune": {"recall": {"mean": 0.51, "low": 0.41, "high": 0.62, "n": 96}}}}
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(document))
+    reference = load_curves(None)
+    old = load_curves(path)
+    assert old.table["icl"]["recall"] == reference.table["icl"]["recall"]
+    assert len(old.fallbacks) == 2 and all(PREDATES_CLAIMS in line for line in old.fallbacks)
+    # the same rows under the current protocol (checks.claims present), or hand-written (no checks): used
+    for changed in ({**document, "checks": {"trainings": {}, "claims": {}}}, {k: v for k, v in document.items() if k != "checks"}):
+        path.write_text(yaml.safe_dump(changed))
+        current = load_curves(path)
+        assert current.table["icl"]["recall"].mean == 0.75 and not current.fallbacks

@@ -105,5 +105,8 @@ def count_ends(text: str, start: int = 0, end: int | None = None) -> int:
     end = len(text) if end is None else end
     found = sum(len(pattern.findall(text, start, end)) for pattern in _ENDS)
     line_start = text.rfind("\n", 0, start) + 1  # a list number may follow indentation before `start`
-    lists = len(_LIST_NUMBERS.findall(text, line_start, end)) + (_LIST_NUMBER.match(text, line_start, end) is not None)
+    # ... or open the text itself after whitespace [ \t] does not cover (a no-break space): the text
+    # is cut where str.strip() cuts it, so its first line starts at `start`
+    opens = _LIST_NUMBER.match(text, line_start, end) or _LIST_NUMBER.match(text, start, end)
+    lists = len(_LIST_NUMBERS.findall(text, line_start, end)) + (opens is not None)
     return found - lists

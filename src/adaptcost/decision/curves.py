@@ -24,6 +24,8 @@ A measured cell may carry ``descriptive``: why it supports no claim (e.g. its fi
 stopped at the step cap below the recall ceiling). Such a cell is not used: the bundled paper
 reference's figure for that strategy and question type stands in for it (or, where the reference
 has none, the cell is left out), and `recommend` lists every such row and why (Curves.fallbacks).
+A file written by ``adaptcost eval`` before the claim bar existed (its ``checks`` have no
+``claims``) has every row treated so (PREDATES_CLAIMS).
 """
 
 from __future__ import annotations
@@ -270,9 +272,27 @@ def load_curves(path: str | Path | None = None) -> Curves:
         if strategy not in STRATEGIES:
             raise CurvesError(f"{path}: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
         table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
-    fallbacks = _fall_back(table, data["accuracy"], label)
+    fallbacks = _fall_back(table, _with_protocol_reasons(data), label)
     return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table, retrieval,
                   fallbacks=fallbacks)
+
+
+# Why a row of a file written by `adaptcost eval` before splits were held to the claim bar and
+# fine-tuned arms to the recall ceiling (its checks have no "claims") supports no claim.
+PREDATES_CLAIMS = ("measured before the eval enforced the claim bar, the recall ceiling and shortcut-free "
+                   "distractors in every arm's texts (the file has no checks.claims); regenerate it with adaptcost eval")
+
+
+def _with_protocol_reasons(data: dict) -> dict:
+    """The accuracy table, every row of it marked ``descriptive`` where the file was written by
+    `adaptcost eval` (it has ``checks``) before the claim bar existed (no ``checks.claims``): such
+    a file cannot say which of its rows could carry a claim. Hand-written files (no ``checks``) and
+    current files are returned as they are."""
+    checks = data.get("checks")
+    if not isinstance(checks, dict) or "claims" in checks:
+        return data["accuracy"]
+    return {strategy: {t: {**c, "descriptive": c.get("descriptive") or PREDATES_CLAIMS} for t, c in cells.items()}
+            for strategy, cells in data["accuracy"].items()}
 
 
 def _fall_back(table: dict[str, dict[str, Accuracy]], raw: dict, label: str) -> tuple[str, ...]:
