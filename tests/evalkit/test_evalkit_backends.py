@@ -150,6 +150,9 @@ def test_device_goes_only_to_backends_that_run_a_model_here(monkeypatch):
     assert get_backend("remote", device="auto") == "backend" and seen == {}  # auto: nothing to choose there
     with pytest.raises(AdaptcostError, match=r"device 'cuda': the 'remote' backend runs its model elsewhere"):
         get_backend("remote", device="cuda")
+    with pytest.raises(AdaptcostError, match="device must be one of"):  # the name first, torch or not
+        get_backend("here", device="tpu")
+    pytest.importorskip("torch")  # resolving a device asks torch
     assert get_backend("here", device="cpu") == "backend" and seen == {"device": "cpu"}
     with pytest.raises(AdaptcostError, match="device must be one of"):
         get_backend("here", device="tpu")

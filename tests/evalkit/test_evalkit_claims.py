@@ -66,7 +66,7 @@ def tiny_dataset() -> Dataset:
 
 def tiny_result() -> EvalResult:
     dataset = tiny_dataset()
-    result = EvalResult("mock", EvalConfig(datasets=("semantic",)), {})
+    result = EvalResult("mock", EvalConfig(datasets=("semantic",), retrievers=("words",)), {})
     result.items[("semantic", 0)] = list(dataset.items)
     result.baselines[("semantic", 0)] = arm_baselines(dataset, {}, {"i1": 1.0, "i2": 0.0, "i3": 0.5})
     every = {"i1": 1.0, "i2": 1.0, "i3": 1.0}
@@ -152,7 +152,7 @@ def claims_result() -> EvalResult:
     """reversal: 14 facts per seed x 3 seeds, two forms (42 items per form, 42 clusters): carries
     a claim. syllogism: 5 syllogisms on seed 0 only, two forms: descriptive. icl knows a fact
     where (seed + fact) % 7 != 0 (12 of 14 per seed), finetune the other 2; both know every syllogism but one."""
-    result = EvalResult("mock", EvalConfig(datasets=("semantic",), seeds=(0, 1, 2)), {})
+    result = EvalResult("mock", EvalConfig(datasets=("semantic",), seeds=(0, 1, 2), retrievers=("words",)), {})
     credits: dict = {"icl": {}, "finetune": {}, "base": {}}
     for seed in range(3):
         items = []

@@ -451,16 +451,16 @@ def test_until_recall_is_the_default_and_a_fixed_budget_turns_it_off(tmp_path):
     from adaptcost.evalkit.api import PROFILE_CAP_EPOCHS, EvalRequest, config_of
 
     out = tmp_path / "c.yaml"
-    default = config_of(EvalRequest(output=out))
+    default = config_of(EvalRequest(output=out, retrievers="words"))
     assert default.until_recall and default.recall_ceiling == 0.9 and default.cap_epochs == PROFILE_CAP_EPOCHS["default"]
-    assert config_of(EvalRequest(output=out, until_recall=0.8)).recall_ceiling == 0.8
-    off = config_of(EvalRequest(output=out, until_recall=0))
+    assert config_of(EvalRequest(output=out, retrievers="words", until_recall=0.8)).recall_ceiling == 0.8
+    off = config_of(EvalRequest(output=out, retrievers="words", until_recall=0))
     assert not off.until_recall and off.recall_ceiling == 0.9 and off.budget_epochs is not None
-    assert not config_of(EvalRequest(output=out, steps=40)).until_recall  # a fixed budget asked for
+    assert not config_of(EvalRequest(output=out, retrievers="words", steps=40)).until_recall  # a fixed budget asked for
     with pytest.raises(AdaptcostError, match="give one"):
-        config_of(EvalRequest(output=out, steps=40, until_recall=0.9))
+        config_of(EvalRequest(output=out, retrievers="words", steps=40, until_recall=0.9))
     with pytest.raises(AdaptcostError, match=r"--until-recall must lie in \[0, 1\], got 1.5"):
-        config_of(EvalRequest(output=out, until_recall=1.5))
+        config_of(EvalRequest(output=out, retrievers="words", until_recall=1.5))
 
 
 def test_a_fixed_budget_below_the_ceiling_is_descriptive_too(low_bar):

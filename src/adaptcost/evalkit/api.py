@@ -179,6 +179,7 @@ def run_and_write(request: EvalRequest, progress: Progress | None = None) -> tup
     from .backends.registry import FinetuneSettings, check_device, get_backend
     from .results.curvesfile import dump, to_curves_document
 
+    check_device(request.backend, request.device, resolve=False)  # a bad --device name: said first
     config = config_of(request)
     options = {"model": request.model} if request.model else {}
     if request.base_url:

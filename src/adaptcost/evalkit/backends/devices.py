@@ -41,9 +41,13 @@ def _mps_available() -> bool:
 def resolve_device(name: str = "auto") -> "torch.device":
     """The torch device that ``name`` (auto, cpu, cuda, cuda:N, mps) means here, or one clear error
     when torch cannot use it. auto: CUDA where torch sees a GPU, else MPS where available, else the CPU."""
-    import torch
-
     name = check_device_name(name)
+    try:
+        import torch
+    except ImportError:
+        raise AdaptcostError(f"device {name!r}: choosing a device needs torch: pip install 'adaptcost[eval]'",
+                             field="device") from None
+
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -82,6 +82,8 @@ def get_backend(name: str, **options: Any) -> Backend:
             raise AdaptcostError(f"backend {name!r} names a model already: drop the model option, or use {base!r}")
         options = {**options, "model": arg}
         name = base
+    if "device" in options:
+        check_device_name(options["device"])  # a name --device does not take: said before anything else
     entry = _entry(name)
     if "device" in options:
         check_device(name, options["device"])
@@ -108,19 +110,22 @@ def _entry(name: str) -> _Entry:
     return entry
 
 
-def check_device(backend: str, device: str) -> None:
+def check_device(backend: str, device: str, resolve: bool = True) -> None:
     """One clear error, before any model is loaded, when `backend` cannot run on `device`: a name
-    --device does not take, a device torch cannot use here (this imports torch), or a device other
-    than auto for a backend that runs its model elsewhere (an API)."""
+    --device does not take, a device other than auto for a backend that runs its model elsewhere
+    (an API), or (`resolve`) a device torch cannot use here (this imports torch, after the
+    backend's own dependencies are checked). Without `resolve` it needs nothing installed."""
     device = check_device_name(device)
-    entry = _entry(backend)
-    if entry.devices:
+    known = _REGISTRY.get(backend.partition(":")[0])
+    if known is not None and not known.devices:
+        if device != "auto":
+            raise AdaptcostError(f"device {device!r}: the {backend.partition(':')[0]!r} backend runs its model elsewhere "
+                                 "(leave --device at auto)", field="device")
+        return
+    if resolve and _entry(backend).devices:
         from adaptcost.evalkit.backends.devices import resolve_device
 
         resolve_device(device)
-    elif device != "auto":
-        raise AdaptcostError(f"device {device!r}: the {backend.partition(':')[0]!r} backend runs its model elsewhere "
-                             "(leave --device at auto)", field="device")
 
 
 def offline_hub() -> None:
