@@ -104,7 +104,23 @@ def test_base_at_chance_icl_and_rag_answer_what_their_context_holds(tmp_path, mo
     assert arms["rag"]["k"] == 1 and arms["rag"]["retriever"] == "words"
     assert arms["rag"]["accuracy"]["mean"] == 0.8 and arms["rag"]["by_type"]["recall"]["mean"] == 0.5
     assert section["probes"] == {"measured": 5, "of": 5, "guessable_left_out": 1}
-    assert section["scoring"] == "loglikelihood" and "recommend does not read" in section["note"]
+    assert section["scoring"] == "loglikelihood" and "recommend --curves reads `accuracy`" in section["note"]
+
+
+def test_accuracy_table_names_strategies_and_question_types_and_holds_cells_to_the_bar(tmp_path, monkeypatch):
+    section, _ = measured(tmp_path, monkeypatch)
+    table = section["accuracy"]
+    assert set(table) == {"icl", "rag"}  # base is no strategy
+    assert set(table["icl"]) == {"recall", "rephrasing", "reversal", "syllogism"}  # multi-hop is the two-premise type
+    cell = table["icl"]["recall"]
+    # p1 (4 options) right, p5 (3 options) a tie of 2 -> 0.75; chance (1/4 + 1/3) / 2 = 0.2917
+    assert (cell["mean"], cell["n"], cell["chance"]) == (0.75, 2, 0.2917)
+    assert cell["descriptive"].startswith("2 recall probes on 2 facts (a figure needs >= 40 probes on >= 10 facts)")
+    assert "recall" not in cell and "arm icl" in cell["basis"] and "model context-mock" in cell["basis"]
+    # rag at k = 1 (words): p1's evidence (a) is ranked first, p5's (c) is not -> recall 1/2;
+    # p4 needs a and c and gets a alone -> 0
+    assert (table["rag"]["recall"]["recall"], table["rag"]["recall"]["k"]) == (0.5, 1)
+    assert table["rag"]["syllogism"]["recall"] == 0.0 and table["rag"]["syllogism"]["mean"] == 1.0
 
 
 def test_paired_tests_worked_by_hand(tmp_path, monkeypatch):

@@ -21,9 +21,12 @@ from .terminal import inert
 def _quality_source(curves: dict) -> str:
     """Where the accuracy figures come from: the curves file, or, for a file that measures retrieval
     only, the reference it falls back to (and the file for the recall)."""
+    source = f"{inert(curves['name'])} ({curves['kind']})"
     if curves.get("accuracy_from"):
-        return f"accuracy {inert(curves['accuracy_from'])}, retrieval recall {inert(curves['name'])} ({curves['kind']})"
-    return f"{inert(curves['name'])} ({curves['kind']})"
+        source = f"accuracy {inert(curves['accuracy_from'])}, retrieval recall {source}"
+    if curves.get("measured_accuracy"):
+        source = f"{', '.join(curves['measured_accuracy']['question_types'])} measured on this corpus; {source}"
+    return source
 
 
 def print_recommendation(console: Console, rec: Recommendation, detail: bool = False, verbose: bool = False) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import CurvesError
@@ -126,6 +126,10 @@ SCHEMA = {
         },
         "settings": {"type": "object"},
         "retrieval": _retrieval,
+        # `adaptcost probe run`: the arms measured on the buyer's probes; `accuracy` is their table
+        # as strategies and question types (Curves.for_candidates reads it)
+        "probes": {"type": "object", "properties": {"accuracy": {
+            "type": "object", "additionalProperties": {"type": "object", "additionalProperties": _cell}}}},
     },
 }
 
@@ -204,6 +208,10 @@ class Curves:
     retrieval: Retrieval | None = None  # recall@k measured on a corpus (`probe run`)
     accuracy_from: str | None = None  # the file the table comes from, when this one has none of its own
     fallbacks: tuple[str, ...] = ()  # cells marked descriptive and what stands in for each, one line each
+    probed: dict[str, dict[str, Accuracy]] = field(default_factory=dict)  # measured on the buyer's probes (`probe run`)
+    probed_descriptive: dict[tuple[str, str], str] = field(default_factory=dict)  # probe cells below the bar, and why
+    probed_with: str = ""  # the model (backend) the probes were answered with
+    probed_used: tuple[str, ...] = ()  # the question types whose probed figures are in `table` (for_candidates)
 
     def expected(self, strategy: str, mix: dict[str, float], recall: float | None = None) -> Accuracy | None:
         """Mix-weighted accuracy; the band adds the per-type bands (errors taken as correlated).
@@ -227,6 +235,39 @@ class Curves:
         cells = self.table[strategy]
         return sum(w * (accuracy_at_recall(c.mean, c.chance, c.recall, recall, clip) if c.moves_with_recall else c.mean)
                    for t, w in mix.items() if w > 0 for c in (cells[t],))
+
+    def for_candidates(self, candidates: list[str], mix: dict[str, float]) -> tuple["Curves", list[str]]:
+        """These curves with the figures measured on the buyer's probes (``probed``) in place, and one
+        line per question type of the mix saying where its figures come from.
+
+        Like with like: a question type takes the probed figures only when every candidate
+        strategy has one that can carry a claim; otherwise every strategy keeps this file's (or the
+        reference's) figure for it, so that no pick sets a measurement against a reference figure.
+        """
+        if not self.probed and not self.probed_descriptive:
+            return self, []
+        table = {s: dict(cells) for s, cells in self.table.items()}
+        used, lines = [], []
+        source = self.accuracy_from or self.path
+        for qtype in (t for t, w in mix.items() if w > 0):
+            lacking = [s for s in candidates if qtype not in self.probed.get(s, {})]
+            if not lacking:
+                for strategy, cells in self.probed.items():
+                    if qtype in cells:
+                        table.setdefault(strategy, {})[qtype] = cells[qtype]
+                used.append(qtype)
+                continue
+            why = [f"{s}: {self.probed_descriptive[(s, qtype)]}" if (s, qtype) in self.probed_descriptive
+                   else f"{s}: not measured" for s in lacking]
+            if len(lacking) < len(candidates) or any((s, qtype) in self.probed_descriptive for s in lacking):
+                lines.append(f"{qtype}: the figures measured on this corpus are not used ({'; '.join(why)}); every "
+                             f"strategy's {qtype} figure comes from {source}, so that strategies compare like with like")
+        if used:
+            measured = sorted(s for s in self.probed if any(t in self.probed[s] for t in used))
+            hops = " (syllogism: its multi-hop probes, two facts joined)" if "syllogism" in used else ""
+            lines.insert(0, f"accuracy measured on this corpus (probe run, with {self.probed_with}) for "
+                            f"{', '.join(used)}{hops}: {', '.join(measured)}")
+        return replace(self, table=table, probed_used=tuple(used)), lines
 
 
 def bundled_reference() -> Path:
@@ -266,7 +307,8 @@ def load_curves(path: str | Path | None = None) -> Curves:
     if "accuracy" not in data:  # recall measured, no model: the paper reference's accuracy, said so
         reference = load_curves(None)
         return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), reference.table,
-                      retrieval, accuracy_from=f"{reference.name} (bundled: {bundled_reference().relative_to(Path(__file__).parents[2])})")
+                      retrieval, accuracy_from=f"{reference.name} (bundled: {bundled_reference().relative_to(Path(__file__).parents[2])})",
+                      **_probed_of(path, data))
     table = {}
     for strategy, cells in data["accuracy"].items():
         if strategy not in STRATEGIES:
@@ -274,7 +316,26 @@ def load_curves(path: str | Path | None = None) -> Curves:
         table[strategy] = {t: _cell_of(path, strategy, t, c) for t, c in cells.items()}
     fallbacks = _fall_back(table, _with_protocol_reasons(data), label)
     return Curves(data["name"], data["kind"], label, data.get("citation", ""), data.get("model", ""), table, retrieval,
-                  fallbacks=fallbacks)
+                  fallbacks=fallbacks, **_probed_of(path, data))
+
+
+def _probed_of(path: Path, data: dict) -> dict:
+    """The ``probes.accuracy`` table of a `probe run` file as Curves' ``probed`` (the cells that can
+    carry a claim) and ``probed_descriptive`` (the others, with why)."""
+    raw = (data.get("probes") or {}).get("accuracy") or {}
+    probed: dict[str, dict[str, Accuracy]] = {}
+    descriptive: dict[tuple[str, str], str] = {}
+    for strategy, cells in raw.items():
+        if strategy not in STRATEGIES:
+            raise CurvesError(f"{path}: probes.accuracy: unknown strategy {strategy!r}{did_you_mean(strategy, STRATEGIES)}")
+        for qtype, cell in cells.items():
+            accuracy = _cell_of(path, f"probes.accuracy.{strategy}", qtype, cell, strategy in RAG_STRATEGIES)
+            if cell.get("descriptive"):
+                descriptive[(strategy, qtype)] = cell["descriptive"]
+            else:
+                probed.setdefault(strategy, {})[qtype] = accuracy
+    return {"probed": probed, "probed_descriptive": descriptive,
+            "probed_with": str((data.get("probes") or {}).get("backend", "")) if raw else ""}
 
 
 # Why a row of a file written by `adaptcost eval` before splits were held to the claim bar and
@@ -362,14 +423,16 @@ def _parse(path: Path, raw: bytes | None = None) -> dict:
         raise CurvesError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
 
 
-def _cell_of(path: Path, strategy: str, qtype: str, raw: dict) -> Accuracy:
+def _cell_of(path: Path, strategy: str, qtype: str, raw: dict, retrieves: bool | None = None) -> Accuracy:
+    """One accuracy cell, checked; `retrieves` (default: `strategy` is a retrieval strategy) asks for
+    the recall and chance a retrieval cell needs."""
     if qtype not in QUESTION_TYPES:
         raise CurvesError(f"{path}: {strategy}: unknown question type {qtype!r}{did_you_mean(qtype, QUESTION_TYPES)}")
     cell = Accuracy(raw["mean"], raw.get("low", raw["mean"]), raw.get("high", raw["mean"]), raw.get("basis", ""),
                     chance=raw.get("chance"), recall=raw.get("recall"), k=raw.get("k"))
     if not cell.low <= cell.mean <= cell.high:
         raise CurvesError(f"{path}: {strategy}.{qtype}: need low <= mean <= high, got {cell.low}, {cell.mean}, {cell.high}")
-    if strategy in RAG_STRATEGIES:
+    if (strategy in RAG_STRATEGIES) if retrieves is None else retrieves:
         missing = [name for name in ("recall", "chance") if raw.get(name) is None]
         if missing:
             raise CurvesError(f"{path}: {strategy}.{qtype}: a retrieval cell needs {' and '.join(missing)} "

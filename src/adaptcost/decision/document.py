@@ -139,6 +139,10 @@ def recommendation_dict(rec) -> dict:
         "curves": {"name": rec.curves.name, "kind": rec.curves.kind, "path": rec.curves.path, "citation": rec.curves.citation,
                    **({"accuracy_from": rec.curves.accuracy_from} if rec.curves.accuracy_from else {}),
                    **({"fallbacks": list(rec.curves.fallbacks)} if rec.curves.fallbacks else {}),
+                   **({"measured_accuracy": {"question_types": list(rec.curves.probed_used), "with": rec.curves.probed_with,
+                                             "strategies": sorted(s for s, c in rec.curves.probed.items()
+                                                                  if any(t in c for t in rec.curves.probed_used))}}
+                      if rec.curves.probed_used else {}),
                    **({"retrieval_recall": rec.recall} if rec.recall else {})},
         "recommendation": {
             "pick": rec.pick, "meets_target": rec.meets_target, "target": _num(rec.target, 4),

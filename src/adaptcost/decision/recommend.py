@@ -11,6 +11,10 @@ Rule, in order:
    the target is missed.
 The break-even volumes between the pick and every other candidate say what would flip it.
 
+Accuracy measured on the buyer's probes (`adaptcost probe run --arms`): a question type of the mix
+takes those figures where every feasible strategy has one that can carry a claim, else every
+strategy keeps the file's or the reference's (Curves.for_candidates: like with like).
+
 RAG's retrieval recall: a curves file with recall@k measured on this corpus (`adaptcost probe run`)
 at the scenario's top k, for the retriever asked (``retriever``; by default the file's headline,
 the first retriever `probe run` measured), replaces ``--retrieval-recall``; otherwise
@@ -75,7 +79,9 @@ def recommend(estimate: Estimate, curves: Curves | None = None, mix: dict[str, f
     _check(min_accuracy, budget, tolerance)
     curves = curves or load_curves()
     mix = dict(mix or DEFAULT_MIX)
+    curves, probed = curves.for_candidates([s.strategy for s in estimate.strategies if s.feasible], mix)
     recall, basis, notes = retrieval_recall(estimate, curves, retriever)
+    notes = probed + notes
     quality = {s.strategy: q for s in estimate.strategies if (q := curves.expected(s.strategy, mix, recall)) is not None}
     rec = Recommendation(estimate, curves, mix, quality, None, "", budget, None, False, recall=basis)
     candidates = _candidates(rec)
@@ -117,8 +123,9 @@ def retrieval_recall(estimate: Estimate, curves: Curves, retriever: str | None) 
     given = estimate.scenario.retrieval_recall
     notes = []
     if curves.accuracy_from:
+        which = "every figure not measured on this corpus" if curves.probed else "every strategy's accuracy"
         notes.append(f"accuracy figures: {curves.path} has no accuracy table of its own (it measures retrieval only); "
-                     f"every strategy's accuracy comes from {curves.accuracy_from}")
+                     f"{which} comes from {curves.accuracy_from}")
     notes += [f"accuracy figure fell back: {line}" for line in curves.fallbacks]
     measured = curves.retrieval
     if measured is None:

@@ -87,6 +87,9 @@ def _assumptions_md(d: dict, s) -> list[str]:
     source = f"{md(d['curves']['name'])} ({md(d['curves']['kind'])}) — {md(d['curves']['citation'])}"
     if d["curves"].get("accuracy_from"):  # a file that measures retrieval only: accuracy from the reference
         source = f"accuracy from {md(d['curves']['accuracy_from'])}; retrieval recall from {source}"
+    if d["curves"].get("measured_accuracy"):  # probe run: some question types measured on this corpus
+        m = d["curves"]["measured_accuracy"]
+        source = f"accuracy measured on this corpus for {md(', '.join(m['question_types']))} (probe run, {md(m['with'])}); other figures: {source}"
     lines.append(f"- quality figures: {source}")
     lines += [f"- price snapshot: {md(f['path'])} (sha256 {f['sha256'][:16]}…)" for f in d["pricing"]["files"]]
     return lines + [""]

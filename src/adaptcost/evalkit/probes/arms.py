@@ -38,14 +38,16 @@ from ..stats.intervals import interval
 from ..stats.paired import holm, paired_test
 from .probefile import PROBE_TYPES
 from .recall import RecallResult
+from .table import accuracy_table
 
 ARMS = ("base", "icl", "rag")
 MARGIN = 256  # tokens of the window kept for the question and the option (as runner._icl)
 ANSWER_CUE = "\nAnswer:"  # after the question; each option is scored as " " + option
 BATCH = 16  # probes per scoring call (a progress line each)
 DEFAULT_TOP_K = next(f.default for f in fields(Scenario) if f.name == "top_k")  # the scenario's default k
-NOT_READ = ("recommend does not read these arm figures yet: its accuracy comes from the curves file's accuracy "
-            "table (adaptcost eval) or the bundled paper reference")
+READ = ("recommend --curves reads `accuracy` (the arms as strategies and question types, probes.table): a question "
+        "type's measured figures replace the file's or the reference's where every candidate strategy has one that "
+        "can carry a claim")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -283,5 +285,6 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         "paired": [t.to_dict() for t in paired],
         "paired_test": "two-sided paired permutation test, clusters by fact; Holm-adjusted over the family",
         "score_cache": {"hits": cache[0], "new": cache[1]},
-        "note": NOT_READ,
+        "accuracy": accuracy_table(arms, probes, recall, f"model {backend.name}", item_of),
+        "note": READ,
     }

@@ -76,6 +76,11 @@ class RecallResult:
     documents: list[DocumentText] = field(default_factory=list, repr=False)
     chunks: Chunks | None = field(default=None, repr=False)
     rankings: dict[str, list[list[int]]] = field(default_factory=dict, repr=False)
+    needed: list[list[list[int]]] = field(default_factory=list, repr=False)  # per measured probe: each evidence item's chunks
+
+    def served_at(self, retriever: str, k: int) -> dict[str, bool]:
+        """Probe id -> is it served by `retriever`'s top k (see :func:`served`)."""
+        return {p["id"]: served(n, r[:k]) for p, n, r in zip(self.measured, self.needed, self.rankings[retriever], strict=True)}
 
     def section(self) -> dict:
         """The curves file's ``retrieval`` section (decision.curves reads it)."""
@@ -121,7 +126,7 @@ def measure_recall(request: RecallRequest, progress: Progress | None = None) -> 
               "unservable": sum(1 for n in needed if any(not ids for ids in n))}
     result = RecallResult(header, display_path(str(request.probes)), _sha256(request.probes), corpus,
                           {**header["chunking"], "chunks": len(chunks.texts)}, counts, retrievers, ks, [],
-                          measured=measured, documents=documents, chunks=chunks)
+                          measured=measured, documents=documents, chunks=chunks, needed=needed)
     questions = [p["question"] for p in measured]
     for name in retrievers:
         progress(f"ranking with {name}", 0, len(questions))
