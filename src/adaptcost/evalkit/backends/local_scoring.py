@@ -77,6 +77,32 @@ def _tree_chunks(order: Sequence[int], encoded: Sequence[tuple[list[int], int]],
         yield chunk
 
 
+def _common(a: Sequence[int], b: Sequence[int]) -> int:
+    """The length of the beginning `a` and `b` share."""
+    return next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def _prefix_groups(order: Sequence[int], encoded: Sequence[tuple[list[int], int]], long: int) -> Iterator[tuple[int, list[int]]]:
+    """Consecutive runs of ``order`` (sorted by ids) as (prefix length, members): the members share
+    their first ``prefix length`` tokens, at least ``long`` of them, none of which is a continuation
+    token of any member (the prefix ends at or before every member's split); 0 for a run of
+    sequences that share no such beginning (scored in the trie as they are)."""
+    group: list[int] = []
+    length = 0
+    for i in order:
+        ids, split = encoded[i]
+        if group:
+            shared = min(length, _common(encoded[group[0]][0], ids), split)
+            if shared >= long:
+                group.append(i)
+                length = shared
+                continue
+            yield (length, group) if length >= long else (0, group)
+        group, length = [i], split
+    if group:
+        yield (length, group) if length >= long else (0, group)
+
+
 def _split_at(ids: list[int], offsets, boundary: int, *, special: bool) -> tuple[list[int], int]:
     """Where the continuation starts in ``ids`` of context+continuation (``boundary``: the context's
     length in characters): the first token ending after it. With ``special`` (the ids carry the
@@ -129,9 +155,38 @@ class TreeScoring:
             if split < len(ids):
                 todo.append(index)
                 encoded.append((ids, split))
-        for index, value in zip(todo, self._score_tree(encoded)):
+        for index, value in zip(todo, self._score_shared(encoded)):
             results[index] = value
         return results
+
+    def _score_shared(self, encoded: Sequence[tuple[list[int], int]]) -> list[tuple[float, int]]:
+        """:meth:`_score_tree`, except that sequences sharing a long beginning (at least half a pass:
+        a retrieved context, documents in context) run it once as a key/value prefix and score only
+        what follows on top of it (:func:`_prefix_groups`): a tree pass holding a long sequence
+        would run it once per sequence, each time under a dense mask."""
+        results: list[tuple[float, int]] = [(0.0, 0)] * len(encoded)
+        order = sorted(range(len(encoded)), key=lambda i: encoded[i][0])
+        short: list[int] = []
+        for length, group in _prefix_groups(order, encoded, self.TREE_TOKENS * getattr(self, "scoring_scale", 1) // 2):
+            if not length:
+                short.extend(group)
+                continue
+            prefix = self._run_prefix(encoded[group[0]][0][:length])
+            rests = [(encoded[i][0][length:], encoded[i][1] - length) for i in group]
+            for i, value in zip(group, self._score_tree(rests, prefix)):
+                results[i] = value
+        for i, value in zip(short, self._score_tree([encoded[i] for i in short])):
+            results[i] = value
+        return results
+
+    def _run_prefix(self, ids: list[int]) -> _Prefix:
+        """Run `ids` once: their key/value cache and the log-probabilities of the token after them."""
+        with torch.inference_mode():
+            extra = {"logits_to_keep": 1} if self._keeps_logits else {}
+            out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, **extra)
+            last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
+        return _Prefix(cache, len(ids), last)
 
     def loglikelihood_prefixed(self, prefix: str, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
         """Scores of (prefix + context, continuation) for requests sharing one long prefix.
@@ -146,12 +201,7 @@ class TreeScoring:
         longest = max((len(ids) for ids, _ in rests), default=0)
         if not prefix_ids or len(prefix_ids) + longest > self.context_window():
             return self.loglikelihood([(prefix + c, x) for c, x in requests])
-        with torch.inference_mode():
-            extra = {"logits_to_keep": 1} if self._keeps_logits else {}
-            out = self.model(input_ids=torch.tensor([prefix_ids], device=self.device), use_cache=True, **extra)
-            last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-        cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
-        shared = _Prefix(cache, len(prefix_ids), last)
+        shared = self._run_prefix(prefix_ids)
         results: list[tuple[float, int]] = [(0.0, 0)] * len(requests)
         todo = [i for i, (ids, split) in enumerate(rests) if split < len(ids)]
         for index, value in zip(todo, self._score_tree([rests[i] for i in todo], shared)):
