@@ -359,6 +359,21 @@ def test_tree_scoring_equals_each_sequence_alone(tiny, monkeypatch):
             assert n == m and score == pytest.approx(expected, abs=1e-4)
 
 
+def test_long_shared_beginnings_become_one_prefix_each():
+    pytest.importorskip("torch")  # evalkit.local needs the eval extra
+    from adaptcost.evalkit.backends.local_scoring import _prefix_groups
+
+    # (ids, split): two options of one 6-token context, a third request on it whose continuation
+    # starts earlier (the prefix stops at its split), and two short requests
+    encoded = [([1, 2, 3, 4, 5, 6, 7], 6), ([1, 2, 3, 4, 5, 6, 8], 6), ([1, 2, 3, 4, 5, 9], 5), ([1, 7], 1), ([2, 3], 1)]
+    order = sorted(range(len(encoded)), key=lambda i: encoded[i][0])
+    assert list(_prefix_groups(order, encoded, 4)) == [(5, [0, 1, 2]), (0, [3]), (0, [4])]
+    # at long = 6 the third request (split 5) can no longer share: the first two keep their 6 tokens
+    assert list(_prefix_groups(order, encoded, 6)) == [(6, [0, 1]), (0, [2]), (0, [3]), (0, [4])]
+    # above every beginning nothing is a prefix: the trie scores them all, as before
+    assert [length for length, _ in _prefix_groups(order, encoded, 7)] == [0, 0, 0, 0, 0]
+
+
 def test_trie_shares_beginnings_and_masks_to_ancestors():
     np = pytest.importorskip("numpy")
     pytest.importorskip("torch")  # evalkit.local needs the eval extra
