@@ -7,6 +7,13 @@ tables, policies, tool pages, a glossary, a CSV price list, a family table; ~200
 then times `build_probes` on it (no count cache: every document read, extracted and chunked) and
 prints the probes per type, the guessable share and the seconds. The target (issue 17): ≤ 30 s
 and ≥ 300 probes on 2 cores.
+
+    python bench/probe.py run [--corpus examples/corpus] [--limit 200] [--arms base,icl,rag] [--retrievers bm25]
+
+run: `adaptcost probe build` then `adaptcost probe run --arms ... --limit N` with the local model,
+as a user runs them, from an empty cache (a temporary cache folder), and prints each command's
+wall time and the seconds each arm's stage took (from the progress lines). The target (issue 17):
+200 probes, base + icl + rag, ≤ 10 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -158,6 +165,38 @@ def build(args) -> None:
     print(f"target: <= 30 s and >= 300 probes: {'met' if seconds <= 30 and len(probes) >= 300 else 'NOT met'}")
 
 
+def run(args) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ADAPTCOST_CACHE_DIR": str(Path(tmp) / "cache")}
+        command = [sys.executable, "-m", "adaptcost", "probe"]
+        probes, curves = Path(tmp) / "probes.jsonl", Path(tmp) / "curves.yaml"
+        timed = []
+        for argv in (["build", "--corpus", args.corpus, "--output", str(probes)],
+                     ["run", str(probes), "--corpus", args.corpus, "--output", str(curves), "--arms", args.arms,
+                      "--retrievers", args.retrievers, "--limit", str(args.limit)]):
+            start = time.perf_counter()
+            done = subprocess.run(command + argv, env=env, capture_output=True, text=True)
+            timed.append((argv[0], time.perf_counter() - start))
+            if done.returncode:
+                sys.exit(f"probe {argv[0]} failed: {done.stderr.strip()[-500:]}")
+            stages = {}
+            for line in done.stderr.splitlines():  # "stage: done/total (elapsed 12 s)" off a terminal
+                found = re.match(r"\s*(.+?): (\d+)/(\d+) \(elapsed ([\d.]+) s\)", line)
+                if found:
+                    stages.setdefault(found[1], []).append(float(found[4]))
+            for stage, elapsed in stages.items():
+                print(f"  {argv[0]} · {stage}: {max(elapsed) - min(elapsed):.0f} s")
+    for name, seconds in timed:
+        print(f"probe {name}: {seconds:.0f} s")
+    minutes = timed[-1][1] / 60
+    print(f"target: {args.limit} probes ({args.arms}) <= 10 min: {minutes:.1f} min, {'met' if minutes <= 10 else 'NOT met'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +205,12 @@ def main() -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--keep", help="write the folder here (kept) instead of a temporary folder")
     b.set_defaults(run=build)
+    r = commands.add_parser("run", help="time probe build + probe run with the local model on a corpus")
+    r.add_argument("--corpus", default=str(Path(__file__).resolve().parents[1] / "examples" / "corpus"))
+    r.add_argument("--limit", type=int, default=200)
+    r.add_argument("--arms", default="base,icl,rag")
+    r.add_argument("--retrievers", default="bm25")
+    r.set_defaults(run=run)
     args = parser.parse_args()
     args.run(args)
 

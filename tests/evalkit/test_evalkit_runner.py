@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from adaptcost.decision.curves import load_curves
+from adaptcost.errors import AdaptcostError
 from adaptcost.evalkit.scoring import credit as scoring
 from adaptcost.evalkit.results.curvesfile import dump, fit_saturating, saturating, to_curves_document
 from adaptcost.evalkit.scoring.runner import EvalConfig, run_eval, sentences_of
@@ -340,7 +341,7 @@ class CeilingMock(KnowledgeMock):
         for step in range(1, until.cap + 1):
             if until.due(step):
                 checks.append((step, until.measure(self._at(texts, step))))
-                if checks[-1][1] >= until.ceiling:
+                if until.stops(checks):
                     break
         tuned = self._at(texts, step)
         tuned.recall_checks, tuned.trained_steps, tuned.reached_ceiling = checks, step, checks[-1][1] >= until.ceiling
@@ -413,6 +414,36 @@ def test_an_arm_stopped_at_the_cap_below_the_ceiling_is_descriptive_only(tmp_pat
     assert curves.table["finetune"]["reversal"] == reference.table["finetune"]["reversal"]
     assert curves.table["finetune"]["recall"].mean == doc["accuracy"]["finetune"]["recall"]["mean"]
     assert any(line.startswith("finetune · reversal: ") and reason in line for line in curves.fallbacks)
+
+
+def test_an_arm_whose_recall_stops_rising_stops_before_the_cap(low_bar):
+    from adaptcost.evalkit.backends.registry import FinetuneSettings
+
+    # plain fine-tuning never learns: its checks at 3, 6, 9, 12 all score 0.5, so after the first
+    # (the best) three checks bring no new best -> with patience 3 it stops at step 12 of its 30
+    backend = CeilingMock(lambda texts: 10**6 if len(texts) == 17 else 0, name="mock-ceiling-plateau")
+    result = run_eval(backend, quick(until_recall=True, cap_epochs=10, patience=3), FinetuneSettings())
+    plain = result.trainings["reversal seed 0 · finetune"]
+    assert plain["steps"] == 12 and [s for s, _ in plain["until_recall"]["checks"]] == [3, 6, 9, 12]
+    assert plain["until_recall"]["patience"] == 3 and plain["until_recall"]["plateaued"] is True
+    assert all(u.patience == 3 for _, _, u in backend.trained)
+    reason = "finetune stopped after 12 steps at recall 0.50 < 0.9 on reversal seed 0: 3 checks without a new best recall"
+    assert to_curves_document(result)["accuracy"]["finetune"]["reversal"]["descriptive"] == reason
+    # arms that reach the ceiling are not plateaued
+    assert result.trainings["reversal seed 0 · finetune+local (covers)"]["until_recall"]["plateaued"] is False
+
+
+def test_the_plateau_rule():
+    from adaptcost.evalkit.backends.protocol import UntilRecall
+
+    until = UntilRecall(0.9, 1, 100, "items", lambda scorer: 0.0, patience=2)
+    assert not until.stops([]) and not until.stops([(1, 0.5), (2, 0.5)])
+    assert until.stops([(1, 0.5), (2, 0.5), (3, 0.4)])  # a tie is no new best: 2 checks since the best
+    assert not until.stops([(1, 0.5), (2, 0.5), (3, 0.6)]) and until.stops([(1, 0.5), (2, 0.95)])
+    assert not UntilRecall(0.9, 1, 100, "items", lambda scorer: 0.0).stops([(k, 0.5) for k in range(50)])
+    assert "patience" not in UntilRecall(0.9, 1, 100, "items", lambda scorer: 0.0).key()  # earlier cache keys hold
+    with pytest.raises(AdaptcostError, match="patience must be at least 1"):
+        UntilRecall(0.9, 1, 100, "items", lambda scorer: 0.0, patience=0)
 
 
 def test_no_recall_items_means_the_ceiling_cannot_be_checked(monkeypatch):

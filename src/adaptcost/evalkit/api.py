@@ -38,6 +38,7 @@ HEADLINE_K = 4
 # profile's larger augmentation sets (up to 26 plain epochs at 12 of their own).
 DEFAULT_UNTIL_RECALL = 0.9
 PROFILE_CAP_EPOCHS = {"tiny": 10, "quick": 30, "default": 30, "paper": 30}
+DEFAULT_PATIENCE = 8  # checks (epochs of the plain set) without a new best recall before an arm stops
 # Epochs where no step budget applies.
 MAX_STEPS = 10**9  # one step budget: far past any run on one machine
 PROFILE_EPOCHS = {"tiny": 3, "quick": 3, "default": 3, "paper": 3}
@@ -57,6 +58,7 @@ class EvalRequest:
     epochs: int | None = None  # None: the profile's (PROFILE_EPOCHS)
     steps: int | None = None  # one step budget for every arm; None: the profile's (PROFILE_BUDGET_EPOCHS)
     until_recall: float | None = None  # the recall ceiling to train to; 0: a fixed budget; None: 0.9 unless steps/epochs
+    patience: int | None = None  # checks without a new best recall before an arm stops (0: never; None: DEFAULT_PATIENCE)
     seed: int = 0
     cache: bool = True
     base_url: str | None = None  # API backends: an OpenAI-compatible endpoint
@@ -125,7 +127,17 @@ def config_of(request: EvalRequest) -> EvalConfig:
         augment_source=request.augment_source, seed=request.seed, scales=scales, icl_shares=shares,
         aug_shares=aug_shares, cache=request.cache,
         until_recall=until > 0, recall_ceiling=until or DEFAULT_UNTIL_RECALL, cap_epochs=PROFILE_CAP_EPOCHS[profile],
+        patience=_patience(request),
     )
+
+
+def _patience(request: EvalRequest) -> int:
+    if request.patience is None:
+        return DEFAULT_PATIENCE
+    found = problem(request.patience, low=0, high=MAX_COUNT, whole=True)
+    if found is not None:
+        raise AdaptcostError(f"--patience {found}")
+    return int(request.patience)
 
 
 def _until_recall(request: EvalRequest) -> float:

@@ -195,13 +195,15 @@ class Training:
         """AdamW over shuffled packed batches (the order from the settings' seed); the losses per step.
         ``threads()``, when given, is how many torch threads this (Python) thread should use now; it
         is set here because OpenMP keeps that number per calling thread. ``until``: stop once a
-        recall check reaches the ceiling (each check appended to ``checks`` as (steps, recall))."""
+        recall check reaches the ceiling, or its recall has plateaued (``until.stops``; each check
+        appended to ``checks`` as (steps, recall))."""
         optimizer = _adamw([p for p in model.parameters() if p.requires_grad], settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
         total = until.cap if until is not None else settings.total_steps(len(examples))
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=settings.precision == "bf16")
         losses: list[float] = []
+        checks = [] if checks is None else checks
         while len(losses) < total:  # passes over the shuffled examples until the step budget is spent
             permutation = torch.randperm(len(examples), generator=order).tolist()
             for b in range(min(per_epoch, total - len(losses))):
@@ -217,10 +219,8 @@ class Training:
                 if progress is not None:
                     progress(len(losses), total)
                 if until is not None and until.due(len(losses)):
-                    recall = self._recall_now(model, until, settings)
-                    if checks is not None:
-                        checks.append((len(losses), recall))
-                    if recall >= until.ceiling:
+                    checks.append((len(losses), self._recall_now(model, until, settings)))
+                    if until.stops(checks):
                         return losses
         return losses
 

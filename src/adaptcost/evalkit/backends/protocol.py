@@ -71,7 +71,8 @@ class FinetuneSettings:
 class UntilRecall:
     """A stopping criterion for fine-tuning: train until the recall of trained facts reaches
     ``ceiling``, measured every ``every`` optimizer steps (and at the cap), stopping at ``cap``
-    steps at the latest. ``measure(scorer)`` scores the recall items with a backend holding the
+    steps at the latest, or, with ``patience``, once that many checks in a row have not raised the
+    best recall so far (a plateau below the ceiling: the steps left would be spent flat). ``measure(scorer)`` scores the recall items with a backend holding the
     weights so far (0..1); ``items`` names those items and how they are scored (a hash): with
     the other fields it is part of the tuned-weights cache key, ``measure`` is not."""
 
@@ -80,16 +81,31 @@ class UntilRecall:
     cap: int
     items: str
     measure: Callable[["Backend"], float] = field(compare=False, hash=False, repr=False)
+    patience: int | None = None  # checks without a new best recall before stopping; None: no plateau stop
 
     def __post_init__(self) -> None:
         if not 0 < self.ceiling <= 1:
             raise AdaptcostError(f"the recall ceiling must lie in (0, 1], got {self.ceiling}")
         if self.every < 1 or self.cap < 1:
             raise AdaptcostError(f"recall checks need every >= 1 and cap >= 1 steps, got {self.every} and {self.cap}")
+        if self.patience is not None and self.patience < 1:
+            raise AdaptcostError(f"the plateau patience must be at least 1 check, got {self.patience}")
 
     def key(self) -> dict:
         """What the tuned weights depend on (the cache key's part)."""
-        return {"ceiling": self.ceiling, "every": self.every, "cap": self.cap, "items": self.items}
+        key = {"ceiling": self.ceiling, "every": self.every, "cap": self.cap, "items": self.items}
+        return key if self.patience is None else {**key, "patience": self.patience}  # keys without one unchanged
+
+    def stops(self, checks: Sequence[tuple[int, float]]) -> bool:
+        """Whether training stops after these (steps, recall) checks: the last reached the ceiling,
+        or the best recall is `patience` or more checks old."""
+        if not checks:
+            return False
+        if checks[-1][1] >= self.ceiling:
+            return True
+        recalls = [r for _, r in checks]
+        best = recalls.index(max(recalls))
+        return self.patience is not None and len(recalls) - 1 - best >= self.patience
 
     def due(self, steps: int) -> bool:
         """Whether recall is measured after ``steps`` steps."""

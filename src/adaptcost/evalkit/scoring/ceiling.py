@@ -66,7 +66,8 @@ def criterion(backend, config, settings, texts: Sequence[str], sentences: int, i
         return float(np.mean(credit(scores, base, answers)))
 
     every, cap = check_steps(config, settings, texts, sentences)
-    return UntilRecall(config.recall_ceiling, every, cap, items_key(checked), measure), ""
+    patience = getattr(config, "patience", 0) or None
+    return UntilRecall(config.recall_ceiling, every, cap, items_key(checked), measure, patience), ""
 
 
 def shortfall(where: str, training: dict, ceiling: float) -> str | None:
@@ -81,6 +82,9 @@ def shortfall(where: str, training: dict, ceiling: float) -> str | None:
     until = training.get("until_recall") or {}
     if until.get("cap") is not None and training.get("steps") is not None and training["steps"] >= until["cap"]:
         return f"{arm} stopped at the {until['cap']}-step cap at recall {recall:.2f} < {ceiling:g} on {place}"
+    if until.get("plateaued"):
+        return (f"{arm} stopped after {training['steps']} steps at recall {recall:.2f} < {ceiling:g} on {place}: "
+                f"{until['patience']} checks without a new best recall")
     steps = f" after {training['steps']} steps" if training.get("steps") is not None else ""
     return f"{arm} recalls {recall:.2f} < {ceiling:g} of its trained facts{steps} on {place}"
 

@@ -155,6 +155,7 @@ class EvalConfig:
     until_recall: bool = False
     check_epochs: float = 1.0
     cap_epochs: int = 20
+    patience: int = 0  # stop an arm once this many checks in a row bring no new best recall (0: never)
     # One step budget for every fine-tuned arm of a dataset: this many epochs of the plain
     # (sentence-split) training set, in optimizer steps; the augmented arms get the same steps
     # over their larger sets. None: the settings decide (FinetuneSettings.steps, else epochs).
@@ -178,6 +179,8 @@ class EvalConfig:
             raise AdaptcostError(f"variants must be among {', '.join(VARIANTS)}")
         if not 0 < self.recall_ceiling <= 1:
             raise AdaptcostError(f"the recall ceiling must lie in (0, 1], got {self.recall_ceiling}")
+        if self.patience < 0:
+            raise AdaptcostError(f"--patience must be 0 (off) or a number of checks, got {self.patience}")
         if not self.check_epochs > 0 or self.cap_epochs < 1:
             raise AdaptcostError(f"recall checks need check_epochs > 0 and cap_epochs >= 1, got {self.check_epochs} and {self.cap_epochs}")
         if any(s in RAG for s in self.strategies):
@@ -725,8 +728,12 @@ def _criterion_record(tuned, until, why: str) -> dict:
     if until is None:
         return {"applied": False, "why": why}
     checks = [[int(s), round(float(r), 4)] for s, r in (getattr(tuned, "recall_checks", None) or [])]
-    return {"applied": True, "ceiling": until.ceiling, "check_every": until.every, "cap": until.cap, "checks": checks,
-            "reached": bool(getattr(tuned, "reached_ceiling", False))}
+    record = {"applied": True, "ceiling": until.ceiling, "check_every": until.every, "cap": until.cap, "checks": checks,
+              "reached": bool(getattr(tuned, "reached_ceiling", False))}
+    if until.patience is not None:
+        record["patience"] = until.patience
+        record["plateaued"] = not record["reached"] and bool(checks) and checks[-1][0] < until.cap
+    return record
 
 
 # ---------------------------------------------------------------- pooling
