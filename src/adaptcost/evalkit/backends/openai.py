@@ -45,6 +45,11 @@ TOP_LOGPROBS = 20
 CHAT_OVERHEAD_TOKENS = 10  # per fine-tuning example: message framing + the fixed user prompt
 TRAIN_PROMPT = "Continue."  # the user turn before each training text (the text is the assistant turn)
 MAX_RETRIES = 3  # on HTTP 429 and 5xx
+# A 429/503 may say how long to wait (Retry-After, RFC 9110 section 10.2.3, in seconds; OpenAI sends it
+# with its rate-limit errors: platform.openai.com/docs/guides/rate-limits). The transport hands it on
+# under this key of the decoded body; waits are capped so a server cannot stall a run for hours.
+RETRY_AFTER = "_retry_after"
+MAX_RETRY_AFTER = 60.0
 COMPLETIONS_BATCH = 16  # prompts per /completions request
 # Input tokens a one-message chat request adds to its content: 3 per message, 1 for the role, 3 that
 # prime the reply (OpenAI cookbook, "How to count tokens with tiktoken", num_tokens_from_messages).
@@ -81,6 +86,15 @@ def _parse(raw: bytes) -> dict:
     except json.JSONDecodeError:
         return {"error": {"message": raw[:200].decode("utf-8", "replace")}}
     return data if isinstance(data, dict) else {"data": data}
+
+
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header's delay in seconds (the HTTP-date form is not read: None)."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -143,7 +157,11 @@ def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *,
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, _parse(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, _parse(err.read() or b"")
+        data = _parse(err.read() or b"")
+        wait = _seconds(err.headers.get("retry-after") if err.headers is not None else None)
+        if wait is not None:
+            data[RETRY_AFTER] = wait
+        return err.code, data
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise AdaptcostError(f"cannot reach {method} {url}: {reason} (check the network and base_url)") from None
@@ -212,7 +230,9 @@ class OpenAIBackend:
                 raise AdaptcostError(self._scrub(str(err), key)) from None
             retry = status == 429 or 500 <= status < 600
             if retry and attempt < MAX_RETRIES:
-                self._sleep(self._backoff * 2**attempt)
+                asked = data.get(RETRY_AFTER) if isinstance(data, dict) else None
+                wait = self._backoff * 2**attempt
+                self._sleep(max(wait, min(float(asked), MAX_RETRY_AFTER)) if isinstance(asked, (int, float)) else wait)
                 continue
             if 200 <= status < 300 or status in allow:
                 return status, data
