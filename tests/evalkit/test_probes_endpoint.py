@@ -211,3 +211,15 @@ def test_an_unpriced_model_needs_max_usd(tmp_path, probes, server):
     result = run(tmp_path, probes, server, max_usd=None)  # "words" is in no price table
     assert_refused(result, "openai:words has no price in the pricing tables", "give --max-usd to run it anyway")
     assert server.count() == 0
+
+
+def test_endpoint_options_are_checked_before_any_measurement(tmp_path, probes, server, monkeypatch):
+    from builders import assert_clean_error
+
+    folder, path = probes
+    assert_clean_error(invoke("probe", "run", path, "--corpus", folder, "--retrievers", "words", "--arms", "base",
+                              "--backend", "words-model", "--base-url", server.base_url),
+                       "--base-url is for --backend openai, not 'words-model'")
+    monkeypatch.delenv(KEY_ENV)
+    assert_clean_error(run(tmp_path, probes, server), f"set {KEY_ENV} (the key is read from the environment only)")
+    assert server.count() == 0
