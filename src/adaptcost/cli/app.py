@@ -426,9 +426,12 @@ def probe_run(
     retrievers: Annotated[str, typer.Option(help="Comma-separated retrievers, the first the headline that recommend uses by default.")] = "bm25,minilm",
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, help="Your scenario's chunks per prompt, measured beside k = 1, 2, 4, 8 (and rag's k; default 4).")] = None,
     arms: Annotated[Optional[str], typer.Option(help="Also measure accuracy with a model: comma-separated base,icl,rag (default: retrieval only).")] = None,
-    backend: Annotated[str, typer.Option(help="--arms: model backend (local: offline SmolLM2-135M-Instruct by default).")] = "local",
-    model: Annotated[Optional[str], typer.Option(help="--arms: local Hugging Face folder or .gguf file (default: the bundled SmolLM2).")] = None,
+    backend: Annotated[str, typer.Option(help="--arms: model backend: local (offline SmolLM2-135M-Instruct by default) or openai (any OpenAI-compatible endpoint).")] = "local",
+    model: Annotated[Optional[str], typer.Option(help="--arms: local: a Hugging Face folder or .gguf file (default: the bundled SmolLM2); openai: the model's name.")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only N of the non-guessable probes, evenly spaced through the file.")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="--backend openai: the endpoint, e.g. http://localhost:8000/v1 (default: OPENAI_BASE_URL, else OpenAI's).")] = None,
+    api_key_env: Annotated[str, typer.Option(help="--backend openai: the environment variable that holds the API key.")] = "OPENAI_API_KEY",
+    max_usd: Annotated[Optional[float], typer.Option(min=0.0, help="--backend openai: refuse to start if the run would cost more than this (USD, estimated from the price tables before any call).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap and permutation tests.")] = 0,
     device: DeviceOpt = "auto",
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
@@ -451,7 +454,8 @@ def probe_run(
         from ..evalkit.probes.arms import parse_arms
 
         chosen = parse_arms(arms)  # a bad --arms is said before any measurement
-        model_backend = get_backend(backend, device=device, **({"model": model} if model else {}))
+        model_backend = get_backend(backend, device=device, **({"model": model} if model else {}),
+                                    **_endpoint_options(backend, base_url, api_key_env))
     started = time.perf_counter()
     with _Progress(transient=False, lines=True) as bar:
         result = measure_recall(request, bar)
@@ -459,7 +463,8 @@ def probe_run(
         if chosen is not None:
             from ..evalkit.probes.arms import ArmsRequest, measure_arms
 
-            section = measure_arms(result, model_backend, ArmsRequest(chosen, top_k, limit, cache, seed), bar)
+            section = measure_arms(result, model_backend, ArmsRequest(chosen, top_k, limit, cache, seed, max_usd), bar,
+                                   say=lambda line: _err().print(inert(line), soft_wrap=True))
     path = write_curves(result, output, existing, section)
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     _err().print(f"wrote {inert(path)} (recall@k of {result.counts['measured']} probes; ranking: {timing})", soft_wrap=True)
@@ -469,6 +474,17 @@ def probe_run(
         _err().print(f"measured in {time.perf_counter() - started:.0f} s (recall and arms) (score cache {cached['hits']} hits, "
                      f"{cached['new']} new)", soft_wrap=True)
         print_probe_arms(_out(), section)
+
+
+def _endpoint_options(backend: str, base_url: Optional[str], api_key_env: str) -> dict:
+    """get_backend's options for an endpoint (the openai backend); --base-url elsewhere is an error."""
+    if backend.partition(":")[0] != "openai":
+        if base_url is not None:
+            raise AdaptcostError(f"--base-url is for --backend openai, not {backend!r}")
+        return {}
+    # probe run scores by generation where the endpoint gives no prompt log-probabilities, never by the
+    # chat top-logprobs approximation
+    return {"api_key_env": api_key_env, "chat_fallback": False, **({"base_url": base_url} if base_url else {})}
 
 
 @app.command()

@@ -769,7 +769,9 @@ def print_probe_arms(console: Console, section: dict) -> None:
     console.print(table)
     for name, arm in section["arms"].items():
         orders = "; ".join(f"{k} {v['mean']:.0%}" for k, v in arm.get("by_order", {}).items())
-        console.print(f"[dim]{inert(name)}: {inert(arm['context'])}{' (' + inert(orders) + ')' if orders else ''}[/]")
+        replies = ", ".join(f"{n} {k}" for k, n in arm.get("replies", {}).items())
+        console.print(f"[dim]{inert(name)}: {inert(arm['context'])}{' (' + inert(orders) + ')' if orders else ''}"
+                      f"{'; replies: ' + inert(replies) if replies else ''}[/]")
     for t in section["paired"]:
         console.print(f"{inert(t['reads'])}: {t['difference']:+.0%} [dim](95% {t['difference_95'][0]:+.0%} to "
                       f"{t['difference_95'][1]:+.0%}, Holm p = {t['p_holm']:.3f})[/]")

@@ -188,6 +188,37 @@ class TreeScoring:
         cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
         return _Prefix(cache, len(ids), last)
 
+    def token_logprobs(self, texts: Sequence[str]) -> list[list[tuple[int, int, float | None]]]:
+        """Per text, each token's character span [start, end) and its log-probability given the
+        tokens before it, as an OpenAI-compatible server's ``/completions`` echo reports them.
+
+        The text is tokenized as :meth:`loglikelihood` tokenizes context+continuation (with the
+        tokenizer's usual special tokens, which condition the text but are not listed); a token
+        with nothing before it gets None (OpenAI's echo gives its first token a null logprob).
+        Summing the values of the tokens whose span ends after a context's length gives what
+        :meth:`loglikelihood` gives for that (context, continuation). A text longer than the
+        window is an error (as an endpoint refuses a prompt past the model's context length).
+        """
+        from adaptcost.errors import AdaptcostError
+
+        tok = self.tokenizer
+        if not getattr(tok, "is_fast", False):
+            raise AdaptcostError(f"{self.name}: token offsets need a fast tokenizer")
+        out: list[list[tuple[int, int, float | None]]] = []
+        with torch.inference_mode():
+            for text in texts:
+                enc = tok(text, add_special_tokens=True, return_offsets_mapping=True)
+                ids, offsets = list(enc["input_ids"]), list(enc["offset_mapping"])
+                if len(ids) > self.context_window():
+                    raise AdaptcostError(f"{len(ids)} tokens: more than {self.name}'s context window of {self.context_window()}")
+                values: list[float | None] = [None] * len(ids)
+                if len(ids) > 1:
+                    logits = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=False).logits[0, :-1]
+                    picked = torch.log_softmax(logits.float(), dim=-1)[torch.arange(len(ids) - 1, device=self.device), torch.tensor(ids[1:], device=self.device)]
+                    values[1:] = [float(v) for v in picked.cpu()]
+                out.append([(s, e, values[k]) for k, (s, e) in enumerate(offsets) if e > s])
+        return out
+
     def loglikelihood_prefixed(self, prefix: str, requests: Sequence[tuple[str, str]]) -> list[tuple[float, int]]:
         """Scores of (prefix + context, continuation) for requests sharing one long prefix.
 

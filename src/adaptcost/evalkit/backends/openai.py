@@ -7,7 +7,9 @@ exchanges and never touch the network.
 Scoring (``loglikelihood``) is exact where the endpoint returns prompt log-probabilities
 (legacy ``/completions`` with ``echo``). Where it rejects that (HTTP 400/404), the backend switches,
 for the rest of its life, to an approximation through ``/chat/completions`` (see
-:meth:`OpenAIBackend._score_chat`); ``backend.scoring`` records which was used.
+:meth:`OpenAIBackend._score_chat`); ``backend.scoring`` records which was used. With
+``chat_fallback=False`` (``probe run``: it scores by generation instead) the rejection raises
+:class:`~.protocol.NoPromptLogprobs` and nothing is approximated.
 
 The API key is read only from the environment variable named by ``api_key_env``, on every request;
 it is never stored on the backend, it is stripped and checked before use, and it is scrubbed
@@ -30,7 +32,7 @@ from typing import Callable, Sequence
 
 from adaptcost.errors import AdaptcostError, PricingError
 from adaptcost.evalkit.backends.apikey import read_api_key, redact
-from adaptcost.evalkit.backends.protocol import FinetuneSettings
+from adaptcost.evalkit.backends.protocol import FinetuneSettings, NoPromptLogprobs
 
 __all__ = ["OpenAIBackend", "urllib_transport", "Transport"]
 
@@ -43,7 +45,15 @@ TOP_LOGPROBS = 20
 CHAT_OVERHEAD_TOKENS = 10  # per fine-tuning example: message framing + the fixed user prompt
 TRAIN_PROMPT = "Continue."  # the user turn before each training text (the text is the assistant turn)
 MAX_RETRIES = 3  # on HTTP 429 and 5xx
+# A 429/503 may say how long to wait (Retry-After, RFC 9110 section 10.2.3, in seconds; OpenAI sends it
+# with its rate-limit errors: platform.openai.com/docs/guides/rate-limits). The transport hands it on
+# under this key of the decoded body; waits are capped so a server cannot stall a run for hours.
+RETRY_AFTER = "_retry_after"
+MAX_RETRY_AFTER = 60.0
 COMPLETIONS_BATCH = 16  # prompts per /completions request
+# Input tokens a one-message chat request adds to its content: 3 per message, 1 for the role, 3 that
+# prime the reply (OpenAI cookbook, "How to count tokens with tiktoken", num_tokens_from_messages).
+CHAT_MESSAGE_TOKENS = 7
 _MULTIPART = "multipart/form-data"
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]+")
 
@@ -76,6 +86,15 @@ def _parse(raw: bytes) -> dict:
     except json.JSONDecodeError:
         return {"error": {"message": raw[:200].decode("utf-8", "replace")}}
     return data if isinstance(data, dict) else {"data": data}
+
+
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header's delay in seconds (the HTTP-date form is not read: None)."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -138,7 +157,11 @@ def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *,
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status, _parse(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, _parse(err.read() or b"")
+        data = _parse(err.read() or b"")
+        wait = _seconds(err.headers.get("retry-after") if err.headers is not None else None)
+        if wait is not None:
+            data[RETRY_AFTER] = wait
+        return err.code, data
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise AdaptcostError(f"cannot reach {method} {url}: {reason} (check the network and base_url)") from None
@@ -161,8 +184,10 @@ class OpenAIBackend:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         run_finetunes: bool = False,
+        chat_fallback: bool = True,
     ) -> None:
         self.model = model
+        self.chat_fallback = chat_fallback  # False: no prompt logprobs raise NoPromptLogprobs (no approximation)
         self.run_finetunes = run_finetunes  # opt-in: fine-tune() calls bill real money only when True
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.api_key_env = api_key_env
@@ -205,7 +230,9 @@ class OpenAIBackend:
                 raise AdaptcostError(self._scrub(str(err), key)) from None
             retry = status == 429 or 500 <= status < 600
             if retry and attempt < MAX_RETRIES:
-                self._sleep(self._backoff * 2**attempt)
+                asked = data.get(RETRY_AFTER) if isinstance(data, dict) else None
+                wait = self._backoff * 2**attempt
+                self._sleep(max(wait, min(float(asked), MAX_RETRY_AFTER)) if isinstance(asked, (int, float)) else wait)
                 continue
             if 200 <= status < 300 or status in allow:
                 return status, data
@@ -231,6 +258,19 @@ class OpenAIBackend:
             except PricingError:
                 self._price_cache = (None, tuned)
         return self._price_cache
+
+    def price_reference(self) -> str | None:
+        """Which price an estimate uses (rates, file, date), or None for a model the tables do not price."""
+        price, tuned = self._price()
+        if price is None:
+            return None
+        rates = self._rates(price, tuned)
+        return (f"{price.name}{' (fine-tuned)' if tuned else ''} at ${rates.input:g}/1M input and ${rates.output:g}/1M output "
+                f"tokens ({price.file}, as of {price.as_of.isoformat()})")
+
+    @staticmethod
+    def _rates(price, tuned: bool):
+        return price.finetune.rates if tuned and price.finetune is not None else price.rates
 
     def _priced(self):
         price, tuned = self._price()
@@ -266,7 +306,7 @@ class OpenAIBackend:
         continuation's tokens.
         """
         price, tuned = self._priced()
-        rates = price.finetune.rates if tuned and price.finetune is not None else price.rates
+        rates = self._rates(price, tuned)
         requests = [(c, x) for c, x in requests if x]
         if self.scoring == "prompt-logprobs":
             tokens_in = sum(self._count_many([c + x for c, x in requests]))
@@ -275,6 +315,15 @@ class OpenAIBackend:
         tokens_in = sum(self._count_many(list(groups)))
         tokens_out = sum(max(self.count_tokens(x.lstrip()) for x in xs) for xs in groups.values())
         return (tokens_in * rates.input + tokens_out * rates.output) / 1e6
+
+    def estimate_generation_usd(self, prompts: Sequence[str], max_new_tokens: int) -> float:
+        """The most that :meth:`generate` on ``prompts`` would cost: each prompt's exact tokens plus a
+        chat message's framing (CHAT_MESSAGE_TOKENS) at the input rate, and ``max_new_tokens`` per
+        prompt at the output rate (replies that stop sooner cost less)."""
+        price, tuned = self._priced()
+        rates = self._rates(price, tuned)
+        tokens_in = sum(self._count_many(list(prompts))) + CHAT_MESSAGE_TOKENS * len(prompts)
+        return (tokens_in * rates.input + max_new_tokens * len(prompts) * rates.output) / 1e6
 
     # -------------------------------------------------------------- scoring
 
@@ -306,6 +355,12 @@ class OpenAIBackend:
             }
             status, data = self._call("POST", "/completions", body, allow=(400, 404))
             if status in (400, 404):
+                if not self.chat_fallback:
+                    error = data.get("error") if isinstance(data, dict) else None
+                    detail = error.get("message", "") if isinstance(error, dict) else (error or "")
+                    raise NoPromptLogprobs(self._scrub(
+                        f"{self.base_url}/completions gives no prompt log-probabilities for {self.model} "
+                        f"(HTTP {status}: {detail or 'no detail'})"))
                 self.scoring = "chat-top-logprobs"
                 return None
             choices = sorted(data.get("choices", []), key=lambda ch: ch.get("index", 0))

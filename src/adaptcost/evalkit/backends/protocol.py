@@ -16,6 +16,12 @@ _METHODS = ("lora", "full")
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
+class NoPromptLogprobs(AdaptcostError):
+    """The backend cannot score log-likelihoods: its endpoint gives no prompt log-probabilities
+    (a chat-only model). The message says which endpoint answered what; callers may score by
+    generation instead."""
+
+
 @dataclass(frozen=True)
 class FinetuneSettings:
     """How to fine-tune; every field is part of the tuned-weights cache key."""

@@ -15,11 +15,18 @@ closed-book answer and every paired comparison compares one rule.
     rag    the top-k chunks of the headline retriever for the question, in corpus order, then
            the question
 
+Where the backend's endpoint gives no prompt log-probabilities (a chat-only model), every arm is
+scored by generation instead: the model sees the context, the question and the lettered options and
+its reply is matched to exactly one option (probes.answering, probes.replies); an in-context arm's
+two orders then average their credits. Each arm records its scoring. On a paid endpoint the cost is
+estimated before any call and `max_usd` refuses a run over it (probes.spend).
+
 Guessable probes (an offline baseline answers them) are already left out (RecallResult.measured).
 Accuracy per arm, overall and per probe type, with `stats.intervals.interval` (probes clustered by
 fact); paired tests between arms on the same probes (`stats.paired.paired_test`, clusters by fact),
 Holm-adjusted over the family. Scores go through the harness's content-addressed ScoreCache
-(model, context, continuation): a killed run resumes and recomputes nothing it had scored.
+(model, for an endpoint its URL and the scoring mode, context, continuation), replies through the
+same file: a killed run resumes and recomputes nothing it had scored.
 """
 
 from __future__ import annotations
@@ -32,12 +39,16 @@ import numpy as np
 from adaptcost.costing.scenario import Scenario
 from adaptcost.errors import AdaptcostError
 from adaptcost.suggest import did_you_mean
+from ..backends.protocol import NoPromptLogprobs
 from ..scoring.credit import chance, credit, option_scores
 from ..scoring.runner import ScoreCache, context_of, fit_context
 from ..stats.intervals import interval
 from ..stats.paired import holm, paired_test
+from .answering import GENERATION, Answering, endpoint_of
 from .probefile import PROBE_TYPES
 from .recall import RecallResult
+from .replies import INSTRUCTION
+from .spend import check_spend
 from .table import accuracy_table
 
 ARMS = ("base", "icl", "rag")
@@ -68,6 +79,7 @@ class ArmsRequest:
     limit: int | None = None  # N measured probes only, evenly spaced through the file (see spaced)
     cache: bool = True
     seed: int = 0
+    max_usd: float | None = None  # a paid endpoint: refuse a run whose estimate is over this (probes.spend)
 
 
 @dataclass
@@ -102,24 +114,67 @@ def item_of(probe: dict) -> ProbeItem:
     return ProbeItem(probe["question"] + ANSWER_CUE, tuple(" " + o for o in probe["options"]), probe["answer"])
 
 
-def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: Progress | None = None) -> dict:
-    """The curves file's ``probes`` section: each arm's accuracy and the paired tests (module docstring)."""
+def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: Progress | None = None,
+                 say: Callable[[str], None] | None = None) -> dict:
+    """The curves file's ``probes`` section: each arm's accuracy and the paired tests (module docstring).
+    ``say`` gets the lines a run owes its user as they happen: the cost estimate, the fallback."""
     progress = progress or (lambda stage, done, total: None)
+    say = say or (lambda line: None)
     probes = spaced(recall.measured, request.limit)
-    cache = ScoreCache(backend.name, request.cache)
-    score = cache.wrap(backend)
-    results: dict[str, ArmScores] = {}
+    answering = Answering(backend, request.cache, [item_of(p) for p in probes], ANSWER_CUE)
     try:
-        for arm in request.arms:
-            if arm == "base":
-                results[arm] = _base(score, probes, progress)
-            elif arm == "icl":
-                results[arm] = _icl(score, backend, recall, probes, progress)
-            else:
-                results[arm] = _rag(score, backend, recall, probes, request.top_k or DEFAULT_TOP_K, progress)
+        if answering.refused:
+            say(f"{answering.refused} (remembered in the cache; --no-cache asks again): scoring by generation")
+        _check_spend(answering, backend, recall, probes, request, say)
+        try:
+            results = _measure_all(answering.scorer(), backend, recall, probes, request, progress, answering.arm_record)
+        except NoPromptLogprobs as err:  # the first call found out: nothing was scored yet
+            say(answering.fall_back(err))
+            _check_spend(answering, backend, recall, probes, request, say)
+            results = _measure_all(answering.scorer(), backend, recall, probes, request, progress, answering.arm_record)
     finally:
-        cache.close()
-    return _section(backend, probes, results, request, recall, (cache.hits, cache.misses))
+        answering.close()
+    return _section(backend, probes, results, request, recall, answering.counts)
+
+
+def _measure_all(score, backend, recall: RecallResult, probes: list[dict], request: ArmsRequest, progress: Progress,
+                 record: Callable[[], dict] = dict, arms: Sequence[str] | None = None) -> dict[str, ArmScores]:
+    """Each arm of ``arms`` (default: the request's) scored with ``score``; ``record()`` after each
+    arm says how it was scored (kept beside its context)."""
+    results: dict[str, ArmScores] = {}
+    for arm in request.arms if arms is None else arms:
+        if arm == "base":
+            results[arm] = _base(score, probes, progress)
+        elif arm == "icl":
+            results[arm] = _icl(score, backend, recall, probes, progress)
+        else:
+            results[arm] = _rag(score, backend, recall, probes, request.top_k or DEFAULT_TOP_K, progress)
+        results[arm].context.update(record())
+    return results
+
+
+class _Recorder:
+    """A scorer that answers nothing and records what it is asked (prefixes joined): a run's plan."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+
+    def __call__(self, requests, prefix: str = "", per_call: int | None = None) -> list[tuple[float, int]]:
+        self.requests.extend((prefix + c, x) for c, x in requests)
+        return [(0.0, 1)] * len(requests)
+
+
+def _check_spend(answering: Answering, backend, recall: RecallResult, probes: list[dict], request: ArmsRequest,
+                 say: Callable[[str], None]) -> None:
+    """On a backend that bills (it estimates), the cost of what the arms would still ask, said or refused."""
+    if getattr(backend, "estimate_scoring_usd", None) is None:
+        return
+    recorder = _Recorder()
+    quiet = lambda stage, done, total: None  # noqa: E731
+    _measure_all(recorder, backend, recall, probes, request, quiet, arms=[a for a in request.arms if a in ARMS])
+    line = check_spend(backend, answering, recorder.requests, request.max_usd)
+    if line:
+        say(line)
 
 
 def _scored(score, contexts: Sequence[str], probes: Sequence[dict]) -> np.ndarray:
@@ -131,7 +186,11 @@ def _scored(score, contexts: Sequence[str], probes: Sequence[dict]) -> np.ndarra
 
 
 def _credits(scores: np.ndarray, probes: Sequence[dict]) -> np.ndarray:
-    return credit(scores, None, [p["answer"] for p in probes]) if len(probes) else np.zeros(0)
+    """Per probe, its credit; a row with a NaN (a reply that named no option or several) earns 0."""
+    if not len(probes):
+        return np.zeros(0)
+    unanswered = np.isnan(scores).any(axis=1)
+    return np.where(unanswered, 0.0, credit(np.where(unanswered[:, None], 0.0, scores), None, [p["answer"] for p in probes]))
 
 
 def _base(score, probes: list[dict], progress: Progress) -> ArmScores:
@@ -162,7 +221,7 @@ def _icl(score, backend, recall: RecallResult, probes: list[dict], progress: Pro
         by_order = {name: _scored(score, [c], probes) for name, c in _reporting(contexts, progress, "icl (whole corpus)")}
         context = {"context": "whole corpus", "documents": len(docs), "orders": list(contexts), "window": window,
                    "margin": MARGIN}
-        return _icl_scores(by_order, probes, context)
+        return _icl_scores(by_order, probes, context, getattr(score, "votes", False))
     groups: dict[tuple[str, ...], list[int]] = {}
     for row, p in enumerate(probes):
         groups.setdefault(tuple(dict.fromkeys(e["document"] for e in p["evidence"])), []).append(row)
@@ -185,7 +244,7 @@ def _icl(score, backend, recall: RecallResult, probes: list[dict], progress: Pro
                "documents": len(docs), "documents_shown": {"min": min(shown, default=0), "max": max(shown, default=0)},
                "orders": list(orders), "window": window, "margin": MARGIN,
                "probes_missing_evidence": missing}
-    return _icl_scores(by_order, probes, context)
+    return _icl_scores(by_order, probes, context, getattr(score, "votes", False))
 
 
 def _reporting(contexts: dict[str, str], progress: Progress, stage: str):
@@ -195,11 +254,15 @@ def _reporting(contexts: dict[str, str], progress: Progress, stage: str):
     progress(stage, len(contexts), len(contexts))
 
 
-def _icl_scores(by_order: dict[str, np.ndarray], probes: list[dict], context: dict) -> ArmScores:
-    """The arm scores the two orders' mean score (counterbalanced); each order's credit is kept."""
+def _icl_scores(by_order: dict[str, np.ndarray], probes: list[dict], context: dict, votes: bool = False) -> ArmScores:
+    """The arm scores the two orders' mean score (counterbalanced); each order's credit is kept. With
+    ``votes`` (generation: a reply per order) the arm's credit is the mean of the orders' credits."""
+    orders = {k: _credits(v, probes) for k, v in by_order.items()}
+    if votes:
+        return ArmScores(np.mean(list(orders.values()), axis=0), context, orders)
     first, second = by_order.values()
     averaged = np.where(np.isfinite(first), (first + second) / 2, -np.inf)
-    return ArmScores(_credits(averaged, probes), context, {k: _credits(v, probes) for k, v in by_order.items()})
+    return ArmScores(_credits(averaged, probes), context, orders)
 
 
 def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progress: Progress) -> ArmScores:
@@ -232,6 +295,17 @@ def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progr
     context = {"context": f"the top {k} chunks of the headline retriever, in corpus order, then the question",
                "retriever": headline, "k": k, "probes_cut_to_window": cut}
     return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), context)
+
+
+def _scoring_text(generation: bool) -> dict:
+    """How the section's arms were scored, in words (the file's ``normalization`` and ``prompt``)."""
+    if generation:
+        return {"normalization": "none: the greedy reply is matched to exactly one option (its letter, its text, or both, "
+                                 "normalized for case, whitespace and punctuation); credit 1 when that option is the key, "
+                                 "0 when it is not or when the reply names no option or several (counted per arm)",
+                "prompt": f"the context, the question, the options lettered A-E, then {INSTRUCTION!r}"}
+    return {"normalization": "mean log-probability per option token; no calibration (each arm's own pick); ties share credit",
+            "prompt": f"the question, then {ANSWER_CUE.strip()!r}; each option scored as the continuation (options never shown)"}
 
 
 @dataclass(frozen=True)
@@ -272,11 +346,13 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         if r.orders:
             arms[name]["by_order"] = {k: _estimate(v, probes, request.seed) for k, v in r.orders.items()}
     paired = paired_family({n: r.credits for n, r in results.items()}, probes, request.seed)
+    modes = list(dict.fromkeys(r.context.get("scoring", "loglikelihood") for r in results.values())) or ["loglikelihood"]
+    base_url = getattr(backend, "base_url", None)
     return {
         "backend": backend.name,
-        "scoring": "loglikelihood",
-        "normalization": "mean log-probability per option token; no calibration (each arm's own pick); ties share credit",
-        "prompt": f"the question, then {ANSWER_CUE.strip()!r}; each option scored as the continuation (options never shown)",
+        **({"endpoint": endpoint_of(base_url)} if base_url else {}),
+        "scoring": ", ".join(modes),
+        **_scoring_text(GENERATION in modes),
         "probes": {"measured": len(probes), "of": len(recall.measured), "guessable_left_out": recall.counts["guessable"],
                    **({"limit": request.limit} if request.limit and request.limit < len(recall.measured) else {})},
         "chance": round(chance([item_of(p) for p in probes]), 4),

@@ -131,6 +131,18 @@ class ScoreCache:
 
         return cached
 
+    def uncached(self, requests: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The distinct requests (context, continuation) this cache cannot answer: what a run would score."""
+        keys = {self._key(c, x): (c, x) for c, x in requests}
+        if self.db is not None:
+            found = set()
+            listed = list(keys)
+            for start in range(0, len(listed), 500):
+                chunk = listed[start : start + 500]
+                found.update(k for (k,) in self.db.execute(f"SELECT key FROM ll WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+            return [r for k, r in keys.items() if k not in found]
+        return list(keys.values())
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
