@@ -347,7 +347,7 @@ def eval_run(
     epochs: Annotated[Optional[int], typer.Option(help="Fine-tuning epochs over each arm's own texts (replaces the profile's step budget).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="One step budget for every fine-tuned arm (default: the profile's).")] = None,
     until_recall: Annotated[Optional[float], typer.Option(help="Train each fine-tuned arm until it recalls this share of its trained facts, up to the profile's step cap (default 0.9; 0 = the fixed step budget, as --steps and --epochs give).")] = None,
-    patience: Annotated[Optional[int], typer.Option(help="Stop a fine-tuned arm once this many recall checks in a row bring no new best (default 8; 0 = only the ceiling or the cap stop it).")] = None,
+    patience: Annotated[Optional[int], typer.Option(help="Stop a fine-tuned arm once this many recall checks in a row bring no new best (default 0: off, only the ceiling or the cap stop it).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for data, training and bootstrap.")] = 0,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: an OpenAI-compatible endpoint (key from OPENAI_API_KEY).")] = None,
     budget: Annotated[Optional[float], typer.Option(help="API backends: refuse to start if scoring would cost more than this (USD).")] = None,
