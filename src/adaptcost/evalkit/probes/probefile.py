@@ -142,12 +142,31 @@ def write_probes(path: Path, header: dict, probes: list[dict]) -> None:
     atomic_write_text(Path(path), dumps(header, probes))
 
 
+WRITER_COLUMNS = ("written_by", "check")
+
+
 def spot_check_csv(probes: list[dict]) -> str:
     """probes.csv: question, options (" | "), key (the answer's text), evidence (the sentences,
     " … " between two), type: for a person to read, through the one CSV writer (outputs.tables:
-    a cell that a spreadsheet would read as a formula is made inert)."""
-    return csv_text(CSV_COLUMNS, ([p["question"], " | ".join(p["options"]), p["options"][p["answer"]],
-                                   " … ".join(e["sentence"] for e in p["evidence"]), p["type"]] for p in probes))
+    a cell that a spreadsheet would read as a formula is made inert). A file a writer model took
+    part in (`probe build --writer`) adds who wrote each question ("offline" where no model did)
+    and the check's verdict (or why the writer's question was not used)."""
+    writer = any("written_by" in p for p in probes)
+    columns = CSV_COLUMNS + (WRITER_COLUMNS if writer else ())
+
+    def row(p: dict) -> list[str]:
+        cells = [p["question"], " | ".join(p["options"]), p["options"][p["answer"]],
+                 " … ".join(e["sentence"] for e in p["evidence"]), p["type"]]
+        return cells + ([p.get("written_by") or "offline", _verdict(p)] if writer else [])
+
+    return csv_text(columns, (row(p) for p in probes))
+
+
+def _verdict(probe: dict) -> str:
+    check = probe.get("check")
+    if isinstance(check, dict):
+        return f"{check.get('verdict')}: {check.get('model')} picked {check.get('picked')} from the evidence alone"
+    return str(probe.get("fallback", ""))
 
 
 def write_spot_check(path: Path, probes: list[dict]) -> None:
