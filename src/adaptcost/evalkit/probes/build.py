@@ -128,9 +128,9 @@ def build_probes(request: BuildRequest, progress: Progress | None = None, backen
         probes, writer = [_probe(p, corpus) for p in placed], None
     else:
         cost = _writer_estimate(placed, request, backend)
-        (say or (lambda _: None))(cost.line())
         if request.writer.dry_run:
             return BuildResult({}, [], (), skipped, cost)
+        (say or (lambda _: None))(cost.line())
         refuse(cost, request.writer.max_usd)
         probes, writer = _written(placed, corpus, request.writer, cost, backend, note)
         if not probes:
