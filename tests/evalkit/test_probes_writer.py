@@ -227,7 +227,7 @@ def test_the_cost_before_any_call_worked_by_hand(corpus, tmp_path, cache, pricin
     assert (est.tokens_in, est.tokens_out) == (tokens_in, tokens_out)
     assert est.usd == pytest.approx(tokens_in * 2.0 / 1e6 + tokens_out * 8.0 / 1e6)
     assert [p.as_of for p in est.prices] == ["2026-11-01", "2026-11-01"]
-    assert "as of 2026-11-01, https://example.test" in est.line() and "$2/1M input, $8/1M output" in est.line()
+    assert "as of 2026-11-01, https://example.test" in est.line() and "at $2 (input) and $8 (output) per 1M tokens" in est.line()
     # after the run every call is cached: the estimate is 0 calls, $0
     again = build(corpus, tmp_path / "x.jsonl", None, pricing, dry_run=True, base_url=BASE_URL).estimate
     assert (again.calls, again.cached, again.usd, again.tokens_in) == (0, 2 * len(todo), 0.0, 0)
@@ -238,7 +238,7 @@ def test_max_usd_refuses_before_any_call(corpus, tmp_path, cache, pricing):
     with pytest.raises(AdaptcostError, match=r"over --max-usd 0\.0001; nothing was sent") as err:
         build(corpus, tmp_path / "probes.jsonl", fake, pricing, max_usd=0.0001)
     assert fake.prompts == [] and not (tmp_path / "probes.jsonl").exists()
-    assert re.search(r"= \$\d+\.\d{4} at most", str(err.value))
+    assert re.search(r": at most \$\d+\.\d{4}, at \$2 \(input\)", str(err.value))
     build(corpus, tmp_path / "probes.jsonl", fake, pricing, max_usd=1.0)
     assert fake.prompts
 
@@ -360,7 +360,8 @@ def test_the_api_key_reaches_no_output_log_cache_or_file(corpus, tmp_path, cache
         assert SENTINEL not in text and "SENTINEL" not in text and "user:pw" not in text
     header, probes = read_probes(out)
     assert header["writer"]["base_url"] == "https://llm.example.test/v1"
-    assert "writer tiny at https://llm.example.test/v1:" in result.stderr and "at most" in result.stderr
+    assert "writer tiny at https://llm.example.test/v1:" in result.stderr and "at most $" in result.stderr
+    assert "; written by tiny: " in result.stdout and "calls made, 0 from the cache" in result.stdout
     assert any("***" in p["question"] for p in probes if p["written_by"])  # the echoed key, scrubbed
 
 
@@ -412,3 +413,17 @@ def test_openai_backend_generate_sends_the_cached_body(monkeypatch):
     backend.generate(["Evidence: e\nAnswer: x\n"], 96)
     assert transport.requests[0][3] == chat_body("tiny", "Evidence: e\nAnswer: x\n", 96)
     assert writer_mod.CachedAsk(backend, backend.base_url, "tiny", CallCache()).key("p", 8) == call_key(BASE_URL, "tiny", chat_body("tiny", "p", 8))
+
+
+def test_read_probes_checks_the_writer_fields(corpus, tmp_path, cache, pricing):
+    from adaptcost.evalkit.probes.probefile import ProbesError
+
+    out = tmp_path / "probes.jsonl"
+    build(corpus, out, FakeWriter(), pricing)
+    header, *lines = out.read_text(encoding="utf-8").splitlines()
+    for field, value, said in (("written_by", 3, "'written_by' must be"), ("check", "pass", "'check' must be")):
+        probe = json.loads(lines[0]) | {field: value}
+        bad = tmp_path / f"bad-{field}.jsonl"
+        bad.write_text("\n".join([header, json.dumps(probe), *lines[1:]]) + "\n", encoding="utf-8")
+        with pytest.raises(ProbesError, match=f":2: field {said}"):
+            read_probes(bad)

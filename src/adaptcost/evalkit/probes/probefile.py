@@ -122,6 +122,11 @@ def _probe(path: Path, n: int, probe: dict) -> dict:
         chunks = _need(path, n, item, "chunks", list, "a list of chunk indices")
         if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in chunks):
             raise ProbesError(f"{path}:{n}: evidence 'chunks' must be chunk indices (integers >= 0)")
+    written_by = probe.get("written_by")  # probe build --writer: the model that wrote the question, or null
+    if written_by is not None and not (isinstance(written_by, str) and written_by):
+        raise ProbesError(f"{path}:{n}: field 'written_by' must be the writer model's name or null")
+    if probe.get("check") is not None and not isinstance(probe["check"], dict):
+        raise ProbesError(f"{path}:{n}: field 'check' must be the writer's check (an object) or null")
     guessable = probe.get("guessable", {})
     if not isinstance(guessable, dict) or not all(isinstance(v, bool) for v in guessable.values()):
         raise ProbesError(f"{path}:{n}: field 'guessable' must map each baseline to true or false")

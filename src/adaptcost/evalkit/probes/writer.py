@@ -206,16 +206,18 @@ class Estimate:
 
     def line(self) -> str:
         head = (f"writer {self.model} at {self.base_url}: {self.probes:,} probes to write, {self.calls:,} calls to make "
-                f"({self.cached:,} answered from the cache): {self.tokens_in:,} prompt tokens + {self.tokens_out:,} output "
-                "tokens at most")
+                f"({self.cached:,} answered from the cache), {self.tokens_in:,} prompt tokens and at most {self.tokens_out:,} "
+                "output tokens")
         if self.unwritten_checks:
             head += f" ({self.unwritten_checks:,} check prompts counted with a {WRITE_TOKENS}-token question)"
         if self.usd is None:
             return f"{head}; cost unknown: {self.unpriced}"
-        rates = ", ".join(f"${p.usd_per_unit:g}/1M {p.field.rsplit('.', 1)[-1]}" for p in self.prices)
-        ref = self.prices[0] if self.prices else None
-        where = f" ({ref.model}, as of {ref.as_of}, {ref.source})" if ref is not None else ""
-        return f"{head} = ${self.usd:,.4f} at most at {rates or 'no billed call'}{where}"
+        if not self.prices:
+            return f"{head}: $0 (every call is in the cache)"
+        rates = " and ".join(f"${p.usd_per_unit:g} ({p.field.rsplit('.', 1)[-1]})" for p in self.prices)
+        ref = self.prices[0]
+        return (f"{head}: at most ${self.usd:,.4f}, at {rates} per 1M tokens ({ref.model}, {ref.file}, as of {ref.as_of}, "
+                f"{ref.source})")
 
     def to_dict(self) -> dict:
         return {"calls": self.calls, "cached": self.cached, "tokens_in": self.tokens_in, "tokens_out_max": self.tokens_out,
