@@ -427,3 +427,15 @@ def test_read_probes_checks_the_writer_fields(corpus, tmp_path, cache, pricing):
         bad.write_text("\n".join([header, json.dumps(probe), *lines[1:]]) + "\n", encoding="utf-8")
         with pytest.raises(ProbesError, match=f":2: field {said}"):
             read_probes(bad)
+
+
+@pytest.mark.parametrize("extra,said", [
+    (["--max-usd", "nan"], "--max-usd must be a finite number, got nan"),
+    (["--max-usd", "-1"], "--max-usd must be at least 0, got -1"),
+    (["--max-usd", "inf"], "--max-usd must be a finite number"),
+    (["--writer", " "], "--writer: name the model"),
+])
+def test_cli_bad_writer_numbers_are_one_line(corpus, tmp_path, extra, said):
+    args = ["--writer", "tiny", *extra] if extra[0] != "--writer" else extra
+    result = invoke("probe", "build", "--corpus", corpus, "--output", tmp_path / "p.jsonl", *args)
+    assert_clean_error(result, said)

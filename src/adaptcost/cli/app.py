@@ -407,7 +407,7 @@ def probe_build(
                                                   "(each checked by a second call); the cost is shown before any call.")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="--writer: the endpoint (default: OPENAI_BASE_URL, else OpenAI's).")] = None,
     api_key_env: Annotated[Optional[str], typer.Option(help="--writer: the environment variable holding the API key (default OPENAI_API_KEY).")] = None,
-    max_usd: Annotated[Optional[float], typer.Option(min=0, help="--writer: refuse, before any call, a build estimated above this; 0 states "
+    max_usd: Annotated[Optional[float], typer.Option(help="--writer: refuse, before any call, a build estimated above this; 0 states "
                                                      "that an endpoint the price book cannot price bills nothing.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="--writer: print the calls and their cost, make none, write nothing.")] = False,
     writer_limit: Annotated[Optional[int], typer.Option(min=1, help="--writer: write at most N questions, spread through the file (the rest stay offline).")] = None,
@@ -423,8 +423,6 @@ def probe_build(
     given = [name for name, value in writer_options.items() if value is not None]
     if writer is None and given:
         raise AdaptcostError(f"{', '.join(given)}: only with --writer MODEL (a model that writes the questions)")
-    if writer is not None and not writer.strip():
-        raise AdaptcostError("--writer: name the model that writes the questions")
     written = None if writer is None else WriterRequest(writer.strip(), base_url, api_key_env or "OPENAI_API_KEY", max_usd,
                                                         dry_run, writer_limit)
     request = BuildRequest(tuple(corpus), output, seed, chunk_tokens, chunk_overlap, embedding_model,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ...errors import AdaptcostError, PricingError
+from ...limits import MAX_USD, problem
 from ..backends.openai import chat_body, count_tokens_for
 from .callcache import CallCache, call_key
 from .questions import REPHRASE_RUN, Draft, contains, shares_run
@@ -56,6 +57,14 @@ class WriterRequest:
     max_usd: float | None = None
     dry_run: bool = False
     limit: int | None = None
+
+    def __post_init__(self):
+        if not self.model.strip():
+            raise AdaptcostError("--writer: name the model that writes the questions")
+        if self.max_usd is not None and problem(self.max_usd, low=0, high=MAX_USD) is not None:
+            raise AdaptcostError(f"--max-usd {problem(self.max_usd, low=0, high=MAX_USD)}")
+        if self.limit is not None and problem(self.limit, low=1, whole=True) is not None:
+            raise AdaptcostError(f"--writer-limit {problem(self.limit, low=1, whole=True)}")
 
 
 # ---------------------------------------------------------------- prompts and replies
