@@ -7,7 +7,9 @@ are read (facts), turned into questions of five types (questions), given distrac
 corpus (distractors) and key positions from the seed (balanced: each run of n probes with n
 options puts the key once at every position), and scored by the two offline baselines (guess).
 A type the corpus cannot supply is named in the header's `missing` with its counts; a corpus
-that gives no probe at all is an error, and no file is written.
+that gives no probe at all is an error, and no file is written. With a writer model (`--writer`,
+module writer) the questions of the recall, rephrasing and reversal probes are written by it and
+checked by a second call; the options and key positions stay the ones built here.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from ...corpus.discover import CorpusOptions, DocumentText, Skipped, corpus_fing
 from ...defaults import DEFAULT_EMBEDDING_MODEL
 from ...errors import AdaptcostError
 from ...paths import display_path
+from ..backends.openai import resolve_base_url
+from .callcache import CallCache
 from .distractors import Corpus, Pools, choose
 from .facts import Fact, read_facts
 from .guess import flags
 from .probefile import SCHEMA_ID, write_probes, write_spot_check
 from .questions import TYPES, Draft, draft_questions
-from .writer import LETTERS, WRITTEN_TYPES, CHECK_VERDICT, CachedAsk, Estimate, Outcome, WriterRequest, chosen, estimate, refuse, write_one
-from .callcache import CallCache
-from ..backends.openai import resolve_base_url
+from .writer import (CHECK_VERDICT, LETTERS, WRITTEN_TYPES, CachedAsk, Estimate, Outcome, WriterRequest, chosen, estimate, refuse,
+                     write_one)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 MIN_OPTIONS = 2  # a probe needs its key and at least one distractor
