@@ -439,3 +439,16 @@ def test_cli_bad_writer_numbers_are_one_line(corpus, tmp_path, extra, said):
     args = ["--writer", "tiny", *extra] if extra[0] != "--writer" else extra
     result = invoke("probe", "build", "--corpus", corpus, "--output", tmp_path / "p.jsonl", *args)
     assert_clean_error(result, said)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.from_regex(r"[a-z]{2,8}( [0-9a-z]{1,8})?", fullmatch=True), min_size=2, max_size=5,
+                unique_by=lambda o: o.casefold()), st.data())
+def test_a_check_naming_an_option_by_letter_or_text_picks_it(options, data):
+    i = data.draw(st.integers(0, len(options) - 1))
+    letter = "ABCDE"[i]
+    for reply in (letter, f"{letter}.", f"({letter})", f"{letter}) {options[i]}", f"Answer: {letter}", options[i], options[i].upper() + "."):
+        assert picked(reply, options) == i, reply
+    assert picked("F", options) is None and picked(f"{options[i]} or not", options) is None
