@@ -190,6 +190,10 @@ def test_a_killed_build_resumes_and_makes_no_call_twice(corpus, tmp_path, cache,
     with pytest.raises(RuntimeError, match="killed"):
         build(corpus, out, killed, pricing)
     assert len(killed.prompts) == 7 and not out.exists() and not out.with_suffix(".csv").exists()
+    out.write_text("an earlier file\n")
+    with pytest.raises(RuntimeError, match="killed"):
+        build(corpus, out, FakeWriter(fail_after=0), pricing)
+    assert out.read_text() == "an earlier file\n"  # nothing half-written over it
     again = FakeWriter()
     again.answers = killed.answers  # the model's memory of its questions, for its checks
     result = build(corpus, out, again, pricing)
