@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adaptcost.corpus.encodings import get_counter
 from adaptcost.errors import AdaptcostError
@@ -443,9 +445,6 @@ def test_cli_bad_writer_numbers_are_one_line(corpus, tmp_path, extra, said):
     args = ["--writer", "tiny", *extra] if extra[0] != "--writer" else extra
     result = invoke("probe", "build", "--corpus", corpus, "--output", tmp_path / "p.jsonl", *args)
     assert_clean_error(result, said)
-
-
-from hypothesis import given, strategies as st  # noqa: E402
 
 
 @given(st.lists(st.from_regex(r"[a-z]{2,8}( [0-9a-z]{1,8})?", fullmatch=True), min_size=2, max_size=5,
