@@ -404,14 +404,35 @@ def probe_build(
     gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB,
     extract: ExtractOpt = None,
+    writer: Annotated[Optional[str], typer.Option(help="A model behind an OpenAI-compatible endpoint writes the questions "
+                                                  "(each checked by a second call); the cost is shown before any call.")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="--writer: the endpoint (default: OPENAI_BASE_URL, else OpenAI's).")] = None,
+    api_key_env: Annotated[Optional[str], typer.Option(help="--writer: the environment variable holding the API key (default OPENAI_API_KEY).")] = None,
+    max_usd: Annotated[Optional[float], typer.Option(help="--writer: refuse, before any call, a build estimated above this; 0 states "
+                                                     "that an endpoint the price book cannot price bills nothing.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="--writer: print the calls and their cost, make none, write nothing.")] = False,
+    writer_limit: Annotated[Optional[int], typer.Option(min=1, help="--writer: write at most N questions, spread through the file (the rest stay offline).")] = None,
+    pricing: PricingOpt = None,
 ) -> None:
-    """Build a probe set from the corpus, offline (no model, no network): probes.jsonl and probes.csv."""
+    """Build a probe set from the corpus: probes.jsonl and probes.csv. Offline (no model, no network)
+    unless --writer names a model to write the questions."""
     from ..evalkit.probes.build import BuildRequest, build_probes
+    from ..evalkit.probes.writer import WriterRequest
 
+    writer_options = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-usd": max_usd,
+                      "--dry-run": dry_run or None, "--writer-limit": writer_limit, "--pricing": pricing or None}
+    given = [name for name, value in writer_options.items() if value is not None]
+    if writer is None and given:
+        raise AdaptcostError(f"{', '.join(given)}: only with --writer MODEL (a model that writes the questions)")
+    written = None if writer is None else WriterRequest(writer.strip(), base_url, api_key_env or "OPENAI_API_KEY", max_usd,
+                                                        dry_run, writer_limit)
     request = BuildRequest(tuple(corpus), output, seed, chunk_tokens, chunk_overlap, embedding_model,
-                           corpus_options(include, exclude, gitignore, max_file_mb, True, extract))
+                           corpus_options(include, exclude, gitignore, max_file_mb, True, extract), written, tuple(pricing or ()))
     with _Progress(transient=True, lines=True) as bar:
-        result = build_probes(request, bar)
+        result = build_probes(request, bar, say=lambda line: _err().print(inert(line), soft_wrap=True))
+    if not result.files:
+        _out().print(inert(result.summary()), soft_wrap=True)
+        return
     for path in result.files:
         _err().print(f"wrote {inert(path)}", soft_wrap=True)
     _out().print(inert(result.summary()), soft_wrap=True)

@@ -34,7 +34,7 @@ from adaptcost.errors import AdaptcostError, PricingError
 from adaptcost.evalkit.backends.apikey import read_api_key, redact
 from adaptcost.evalkit.backends.protocol import FinetuneSettings, NoPromptLogprobs
 
-__all__ = ["OpenAIBackend", "urllib_transport", "Transport"]
+__all__ = ["OpenAIBackend", "urllib_transport", "Transport", "chat_body", "count_tokens_for", "resolve_base_url"]
 
 Transport = Callable[[str, str, dict, "dict | None"], "tuple[int, dict]"]
 
@@ -170,6 +170,29 @@ def urllib_transport(method: str, url: str, headers: dict, body: dict | None, *,
 # ------------------------------------------------------------------ the backend
 
 
+def resolve_base_url(base_url: str | None) -> str:
+    """The endpoint a backend talks to: `base_url`, else OPENAI_BASE_URL, else OpenAI's."""
+    return (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def count_tokens_for(price, texts: Sequence[str]) -> list[int]:
+    """Tokens of each text for a model priced by `price` (a ModelPrice): exact where its row names an
+    exact tokenizer, else its ratio times that encoding's count; an o200k_base count without a price."""
+    from adaptcost.corpus.encodings import get_counter
+
+    if price is None:
+        return get_counter("o200k_base").count_many(list(texts))
+    spec = price.tokenizer
+    counts = get_counter(spec.encoding).count_many(list(texts))
+    return counts if spec.exact else [round(n * spec.ratio) for n in counts]
+
+
+def chat_body(model: str, prompt: str, max_tokens: int) -> dict:
+    """The exact /chat/completions body `generate` sends for one prompt (greedy, one user turn):
+    what a cache of generations keys on."""
+    return {"model": model, "messages": [{"role": "user", "content": prompt}], "temperature": 0, "max_tokens": max_tokens}
+
+
 class OpenAIBackend:
     """A model behind an OpenAI-compatible API (see the module docstring)."""
 
@@ -189,7 +212,7 @@ class OpenAIBackend:
         self.model = model
         self.chat_fallback = chat_fallback  # False: no prompt logprobs raise NoPromptLogprobs (no approximation)
         self.run_finetunes = run_finetunes  # opt-in: fine-tune() calls bill real money only when True
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = resolve_base_url(base_url)
         self.api_key_env = api_key_env
         self.name = f"openai:{model}"
         self.scoring = "prompt-logprobs"  # or "chat-top-logprobs" once the endpoint rejects echo
@@ -289,14 +312,7 @@ class OpenAIBackend:
         return self._count_many([text])[0]
 
     def _count_many(self, texts: Sequence[str]) -> list[int]:
-        from adaptcost.corpus.encodings import get_counter
-
-        price, _ = self._price()
-        if price is None:
-            return get_counter("o200k_base").count_many(list(texts))
-        spec = price.tokenizer
-        counts = get_counter(spec.encoding).count_many(list(texts))
-        return counts if spec.exact else [round(n * spec.ratio) for n in counts]
+        return count_tokens_for(self._price()[0], texts)
 
     def estimate_scoring_usd(self, requests: Sequence[tuple[str, str]]) -> float:
         """What scoring ``requests`` would cost at the pricing table's rates (exact token counts).
@@ -453,13 +469,7 @@ class OpenAIBackend:
     def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
         out = []
         for prompt in prompts:
-            body = {
-                "model": self.model,
-                "messages": [{"role": "user", "content": prompt}],
-                "temperature": 0,
-                "max_tokens": max_new_tokens,
-            }
-            _, data = self._call("POST", "/chat/completions", body)
+            _, data = self._call("POST", "/chat/completions", chat_body(self.model, prompt, max_new_tokens))
             try:
                 text = data["choices"][0]["message"]["content"] or ""
             except (KeyError, IndexError, TypeError):

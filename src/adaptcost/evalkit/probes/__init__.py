@@ -3,7 +3,9 @@
 
 - `build.build_probes` is the one call of `probe build`: facts (`facts`) → questions of five types
   (`questions`) with distractors from the same corpus (`distractors`) → the offline guessability
-  baselines (`guess`) → probes.jsonl and probes.csv (`probefile`);
+  baselines (`guess`) → probes.jsonl and probes.csv (`probefile`); with a writer model
+  (`--writer`), `writer` has it write the questions of those probes and a second call check them,
+  every call cached by content (`callcache`), their cost worked out before any call;
 - `recall.measure_recall` is the one call of `probe run`: recall@k per retriever and k (which
   probes' evidence chunks are retrieved), written by `curvesfile` as a curves file's ``retrieval``
   section, which `recommend --curves` reads.

@@ -122,6 +122,11 @@ def _probe(path: Path, n: int, probe: dict) -> dict:
         chunks = _need(path, n, item, "chunks", list, "a list of chunk indices")
         if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in chunks):
             raise ProbesError(f"{path}:{n}: evidence 'chunks' must be chunk indices (integers >= 0)")
+    written_by = probe.get("written_by")  # probe build --writer: the model that wrote the question, or null
+    if written_by is not None and not (isinstance(written_by, str) and written_by):
+        raise ProbesError(f"{path}:{n}: field 'written_by' must be the writer model's name or null")
+    if probe.get("check") is not None and not isinstance(probe["check"], dict):
+        raise ProbesError(f"{path}:{n}: field 'check' must be the writer's check (an object) or null")
     guessable = probe.get("guessable", {})
     if not isinstance(guessable, dict) or not all(isinstance(v, bool) for v in guessable.values()):
         raise ProbesError(f"{path}:{n}: field 'guessable' must map each baseline to true or false")
@@ -142,12 +147,31 @@ def write_probes(path: Path, header: dict, probes: list[dict]) -> None:
     atomic_write_text(Path(path), dumps(header, probes))
 
 
+WRITER_COLUMNS = ("written_by", "check")
+
+
 def spot_check_csv(probes: list[dict]) -> str:
     """probes.csv: question, options (" | "), key (the answer's text), evidence (the sentences,
     " … " between two), type: for a person to read, through the one CSV writer (outputs.tables:
-    a cell that a spreadsheet would read as a formula is made inert)."""
-    return csv_text(CSV_COLUMNS, ([p["question"], " | ".join(p["options"]), p["options"][p["answer"]],
-                                   " … ".join(e["sentence"] for e in p["evidence"]), p["type"]] for p in probes))
+    a cell that a spreadsheet would read as a formula is made inert). A file a writer model took
+    part in (`probe build --writer`) adds who wrote each question ("offline" where no model did)
+    and the check's verdict (or why the writer's question was not used)."""
+    writer = any("written_by" in p for p in probes)
+    columns = CSV_COLUMNS + (WRITER_COLUMNS if writer else ())
+
+    def row(p: dict) -> list[str]:
+        cells = [p["question"], " | ".join(p["options"]), p["options"][p["answer"]],
+                 " … ".join(e["sentence"] for e in p["evidence"]), p["type"]]
+        return cells + ([p.get("written_by") or "offline", _verdict(p)] if writer else [])
+
+    return csv_text(columns, (row(p) for p in probes))
+
+
+def _verdict(probe: dict) -> str:
+    check = probe.get("check")
+    if isinstance(check, dict):
+        return f"{check.get('verdict')}: {check.get('model')} picked {check.get('picked')} from the evidence alone"
+    return str(probe.get("fallback", ""))
 
 
 def write_spot_check(path: Path, probes: list[dict]) -> None:
