@@ -44,8 +44,9 @@ def http(method, url, body=None, key=KEY):
         return err.code, dict(err.headers), json.loads(err.read())
 
 
-def run(tmp_path, probes, server, *extra, output="curves.yaml", model="words", max_usd="1"):
-    """probe run through the server; the words model is unpriced, so it runs under an explicit --max-usd."""
+def run(tmp_path, probes, server, *extra, output="curves.yaml", model="words", max_usd="0"):
+    """probe run through the server; the words model is unpriced, so it runs under --max-usd 0 (the
+    user's statement that the endpoint bills nothing)."""
     folder, path = probes
     limit = ("--max-usd", max_usd) if max_usd is not None else ()
     return invoke("probe", "run", path, "--corpus", folder, "--output", tmp_path / output, "--retrievers", "words",
@@ -124,7 +125,7 @@ def test_log_probability_scoring_over_http_equals_the_direct_run(tmp_path, probe
     assert over_http["scoring"] == "loglikelihood" and over_http["endpoint"] == server.base_url
     assert {arm["scoring"] for arm in over_http["arms"].values()} == {"loglikelihood"}
     assert server.count("/v1/completions") > 0 and server.count("/v1/chat/completions") == 0
-    assert "cost not estimated" in result.stderr and "no price in the pricing tables" in result.stderr
+    assert "not estimated: no price in the pricing tables; --max-usd 0 states that the endpoint bills nothing" in result.stderr
     folder, path = probes
     direct = invoke("probe", "run", path, "--corpus", folder, "--output", tmp_path / "direct.yaml", "--retrievers", "words",
                     "--top-k", "1", "--arms", "base,icl,rag", "--backend", "words-model")
@@ -207,9 +208,11 @@ def test_a_run_over_max_usd_is_refused_before_any_call(tmp_path, probes, server)
     assert "estimated cost before any call: about $" in fine.stderr and "as of 20" in fine.stderr
 
 
-def test_an_unpriced_model_needs_max_usd(tmp_path, probes, server):
-    result = run(tmp_path, probes, server, max_usd=None)  # "words" is in no price table
-    assert_refused(result, "openai:words has no price in the pricing tables", "give --max-usd to run it anyway")
+def test_an_unpriced_model_runs_only_under_max_usd_0(tmp_path, probes, server):
+    # "words" is in no price table: no limit above 0 can be held, and no limit is no estimate
+    for limit, said in ((None, "its cost cannot be estimated"), ("5", "--max-usd 5 cannot be held without a price")):
+        result = run(tmp_path, probes, server, max_usd=limit)
+        assert_refused(result, "on openai:words: no price in the pricing tables", said, "pass --max-usd 0")
     assert server.count() == 0
 
 

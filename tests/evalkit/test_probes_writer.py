@@ -22,7 +22,8 @@ from adaptcost.evalkit.probes.build import BuildRequest, build_probes
 from adaptcost.evalkit.probes.callcache import CallCache, call_key
 from adaptcost.evalkit.probes.probefile import read_probes
 from adaptcost.evalkit.probes.questions import shares_run
-from adaptcost.evalkit.probes.writer import (CHAT_FRAMING_TOKENS, CHECK_TOKENS, WRITE_TOKENS, WriterRequest, check_prompt,
+from adaptcost.evalkit.backends.openai import CHAT_MESSAGE_TOKENS as CHAT_FRAMING_TOKENS
+from adaptcost.evalkit.probes.writer import (CHECK_TOKENS, WRITE_TOKENS, WriterRequest, check_prompt,
                                              chosen, clean_question, picked, shown_base_url)
 from builders import PRICES, assert_clean_error, invoke
 from test_probes_build import SMALL, write

@@ -335,11 +335,18 @@ class OpenAIBackend:
     def estimate_generation_usd(self, prompts: Sequence[str], max_new_tokens: int) -> float:
         """The most that :meth:`generate` on ``prompts`` would cost: each prompt's exact tokens plus a
         chat message's framing (CHAT_MESSAGE_TOKENS) at the input rate, and ``max_new_tokens`` per
-        prompt at the output rate (replies that stop sooner cost less)."""
+        prompt at the output rate (replies that stop sooner cost less), each request at its tier's
+        rates (a long prompt past a model's long-context threshold: costing.billing.request_rates,
+        as `probe build --writer` prices its calls)."""
+        from adaptcost.costing.billing import request_rates
+
         price, tuned = self._priced()
-        rates = self._rates(price, tuned)
-        tokens_in = sum(self._count_many(list(prompts))) + CHAT_MESSAGE_TOKENS * len(prompts)
-        return (tokens_in * rates.input + max_new_tokens * len(prompts) * rates.output) / 1e6
+        total = 0.0
+        for n in self._count_many(list(prompts)):
+            tokens_in = n + CHAT_MESSAGE_TOKENS
+            rates = self._rates(price, tuned) if tuned else request_rates(price, tokens_in)[0]
+            total += tokens_in * rates.input + max_new_tokens * rates.output
+        return total / 1e6
 
     # -------------------------------------------------------------- scoring
 

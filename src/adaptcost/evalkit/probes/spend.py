@@ -4,8 +4,9 @@ The estimate covers what the run would still ask (answers already in the caches 
 the price book's rates for the model (the backend's ``estimate_scoring_usd`` for log-likelihood
 requests, ``estimate_generation_usd`` for replies: their token limit billed in full, an upper
 bound). A run over ``--max-usd`` is refused before any call; a model the price book does not price
-cannot be estimated, so it runs only under an explicit ``--max-usd`` (the line says the limit could
-not be checked). A backend without estimates (on this machine) costs nothing and says nothing.
+cannot be estimated, so no limit above 0 can be held: it runs only under ``--max-usd 0``, the user's
+statement that the endpoint bills nothing (:func:`unpriced`, the one rule, also `probe build
+--writer`'s). A backend without estimates (on this machine) costs nothing and says nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ from .replies import REPLY_TOKENS
 
 def _usd(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.01 else f"${value:.4f}"
+
+
+def unpriced(subject: str, max_usd: float | None) -> str:
+    """The one rule for a model the price book does not price: its cost cannot be estimated, so a
+    limit above 0 cannot be held; only ``--max-usd 0`` (the endpoint bills nothing: a server of the
+    user's own) lets it run. The line to say, or an AdaptcostError naming the way out."""
+    if max_usd == 0:
+        return f"{subject}, not estimated: no price in the pricing tables; --max-usd 0 states that the endpoint bills nothing"
+    limit = f"--max-usd {max_usd:g} cannot be held without a price" if max_usd is not None else "its cost cannot be estimated"
+    raise AdaptcostError(f"{subject}: no price in the pricing tables, so {limit}: add the model's row to a pricing file "
+                         "(--pricing FILE where the command takes it), or pass --max-usd 0 to state that the endpoint bills "
+                         "nothing (a server of your own)")
 
 
 def check_spend(backend, answering: Answering, requests: Sequence[tuple[str, str]], max_usd: float | None) -> str | None:
@@ -38,10 +51,7 @@ def check_spend(backend, answering: Answering, requests: Sequence[tuple[str, str
         estimate = lambda: backend.estimate_scoring_usd(todo)  # noqa: E731
     reference = backend.price_reference()
     if reference is None:
-        if max_usd is None:
-            raise AdaptcostError(f"{backend.name} has no price in the pricing tables, so the cost of {what} cannot be "
-                                 "estimated: give --max-usd to run it anyway")
-        return f"cost not estimated for {what}: {backend.name} has no price in the pricing tables (--max-usd {_usd(max_usd)} not checked)"
+        return unpriced(f"{what} on {backend.name}", max_usd)
     usd = estimate() if todo else 0.0
     if max_usd is not None and usd > max_usd:
         raise AdaptcostError(f"this probe run would cost about {_usd(usd)} for {what} with {reference}, over --max-usd "

@@ -29,18 +29,15 @@ from typing import Callable, Sequence
 
 from ...errors import AdaptcostError, PricingError
 from ...limits import MAX_USD, problem
-from ..backends.openai import chat_body, count_tokens_for
+from ..backends.openai import CHAT_MESSAGE_TOKENS, chat_body, count_tokens_for
 from .callcache import CallCache, call_key
+from .spend import unpriced
 from .questions import REPHRASE_RUN, Draft, contains, shares_run
 
 WRITTEN_TYPES = ("recall", "rephrasing", "reversal")
 WRITE_TOKENS = 96  # the most tokens a written question may take (max_tokens of the writer's call)
 CHECK_TOKENS = 8  # the check replies with a letter
 MAX_QUESTION_CHARS = 400
-# One user message in a chat request bills its content plus 3 tokens of message framing, 1 for the
-# role and 3 priming the reply (OpenAI cookbook, "How to count tokens with tiktoken",
-# num_tokens_from_messages: tokens_per_message = 3, +3 for "<|start|>assistant<|message|>").
-CHAT_FRAMING_TOKENS = 7
 LETTERS = "ABCDE"
 CHECK_VERDICT = "pass"
 
@@ -272,7 +269,7 @@ def estimate(model: str, base_url: str, drafts: Sequence[tuple[Draft, Sequence[s
         else:
             calls.append((check, 0, CHECK_TOKENS))
     counts = count_tokens_for(price, [c[0] for c in calls])
-    tokens_in = [n + extra + CHAT_FRAMING_TOKENS for n, (_, extra, _) in zip(counts, calls)]
+    tokens_in = [n + extra + CHAT_MESSAGE_TOKENS for n, (_, extra, _) in zip(counts, calls)]
     total, refs = None, {}
     if price is not None:
         total = 0.0
@@ -291,12 +288,8 @@ def refuse(cost: Estimate, max_usd: float | None) -> None:
     if cost.calls == 0:
         return  # every call is in the cache: nothing is billed
     if cost.usd is None:
-        if max_usd == 0:
-            return  # the user states the endpoint bills nothing (a server of their own)
-        limit = (f"--max-usd {max_usd:g} cannot be held without a price" if max_usd is not None
-                 else "its cost cannot be estimated")
-        raise AdaptcostError(f"{cost.line()}; {limit}: add the model's row with --pricing FILE, or pass --max-usd 0 to "
-                             "state that the endpoint bills nothing (a server of your own)")
+        unpriced(cost.line(), max_usd)  # only --max-usd 0 runs a model the tables do not price
+        return
     if max_usd is not None and cost.usd > max_usd:
         raise AdaptcostError(f"{cost.line()}: over --max-usd {max_usd:g}; nothing was sent (raise --max-usd, or lower "
                              "--writer-limit)")
