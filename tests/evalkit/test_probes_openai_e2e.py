@@ -97,3 +97,31 @@ def test_a_chat_only_endpoint_falls_back_to_generation(tmp_path, monkeypatch, bu
     for arm in generated["arms"].values():
         assert arm["scoring"] == "generation" and sum(arm["replies"].values()) in (2, 4)
         assert 0.0 <= arm["accuracy"]["mean"] <= 1.0
+
+
+def test_probe_build_writer_through_the_server(tmp_path, monkeypatch, built, local):
+    # the real model writes two questions and checks them, over HTTP, with no network; a rerun
+    # makes no call (every call is in the cache), and the key is nowhere
+    docs, offline = built
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "cache"))
+    command = ("probe", "build", "--corpus", docs, "--writer", "smollm2", "--writer-limit", "2", "--api-key-env", KEY_ENV,
+               "--max-usd", "0")
+    with OpenAIServer(local, key=KEY, model="smollm2") as server:
+        first = invoke(*command, "--base-url", server.base_url, "--output", tmp_path / "written.jsonl")
+        assert first.exit_code == 0, first.output
+        asked = server.count("/v1/chat/completions")
+        assert 2 <= asked <= 4  # two writes, and a check for each question not rejected
+        again = invoke(*command, "--base-url", server.base_url, "--output", tmp_path / "again.jsonl")
+        assert again.exit_code == 0 and server.count() == asked
+    lines = (tmp_path / "written.jsonl").read_text().splitlines()
+    header = yaml.safe_load(lines[0])
+    assert header["generator"] in ("writer", "offline+writer") and header["writer"]["model"] == "smollm2"
+    probes = [yaml.safe_load(line) for line in lines[1:]]
+    written = [p for p in probes if p.get("written_by") == "smollm2"]
+    offline_count = len(offline.read_text().splitlines()) - 1
+    # each written probe passed its check; the others stayed offline (with the reason) or were dropped
+    assert all(p["check"]["verdict"] == "pass" for p in written) and len(probes) <= offline_count
+    assert (tmp_path / "again.jsonl").read_text().splitlines()[1:] == lines[1:]
+    for text in (first.output, again.output, (tmp_path / "written.jsonl").read_text(), (tmp_path / "written.csv").read_text()):
+        assert KEY not in text
+    assert not any(KEY in p.read_text(errors="ignore") for p in (tmp_path / "cache").rglob("*") if p.is_file())

@@ -26,7 +26,7 @@ from typing import Sequence
 from adaptcost.errors import AdaptcostError
 from adaptcost.paths import cache_dir
 from ..backends.protocol import NoPromptLogprobs
-from ..scoring.runner import ScoreCache
+from ..scoring.runner import ScoreCache, missing_once
 from .replies import REPLY_TOKENS, choice_prompt, match_reply
 
 LOGLIKELIHOOD = "loglikelihood"
@@ -156,11 +156,7 @@ class GenerationScorer:
         """Greedy replies to ``prompts``: cached ones read, the others generated and kept chunk by chunk."""
         keys = [self._key(p) for p in prompts]
         found = self.store.replies(list(dict.fromkeys(keys)))
-        todo, wanted = [], set()
-        for i, k in enumerate(keys):  # a prompt asked twice in one call is generated once
-            if k not in found and k not in wanted:
-                wanted.add(k)
-                todo.append(i)
+        todo = missing_once(keys, found)  # a prompt asked twice in one call is generated once
         self.hits += len(prompts) - len(todo)
         self.misses += len(todo)
         for start in range(0, len(todo), GENERATION_CHUNK):

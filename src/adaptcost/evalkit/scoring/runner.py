@@ -64,6 +64,17 @@ VARIANTS = ("covers", "held-out")  # oracle augmentation variants (see datasets.
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+def missing_once(keys: Sequence[str], found) -> list[int]:
+    """The index of the first occurrence of every key not in `found`: what a cache must still
+    compute, each once (a request asked twice in one call is computed once)."""
+    todo, wanted = [], set()
+    for i, k in enumerate(keys):
+        if k not in found and k not in wanted:
+            wanted.add(k)
+            todo.append(i)
+    return todo
+
+
 class ScoreCache:
     """Log-likelihoods on disk, keyed by sha256(model, context, continuation): resumable runs."""
 
@@ -111,11 +122,7 @@ class ScoreCache:
                     chunk = keys[start : start + 500]
                     marks = ",".join("?" * len(chunk))
                     found.update({k: (ll, n) for k, ll, n in self.db.execute(f"SELECT key, ll, n FROM ll WHERE key IN ({marks})", chunk)})
-            todo, wanted = [], set()
-            for i, k in enumerate(keys):  # a request asked twice in one call is scored once
-                if k not in found and k not in wanted:
-                    wanted.add(k)
-                    todo.append(i)
+            todo = missing_once(keys, found)
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
             size = (per_call or (self.PREFIX_CHUNK if prefix and prefixed is not None else self.CHUNK)) * scale
