@@ -236,6 +236,15 @@ class Curves:
         return sum(w * (accuracy_at_recall(c.mean, c.chance, c.recall, recall, clip) if c.moves_with_recall else c.mean)
                    for t, w in mix.items() if w > 0 for c in (cells[t],))
 
+    def _at_file_recall(self, cell: Accuracy) -> Accuracy:
+        """A probed retrieval cell as measured at its k: its recall set to the file's overall
+        recall@k of the headline retriever (what `recommend` passes at that k), so that at the
+        scenario's k the measured figure stands as it is, and at another k or retriever it moves by
+        the one rule (its own recall, per question type on the probes the arm scored, would move it
+        even at its own k)."""
+        measured = self.retrieval.at(self.retrieval.headline, cell.k) if self.retrieval and cell.k else None
+        return replace(cell, recall=measured.mean) if cell.moves_with_recall and measured is not None else cell
+
     def for_candidates(self, candidates: list[str], mix: dict[str, float]) -> tuple["Curves", list[str]]:
         """These curves with the figures measured on the buyer's probes (``probed``) in place, and one
         line per question type of the mix saying where its figures come from.
@@ -254,7 +263,7 @@ class Curves:
             if not lacking:
                 for strategy, cells in self.probed.items():
                     if qtype in cells:
-                        table.setdefault(strategy, {})[qtype] = cells[qtype]
+                        table.setdefault(strategy, {})[qtype] = self._at_file_recall(cells[qtype])
                 used.append(qtype)
                 continue
             why = [f"{s}: {self.probed_descriptive[(s, qtype)]}" if (s, qtype) in self.probed_descriptive
