@@ -8,7 +8,11 @@
   every call cached by content (`callcache`), their cost worked out before any call;
 - `recall.measure_recall` is the one call of `probe run`: recall@k per retriever and k (which
   probes' evidence chunks are retrieved), written by `curvesfile` as a curves file's ``retrieval``
-  section, which `recommend --curves` reads.
+  section, which `recommend --curves` reads;
+- `arms.measure_arms` answers the probes with a model, arm by arm (`answering`: log-likelihood or,
+  on an endpoint without prompt log-probabilities, generation matched to one option by `replies`;
+  `spend`: the cost before any call), and `table` turns the arms into the accuracy table, as the
+  decision's strategies and question types, that `recommend --curves` reads.
 
 May import the retrievers (`evalkit.backends`), the statistics (`evalkit.stats`), the one CSV writer
 (`outputs.tables`) and the parts below (decision, corpus, ground floor).
