@@ -136,21 +136,36 @@ def test_paired_tests_worked_by_hand(tmp_path, monkeypatch):
     assert all(not t["significant"] and t["reads"].startswith("no significant difference") for t in tests.values())
 
 
-def test_icl_falls_back_to_evidence_documents_in_two_orders(tmp_path, monkeypatch):
-    # words + 2 per document: a 14, b 13, c 11 = 38 > 30: the corpus does not fit. p1 (a): a, then b
-    # (14 + 13 = 27; c would make 38); p4 (a, c): 25, nothing else fits the 5 left
+def test_icl_packs_the_corpus_into_windows_in_two_orders(tmp_path, monkeypatch):
+    # words + 2 per document: a 14, b 13, c 11 = 38 > 30: the corpus does not fit. Windows: a, b (27;
+    # c would make 38), then c, topped up with a (25; b would make 38). p1 (a) and p2 (b) are asked
+    # in the first, p3 (c), p4 (a and c) and p5 (c) in the second: two contexts, each in two orders
     section, mock = measured(tmp_path, monkeypatch, window=MARGIN + 30, arms=("icl",))
     icl = section["arms"]["icl"]
-    assert icl["context"].startswith("evidence documents plus other documents")
-    assert icl["orders"] == ["evidence first", "evidence last"] and icl["documents_shown"] == {"min": 2, "max": 2}
+    assert icl["context"].startswith("the corpus packed into windows") and icl["windows"] == 2
+    assert icl["orders"] == ["as packed", "reversed"] and icl["documents_shown"] == {"min": 2, "max": 2}
+    assert icl["probes_missing_evidence"] == 0
     # every probe's evidence is in its context, and p5's "one year" (b) is not: all right in both orders
     assert icl["accuracy"]["mean"] == 1.0 and {o: e["mean"] for o, e in icl["by_order"].items()} == {
-        "evidence first": 1.0, "evidence last": 1.0}
+        "as packed": 1.0, "reversed": 1.0}
     from test_probes_recall import DOCS
 
-    a, b = DOCS["a.md"].rstrip(), DOCS["b.md"].rstrip()
-    assert f"{a}\n\n{b}" in mock.contexts and f"{b}\n\n{a}" in mock.contexts  # p1: evidence first, then last
+    a, b, c = (DOCS[name].rstrip() for name in ("a.md", "b.md", "c.md"))
+    assert {f"{a}\n\n{b}", f"{b}\n\n{a}", f"{c}\n\n{a}", f"{a}\n\n{c}"} <= set(mock.contexts)
     assert max(len(c.split()) for c in mock.contexts) <= 30
+
+
+def test_a_probe_whose_evidence_no_window_holds_gets_its_own_context(tmp_path, monkeypatch):
+    # window 24: a (14) alone (b would make 27; c, 11, does not fit the 10 left), then b and c (24).
+    # p4 needs a and c: no window holds both, and a + c (25) do not fit together -> its evidence
+    # documents as far as they fit (a alone), counted missing; that context is the first window's
+    section, mock = measured(tmp_path, monkeypatch, window=MARGIN + 24, arms=("icl",))
+    icl = section["arms"]["icl"]
+    assert icl["probes_missing_evidence"] == 1 and icl["windows"] == 2
+    from test_probes_recall import DOCS
+
+    a, b, c = (DOCS[name].rstrip() for name in ("a.md", "b.md", "c.md"))
+    assert set(mock.contexts) >= {a, f"{b}\n\n{c}", f"{c}\n\n{b}"}
 
 
 def test_a_rerun_scores_nothing_again(tmp_path, monkeypatch):

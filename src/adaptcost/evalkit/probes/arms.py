@@ -9,9 +9,10 @@ closed-book answer and every paired comparison compares one rule.
 
     base   closed book: the question alone
     icl    the whole corpus when it fits the context window minus a margin (as given, and
-           reversed: counterbalanced); otherwise, per probe, its evidence documents plus other
-           documents up to the window, in two orders (evidence first, evidence last), averaged;
-           the output says which, with each order's accuracy
+           reversed: counterbalanced); otherwise the corpus packed into windows, each probe asked
+           in the first window holding its evidence documents (else in those plus others up to
+           the window), each window as packed and reversed, averaged; the output says which,
+           with each order's accuracy
     rag    the top-k chunks of the headline retriever for the question, in corpus order, then
            the question
 
@@ -203,8 +204,10 @@ def _base(score, probes: list[dict], progress: Progress) -> ArmScores:
 
 
 def _icl(score, backend, recall: RecallResult, probes: list[dict], progress: Progress) -> ArmScores:
-    """The whole corpus when it fits, else per group of probes with the same evidence documents: those
-    documents plus others up to the window, evidence first and evidence last."""
+    """The whole corpus when it fits, else the corpus packed into windows (:func:`_packs`): each probe
+    asked in the first window holding all its evidence documents (else in those documents plus others
+    up to the window), each window as packed and reversed (counterbalanced). Probes share a window's
+    context, which the scorer runs once: a few long contexts instead of two per evidence set."""
     window = backend.context_window()
     budget = window - MARGIN
     counted: dict[str, int] = {}
@@ -222,29 +225,60 @@ def _icl(score, backend, recall: RecallResult, probes: list[dict], progress: Pro
         context = {"context": "whole corpus", "documents": len(docs), "orders": list(contexts), "window": window,
                    "margin": MARGIN}
         return _icl_scores(by_order, probes, context, getattr(score, "votes", False))
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for row, p in enumerate(probes):
-        groups.setdefault(tuple(dict.fromkeys(e["document"] for e in p["evidence"])), []).append(row)
-    orders = ("evidence first", "evidence last")
-    by_order = {name: np.full((len(probes), 5), -np.inf) for name in orders}
+    packs = _packs(docs, tokens, budget)
+    groups: dict[tuple[str, ...], list[int]] = {}  # a context's documents -> the probes it answers
     missing = 0
-    shown = []
-    for done, (paths, rows) in enumerate(sorted(groups.items())):
-        progress("icl (evidence documents + others up to the window)", done, len(groups))
-        evidence = fit_context([d for d in docs if d.path in paths], tokens, budget)
-        missing += len(rows) * (len(evidence) < len(paths))
-        used = sum(tokens(d.text) + 2 for d in evidence)
-        others = fit_context([d for d in docs if d.path not in paths], tokens, budget - used)
-        shown.append(len(evidence) + len(others))
+    for row, p in enumerate(probes):
+        paths = tuple(dict.fromkeys(e["document"] for e in p["evidence"]))
+        pack = next((k for k in packs if set(paths) <= {d.path for d in k}), None)
+        if pack is None:  # evidence in no one window: its evidence documents, then others up to the window
+            evidence = fit_context([d for d in docs if d.path in paths], tokens, budget)
+            missing += len(evidence) < len(paths)
+            used = sum(tokens(d.text) + 2 for d in evidence)
+            pack = evidence + fit_context([d for d in docs if d.path not in paths], tokens, budget - used)
+        groups.setdefault(tuple(d.path for d in pack), []).append(row)
+    by_path = {d.path: d for d in docs}
+    orders = ("as packed", "reversed")
+    by_order = {name: np.full((len(probes), 5), -np.inf) for name in orders}
+    stage = "icl (the corpus packed into windows)"
+    for done, (paths, rows) in enumerate(groups.items()):
+        progress(stage, done, len(groups))
+        shown = [by_path[path] for path in paths]
         chosen = [probes[r] for r in rows]
-        by_order["evidence first"][rows] = _scored(score, [context_of(evidence + others)], chosen)
-        by_order["evidence last"][rows] = _scored(score, [context_of(others + evidence)], chosen)
-    progress("icl (evidence documents + others up to the window)", len(groups), len(groups))
-    context = {"context": "evidence documents plus other documents up to the window (the corpus does not fit)",
-               "documents": len(docs), "documents_shown": {"min": min(shown, default=0), "max": max(shown, default=0)},
-               "orders": list(orders), "window": window, "margin": MARGIN,
-               "probes_missing_evidence": missing}
+        by_order["as packed"][rows] = _scored(score, [context_of(shown)], chosen)
+        by_order["reversed"][rows] = _scored(score, [context_of(shown[::-1])], chosen)
+    progress(stage, len(groups), len(groups))
+    sizes = [len(paths) for paths in groups]
+    context = {"context": "the corpus packed into windows (it does not fit one): each probe is asked in the first window "
+                          "that holds all its evidence documents, else in its evidence documents plus others up to the "
+                          "window; each window as packed and reversed",
+               "documents": len(docs), "windows": len(groups), "documents_shown": {"min": min(sizes, default=0), "max": max(sizes, default=0)},
+               "orders": list(orders), "window": window, "margin": MARGIN, "probes_missing_evidence": missing}
     return _icl_scores(by_order, probes, context, getattr(score, "votes", False))
+
+
+def _packs(docs: Sequence, tokens: Callable[[str], int], budget: int) -> list[list]:
+    """The corpus in windows of at most `budget` tokens: documents in corpus order, a new window when
+    the next does not fit (a document larger than a window is in none); each window then topped up
+    with other documents that still fit (in corpus order), so that every window is filled as far as
+    it goes."""
+    packs, current, used = [], [], 0
+    for doc in docs:
+        size = tokens(doc.text) + 2
+        if size > budget:
+            continue
+        if current and used + size > budget:
+            packs.append(current)
+            current, used = [], 0
+        current.append(doc)
+        used += size
+    if current:
+        packs.append(current)
+    for pack in packs:
+        room = budget - sum(tokens(d.text) + 2 for d in pack)
+        inside = {d.path for d in pack}
+        pack.extend(fit_context([d for d in docs if d.path not in inside and tokens(d.text) + 2 <= room], tokens, room))
+    return packs
 
 
 def _reporting(contexts: dict[str, str], progress: Progress, stage: str):
