@@ -372,6 +372,12 @@ def test_long_shared_beginnings_become_one_prefix_each():
     assert list(_prefix_groups(order, encoded, 6)) == [(6, [0, 1]), (0, [2]), (0, [3]), (0, [4])]
     # above every beginning nothing is a prefix: the trie scores them all, as before
     assert [length for length, _ in _prefix_groups(order, encoded, 7)] == [0, 0, 0, 0, 0]
+    # two retrieved contexts that share their first chunk (4 tokens) but not the rest (6 more): each
+    # context's two options form a run; the second context does not join the first, whose prefix
+    # would shrink to 4 and leave a 7-token remainder (> long) in the trie
+    first, second = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 2, 3, 4, 15, 16, 17, 18, 19, 20]
+    encoded = [(first + [30], 10), (first + [31], 10), (second + [30], 10), (second + [31], 10)]
+    assert list(_prefix_groups(range(4), encoded, 4)) == [(10, [0, 1]), (10, [2, 3])]
 
 
 def test_trie_shares_beginnings_and_masks_to_ancestors():

@@ -85,20 +85,22 @@ def _common(a: Sequence[int], b: Sequence[int]) -> int:
 def _prefix_groups(order: Sequence[int], encoded: Sequence[tuple[list[int], int]], long: int) -> Iterator[tuple[int, list[int]]]:
     """Consecutive runs of ``order`` (sorted by ids) as (prefix length, members): the members share
     their first ``prefix length`` tokens, at least ``long`` of them, none of which is a continuation
-    token of any member (the prefix ends at or before every member's split); 0 for a run of
+    token of any member (the prefix ends at or before every member's split), and what follows it is
+    at most ``long`` tokens in every member (a sequence that shares only part of a long context
+    starts its own run: its remainder would be a long sequence in the trie again); 0 for a run of
     sequences that share no such beginning (scored in the trie as they are)."""
     group: list[int] = []
-    length = 0
+    length = longest = 0
     for i in order:
         ids, split = encoded[i]
         if group:
             shared = min(length, _common(encoded[group[0]][0], ids), split)
-            if shared >= long:
+            if shared >= long and max(longest, len(ids)) - shared <= long:
                 group.append(i)
-                length = shared
+                length, longest = shared, max(longest, len(ids))
                 continue
             yield (length, group) if length >= long else (0, group)
-        group, length = [i], split
+        group, length, longest = [i], split, len(ids)
     if group:
         yield (length, group) if length >= long else (0, group)
 
