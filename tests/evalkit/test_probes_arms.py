@@ -103,7 +103,8 @@ def test_base_at_chance_icl_and_rag_answer_what_their_context_holds(tmp_path, mo
     # rag at k = 1: p1 a, p2 b, p3 c, p4 a (holds its key), p5 b (batteries: "one year" only) -> 4 / 5
     assert arms["rag"]["k"] == 1 and arms["rag"]["retriever"] == "words"
     assert arms["rag"]["accuracy"]["mean"] == 0.8 and arms["rag"]["by_type"]["recall"]["mean"] == 0.5
-    assert section["probes"] == {"measured": 5, "of": 5, "guessable_left_out": 1}
+    assert section["probes"] == {"measured": 5, "of": 5, "guessable_left_out": 1, "headline": 5,
+                                 "model_guessable": {"question_only": 0, "options_only": 0, "either": 0}}
     assert section["scoring"] == "loglikelihood" and "recommend --curves reads `accuracy`" in section["note"]
 
 
@@ -121,6 +122,41 @@ def test_accuracy_table_names_strategies_and_question_types_and_holds_cells_to_t
     # p4 needs a and c and gets a alone -> 0
     assert (table["rag"]["recall"]["recall"], table["rag"]["recall"]["k"]) == (0.5, 1)
     assert table["rag"]["syllogism"]["recall"] == 0.0 and table["rag"]["syllogism"]["mean"] == 1.0
+
+
+class PriorMock(ContextMock):
+    """ContextMock that also knows one sentence without any context (world knowledge) and favours
+    "one year" among any options it is shown without a question."""
+
+    name = "prior-mock"
+    PRIOR = "The warranty lasts two years."
+
+    def loglikelihood(self, requests):
+        out = []
+        for (context, continuation), (ll, n) in zip(requests, super().loglikelihood(
+                [(f"{self.PRIOR}\n\n{c}" if "\n\n" not in c else c, x) for c, x in requests])):
+            if context == "Answer:":  # options only
+                ll = -0.1 * n if continuation.strip() == "one year" else -1.0 * n
+            out.append((ll, n))
+        return out
+
+
+def test_probes_a_model_baseline_answers_are_left_out_of_every_headline_figure(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_CACHE, str(tmp_path / "cache"))
+    folder, path = probes_file(tmp_path)
+    recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), 1))
+    section = measure_arms(recall, PriorMock(), ArmsRequest(("base", "icl", "rag"), 1))
+    # closed book the mock knows p2 (warranty: two years); from the options alone it picks "one year",
+    # the key of none of p1 (thirty days), p3, p4 (two options without it), p5 (five days): 1 flagged
+    assert section["probes"]["model_guessable"] == {"question_only": 1, "options_only": 0, "either": 1}
+    assert section["probes"]["headline"] == 4
+    icl = section["arms"]["icl"]
+    # icl on p1, p3, p4, p5: 1 + 1 + 1 + 0.5 (p5's tie) = 3.5 / 4; on all five (p2 right too): 4.5 / 5
+    assert icl["accuracy"]["mean"] == 0.875 and icl["all_measured_probes"]["mean"] == 0.9
+    assert "below chance by construction" in section["arms"]["base"]["note"]
+    assert {(t["a"], t["b"]) for t in section["paired"]} == {("rag", "icl")}  # base, the filter, is not compared
+    assert section["accuracy"]["icl"]["rephrasing"]["n"] if "rephrasing" in section["accuracy"]["icl"] else True
+    assert "rephrasing" not in section["accuracy"]["icl"]  # p2 was the only rephrasing probe
 
 
 def test_paired_tests_worked_by_hand(tmp_path, monkeypatch):
@@ -173,8 +209,10 @@ def test_a_rerun_scores_nothing_again(tmp_path, monkeypatch):
     folder, path = probes_file(tmp_path)
     recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), 1))
     first = measure_arms(recall, ContextMock(), ArmsRequest(top_k=1))
-    # 4 + 4 + 3 + 2 + 3 = 16 options: base 16, icl 16 x 2 orders, rag 16
-    assert first["score_cache"] == {"hits": 0, "new": 64}
+    # 4 + 4 + 3 + 2 + 3 = 16 options: base 16, icl 16 x 2 orders, rag 16; options only (the guessability
+    # filter's second baseline, the base arm its first): 16 asked, 8 distinct (thirty days, five days,
+    # two years, one year, ten euros, Refunds, Express shipping, Batteries) -> 8 new, 8 hits
+    assert first["score_cache"] == {"hits": 8, "new": 72}
     mock = ContextMock()
     again = measure_arms(recall, mock, ArmsRequest(top_k=1))  # a killed run resumes from here
     assert again["score_cache"]["new"] == 0 and mock.contexts == []  # no model call
@@ -197,7 +235,7 @@ def test_probe_run_with_arms(tmp_path, monkeypatch):
                     "--arms", "base,icl,rag", "--backend", "context-mock", width=80)
     assert result.exit_code == 0, result.output
     assert "base (closed book): 5/5" in result.stderr  # progress lines off a terminal
-    assert "Accuracy on 5 probes" in result.stdout and "90%" in result.stdout
+    assert "Accuracy on 5 of 5 probes" in result.stdout and "90%" in result.stdout
     assert "no significant difference between icl and base" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
     document = yaml.safe_load(out.read_text())

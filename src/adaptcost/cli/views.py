@@ -752,9 +752,13 @@ def print_probe_arms(console: Console, section: dict) -> None:
     """A curves file's probes section: accuracy per arm (95% interval) overall and per probe type, how
     each arm's context was made, and the paired tests in words no stronger than the test."""
     probes = section["probes"]
-    console.print(f"[bold]Accuracy on {probes['measured']} probes[/] ({inert(section['backend'])}, scored by "
-                  f"{inert(section['scoring'])}; chance {section['chance']:.0%}; {probes['guessable_left_out']} guessable "
-                  "left out)")
+    guessed = probes.get("model_guessable", {})
+    model = (f"; the model answered {guessed['either']} without the corpus ("
+             + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in guessed.items() if k != "either") + "), left out"
+             if guessed.get("either") else "")
+    console.print(f"[bold]Accuracy on {probes.get('headline', probes['measured'])} of {probes['measured']} probes[/] "
+                  f"({inert(section['backend'])}, scored by {inert(section['scoring'])}; chance {section['chance']:.0%}; "
+                  f"{probes['guessable_left_out']} guessable by the offline baselines left out{model})")
     types = list(dict.fromkeys(t for a in section["arms"].values() for t in a["by_type"]))  # the file's order
     table = Table(title="accuracy per arm (95% interval, clusters: fact)", title_justify="left")
     table.add_column("arm", no_wrap=True)

@@ -127,15 +127,21 @@ def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: 
         if answering.refused:
             say(f"{answering.refused} (remembered in the cache; --no-cache asks again): scoring by generation")
         _check_spend(answering, backend, recall, probes, request, say)
+
+        def measure() -> tuple[dict[str, ArmScores], dict[str, np.ndarray]]:
+            score = answering.scorer()
+            results = _measure_all(score, backend, recall, probes, request, progress, answering.arm_record)
+            return results, _model_baselines(score, probes, progress, results.get("base"), answering.mode != GENERATION)
+
         try:
-            results = _measure_all(answering.scorer(), backend, recall, probes, request, progress, answering.arm_record)
+            results, baselines = measure()
         except NoPromptLogprobs as err:  # the first call found out: nothing was scored yet
             say(answering.fall_back(err))
             _check_spend(answering, backend, recall, probes, request, say)
-            results = _measure_all(answering.scorer(), backend, recall, probes, request, progress, answering.arm_record)
+            results, baselines = measure()
     finally:
         answering.close()
-    return _section(backend, probes, results, request, recall, answering.counts)
+    return _section(backend, probes, results, request, recall, answering.counts, baselines)
 
 
 def _measure_all(score, backend, recall: RecallResult, probes: list[dict], request: ArmsRequest, progress: Progress,
@@ -144,6 +150,8 @@ def _measure_all(score, backend, recall: RecallResult, probes: list[dict], reque
     arm says how it was scored (kept beside its context)."""
     results: dict[str, ArmScores] = {}
     for arm in request.arms if arms is None else arms:
+        if arm in results:
+            continue
         if arm == "base":
             results[arm] = _base(score, probes, progress)
         elif arm == "icl":
@@ -152,6 +160,32 @@ def _measure_all(score, backend, recall: RecallResult, probes: list[dict], reque
             results[arm] = _rag(score, backend, recall, probes, request.top_k or DEFAULT_TOP_K, progress)
         results[arm].context.update(record())
     return results
+
+
+def _model_baselines(score, probes: list[dict], progress: Progress, base: ArmScores | None,
+                     loglikelihood: bool) -> dict[str, np.ndarray]:
+    """The guessability filter with the model (issue 17): per probe, the credit of the model's closed-book
+    answer (the question alone: the base arm's) and, where options are scored by log-likelihood, of
+    its answer from the options alone (no question: which option the model favours anyway)."""
+    out = {"question_only": (base or _base(score, probes, progress)).credits}
+    if loglikelihood:
+        rows = []
+        for start in range(0, len(probes), BATCH):
+            progress("options only (no question)", start, len(probes))
+            part = probes[start:start + BATCH]
+            items = [ProbeItem(ANSWER_CUE.lstrip(), tuple(" " + o for o in p["options"]), p["answer"]) for p in part]
+            scores = option_scores(score, [""], items)
+            padded = np.full((len(part), 5), -np.inf)
+            padded[:, : scores.shape[1]] = scores
+            rows.append(padded)
+        progress("options only (no question)", len(probes), len(probes))
+        out["options_only"] = _credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes)
+    return out
+
+
+def answered_by_baseline(baselines: dict[str, np.ndarray]) -> np.ndarray:
+    """The probes a model baseline answers: its credit is 1 (the key alone scored best)."""
+    return np.logical_or.reduce([credits >= 1.0 for credits in baselines.values()])
 
 
 class _Recorder:
@@ -173,6 +207,7 @@ def _check_spend(answering: Answering, backend, recall: RecallResult, probes: li
     recorder = _Recorder()
     quiet = lambda stage, done, total: None  # noqa: E731
     _measure_all(recorder, backend, recall, probes, request, quiet, arms=[a for a in request.arms if a in ARMS])
+    _model_baselines(recorder, probes, quiet, None, answering.mode != GENERATION)
     line = check_spend(backend, answering, recorder.requests, request.max_usd)
     if line:
         say(line)
@@ -373,13 +408,26 @@ def paired_family(results: dict[str, np.ndarray], probes: Sequence[dict], seed: 
 
 
 def _section(backend, probes: list[dict], results: dict[str, ArmScores], request: ArmsRequest,
-             recall: RecallResult, cache: tuple[int, int]) -> dict:
+             recall: RecallResult, cache: tuple[int, int], baselines: dict[str, np.ndarray] | None = None) -> dict:
+    """The section: every figure on the headline probes (those no model baseline answers; all of them
+    when every probe is answered, said so), each arm's accuracy on all measured probes beside."""
+    baselines = baselines or {}
+    flagged = answered_by_baseline(baselines) if baselines else np.zeros(len(probes), bool)
+    kept = np.flatnonzero(~flagged) if (~flagged).any() else np.arange(len(probes))
+    headline = [probes[i] for i in kept]
     arms = {}
     for name, r in results.items():
-        arms[name] = {**r.context, **_figures(r.credits, probes, request.seed)}
+        arms[name] = {**r.context, **_figures(r.credits[kept], headline, request.seed),
+                      "all_measured_probes": _estimate(r.credits, probes, request.seed)}
         if r.orders:
-            arms[name]["by_order"] = {k: _estimate(v, probes, request.seed) for k, v in r.orders.items()}
-    paired = paired_family({n: r.credits for n, r in results.items()}, probes, request.seed)
+            arms[name]["by_order"] = {k: _estimate(v[kept], headline, request.seed) for k, v in r.orders.items()}
+    filtered = bool(flagged.any()) and not flagged.all()
+    if "base" in arms and filtered:  # the filter itself: compared with nothing
+        arms["base"]["note"] = ("the closed-book baseline of the guessability filter: on the headline probes it is "
+                                "below chance by construction (the probes it answered are left out), so no paired test "
+                                "compares an arm with it")
+    paired = paired_family({n: r.credits[kept] for n, r in results.items() if n != "base" or not filtered}, headline,
+                           request.seed)
     modes = list(dict.fromkeys(r.context.get("scoring", "loglikelihood") for r in results.values())) or ["loglikelihood"]
     base_url = getattr(backend, "base_url", None)
     return {
@@ -388,13 +436,22 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         "scoring": ", ".join(modes),
         **_scoring_text(GENERATION in modes),
         "probes": {"measured": len(probes), "of": len(recall.measured), "guessable_left_out": recall.counts["guessable"],
-                   **({"limit": request.limit} if request.limit and request.limit < len(recall.measured) else {})},
-        "chance": round(chance([item_of(p) for p in probes]), 4),
+                   **({"limit": request.limit} if request.limit and request.limit < len(recall.measured) else {}),
+                   "model_guessable": {**{name: int((credits >= 1.0).sum()) for name, credits in baselines.items()},
+                                       "either": int(flagged.sum())},
+                   "headline": len(headline),
+                   **({"headline_note": "every measured probe was answered by a model baseline: the figures are on all of them"}
+                      if flagged.all() and len(probes) else {})},
+        "guessability": ("with the model: a probe whose key the model picks from the question alone (closed book) "
+                         + ("or from the options alone (no question) " if "options_only" in baselines else "")
+                         + "is left out of every figure but each arm's all_measured_probes, as the offline baselines' "
+                           "probes are"),
+        "chance": round(chance([item_of(p) for p in headline]), 4),
         "interval": "95%: the union of Wilson's and the cluster bootstrap's, probes clustered by fact",
         "arms": arms,
         "paired": [t.to_dict() for t in paired],
         "paired_test": "two-sided paired permutation test, clusters by fact; Holm-adjusted over the family",
         "score_cache": {"hits": cache[0], "new": cache[1]},
-        "accuracy": accuracy_table(arms, probes, recall, f"model {backend.name}", item_of),
+        "accuracy": accuracy_table(arms, headline, recall, f"model {backend.name}", item_of),
         "note": READ,
     }
