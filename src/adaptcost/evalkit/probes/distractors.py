@@ -15,7 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .facts import Fact, bare
+from .facts import MENTIONS, Fact, bare
 from .questions import Draft, contains
 
 OPTIONS = 4  # the key and three distractors where the corpus has them
@@ -57,14 +57,17 @@ class Pools:
     def tiers(self, draft: Draft) -> list[tuple[str, str]]:
         """The draft's pools, the closest kind first: ("subject", group) for a reversal; ("class",
         group and relation) then the property's group for a category; else ("value", group) then
-        ("relation", relation), the same relation anywhere, where a group has too few."""
+        ("relation", relation), the same relation anywhere, where a group has too few (for a code
+        identifier, ("value", "identifier"): the identifiers the corpus's sentences name)."""
         kind, key = draft.pool
         last = draft.facts[-1]
         if kind == "subject":
             return [(kind, key)]
         if kind == "class":
             return [(kind, key), ("value", last.group)]
-        return [(kind, key)] + ([("relation", last.relation.lower())] if last.kind != "quantity" else [])
+        if last.group.startswith("identifier:"):  # a code identifier: other identifiers, never prose
+            return [(kind, key), ("value", "identifier")]
+        return [(kind, key)] + ([("relation", last.relation.lower())] if last.kind not in MENTIONS else [])
 
     def candidates(self, pool: tuple[str, str]) -> list[str]:
         kind, key = pool
