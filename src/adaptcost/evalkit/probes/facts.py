@@ -71,8 +71,9 @@ def bare(name: str) -> str:
     return re.sub(r"^(?:the|a|an|our)\s+", "", name.strip().lower())
 
 
-def usable_value(value: str) -> bool:
-    return (value.lower() not in EMPTY_CELLS and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
+def usable_value(value: str, code: bool = False) -> bool:
+    """Whether a value can be asked: not an empty cell ("None" and "-" are, unless in code), short, no URL."""
+    return ((code or value.lower() not in EMPTY_CELLS) and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
             and "http" not in value)
 
 
@@ -127,7 +128,7 @@ _USE_TO = re.compile(rf"^(?:You (?:can|should) )?[Uu]se\s+(?P<value>{_NAME})\s+t
 # Requirements and versions: "requires Python 3.8+", "since FastAPI 0.95.0", "from version 2.0".
 _REQUIRES = re.compile(r"\b(?:requires?|needs?)\s+(?P<value>Python\s+\d+(?:\.\d+)*\+?|[A-Z][\w.-]*\s+(?:version\s+)?\d+(?:\.\d+)+\+?)")
 _SINCE = re.compile(r"\b(?:[Ss]ince|[Ss]tarting (?:with|from|in)|[Aa]s of|[Ff]rom version|[Aa]dded in)\s+(?:[A-Z][\w-]*\s+)?(?:version\s+)?"
-                    r"(?P<value>\d+\.\d+(?:\.\d+)*)(?![\w.]*\d)")
+                    r"`?(?P<value>\d+\.\d+(?:\.\d+)*)(?![\w.]*\d)")
 # A code identifier mentioned in a sentence: a name, a dotted path, a call (not a code fragment).
 _IDENTIFIER = re.compile(r"`(?P<value>[A-Za-z_][\w.]{0,38}(?:\(\))?)`")
 MAX_IDENTIFIERS_PER_SENTENCE = 2  # blanks asked of one sentence's identifiers, at most
@@ -182,10 +183,11 @@ class _Reader:
 
     def add(self, kind, subject, relation, value, group, start, end, row=()):
         sentence = self.text[start:end]
+        code = value.startswith("`") and value.endswith("`")  # `None` in code is a value, None in a cell is empty
         subject, value = clean(subject), clean(value)
         subject = re.sub(r"^(?:The|Our|An|A)\s+", "", subject) if kind != "quantity" else subject
         named = kind in MENTIONS or subject in sentence or (kind == "key-value" and subject == self.title)  # or what the document is about
-        if (not named or not any(c.isalpha() for c in subject) or not usable_value(value) or value not in sentence
+        if (not named or not any(c.isalpha() for c in subject) or not usable_value(value, code) or value not in sentence
                 or bare(subject) == bare(value)
                 or len(subject) > MAX_VALUE_CHARS):
             return
@@ -360,7 +362,7 @@ class _Reader:
             return  # a fragment, or a sentence that introduces what follows it
         found = [m for m in _IDENTIFIER.finditer(sentence) if sentence.count(m.group()) == 1]
         for match in found[:MAX_IDENTIFIERS_PER_SENTENCE]:
-            self.add("identifier", sentence[: match.start()].strip()[-60:] or "it", "identifier", match.group("value"),
+            self.add("identifier", sentence[: match.start()].strip()[-60:] or "it", "identifier", match.group(),
                      "identifier", start, end)
 
 

@@ -33,6 +33,7 @@ _REFERENCE = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.M)
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s)\]>]+")
 _ANCHOR = re.compile(r"\{:?[ \t]*[#.][\w .#:=-]*\}")
 _ADMONITION = re.compile(r"^[ \t]*(?:/{3}.*|[!?]{3}\+?(?:[ \t].*)?)$", re.M)
+_EMPHASIS = re.compile(r"(?<![\w*`])\*(?=\S)([^*`\n]+?)(?<=\S)\*(?![\w*`])")  # *path operation*
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]")
 
 
@@ -105,6 +106,6 @@ def strip_anchor(heading: str) -> str:
 
 def cue(sentence: str) -> str:
     """A sentence of the prose as a question shows it: blanked runs and a list bullet gone, bold
-    marks dropped, spaces single."""
-    sentence = _LIST_ITEM.sub("", sentence.replace("**", ""))
+    and italic marks dropped, spaces single."""
+    sentence = _EMPHASIS.sub(r"\1", _LIST_ITEM.sub("", sentence.replace("**", "")))
     return re.sub(r"\s+([.,;:!?)])", r"\1", re.sub(r"\s+", " ", sentence)).strip()
