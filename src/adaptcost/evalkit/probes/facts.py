@@ -2,7 +2,9 @@
 sentence of the one sentence rule, corpus.sentences, or a table row), its character span in the
 document's extracted text, and the chunks (corpus.chunks) that hold the span.
 
-Five readers, no model:
+Only the document's prose is read (prose.prose: no code blocks, front matter, markup, link
+targets, anchors or admonition markers; the same offsets, so the evidence is the text itself).
+Readers, no model:
 - `key: value` lines and glossary lines (``**ABC** — Automatic Baseline Correction.``), split at
   " · " where one line holds several;
 - table rows, Markdown and CSV/TSV: (row subject, column header, cell), the row its evidence; a
@@ -10,7 +12,13 @@ Five readers, no model:
   cell the property), its evidence the lines from the header to the row;
 - definitional and relational sentences about a named thing ("The Meridian 200 replaces the
   Meridian 100"): (subject, verb, object);
-- numbers with units in any sentence ("within 30 days"): the value alone, its unit its kind.
+- documentation prose: definitions ("`Depends` is a function", "Uvicorn, an ASGI server, ...",
+  "X is used to/lets you/allows you to Y"), parameters' defaults ("`limit` defaults to `10`"),
+  "to do X, use Y" and "use Y to do X" (the task the subject, Y the value);
+- numbers with units in any sentence ("within 30 days"): the value alone, its unit its kind;
+- requirements and versions ("requires Python 3.8+", "since FastAPI 0.95.0"): kind "version";
+- code identifiers in backticks in a statement (not a heading or a fragment): kind "identifier",
+  their distractors other identifiers.
 Named things are the subjects the readers find (a capitalised name, a table's subject column).
 """
 
