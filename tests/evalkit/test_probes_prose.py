@@ -219,3 +219,21 @@ def test_identifier_answers_get_identifier_distractors_and_definitions_join_acro
     assert [p["question"] for p in hop] == ["The documents call Uvicorn a lightning-fast ____ server. How do they describe the ____?"]
     assert hop[0]["options"][hop[0]["answer"]] == "a standard for asynchronous Python web servers"
     assert [e["document"].rsplit("/", 1)[-1] for e in hop[0]["evidence"]] == ["body.md", "asgi.md"]
+
+
+def test_diagram_files_are_skipped():
+    assert not facts_of("Who is: someapp.example.com\nIP: 123.124.125.126\nRefunds within 30 days.\n", "img/https.drawio.svg")
+
+
+def test_a_title_is_read_from_the_prose_not_the_front_matter():
+    assert title("release-notes.md", "---\nhide: navigation\n---\n\n# Release Notes\n") == "Release Notes"
+
+
+def test_values_cut_off_before_their_end_are_not_asked():
+    # "**Standards-based**: Based on (and fully compatible with) ...": the value stops at the bracket
+    assert not values("* **Standards-based**: Based on (and fully compatible with) the open standards.\n")
+    assert "fully compatible" in values("* **Standards-based**: fully compatible.\n")
+
+
+def test_double_backticks_are_no_identifier():
+    assert not {f for f in facts_of("It moves your queries to the ``cold`` profile until next month.\n") if f.kind == "identifier"}

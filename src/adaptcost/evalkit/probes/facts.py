@@ -38,6 +38,8 @@ MAX_VALUE_CHARS = 80
 # identifier): their "subject" is those words, so they are asked only by recall.
 MENTIONS = frozenset({"quantity", "version", "identifier"})
 MAX_KEY_CHARS = 40
+# A value whose last word is one of these was cut off by a bracket or a comma ("Based on (and ...").
+CUT_OFF_WORDS = frozenset("a an the of on to with for and or in by at from as like than".split())
 EMPTY_CELLS = {"", "-", "—", "–", "same", "n/a", "none", "yes", "no", "?", "…"}
 
 
@@ -80,8 +82,10 @@ def bare(name: str) -> str:
 
 
 def usable_value(value: str, code: bool = False) -> bool:
-    """Whether a value can be asked: not an empty cell ("None" and "-" are, unless in code), short, no URL."""
-    return ((code or value.lower() not in EMPTY_CELLS) and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
+    """Whether a value can be asked: not an empty cell ("None" and "-" are, unless in code), short, no
+    URL, not cut off before its end ("Based on")."""
+    last = value.rsplit(None, 1)[-1].lower() if value.strip() else ""
+    return ((code or value.lower() not in EMPTY_CELLS) and (code or last not in CUT_OFF_WORDS) and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
             and "http" not in value)
 
 
@@ -121,7 +125,7 @@ _APPOSITIVE = re.compile(rf"{_OPENING}(?:The\s+)?(?P<subject>{_NAME}),\s+(?P<obj
                          r"(?!(?:an?|the|etc|and|or)\b)")
 # A definition says what or where a thing is: "is a/an/the ...", "is in Hearth", a name, a code value
 # or a number; not "is different than ..." or "is optional".
-_DEFINES = re.compile(r"^(?:(?:an?|the|one of|part of|in|on|at|under)\s|[`\"“A-Z0-9])")
+_DEFINES = re.compile(r"^(?:(?:an?|the|our|one of|part of|in|on|at|under)\s|[`\"“A-Z0-9])")
 # A parameter's default: "`q` defaults to `None`", "`q` ... will be `None` by default",
 # "by default, `q` is `None`", "`q` ... with a default value of `None`".
 _DEFAULTS = (
@@ -138,7 +142,7 @@ _REQUIRES = re.compile(r"\b(?:requires?|needs?)\s+(?P<value>Python\s+\d+(?:\.\d+
 _SINCE = re.compile(r"\b(?:[Ss]ince|[Ss]tarting (?:with|from|in)|[Aa]s of|[Ff]rom version|[Aa]dded in)\s+(?:[A-Z][\w-]*\s+)?(?:version\s+)?"
                     r"`?(?P<value>\d+\.\d+(?:\.\d+)*)(?![\w.]*\d)")
 # A code identifier mentioned in a sentence: a name, a dotted path, a call (not a code fragment).
-_IDENTIFIER = re.compile(r"`(?P<value>[A-Za-z_][\w.]{0,38}(?:\(\))?)`")
+_IDENTIFIER = re.compile(r"(?<!`)`(?P<value>[A-Za-z_][\w.]{0,38}(?:\(\))?)`(?!`)")
 MAX_IDENTIFIERS_PER_SENTENCE = 2  # blanks asked of one sentence's identifiers, at most
 MIN_STATEMENT_WORDS = 6  # a sentence that blanks an identifier states something: no fragment ("`bar` as a `str`")
 _HEADING = re.compile(r"#{1,6}\s")
@@ -243,7 +247,7 @@ class _Reader:
             return
         first = value[: max(1, span[1] - value_at)]  # the value's words in the key's sentence
         first = re.split(r"\s[—–(]|[;(]|, see |\. ", first)[0]
-        key = clean(key)
+        key = re.sub(r"\s+", " ", clean(key))  # a link's brackets blanked inside it
         if not key or len(key) > MAX_KEY_CHARS:
             return
         if dash:  # **ABC** — Automatic Baseline Correction: a definition of the key
@@ -401,8 +405,9 @@ def _subject_column(header: list[str], rows: list[list[str]], text: str) -> int 
 
 
 def title(document: str, text: str) -> str:
-    """What a document is about: its first heading, else its file name without the suffix."""
-    heading = re.search(r"^#+\s+(.+)$|^(.+)\n[=-]{3,}\s*$", text, re.M)
+    """What a document is about: its first heading in its prose (not in its front matter or code),
+    else its file name without the suffix."""
+    heading = re.search(r"^#+\s+(.+)$|^(\S.*)\n[=-]{3,}\s*$", prose(document, text), re.M)
     name = clean(strip_anchor(heading.group(1) or heading.group(2))) if heading else ""
     if not name or len(name) > MAX_VALUE_CHARS:
         name = re.sub(r"[-_]+", " ", document.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()

@@ -3,7 +3,7 @@ character replaced by a space, line breaks kept), so that every offset into the 
 offset into the document's extracted text and every evidence span stays verbatim there.
 
 One rule per thing that is not prose:
-- code files (a stylesheet, a script): the whole text;
+- code and diagram files (a stylesheet, a script, an SVG or draw.io drawing): the whole text;
 - front matter (``---`` ... ``---`` or ``+++`` ... ``+++`` at the top);
 - fenced code blocks (``` or ~~~, any info string: mermaid and other diagrams too);
 - indented code blocks (4 spaces or a tab after a blank line, not under a list item);
@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 
-# Files that hold code, not prose (a documentation folder's theme and scripts).
-CODE_SUFFIXES = (".css", ".scss", ".sass", ".less", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py", ".sh")
+# Files that hold code or drawings, not prose (a documentation folder's theme, scripts and
+# diagrams: an SVG's text is its labels, "Who is: someapp.example.com").
+NOT_PROSE_SUFFIXES = (".css", ".scss", ".sass", ".less", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py", ".sh",
+                      ".svg", ".drawio", ".mmd", ".puml", ".dot")
 
 _FRONT_MATTER = re.compile(r"\A(?:---\n.*?\n---|\+\+\+\n.*?\n\+\+\+)[ \t]*(?:\n|\Z)", re.S)
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})")
@@ -82,7 +84,7 @@ def _indented(text: str) -> list[tuple[int, int]]:
 
 def prose(document: str, text: str) -> str:
     """`text` with everything that is not prose blanked out (see the module's doc); the same length."""
-    if document.lower().endswith(CODE_SUFFIXES):
+    if document.lower().endswith(NOT_PROSE_SUFFIXES):
         return re.sub(r"[^\n]", " ", text)
     chars = list(text)
     front = _FRONT_MATTER.match(text)
@@ -106,6 +108,7 @@ def strip_anchor(heading: str) -> str:
 
 def cue(sentence: str) -> str:
     """A sentence of the prose as a question shows it: blanked runs and a list bullet gone, bold
-    and italic marks dropped, spaces single."""
+    and italic marks dropped, spaces single, lines (a table's header and row) kept."""
     sentence = _EMPHASIS.sub(r"\1", _LIST_ITEM.sub("", sentence.replace("**", "")))
-    return re.sub(r"\s+([.,;:!?)])", r"\1", re.sub(r"\s+", " ", sentence)).strip()
+    lines = (re.sub(r"[ \t]+([.,;:!?)])", r"\1", re.sub(r"[ \t]+", " ", line)).strip() for line in sentence.split("\n"))
+    return "\n".join(line for line in lines if line)  # a table's evidence keeps its rows
