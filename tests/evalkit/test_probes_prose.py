@@ -181,6 +181,7 @@ def test_requirements_and_versions():
     assert {(f.kind, f.relation, f.value) for f in facts if f.kind == "version"} == {
         ("version", "requires", "Python 3.8+"), ("version", "since", "0.95.0"), ("version", "since", "0.103.0")}
     assert any(d.question == "Fill in the blank: Since FastAPI ____ you can use `Annotated`." for d in draft_questions(facts).drafts)
+    assert not values("Added in FastAPI 0.134.0.\n")  # a fragment: what was added?
 
 
 def test_code_identifiers_are_blanked_in_statements_only():
@@ -237,3 +238,10 @@ def test_values_cut_off_before_their_end_are_not_asked():
 
 def test_double_backticks_are_no_identifier():
     assert not {f for f in facts_of("It moves your queries to the ``cold`` profile until next month.\n") if f.kind == "identifier"}
+
+
+def test_a_short_description_is_not_asked_backwards():
+    # Webargs is the only "tool" of the corpus, yet "What do the documents describe as a tool?" pins nothing down
+    drafts = draft_questions(facts_of("Webargs is a tool.\nUvicorn is a lightning-fast ASGI server.\n")).drafts
+    reversed_ = {d.question for d in drafts if d.type == "reversal"}
+    assert reversed_ == {"What do the documents describe as a lightning-fast ASGI server?"}

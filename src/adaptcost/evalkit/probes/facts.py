@@ -144,7 +144,7 @@ _SINCE = re.compile(r"\b(?:[Ss]ince|[Ss]tarting (?:with|from|in)|[Aa]s of|[Ff]ro
 # A code identifier mentioned in a sentence: a name, a dotted path, a call (not a code fragment).
 _IDENTIFIER = re.compile(r"(?<!`)`(?P<value>[A-Za-z_][\w.]{0,38}(?:\(\))?)`(?!`)")
 MAX_IDENTIFIERS_PER_SENTENCE = 2  # blanks asked of one sentence's identifiers, at most
-MIN_STATEMENT_WORDS = 6  # a sentence that blanks an identifier states something: no fragment ("`bar` as a `str`")
+MIN_STATEMENT_WORDS = 6  # a sentence that blanks an identifier or a version states something ("`bar` as a `str`" does not)
 _HEADING = re.compile(r"#{1,6}\s")
 # Words that start a sentence without naming a thing: a relation about them asks nothing answerable.
 VAGUE_SUBJECTS = frozenset("you they it we this these those that there here he she i each all some most many "
@@ -362,7 +362,10 @@ class _Reader:
                 self.add("relation", task, "use", match.group("value"), _group("use", match.group("value")), start, end)
 
     def _versions(self, start: int, end: int, sentence: str) -> None:
-        """Requirements ("requires Python 3.8+") and versions a feature appeared in ("since 0.95.0")."""
+        """Requirements ("requires Python 3.8+") and versions a feature appeared in ("since 0.95.0"),
+        in a statement ("Added in FastAPI 0.134.0." alone says not what was added)."""
+        if len(sentence.split()) < MIN_STATEMENT_WORDS:
+            return
         for rule, relation in ((_REQUIRES, "requires"), (_SINCE, "since")):
             for match in rule.finditer(sentence):
                 self.add("version", sentence[: match.start("value")].strip()[-60:] or "it", relation, match.group("value"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from .facts import MENTIONS, Fact, bare, fact_id
 
 TYPES = ("recall", "rephrasing", "reversal", "multi-hop", "category")
+MIN_REVERSED_WORDS = 3  # a description asked backwards names enough to single its subject out ("a tool" does not)
 REPHRASE_RUN = 4  # words in a row that a rephrased question may not share with its evidence
 MAX_HOPS_PER_BRIDGE = 3  # multi-hop questions through one joining entity, at most
 MAX_MEMBERS_PER_CLASS = 4  # category questions about one class property, at most
@@ -150,6 +151,8 @@ def reversal(fact: Fact, index: Index) -> Draft | None:
                   and len(index.values_of[(fact.group, bare(fact.subject))]) == 1)
     if question is None or not one_to_one or contains(question, fact.subject):
         return None
+    if fact.relation in ("is", "are") and len(words(fact.value)) < MIN_REVERSED_WORDS:
+        return None  # "What do the documents describe as a tool?": one-to-one here, yet nothing a reader could pin down
     return Draft("reversal", fact.id, question, fact.subject, ("subject", fact.group), (fact,))
 
 
