@@ -10,10 +10,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adaptcost.corpus.discover import document_texts
 from adaptcost.evalkit.probes.build import BuildRequest, build_probes
 from adaptcost.evalkit.probes.facts import read_facts, title
 from adaptcost.evalkit.probes.prose import cue, prose
-from adaptcost.evalkit.probes.questions import draft_questions
+from adaptcost.evalkit.probes.questions import draft_questions, shares_run
 
 
 def facts_of(text: str, document: str = "doc.md"):
@@ -210,6 +211,14 @@ def test_identifier_answers_get_identifier_distractors_and_definitions_join_acro
         (corpus / name).write_text(text, encoding="utf-8")
     build_probes(BuildRequest((str(corpus),), tmp_path / "p.jsonl"))
     probes = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    texts = {d.path: d.text for d in document_texts([str(corpus)])[0]}
+    for probe in probes:  # the guarantees of every probe hold on prose too
+        key = probe["options"][probe["answer"]]
+        assert len(set(probe["options"])) == len(probe["options"]) and key.lower() not in probe["question"].lower()
+        for item in probe["evidence"]:
+            assert texts[item["document"]][item["start"]:item["end"]] == item["sentence"]
+        if probe["type"] == "rephrasing":
+            assert not shares_run(probe["question"], probe["evidence"][0]["sentence"])
     identifiers = {"Query", "fastapi", "limit", "10", "skip", "0", "Body", "Form", "dict", "list", "offset", "5"}
     blanked = [p for p in probes if p["type"] == "recall" and "`____`" in p["question"]]
     assert blanked
