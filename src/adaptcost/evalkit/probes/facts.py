@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...corpus.sentences import sentence_ends
-from .prose import cue, prose, strip_anchor
+from .prose import cue, prose
 
 MAX_VALUE_CHARS = 80
 # Facts read off a sentence's words before a value (a number with its unit, a version, a code
@@ -85,7 +85,8 @@ def usable_value(value: str, code: bool = False) -> bool:
     """Whether a value can be asked: not an empty cell ("None" and "-" are, unless in code), short, no
     URL, not cut off before its end ("Based on")."""
     last = value.rsplit(None, 1)[-1].lower() if value.strip() else ""
-    return ((code or value.lower() not in EMPTY_CELLS) and (code or last not in CUT_OFF_WORDS) and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
+    empty = value.lower() in EMPTY_CELLS or last in CUT_OFF_WORDS
+    return ((code or not empty) and len(value) <= MAX_VALUE_CHARS and any(c.isalnum() for c in value)
             and "http" not in value)
 
 
@@ -172,7 +173,7 @@ class _Reader:
         self.document, self.text, self.chunk_list = document, text, chunks
         self.prose = prose(document, text)  # what is read; the evidence is the text itself, at the same offsets
         self.sentences = list(sentences(self.prose))
-        self.title = title(document, text)
+        self.title = _title(document, self.prose)
         self.facts: list[Fact] = []
         self._common: set[str] | None = None
 
@@ -408,10 +409,14 @@ def _subject_column(header: list[str], rows: list[list[str]], text: str) -> int 
 
 
 def title(document: str, text: str) -> str:
-    """What a document is about: its first heading in its prose (not in its front matter or code),
-    else its file name without the suffix."""
-    heading = re.search(r"^#+\s+(.+)$|^(\S.*)\n[=-]{3,}\s*$", prose(document, text), re.M)
-    name = clean(strip_anchor(heading.group(1) or heading.group(2))) if heading else ""
+    """What a document is about: its first heading in its prose (not in its front matter or code;
+    without its anchor), else its file name without the suffix."""
+    return _title(document, prose(document, text))
+
+
+def _title(document: str, prose_text: str) -> str:
+    heading = re.search(r"^#+\s+(.+)$|^(\S.*)\n[=-]{3,}\s*$", prose_text, re.M)
+    name = clean(heading.group(1) or heading.group(2)) if heading else ""
     if not name or len(name) > MAX_VALUE_CHARS:
         name = re.sub(r"[-_]+", " ", document.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip()
     return name

@@ -101,11 +101,6 @@ def prose(document: str, text: str) -> str:
     return "".join(chars)
 
 
-def strip_anchor(heading: str) -> str:
-    """A heading without its anchor or attribute list."""
-    return _ANCHOR.sub("", heading).strip()
-
-
 def cue(sentence: str) -> str:
     """A sentence of the prose as a question shows it: blanked runs and a list bullet gone, bold
     and italic marks dropped, spaces single, lines (a table's header and row) kept."""
