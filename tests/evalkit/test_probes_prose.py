@@ -254,3 +254,26 @@ def test_a_short_description_is_not_asked_backwards():
     drafts = draft_questions(facts_of("Webargs is a tool.\nUvicorn is a lightning-fast ASGI server.\n")).drafts
     reversed_ = {d.question for d in drafts if d.type == "reversal"}
     assert reversed_ == {"What do the documents describe as a lightning-fast ASGI server?"}
+
+
+def test_identifiers_are_matched_on_shape(tmp_path):
+    from adaptcost.evalkit.probes.facts import identifier_shape
+
+    assert [identifier_shape(n) for n in ("main.py", "url_for()", "fastapi.security", "SECRET_KEY", "Query", "item_id")] == [
+        "file", "call", "dotted", "constant", "class", "name"]
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("Put the settings in the `config.toml` file of the project.\n"
+                                 "Put the notes in the `README.md` file of the project.\n"
+                                 "Put the tests in the `tests.py` file of the project.\n"
+                                 + "".join(f"You declare the `{name}` parameter in the request here.\n"
+                                           for name in ("item_id", "skip", "limit", "Query", "Body", "Path", "Header", "Cookie")),
+                                 encoding="utf-8")
+    build_probes(BuildRequest((str(corpus),), tmp_path / "p.jsonl"))
+    probes = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    files = [p for p in probes if p["options"][p["answer"]] == "config.toml"]
+    # the file names first; only then (none left here) other identifiers
+    assert files and set(files[0]["options"][:]) >= {"config.toml", "README.md", "tests.py"}
+    assert files[0]["options"].index("config.toml") == files[0]["answer"]
+    third = [o for o in files[0]["options"] if o not in {"config.toml", "README.md", "tests.py"}]
+    assert len(third) <= 1

@@ -18,7 +18,7 @@ Readers, no model:
 - numbers with units in any sentence ("within 30 days"): the value alone, its unit its kind;
 - requirements and versions ("requires Python 3.8+", "since FastAPI 0.95.0"): kind "version";
 - code identifiers in backticks in a statement (not a heading or a fragment): kind "identifier",
-  their distractors other identifiers.
+  their distractors other identifiers of the same shape (identifier_shape), then any identifier.
 Named things are the subjects the readers find (a capitalised name, a table's subject column).
 """
 
@@ -379,7 +379,24 @@ class _Reader:
         found = [m for m in _IDENTIFIER.finditer(sentence) if sentence.count(m.group()) == 1]
         for match in found[:MAX_IDENTIFIERS_PER_SENTENCE]:
             self.add("identifier", sentence[: match.start()].strip()[-60:] or "it", "identifier", match.group(),
-                     "identifier", start, end)
+                     f"identifier:{identifier_shape(match.group('value'))}", start, end)
+
+
+_FILE = re.compile(r"\.(?:py|pyi|md|txt|toml|ya?ml|json|js|css|html?|lock|cfg|ini|sh|env|csv)$")
+
+
+def identifier_shape(name: str) -> str:
+    """What a code identifier looks like, so that its distractors look alike: a file name, a call,
+    a dotted path, a constant, a class (capitalised) or a name."""
+    if _FILE.search(name):
+        return "file"
+    if name.endswith("()"):
+        return "call"
+    if "." in name:
+        return "dotted"
+    if name.isupper() and len(name) > 1:
+        return "constant"
+    return "class" if name[:1].isupper() else "name"
 
 
 def points_elsewhere(phrase: str) -> bool:
