@@ -15,7 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .facts import Fact, bare
+from .facts import MENTIONS, Fact, bare
 from .questions import Draft, contains
 
 OPTIONS = 4  # the key and three distractors where the corpus has them
@@ -49,6 +49,8 @@ class Pools:
             self.stated_in[f.value].add(f.document)
             self.stated_in[f.subject].add(f.document)
             self.values[f.group].setdefault(f.value)
+            if f.group.startswith("identifier:"):  # every code identifier, whatever its relation or shape
+                self.values["identifier"].setdefault(f.value)
             self.subjects[f.group].setdefault(f.subject)
             self.by_relation[f.relation.lower()].setdefault(f.value)
             self.classes_of_group[f.group].add(bare(f.value))
@@ -57,14 +59,17 @@ class Pools:
     def tiers(self, draft: Draft) -> list[tuple[str, str]]:
         """The draft's pools, the closest kind first: ("subject", group) for a reversal; ("class",
         group and relation) then the property's group for a category; else ("value", group) then
-        ("relation", relation), the same relation anywhere, where a group has too few."""
+        ("relation", relation), the same relation anywhere, where a group has too few (for a code
+        identifier, ("value", "identifier"): every identifier the corpus names)."""
         kind, key = draft.pool
         last = draft.facts[-1]
         if kind == "subject":
             return [(kind, key)]
         if kind == "class":
             return [(kind, key), ("value", last.group)]
-        return [(kind, key)] + ([("relation", last.relation.lower())] if last.kind != "quantity" else [])
+        if last.group.startswith("identifier:"):  # a code identifier: others alike, then any identifier, never prose
+            return [(kind, key), ("value", "identifier")]
+        return [(kind, key)] + ([("relation", last.relation.lower())] if last.kind not in MENTIONS else [])
 
     def candidates(self, pool: tuple[str, str]) -> list[str]:
         kind, key = pool

@@ -9,7 +9,7 @@ and where its distractors come from. No question contains its answer.
   corpus (the value has one subject, the subject one value, in that relation);
 - multi-hop: two facts of different documents joined by an entity, the value of the first being
   the subject of the second, which the question does not name (a value shared by several
-  subjects is a class: category's);
+  subjects is a class: category's); or a definition holding the name another document defines;
 - category: a property stated of a class (a table's column value shared by several rows, or a
   name defined elsewhere), asked of a member whose membership is stated in another sentence.
 """
@@ -20,9 +20,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .facts import Fact, bare, fact_id
+from .facts import MENTIONS, Fact, bare, fact_id
 
 TYPES = ("recall", "rephrasing", "reversal", "multi-hop", "category")
+MIN_REVERSED_WORDS = 3  # a description asked backwards names enough to single its subject out ("a tool" does not)
 REPHRASE_RUN = 4  # words in a row that a rephrased question may not share with its evidence
 MAX_HOPS_PER_BRIDGE = 3  # multi-hop questions through one joining entity, at most
 MAX_MEMBERS_PER_CLASS = 4  # category questions about one class property, at most
@@ -72,17 +73,31 @@ class Index:
         for f in facts:
             self.values_of[(f.group, bare(f.subject))].add(bare(f.value))
             self.subjects_of[(f.group, bare(f.value))].add(bare(f.subject))
-            if f.kind != "quantity":
+            if f.kind not in MENTIONS:
                 self.by_subject[bare(f.subject)].append(f)
 
     def right_values(self, fact: Fact) -> frozenset[str]:
         return frozenset(self.values_of[(fact.group, bare(fact.subject))])
 
 
+# Questions of the prose relations (facts.py), asking the value and the subject.
+_ASK_VALUE = {"is used to": "What is {s} used for?", "is used for": "What is {s} used for?",
+              "lets you": "What does {s} let you do?", "allows you to": "What does {s} allow you to do?",
+              "can be used to": "What can {s} be used to do?", "gives you": "What does {s} give you?",
+              "must be": "What must {s} be?", "default": "What is the default value of {s}?",
+              "use": "What should you use to {s}?"}
+_ASK_SUBJECT = {"is used to": "What is used to {v}?", "is used for": "What is used for {v}?",
+                "lets you": "What lets you {v}?", "allows you to": "What allows you to {v}?",
+                "can be used to": "What can be used to {v}?", "gives you": "What gives you {v}?",
+                "default": "Which parameter defaults to {v}?", "use": None, "must be": None}
+
+
 def _ask_value(fact: Fact) -> str | None:
     """The rephrased question for a fact's value, from its subject and relation alone."""
-    if fact.kind == "quantity":
+    if fact.kind in MENTIONS:
         return None
+    if fact.relation in _ASK_VALUE:
+        return _ASK_VALUE[fact.relation].format(s=fact.subject)
     if fact.relation in ("is", "are"):
         return f"How do the documents describe {fact.subject}?"
     if fact.kind == "relation":
@@ -98,8 +113,11 @@ def _relation_words(relation: str) -> str:
 
 def _ask_subject(fact: Fact) -> str | None:
     """The reversed question: the subject asked from the value."""
-    if fact.kind == "quantity":
+    if fact.kind in MENTIONS:
         return None
+    if fact.relation in _ASK_SUBJECT:
+        template = _ASK_SUBJECT[fact.relation]
+        return template and template.format(v=fact.value)
     if fact.relation in ("is", "are"):
         return f"What do the documents describe as {fact.value}?"
     if fact.kind == "relation":
@@ -110,8 +128,10 @@ def _ask_subject(fact: Fact) -> str | None:
 
 
 def recall(fact: Fact) -> Draft | None:
-    at = fact.sentence.find(fact.value)
-    blanked = fact.sentence[:at] + "____" + fact.sentence[at + len(fact.value):]
+    """The evidence sentence, as prose (prose.cue: no link targets, anchors or markup), the answer blanked."""
+    sentence = fact.cue or fact.sentence
+    at = sentence.find(fact.value)
+    blanked = sentence[:at] + "____" + sentence[at + len(fact.value):]
     if at < 0 or contains(blanked, fact.value):
         return None
     return Draft("recall", fact.id, f"Fill in the blank: {blanked}", fact.value, ("value", fact.group), (fact,))
@@ -131,7 +151,14 @@ def reversal(fact: Fact, index: Index) -> Draft | None:
                   and len(index.values_of[(fact.group, bare(fact.subject))]) == 1)
     if question is None or not one_to_one or contains(question, fact.subject):
         return None
+    if fact.relation in ("is", "are") and len(words(fact.value)) < MIN_REVERSED_WORDS:
+        return None  # "What do the documents describe as a tool?": one-to-one here, yet nothing a reader could pin down
     return Draft("reversal", fact.id, question, fact.subject, ("subject", fact.group), (fact,))
+
+
+def _named_as(name: str) -> str:
+    """A name as written, without a leading article: case tells a thing ("File") from a word ("file")."""
+    return re.sub(r"^(?:the|a|an|our)\s+", "", name.strip(), flags=re.I)
 
 
 def multi_hops(index: Index) -> tuple[list[Draft], int]:
@@ -140,13 +167,14 @@ def multi_hops(index: Index) -> tuple[list[Draft], int]:
     out, joins = [], 0
     per_bridge: dict[str, int] = defaultdict(int)
     for first in index.facts:
-        if first.kind == "quantity" or first.relation in ("is", "are"):  # a description is no thing to join on
+        if first.kind in MENTIONS or first.relation in ("is", "are"):  # a description is no thing to join on
             continue
         bridge = bare(first.value)
         if len(index.subjects_of[(first.group, bridge)]) > 1:
             continue  # a class of several members: a category question, not a join of two things
         for second in index.by_subject.get(bridge, ()):
             if (second.document == first.document or bare(second.value) in (bridge, bare(first.subject))
+                    or _named_as(first.value) != _named_as(second.subject)  # "the file" is no `File`
                     or second.kind == "relation" and second.relation not in ("is", "are")):
                 continue
             joins += 1
@@ -163,6 +191,39 @@ def multi_hops(index: Index) -> tuple[list[Draft], int]:
             per_bridge[bridge] += 1
             out.append(Draft("multi-hop", fact_id(first.id, second.id), question, second.value, ("value", second.group),
                              (first, second), index.right_values(second)))
+    return out, joins
+
+
+_NAME_IN = re.compile(r"(?<![\w-])[A-Z][\w.+-]*[\w+](?:\s[A-Z][\w.+-]*[\w+])*")
+
+
+def definition_hops(index: Index) -> tuple[list[Draft], int]:
+    """Every question joining a definition to the definition of the one name it holds, stated in
+    another document ("Uvicorn is a lightning-fast ASGI server" and "ASGI is a standard for ..."):
+    the name is blanked ("The documents call Uvicorn a lightning-fast ____ server. How do they
+    describe the ____?"), so the question needs both facts. Only where the join is unambiguous: the
+    definition holds one defined name, and that name has one definition. And how many joins were found."""
+    out, joins = [], 0
+    per_bridge: dict[str, int] = defaultdict(int)
+    for first in index.facts:
+        if first.kind != "relation" or first.relation != "is":
+            continue
+        bridges = [(m, second) for m in _NAME_IN.finditer(first.value) for second in index.by_subject.get(bare(m.group()), ())
+                   if second.relation == "is" and second.document != first.document]
+        if len({m.group() for m, _ in bridges}) != 1 or len({bare(s.value) for _, s in bridges}) != 1:
+            continue
+        match, second = bridges[0]
+        if len(index.right_values(second)) > 1 or bare(match.group()) == bare(first.subject):
+            continue
+        joins += 1
+        bridge = bare(match.group())
+        blanked = first.value[:match.start()] + "____" + first.value[match.end():]
+        question = f"The documents call {first.subject} {blanked}. How do they describe the ____?"
+        if per_bridge[bridge] >= MAX_HOPS_PER_BRIDGE or contains(question, second.value) or contains(question, match.group()):
+            continue
+        per_bridge[bridge] += 1
+        out.append(Draft("multi-hop", fact_id(first.id, second.id), question, second.value, ("value", second.group),
+                         (first, second), index.right_values(second) | {bare(first.value)}))
     return out, joins
 
 
@@ -211,8 +272,10 @@ def draft_questions(facts: list[Fact]) -> Drafts:
             if draft is not None:
                 drafts.append(draft)
     candidates["recall"] = len(facts)
-    candidates["rephrasing"] = sum(f.kind != "quantity" for f in facts)
+    candidates["rephrasing"] = sum(f.kind not in MENTIONS for f in facts)
     candidates["reversal"] = candidates["rephrasing"]
     hops, candidates["multi-hop"] = multi_hops(index)
+    definitions, joins = definition_hops(index)
+    hops, candidates["multi-hop"] = hops + definitions, candidates["multi-hop"] + joins
     cats, candidates["category"] = categories(index)
     return Drafts(drafts + hops + cats, candidates)
