@@ -13,7 +13,12 @@ closed-book answer and every paired comparison compares one rule.
            documents up to the window, in two orders (evidence first, evidence last), averaged;
            the output says which, with each order's accuracy
     rag    the top-k chunks of the headline retriever for the question, in corpus order, then
-           the question
+           the question; each other retriever of the recall run as "rag (NAME)"
+    finetune, finetune+local, finetune+global (held-out, covers)
+           closed book with a model fine-tuned on the corpus to the recall ceiling (probes.tuned:
+           the texts, the training, the dry run on an API backend)
+    finetune+rag
+           the finetune model with rag's contexts (the headline retriever)
 
 Guessable probes (an offline baseline answers them) are already left out (RecallResult.measured).
 Accuracy per arm, overall and per probe type, with `stats.intervals.interval` (probes clustered by
@@ -38,8 +43,11 @@ from ..stats.intervals import interval
 from ..stats.paired import holm, paired_test
 from .probefile import PROBE_TYPES
 from .recall import RecallResult
+from .tuned import (HEADLINE_GLOBAL, TUNED_ARMS, Trained, TuningRequest, checked_probes, models_for, train_models,
+                    training_sets)
 
-ARMS = ("base", "icl", "rag")
+UNTUNED_ARMS = ("base", "icl", "rag")  # the default: no training
+ARMS = UNTUNED_ARMS + TUNED_ARMS
 MARGIN = 256  # tokens of the window kept for the question and the option (as runner._icl)
 ANSWER_CUE = "\nAnswer:"  # after the question; each option is scored as " " + option
 BATCH = 16  # probes per scoring call (a progress line each)
@@ -61,11 +69,12 @@ class ProbeItem:
 
 @dataclass(frozen=True)
 class ArmsRequest:
-    arms: Sequence[str] = ARMS
+    arms: Sequence[str] = UNTUNED_ARMS
     top_k: int | None = None  # rag's chunks per prompt (the scenario's default when None)
     limit: int | None = None  # N measured probes only, evenly spaced through the file (see spaced)
     cache: bool = True
     seed: int = 0
+    tuning: TuningRequest = field(default_factory=TuningRequest)  # the fine-tuned arms' training
 
 
 @dataclass
@@ -107,17 +116,88 @@ def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: 
     cache = ScoreCache(backend.name, request.cache)
     score = cache.wrap(backend)
     results: dict[str, ArmScores] = {}
+    trained = None
+    counted = [0, 0]  # the tuned models' score caches: hits, new
+    k = request.top_k or DEFAULT_TOP_K
     try:
         for arm in request.arms:
             if arm == "base":
                 results[arm] = _base(score, probes, progress)
             elif arm == "icl":
                 results[arm] = _icl(score, backend, recall, probes, progress)
+            elif arm == "rag":
+                for retriever in recall.retrievers:
+                    results[rag_label(recall, retriever)] = _rag(score, backend, recall, probes, k, progress, retriever)
             else:
-                results[arm] = _rag(score, backend, recall, probes, request.top_k or DEFAULT_TOP_K, progress)
+                if trained is None:
+                    trained = _train(recall, backend, request, progress)
+                results.update(_tuned(arm, trained, recall, probes, k, request, progress, counted))
     finally:
         cache.close()
-    return _section(backend, probes, results, request, recall, (cache.hits, cache.misses))
+    section = _section(backend, probes, results, request, recall, (cache.hits + counted[0], cache.misses + counted[1]))
+    return section if trained is None else {**section, **_training_section(trained, request)}
+
+
+def rag_label(recall: RecallResult, retriever: str) -> str:
+    """The headline retriever's rag arm is "rag"; each other retriever's "rag (NAME)"."""
+    return "rag" if retriever == recall.retrievers[0] else f"rag ({retriever})"
+
+
+def _train(recall: RecallResult, backend, request: ArmsRequest, progress: Progress) -> Trained:
+    """Every tuned model the fine-tuned arms of `request` need (probes.tuned), trained once."""
+    sets = training_sets(recall.documents, recall.measured)
+    models = models_for([a for a in request.arms if a in TUNED_ARMS])
+    return train_models(backend, sets, models, checked_probes(recall.measured), item_of, request.tuning,
+                        getattr(request, "max_usd", None), progress)
+
+
+def _tuned(arm: str, trained: Trained, recall: RecallResult, probes: list[dict], k: int, request: ArmsRequest,
+           progress: Progress, counted: list[int]) -> dict[str, ArmScores]:
+    """One fine-tuned arm's scores (finetune+global: both variants), each with its tuned model's own
+    score cache; an arm whose model did not run (a dry run) has none (the file's not_run says why)."""
+    out = {}
+    for model in models_for([arm]):
+        tuned = trained.models.get(model)
+        if tuned is None:
+            continue
+        label = arm if arm == "finetune+rag" else model
+        own = ScoreCache(tuned.name, request.cache)
+        try:
+            scorer = own.wrap(tuned)
+            if arm == "finetune+rag":
+                scores = _rag(scorer, tuned, recall, probes, k, progress, recall.retrievers[0], name=arm)
+            else:
+                scores = _base(scorer, probes, progress, stage=f"{model} (closed book)")
+        finally:
+            counted[0] += own.hits
+            counted[1] += own.misses
+            own.close()
+        described = ("the finetune model, with " + scores.context["context"] if arm == "finetune+rag"
+                     else "none (closed book); the model fine-tuned on its texts (trainings)")
+        reason = trained.reason(label)
+        scores.context = {**scores.context, "context": described, "model": model,
+                          **({"descriptive": reason} if reason else {})}
+        out[label] = scores
+    return out
+
+
+def _training_section(trained: Trained, request: ArmsRequest) -> dict:
+    """The fine-tuned arms' part of the probes section: how each model trained, the arms not run
+    (a dry run: their cost), and which global variant is the headline."""
+    not_run = {}
+    for arm in request.arms:
+        for model in models_for([arm]) if arm in TUNED_ARMS else ():
+            if model in trained.not_run:
+                label = arm if arm == "finetune+rag" else model
+                not_run[label] = {**trained.not_run[model], **({"answers_with": "the finetune model"} if arm == "finetune+rag" else {})}
+    tuning = request.tuning
+    return {
+        "finetune": {"settings": trained.settings,
+                     "until_recall": tuning.until_recall or "off (a fixed budget)", "cap_epochs": tuning.cap_epochs,
+                     "check_epochs": tuning.check_epochs, "headline_global": HEADLINE_GLOBAL},
+        "trainings": trained.trainings,
+        **({"not_run": not_run} if not_run else {}),
+    }
 
 
 def _scored(score, contexts: Sequence[str], probes: Sequence[dict]) -> np.ndarray:
@@ -132,12 +212,12 @@ def _credits(scores: np.ndarray, probes: Sequence[dict]) -> np.ndarray:
     return credit(scores, None, [p["answer"] for p in probes]) if len(probes) else np.zeros(0)
 
 
-def _base(score, probes: list[dict], progress: Progress) -> ArmScores:
+def _base(score, probes: list[dict], progress: Progress, stage: str = "base (closed book)") -> ArmScores:
     rows = []
     for start in range(0, len(probes), BATCH):
-        progress("base (closed book)", start, len(probes))
+        progress(stage, start, len(probes))
         rows.append(_scored(score, [""], probes[start:start + BATCH]))
-    progress("base (closed book)", len(probes), len(probes))
+    progress(stage, len(probes), len(probes))
     return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), {"context": "none (closed book)"})
 
 
@@ -200,10 +280,11 @@ def _icl_scores(by_order: dict[str, np.ndarray], probes: list[dict], context: di
     return ArmScores(_credits(averaged, probes), context, {k: _credits(v, probes) for k, v in by_order.items()})
 
 
-def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progress: Progress) -> ArmScores:
-    """Each probe's top-k chunks (headline retriever; those that fit the window, best first) in corpus
-    order, then the question."""
-    headline = recall.retrievers[0]
+def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progress: Progress,
+         retriever: str | None = None, name: str = "rag") -> ArmScores:
+    """Each probe's top-k chunks (`retriever`'s, the headline by default; those that fit the window,
+    best first) in corpus order, then the question."""
+    headline = retriever or recall.retrievers[0]
     chunks = recall.chunks.texts
     ranking = dict(zip((p["id"] for p in recall.measured), recall.rankings[headline]))
     budget = backend.context_window() - MARGIN
@@ -216,7 +297,7 @@ def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progr
         contexts.append(context_of(sorted(fitted, key=lambda c: c.index)))
     rows = []
     for start in range(0, len(probes), BATCH):
-        progress(f"rag ({headline}, top {k} chunks)", start, len(probes))
+        progress(f"{name} ({headline}, top {k} chunks)", start, len(probes))
         part = range(start, min(start + BATCH, len(probes)))
         items = [item_of(probes[r]) for r in part]
         requests = [(contexts[r] + "\n\n" + item.prompt, o) for r, item in zip(part, items) for o in item.options]
@@ -226,8 +307,9 @@ def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progr
             row = np.full(5, -np.inf)
             row[: len(values)] = [ll / max(n, 1) for ll, n in values]  # as credit.normalized
             rows.append(row)
-    progress(f"rag ({headline}, top {k} chunks)", len(probes), len(probes))
-    context = {"context": f"the top {k} chunks of the headline retriever, in corpus order, then the question",
+    progress(f"{name} ({headline}, top {k} chunks)", len(probes), len(probes))
+    which = "the headline retriever" if headline == recall.retrievers[0] else headline
+    context = {"context": f"the top {k} chunks of {which}, in corpus order, then the question",
                "retriever": headline, "k": k, "probes_cut_to_window": cut}
     return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), context)
 
@@ -262,6 +344,13 @@ def paired_family(results: dict[str, np.ndarray], probes: Sequence[dict], seed: 
     return [replace(t, p_holm=p) for t, p in zip(tests, adjusted)]
 
 
+def _marked(test: dict, arms: dict) -> dict:
+    """A paired test with the reasons its arms are descriptive only, if any (it stays in the Holm
+    family: the adjustment is then conservative for the others)."""
+    reasons = [arms[name]["descriptive"] for name in (test["a"], test["b"]) if arms[name].get("descriptive")]
+    return {**test, "descriptive": "; ".join(dict.fromkeys(reasons))} if reasons else test
+
+
 def _section(backend, probes: list[dict], results: dict[str, ArmScores], request: ArmsRequest,
              recall: RecallResult, cache: tuple[int, int]) -> dict:
     arms = {}
@@ -269,7 +358,7 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         arms[name] = {**r.context, **_figures(r.credits, probes, request.seed)}
         if r.orders:
             arms[name]["by_order"] = {k: _estimate(v, probes, request.seed) for k, v in r.orders.items()}
-    paired = paired_family({n: r.credits for n, r in results.items()}, probes, request.seed)
+    paired = [_marked(t.to_dict(), arms) for t in paired_family({n: r.credits for n, r in results.items()}, probes, request.seed)]
     return {
         "backend": backend.name,
         "scoring": "loglikelihood",
@@ -280,7 +369,7 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         "chance": round(chance([item_of(p) for p in probes]), 4),
         "interval": "95%: the union of Wilson's and the cluster bootstrap's, probes clustered by fact",
         "arms": arms,
-        "paired": [t.to_dict() for t in paired],
+        "paired": paired,
         "paired_test": "two-sided paired permutation test, clusters by fact; Holm-adjusted over the family",
         "score_cache": {"hits": cache[0], "new": cache[1]},
         "note": NOT_READ,
