@@ -355,3 +355,27 @@ def test_the_local_model_trains_to_the_cap_and_resumes_from_its_adapter(tmp_path
     again = measure_arms(recall, backend, request)
     assert again["trainings"]["finetune"]["from_cache"] is True and again["score_cache"]["new"] == 0
     assert again["arms"] == first["arms"]
+
+
+def test_a_model_without_a_fine_tuning_price_is_not_run_with_the_reason(tmp_path, monkeypatch):
+    folder, path = built(tmp_path, monkeypatch)
+    recall = recall_of_run(folder, path)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123456789")
+    backend = OpenAIBackend("my-own-llama", "http://127.0.0.1:9/v1", transport=lambda *a: pytest.fail("no call"))
+    section = measure_arms(recall, backend, ArmsRequest(("finetune",), 1, tuning=TuningRequest(api_finetune=True)))
+    assert section["not_run"]["finetune"]["why"].startswith("cannot be priced: no price for model 'my-own-llama'")
+    assert "estimated_usd" not in section["not_run"]["finetune"]
+
+
+def test_probe_run_dry_run_on_the_openai_backend(tmp_path, monkeypatch):
+    folder, path = built(tmp_path, monkeypatch)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123456789")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # never reached: nothing is scored
+    out = tmp_path / "curves.yaml"
+    result = invoke("probe", "run", path, "--corpus", folder, "--output", out, "--retrievers", "words",
+                    "--arms", "finetune,finetune+local", "--backend", "openai", "--model", "gpt-4.1-mini", width=100)
+    assert result.exit_code == 0, result.output
+    assert "finetune: not run (dry run: pass --api-finetune" in result.stdout
+    assert "at $5/1M training tokens (pricing/openai.yaml, as of 2026-07-24)" in result.stdout
+    not_run = yaml.safe_load(out.read_text())["probes"]["not_run"]
+    assert not_run["finetune+local"]["examples"] == 51 == 21 + 30  # sentences and local augmentations

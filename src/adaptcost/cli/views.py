@@ -796,6 +796,9 @@ def print_probe_trainings(console: Console, section: dict) -> None:
         if t.get("descriptive"):
             console.print(f"[yellow]  descriptive only:[/] {inert(t['descriptive'])}")
     for arm, n in section.get("not_run", {}).items():
+        if "price" not in n:
+            console.print(f"{inert(arm)}: not run ({inert(n['why'])})", soft_wrap=True)
+            continue
         price = n["price"]
         usd = f"${n['estimated_usd']:,.2f}" if n["estimated_usd"] >= 0.01 else f"${n['estimated_usd']:.4f}"
         console.print(f"{inert(arm)}: not run ({inert(n['why'])}): {n['examples']:,} examples, "

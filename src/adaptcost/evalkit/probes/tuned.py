@@ -254,11 +254,14 @@ def train_models(backend, sets: TrainingSets, models: Sequence[str], checked: Se
     settings = getattr(backend, "resolve_settings", lambda s: s)(replace(tuning.settings))
     trained = Trained({}, {}, {}, asdict(settings))
     if not can_check_recall(backend) and hasattr(backend, "estimate_finetune_usd"):
-        quotes = {m: backend.finetune_quote(sets.texts(m), settings) for m in models}
-        if not tuning.api_finetune:
-            for m, quote in quotes.items():
-                trained.not_run[m] = {"run": False, "why": "dry run: pass --api-finetune to run (and pay for) the "
-                                      "provider's fine-tuning job", "texts": sets.counts(m), **quote}
+        quotes = {m: _quote(backend, sets.texts(m), settings) for m in models}
+        unpriced = {m: q for m, q in quotes.items() if isinstance(q, str)}
+        for m, quote in quotes.items():
+            if m in unpriced or not tuning.api_finetune:  # a model that cannot be priced is not run, never a failure
+                why = quote if m in unpriced else "dry run: pass --api-finetune to run (and pay for) the provider's fine-tuning job"
+                trained.not_run[m] = {"run": False, "why": why, "texts": sets.counts(m),
+                                      **({} if m in unpriced else quote)}
+        if not tuning.api_finetune or unpriced:
             return trained
         total = sum(q["estimated_usd"] for q in quotes.values())
         if max_usd is not None and total > max_usd:
@@ -283,6 +286,14 @@ def train_models(backend, sets: TrainingSets, models: Sequence[str], checked: Se
         trained.models[model] = tuned
         trained.trainings[model] = _record(model, tuned, until, why, sets.counts(model), texts, items, checked, tuning)
     return trained
+
+
+def _quote(backend, texts: Sequence[str], settings) -> dict | str:
+    """The provider's fine-tuning quote (OpenAIBackend.finetune_quote), or why there is none."""
+    try:
+        return backend.finetune_quote(texts, settings)
+    except AdaptcostError as err:
+        return f"cannot be priced: {err}"
 
 
 def _as_item(item) -> tuple[str, tuple[str, ...], int]:
