@@ -335,6 +335,12 @@ def test_probe_run_with_tuned_arms(tmp_path, monkeypatch):
     probes = document["probes"]
     assert probes["trainings"]["finetune"]["until_recall"]["cap"] == 6
     assert probes["arms"]["finetune"]["descriptive"].startswith("finetune stopped at the 6-step cap")
+    from adaptcost.decision.curves import load_curves
+
+    assert load_curves(out).retrieval.at("words", 1) is not None  # still a valid curves file, recall read
+    again = invoke(*args, width=100)  # a rerun: every model from the cache, nothing scored again
+    assert again.exit_code == 0 and "(score cache 484 hits, 0 new)" in again.stderr
+    assert "6 steps (from the cache)" in again.stdout
     assert invoke(*args[:-2], "--cap-epochs", "0").exit_code != 0
 
 
