@@ -745,6 +745,9 @@ def print_pricing_diff(console: Console, d: dict) -> None:
         console.print("[green]No price differences.[/]")
 
 
+TYPE_HEADERS = {"rephrasing": "reph.", "reversal": "rev.", "multi-hop": "hop", "category": "cat."}  # 80 columns
+
+
 def print_probe_arms(console: Console, section: dict) -> None:
     """A curves file's probes section: accuracy per arm (95% interval) overall and per probe type, how
     each arm's context was made, and the paired tests in words no stronger than the test."""
@@ -754,16 +757,19 @@ def print_probe_arms(console: Console, section: dict) -> None:
                   "left out)")
     types = list(dict.fromkeys(t for a in section["arms"].values() for t in a["by_type"]))  # the file's order
     table = Table(title="accuracy per arm (95% interval, clusters: fact)", title_justify="left")
-    table.add_column("arm", no_wrap=True)
+    table.add_column("arm", min_width=15)  # "finetune+global (held-out)" wraps at its space
     table.add_column("all (95%)", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for t in types:
-        table.add_column(t, justify="right")
+        table.add_column(TYPE_HEADERS.get(t, t), justify="right")
     for name, arm in section["arms"].items():
         a = arm["accuracy"]
         table.add_row(inert(name) + ("*" if arm.get("descriptive") else ""), f"{a['mean']:.0%} [dim]({a['low']:.0%}–{a['high']:.0%})[/]", str(a["n"]),
                       *(f"{arm['by_type'][t]['mean']:.0%}" if t in arm["by_type"] else "—" for t in types))
     console.print(table)
+    shortened = [f"{TYPE_HEADERS[t]} {t}" for t in types if t in TYPE_HEADERS]
+    if shortened:
+        console.print(f"[dim]{inert(', '.join(shortened))}[/]")
     if any(arm.get("descriptive") for arm in section["arms"].values()):
         console.print("[yellow]*[/] descriptive only: its model stopped below the recall ceiling (the trainings say why)")
     for name, arm in section["arms"].items():
