@@ -385,3 +385,12 @@ def test_probe_run_dry_run_on_the_openai_backend(tmp_path, monkeypatch):
     assert "at $5/1M training tokens (pricing/openai.yaml, as of 2026-07-24)" in result.stdout
     not_run = yaml.safe_load(out.read_text())["probes"]["not_run"]
     assert not_run["finetune+local"]["examples"] == 51 == 21 + 30  # sentences and local augmentations
+
+
+def test_until_recall_zero_is_a_fixed_budget_of_the_cap(tmp_path, monkeypatch):
+    section, _ = tuned_run(tmp_path, monkeypatch, ceiling=0, cap=10)
+    t = section["trainings"]["finetune"]
+    # 10 epochs of 3 steps, no check on the way; recall read after it: every sentence known, 13 / 14
+    assert t["steps"] == 30 and t["until_recall"] == {"applied": False, "why": "off (a fixed budget of 10 epochs of the plain set)"}
+    assert t["recall_trained_form"] == 0.9286 and t["descriptive"] is None  # against the default ceiling 0.9
+    assert section["finetune"]["until_recall"] == "off (a fixed budget)"
