@@ -446,7 +446,7 @@ def probe_run(
     output: Annotated[Path, typer.Option(help="Curves file to write, or to add the retrieval section to (YAML; .json for JSON).")] = Path("curves.yaml"),
     retrievers: Annotated[str, typer.Option(help="Comma-separated retrievers, the first the headline that recommend uses by default.")] = "bm25,minilm",
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, help="Your scenario's chunks per prompt, measured beside k = 1, 2, 4, 8 (and rag's k; default 4).")] = None,
-    arms: Annotated[Optional[str], typer.Option(help="Also measure accuracy with a model: comma-separated base,icl,rag (default: retrieval only).")] = None,
+    arms: Annotated[Optional[str], typer.Option(help="Also measure accuracy with a model: comma-separated base,icl,rag,finetune,finetune+rag,finetune+local,finetune+global (default: retrieval only).")] = None,
     backend: Annotated[str, typer.Option(help="--arms: model backend: local (offline SmolLM2-135M-Instruct by default) or openai (any OpenAI-compatible endpoint).")] = "local",
     model: Annotated[Optional[str], typer.Option(help="--arms: local: a Hugging Face folder or .gguf file (default: the bundled SmolLM2); openai: the model's name.")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="--arms: score only N of the non-guessable probes, evenly spaced through the file.")] = None,
@@ -454,6 +454,9 @@ def probe_run(
     api_key_env: Annotated[str, typer.Option(help="--backend openai: the environment variable that holds the API key.")] = "OPENAI_API_KEY",
     max_usd: Annotated[Optional[float], typer.Option(min=0.0, help="--backend openai: refuse to start if the run would cost more than this (USD, estimated from the price tables before any call).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap and permutation tests.")] = 0,
+    until_recall: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="--arms finetune*: train each fine-tuned model until its accuracy on the recall probes reaches this, checked every epoch of the sentences (default 0.9; 0: a fixed budget of --cap-epochs epochs).")] = None,
+    cap_epochs: Annotated[Optional[int], typer.Option(min=1, help="--arms finetune*: stop at this many epochs of the sentences at the latest (default 30, as eval's); an arm below the ceiling then is descriptive only.")] = None,
+    api_finetune: Annotated[bool, typer.Option(help="--backend openai: really run (and pay for) the provider's fine-tuning jobs; without it the fine-tuned arms are a dry run that states their cost.")] = False,
     device: DeviceOpt = "auto",
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: ProbeCacheOpt = True, extract: ExtractOpt = None,
@@ -474,7 +477,13 @@ def probe_run(
         from ..evalkit.backends.registry import get_backend
         from ..evalkit.probes.arms import parse_arms
 
+        from ..evalkit.probes.tuned import TuningRequest
+        from ..evalkit.backends.protocol import FinetuneSettings
+
         chosen = parse_arms(arms)  # a bad --arms is said before any measurement
+        given = {"until_recall": until_recall, "cap_epochs": cap_epochs}
+        tuning = TuningRequest(**{k: v for k, v in given.items() if v is not None}, api_finetune=api_finetune,
+                               settings=FinetuneSettings(seed=seed))
         model_backend = get_backend(backend, device=device, **({"model": model} if model else {}),
                                     **_endpoint_options(backend, base_url, api_key_env))
     started = time.perf_counter()
@@ -484,7 +493,8 @@ def probe_run(
         if chosen is not None:
             from ..evalkit.probes.arms import ArmsRequest, measure_arms
 
-            section = measure_arms(result, model_backend, ArmsRequest(chosen, top_k, limit, cache, seed, max_usd), bar,
+            section = measure_arms(result, model_backend,
+                                   ArmsRequest(chosen, top_k, limit, cache, seed, max_usd=max_usd, tuning=tuning), bar,
                                    say=lambda line: _err().print(inert(line), soft_wrap=True))
     path = write_curves(result, output, existing, section)
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
@@ -495,6 +505,10 @@ def probe_run(
         _err().print(f"measured in {time.perf_counter() - started:.0f} s (recall and arms) (score cache {cached['hits']} hits, "
                      f"{cached['new']} new)", soft_wrap=True)
         print_probe_arms(_out(), section)
+        if "trainings" in section:
+            from .views import print_probe_trainings
+
+            print_probe_trainings(_out(), section)
 
 
 def _endpoint_options(backend: str, base_url: Optional[str], api_key_env: str) -> dict:

@@ -748,6 +748,9 @@ def print_pricing_diff(console: Console, d: dict) -> None:
         console.print("[green]No price differences.[/]")
 
 
+TYPE_HEADERS = {"rephrasing": "reph.", "reversal": "rev.", "multi-hop": "hop", "category": "cat."}  # 80 columns
+
+
 def print_probe_arms(console: Console, section: dict) -> None:
     """A curves file's probes section: accuracy per arm (95% interval) overall and per probe type, how
     each arm's context was made, and the paired tests in words no stronger than the test."""
@@ -761,16 +764,21 @@ def print_probe_arms(console: Console, section: dict) -> None:
                   f"{probes['guessable_left_out']} guessable by the offline baselines left out{model})")
     types = list(dict.fromkeys(t for a in section["arms"].values() for t in a["by_type"]))  # the file's order
     table = Table(title="accuracy per arm (95% interval, clusters: fact)", title_justify="left")
-    table.add_column("arm", no_wrap=True)
+    table.add_column("arm", min_width=15)  # "finetune+global (held-out)" wraps at its space
     table.add_column("all (95%)", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for t in types:
-        table.add_column(t, justify="right")
+        table.add_column(TYPE_HEADERS.get(t, t), justify="right")
     for name, arm in section["arms"].items():
         a = arm["accuracy"]
-        table.add_row(inert(name), f"{a['mean']:.0%} [dim]({a['low']:.0%}–{a['high']:.0%})[/]", str(a["n"]),
+        table.add_row(inert(name) + ("*" if arm.get("descriptive") else ""), f"{a['mean']:.0%} [dim]({a['low']:.0%}–{a['high']:.0%})[/]", str(a["n"]),
                       *(f"{arm['by_type'][t]['mean']:.0%}" if t in arm["by_type"] else "—" for t in types))
     console.print(table)
+    shortened = [f"{TYPE_HEADERS[t]} {t}" for t in types if t in TYPE_HEADERS]
+    if shortened:
+        console.print(f"[dim]{inert(', '.join(shortened))}[/]")
+    if any(arm.get("descriptive") for arm in section["arms"].values()):
+        console.print("[yellow]*[/] descriptive only: its model stopped below the recall ceiling (the trainings say why)")
     for name, arm in section["arms"].items():
         orders = "; ".join(f"{k} {v['mean']:.0%}" for k, v in arm.get("by_order", {}).items())
         replies = ", ".join(f"{n} {k}" for k, n in arm.get("replies", {}).items())
@@ -778,5 +786,37 @@ def print_probe_arms(console: Console, section: dict) -> None:
                       f"{'; replies: ' + inert(replies) if replies else ''}[/]")
     for t in section["paired"]:
         console.print(f"{inert(t['reads'])}: {t['difference']:+.0%} [dim](95% {t['difference_95'][0]:+.0%} to "
-                      f"{t['difference_95'][1]:+.0%}, Holm p = {t['p_holm']:.3f})[/]")
+                      f"{t['difference_95'][1]:+.0%}, Holm p = {t['p_holm']:.3f})[/]" + (" [yellow]descriptive only[/]" if t.get("descriptive") else ""))
     console.print(f"[dim]{inert(section['note'])}[/]")
+
+
+def print_probe_trainings(console: Console, section: dict) -> None:
+    """A probes section's fine-tuned models: what each trained on, its steps and recall checks, and
+    whether it reached the ceiling (else its arms are descriptive only); the arms not run (a dry
+    run: their training tokens and estimated cost, with the price's file and date)."""
+    tuning = section["finetune"]
+    ceiling = tuning["until_recall"]
+    rule = (f"trained until recall ≥ {ceiling:g} on the recall probes, checked every {tuning['check_epochs']:g} epoch(s) "
+            f"of the sentences, cap {tuning['cap_epochs']} epochs" if isinstance(ceiling, (int, float))
+            else f"a fixed budget of {tuning['cap_epochs']} epochs of the sentences")
+    console.print(f"[bold]Fine-tuned models[/] ({inert(rule)}; {inert(tuning['settings']['method'])}, "
+                  f"learning rate {tuning['settings']['learning_rate']:g}, batch {tuning['settings']['batch_size']})")
+    for model, t in section["trainings"].items():
+        texts = ", ".join(f"{n:,} {kind}" for kind, n in t["texts"].items())
+        checks = " ".join(f"{s}→{r:.2f}" for s, r in t["until_recall"].get("checks", []))
+        recall = "not measured" if t["recall_trained_form"] is None else f"{t['recall_trained_form']:.2f}"
+        cached = " (from the cache)" if t.get("from_cache") else ""
+        console.print(f"{inert(model)}: {inert(texts)}; {t['steps']} steps{cached}; recall {recall}"
+                      + (f" [dim](checks {inert(checks)})[/]" if checks else ""))
+        if t.get("descriptive"):
+            console.print(f"[yellow]  descriptive only:[/] {inert(t['descriptive'])}")
+    for arm, n in section.get("not_run", {}).items():
+        if "price" not in n:
+            console.print(f"{inert(arm)}: not run ({inert(n['why'])})", soft_wrap=True)
+            continue
+        price = n["price"]
+        usd = f"${n['estimated_usd']:,.2f}" if n["estimated_usd"] >= 0.01 else f"${n['estimated_usd']:.4f}"
+        console.print(f"{inert(arm)}: not run ({inert(n['why'])}): {n['examples']:,} examples, "
+                      f"{n['training_tokens']:,} tokens × {n['epochs']} epochs ≈ {usd} at "
+                      f"${price['training_usd_per_mtok']:g}/1M training tokens ({inert(price['file'])}, as of {price['as_of']})",
+                      soft_wrap=True)

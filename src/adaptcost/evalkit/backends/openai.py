@@ -496,6 +496,19 @@ class OpenAIBackend:
             raise AdaptcostError(f"the pricing table has no fine-tuning price for {price.name} ({price.file})")
         return price.finetune.training_usd_per_mtok * self._training_tokens(texts) * settings.epochs / 1e6
 
+    def finetune_quote(self, texts: Sequence[str], settings: FinetuneSettings = FinetuneSettings()) -> dict:
+        """What fine-tuning on ``texts`` would cost and where the price comes from (a dry run's
+        figures; nothing is sent): examples, training tokens (+10 per example), epochs, the
+        estimate (:meth:`estimate_finetune_usd`) and the price with its file, source and date."""
+        texts = [t for t in texts if t.strip()]
+        price, _ = self._priced()
+        usd = self.estimate_finetune_usd(texts, settings)  # refuses a model without a fine-tuning price
+        ft = price.finetune
+        return {"model": self.model, "examples": len(texts), "training_tokens": self._training_tokens(texts),
+                "epochs": settings.epochs, "estimated_usd": round(usd, 6),
+                "price": {"training_usd_per_mtok": ft.training_usd_per_mtok, "file": price.file, "source": ft.source,
+                          "as_of": ft.as_of.isoformat()}}
+
     def finetune(
         self,
         texts: Sequence[str],

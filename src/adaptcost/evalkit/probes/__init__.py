@@ -9,7 +9,7 @@
 - `recall.measure_recall` is the one call of `probe run`: recall@k per retriever and k (which
   probes' evidence chunks are retrieved), written by `curvesfile` as a curves file's ``retrieval``
   section, which `recommend --curves` reads;
-- `arms.measure_arms` answers the probes with a model, arm by arm (`answering`: log-likelihood or,
+- `arms.measure_arms` answers the probes with a model, arm by arm (the fine-tuned ones trained on the corpus to the recall ceiling by `tuned`; `answering`: log-likelihood or,
   on an endpoint without prompt log-probabilities, generation matched to one option by `replies`;
   `spend`: the cost before any call), and `table` turns the arms into the accuracy table, as the
   decision's strategies and question types, that `recommend --curves` reads.

@@ -14,7 +14,12 @@ closed-book answer and every paired comparison compares one rule.
            the window), each window as packed and reversed, averaged; the output says which,
            with each order's accuracy
     rag    the top-k chunks of the headline retriever for the question, in corpus order, then
-           the question
+           the question; each other retriever of the recall run as "rag (NAME)"
+    finetune, finetune+local, finetune+global (held-out, covers)
+           closed book with a model fine-tuned on the corpus to the recall ceiling (probes.tuned:
+           the texts, the training, the dry run on an API backend)
+    finetune+rag
+           the finetune model with rag's contexts (the headline retriever)
 
 Where the backend's endpoint gives no prompt log-probabilities (a chat-only model), every arm is
 scored by generation instead: the model sees the context, the question and the lettered options and
@@ -51,8 +56,11 @@ from .recall import RecallResult
 from .replies import INSTRUCTION
 from .spend import check_spend
 from .table import accuracy_table
+from .tuned import (HEADLINE_GLOBAL, TUNED_ARMS, Trained, TuningRequest, checked_probes, models_for, train_models,
+                    training_sets)
 
-ARMS = ("base", "icl", "rag")
+UNTUNED_ARMS = ("base", "icl", "rag")  # the default: no training
+ARMS = UNTUNED_ARMS + TUNED_ARMS
 MARGIN = 256  # tokens of the window kept for the question and the option (as runner._icl)
 ANSWER_CUE = "\nAnswer:"  # after the question; each option is scored as " " + option
 BATCH = 16  # probes per scoring call (a progress line each)
@@ -75,12 +83,13 @@ class ProbeItem:
 
 @dataclass(frozen=True)
 class ArmsRequest:
-    arms: Sequence[str] = ARMS
+    arms: Sequence[str] = UNTUNED_ARMS
     top_k: int | None = None  # rag's chunks per prompt (the scenario's default when None)
     limit: int | None = None  # N measured probes only, evenly spaced through the file (see spaced)
     cache: bool = True
     seed: int = 0
     max_usd: float | None = None  # a paid endpoint: refuse a run whose estimate is over this (probes.spend)
+    tuning: TuningRequest = field(default_factory=TuningRequest)  # the fine-tuned arms' training
 
 
 @dataclass
@@ -123,6 +132,7 @@ def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: 
     say = say or (lambda line: None)
     probes = spaced(recall.measured, request.limit)
     answering = Answering(backend, request.cache, [item_of(p) for p in probes], ANSWER_CUE)
+    tuning: dict = {"trained": None, "counted": [0, 0]}  # the tuned models, trained once; their score caches' hits, new
     try:
         if answering.refused:
             say(f"{answering.refused} (remembered in the cache; --no-cache asks again): scoring by generation")
@@ -130,7 +140,9 @@ def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: 
 
         def measure() -> tuple[dict[str, ArmScores], dict[str, np.ndarray]]:
             score = answering.scorer()
-            results = _measure_all(score, backend, recall, probes, request, progress, answering.arm_record)
+            results = _measure_all(score, backend, recall, probes, request, progress, answering.arm_record, tuning=tuning)
+            if not results:  # nothing was scored (a dry run of fine-tuned arms): no filter to apply
+                return results, {}
             return results, _model_baselines(score, probes, progress, results.get("base"), answering.mode != GENERATION)
 
         try:
@@ -141,24 +153,37 @@ def measure_arms(recall: RecallResult, backend, request: ArmsRequest, progress: 
             results, baselines = measure()
     finally:
         answering.close()
-    return _section(backend, probes, results, request, recall, answering.counts, baselines)
+    counts = (answering.counts[0] + tuning["counted"][0], answering.counts[1] + tuning["counted"][1])
+    section = _section(backend, probes, results, request, recall, counts, baselines)
+    return section if tuning["trained"] is None else {**section, **_training_section(tuning["trained"], request)}
 
 
 def _measure_all(score, backend, recall: RecallResult, probes: list[dict], request: ArmsRequest, progress: Progress,
-                 record: Callable[[], dict] = dict, arms: Sequence[str] | None = None) -> dict[str, ArmScores]:
+                 record: Callable[[], dict] = dict, arms: Sequence[str] | None = None,
+                 tuning: dict | None = None) -> dict[str, ArmScores]:
     """Each arm of ``arms`` (default: the request's) scored with ``score``; ``record()`` after each
-    arm says how it was scored (kept beside its context)."""
+    untuned arm says how it was scored (kept beside its context). The fine-tuned arms train their
+    models once (kept in ``tuning``) and score with each model's own cache; without ``tuning`` (a
+    plan of the calls, see _check_spend) they are left out."""
     results: dict[str, ArmScores] = {}
+    k = request.top_k or DEFAULT_TOP_K
     for arm in request.arms if arms is None else arms:
-        if arm in results:
-            continue
+        before = set(results)
         if arm == "base":
             results[arm] = _base(score, probes, progress)
         elif arm == "icl":
             results[arm] = _icl(score, backend, recall, probes, progress)
+        elif arm == "rag":
+            for retriever in recall.retrievers:
+                results[rag_label(recall, retriever)] = _rag(score, backend, recall, probes, k, progress, retriever)
         else:
-            results[arm] = _rag(score, backend, recall, probes, request.top_k or DEFAULT_TOP_K, progress)
-        results[arm].context.update(record())
+            if tuning is not None:
+                if tuning["trained"] is None:
+                    tuning["trained"] = _train(recall, backend, request, progress)
+                results.update(_tuned(arm, tuning["trained"], recall, probes, k, request, progress, tuning["counted"]))
+            continue
+        for label in set(results) - before:
+            results[label].context.update(record())
     return results
 
 
@@ -206,11 +231,75 @@ def _check_spend(answering: Answering, backend, recall: RecallResult, probes: li
         return
     recorder = _Recorder()
     quiet = lambda stage, done, total: None  # noqa: E731
-    _measure_all(recorder, backend, recall, probes, request, quiet, arms=[a for a in request.arms if a in ARMS])
-    _model_baselines(recorder, probes, quiet, None, answering.mode != GENERATION)
+    untuned = [a for a in request.arms if a in UNTUNED_ARMS]
+    _measure_all(recorder, backend, recall, probes, request, quiet, arms=untuned)
+    if untuned:
+        _model_baselines(recorder, probes, quiet, None, answering.mode != GENERATION)
     line = check_spend(backend, answering, recorder.requests, request.max_usd)
     if line:
         say(line)
+
+
+def rag_label(recall: RecallResult, retriever: str) -> str:
+    """The headline retriever's rag arm is "rag"; each other retriever's "rag (NAME)"."""
+    return "rag" if retriever == recall.retrievers[0] else f"rag ({retriever})"
+
+
+def _train(recall: RecallResult, backend, request: ArmsRequest, progress: Progress) -> Trained:
+    """Every tuned model the fine-tuned arms of `request` need (probes.tuned), trained once."""
+    sets = training_sets(recall.documents, recall.measured)
+    models = models_for([a for a in request.arms if a in TUNED_ARMS])
+    return train_models(backend, sets, models, checked_probes(recall.measured), item_of, request.tuning,
+                        getattr(request, "max_usd", None), progress)
+
+
+def _tuned(arm: str, trained: Trained, recall: RecallResult, probes: list[dict], k: int, request: ArmsRequest,
+           progress: Progress, counted: list[int]) -> dict[str, ArmScores]:
+    """One fine-tuned arm's scores (finetune+global: both variants), each with its tuned model's own
+    score cache; an arm whose model did not run (a dry run) has none (the file's not_run says why)."""
+    out = {}
+    for model in models_for([arm]):
+        tuned = trained.models.get(model)
+        if tuned is None:
+            continue
+        label = arm if arm == "finetune+rag" else model
+        own = ScoreCache(tuned.name, request.cache)
+        try:
+            scorer = own.wrap(tuned)
+            if arm == "finetune+rag":
+                scores = _rag(scorer, tuned, recall, probes, k, progress, recall.retrievers[0], name=arm)
+            else:
+                scores = _base(scorer, probes, progress, stage=f"{model} (closed book)")
+        finally:
+            counted[0] += own.hits
+            counted[1] += own.misses
+            own.close()
+        described = ("the finetune model, with " + scores.context["context"] if arm == "finetune+rag"
+                     else "none (closed book); the model fine-tuned on its texts (trainings)")
+        reason = trained.reason(label)
+        scores.context = {**scores.context, "context": described, "model": model,
+                          **({"descriptive": reason} if reason else {})}
+        out[label] = scores
+    return out
+
+
+def _training_section(trained: Trained, request: ArmsRequest) -> dict:
+    """The fine-tuned arms' part of the probes section: how each model trained, the arms not run
+    (a dry run: their cost), and which global variant is the headline."""
+    not_run = {}
+    for arm in request.arms:
+        for model in models_for([arm]) if arm in TUNED_ARMS else ():
+            if model in trained.not_run:
+                label = arm if arm == "finetune+rag" else model
+                not_run[label] = {**trained.not_run[model], **({"answers_with": "the finetune model"} if arm == "finetune+rag" else {})}
+    tuning = request.tuning
+    return {
+        "finetune": {"settings": trained.settings,
+                     "until_recall": tuning.until_recall or "off (a fixed budget)", "cap_epochs": tuning.cap_epochs,
+                     "check_epochs": tuning.check_epochs, "headline_global": HEADLINE_GLOBAL},
+        "trainings": trained.trainings,
+        **({"not_run": not_run} if not_run else {}),
+    }
 
 
 def _scored(score, contexts: Sequence[str], probes: Sequence[dict]) -> np.ndarray:
@@ -229,12 +318,12 @@ def _credits(scores: np.ndarray, probes: Sequence[dict]) -> np.ndarray:
     return np.where(unanswered, 0.0, credit(np.where(unanswered[:, None], 0.0, scores), None, [p["answer"] for p in probes]))
 
 
-def _base(score, probes: list[dict], progress: Progress) -> ArmScores:
+def _base(score, probes: list[dict], progress: Progress, stage: str = "base (closed book)") -> ArmScores:
     rows = []
     for start in range(0, len(probes), BATCH):
-        progress("base (closed book)", start, len(probes))
+        progress(stage, start, len(probes))
         rows.append(_scored(score, [""], probes[start:start + BATCH]))
-    progress("base (closed book)", len(probes), len(probes))
+    progress(stage, len(probes), len(probes))
     return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), {"context": "none (closed book)"})
 
 
@@ -334,10 +423,11 @@ def _icl_scores(by_order: dict[str, np.ndarray], probes: list[dict], context: di
     return ArmScores(_credits(averaged, probes), context, orders)
 
 
-def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progress: Progress) -> ArmScores:
-    """Each probe's top-k chunks (headline retriever; those that fit the window, best first) in corpus
-    order, then the question."""
-    headline = recall.retrievers[0]
+def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progress: Progress,
+         retriever: str | None = None, name: str = "rag") -> ArmScores:
+    """Each probe's top-k chunks (`retriever`'s, the headline by default; those that fit the window,
+    best first) in corpus order, then the question."""
+    headline = retriever or recall.retrievers[0]
     chunks = recall.chunks.texts
     ranking = dict(zip((p["id"] for p in recall.measured), recall.rankings[headline]))
     budget = backend.context_window() - MARGIN
@@ -350,7 +440,7 @@ def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progr
         contexts.append(context_of(sorted(fitted, key=lambda c: c.index)))
     rows = []
     for start in range(0, len(probes), BATCH):
-        progress(f"rag ({headline}, top {k} chunks)", start, len(probes))
+        progress(f"{name} ({headline}, top {k} chunks)", start, len(probes))
         part = range(start, min(start + BATCH, len(probes)))
         items = [item_of(probes[r]) for r in part]
         requests = [(contexts[r] + "\n\n" + item.prompt, o) for r, item in zip(part, items) for o in item.options]
@@ -360,8 +450,9 @@ def _rag(score, backend, recall: RecallResult, probes: list[dict], k: int, progr
             row = np.full(5, -np.inf)
             row[: len(values)] = [ll / max(n, 1) for ll, n in values]  # as credit.normalized
             rows.append(row)
-    progress(f"rag ({headline}, top {k} chunks)", len(probes), len(probes))
-    context = {"context": f"the top {k} chunks of the headline retriever, in corpus order, then the question",
+    progress(f"{name} ({headline}, top {k} chunks)", len(probes), len(probes))
+    which = "the headline retriever" if headline == recall.retrievers[0] else headline
+    context = {"context": f"the top {k} chunks of {which}, in corpus order, then the question",
                "retriever": headline, "k": k, "probes_cut_to_window": cut}
     return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), context)
 
@@ -407,6 +498,13 @@ def paired_family(results: dict[str, np.ndarray], probes: Sequence[dict], seed: 
     return [replace(t, p_holm=p) for t, p in zip(tests, adjusted)]
 
 
+def _marked(test: dict, arms: dict) -> dict:
+    """A paired test with the reasons its arms are descriptive only, if any (it stays in the Holm
+    family: the adjustment is then conservative for the others)."""
+    reasons = [arms[name]["descriptive"] for name in (test["a"], test["b"]) if arms[name].get("descriptive")]
+    return {**test, "descriptive": "; ".join(dict.fromkeys(reasons))} if reasons else test
+
+
 def _section(backend, probes: list[dict], results: dict[str, ArmScores], request: ArmsRequest,
              recall: RecallResult, cache: tuple[int, int], baselines: dict[str, np.ndarray] | None = None) -> dict:
     """The section: every figure on the headline probes (those no model baseline answers; all of them
@@ -426,8 +524,8 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         arms["base"]["note"] = ("the closed-book baseline of the guessability filter: on the headline probes it is "
                                 "below chance by construction (the probes it answered are left out), so no paired test "
                                 "compares an arm with it")
-    paired = paired_family({n: r.credits[kept] for n, r in results.items() if n != "base" or not filtered}, headline,
-                           request.seed)
+    paired = [_marked(t.to_dict(), arms) for t in paired_family(
+        {n: r.credits[kept] for n, r in results.items() if n != "base" or not filtered}, headline, request.seed)]
     modes = list(dict.fromkeys(r.context.get("scoring", "loglikelihood") for r in results.values())) or ["loglikelihood"]
     base_url = getattr(backend, "base_url", None)
     return {
@@ -449,7 +547,7 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
         "chance": round(chance([item_of(p) for p in headline]), 4),
         "interval": "95%: the union of Wilson's and the cluster bootstrap's, probes clustered by fact",
         "arms": arms,
-        "paired": [t.to_dict() for t in paired],
+        "paired": paired,
         "paired_test": "two-sided paired permutation test, clusters by fact; Holm-adjusted over the family",
         "score_cache": {"hits": cache[0], "new": cache[1]},
         "accuracy": accuracy_table(arms, headline, recall, f"model {backend.name}", item_of),

@@ -161,11 +161,10 @@ def _named_as(name: str) -> str:
     return re.sub(r"^(?:the|a|an|our)\s+", "", name.strip(), flags=re.I)
 
 
-def multi_hops(index: Index) -> tuple[list[Draft], int]:
-    """Every question joining a fact's value to the subject of a fact in another document (at
-    most MAX_HOPS_PER_BRIDGE per joining entity), and how many joins were found."""
-    out, joins = [], 0
-    per_bridge: dict[str, int] = defaultdict(int)
+def hop_pairs(index: Index):
+    """Every join of a fact's value to the subject of a fact in another document: (first, second),
+    the value of `first` being the subject of `second` (the fact graph multi-hop questions and
+    finetune+global's inferences come from)."""
     for first in index.facts:
         if first.kind in MENTIONS or first.relation in ("is", "are"):  # a description is no thing to join on
             continue
@@ -177,20 +176,35 @@ def multi_hops(index: Index) -> tuple[list[Draft], int]:
                     or _named_as(first.value) != _named_as(second.subject)  # "the file" is no `File`
                     or second.kind == "relation" and second.relation not in ("is", "are")):
                 continue
-            joins += 1
-            if per_bridge[bridge] >= MAX_HOPS_PER_BRIDGE:
-                continue
-            question = (f"What is the {_relation_words(second.relation)} of what {first.subject} {first.relation}?"
-                        if first.kind == "relation" else
-                        f"What is the {_relation_words(second.relation)} of the {_relation_words(first.relation)} of {first.subject}?")
-            if second.relation in ("is", "are"):
-                question = (f"How do the documents describe what {first.subject} {first.relation}?" if first.kind == "relation"
-                            else f"How do the documents describe the {_relation_words(first.relation)} of {first.subject}?")
-            if contains(question, second.value) or contains(question, first.value):
-                continue
-            per_bridge[bridge] += 1
-            out.append(Draft("multi-hop", fact_id(first.id, second.id), question, second.value, ("value", second.group),
-                             (first, second), index.right_values(second)))
+            yield first, second
+
+
+def hop_cluster(first: Fact, second: Fact) -> str:
+    """The cluster id of a join (a multi-hop probe's `fact`)."""
+    return fact_id(first.id, second.id)
+
+
+def multi_hops(index: Index) -> tuple[list[Draft], int]:
+    """Every question joining a fact's value to the subject of a fact in another document (at
+    most MAX_HOPS_PER_BRIDGE per joining entity), and how many joins were found."""
+    out, joins = [], 0
+    per_bridge: dict[str, int] = defaultdict(int)
+    for first, second in hop_pairs(index):
+        bridge = bare(first.value)
+        joins += 1
+        if per_bridge[bridge] >= MAX_HOPS_PER_BRIDGE:
+            continue
+        question = (f"What is the {_relation_words(second.relation)} of what {first.subject} {first.relation}?"
+                    if first.kind == "relation" else
+                    f"What is the {_relation_words(second.relation)} of the {_relation_words(first.relation)} of {first.subject}?")
+        if second.relation in ("is", "are"):
+            question = (f"How do the documents describe what {first.subject} {first.relation}?" if first.kind == "relation"
+                        else f"How do the documents describe the {_relation_words(first.relation)} of {first.subject}?")
+        if contains(question, second.value) or contains(question, first.value):
+            continue
+        per_bridge[bridge] += 1
+        out.append(Draft("multi-hop", hop_cluster(first, second), question, second.value, ("value", second.group),
+                         (first, second), index.right_values(second)))
     return out, joins
 
 
@@ -227,32 +241,45 @@ def definition_hops(index: Index) -> tuple[list[Draft], int]:
     return out, joins
 
 
-def categories(index: Index) -> tuple[list[Draft], int]:
-    """Every question asking a class's property of a member stated elsewhere, and how many
-    (member, class property) pairs were found. A class is a table cell shared by several rows
-    (the rows its members) that is also the subject of a fact in another sentence."""
+def class_pairs(index: Index):
+    """Per class property, ((group, bare class, the property's fact), its members stated in another
+    sentence, by id): a class is a table cell shared by several rows (the rows its members) that
+    is also the subject of a fact in another sentence. The pairs category questions and
+    finetune+global's inferences come from."""
     members: dict[tuple[str, str], list[Fact]] = defaultdict(list)  # (group, bare class) -> membership facts
     for f in index.facts:
         if f.kind == "table" and len(index.subjects_of[(f.group, bare(f.value))]) >= 2:
             members[(f.group, bare(f.value))].append(f)
-    out, pairs = [], 0
     for (group, cls), memberships in sorted(members.items()):
         for prop in index.by_subject.get(cls, ()):
-            chosen = 0
-            for member in sorted(memberships, key=lambda f: f.id):
-                if member.sentence == prop.sentence or member.start == prop.start and member.document == prop.document:
-                    continue
-                pairs += 1
-                if chosen >= MAX_MEMBERS_PER_CLASS:
-                    continue
-                relation = _relation_words(member.relation)
-                question = (f"Going by its {relation}, how do the documents describe {member.subject}?" if prop.relation in ("is", "are")
-                            else f"Going by its {relation}, what is the {_relation_words(prop.relation)} of {member.subject}?")
-                if contains(question, prop.value):  # the class may be named: the property is the hop
-                    continue
-                chosen += 1
-                out.append(Draft("category", fact_id(member.id, prop.id), question, prop.value, ("class", f"{group}\x1f{prop.relation}"),
-                                 (member, prop)))
+            yield (group, cls, prop), [m for m in sorted(memberships, key=lambda f: f.id)
+                                       if not (m.sentence == prop.sentence or m.start == prop.start and m.document == prop.document)]
+
+
+def class_cluster(member: Fact, prop: Fact) -> str:
+    """The cluster id of a class property asked of a member (a category probe's `fact`)."""
+    return fact_id(member.id, prop.id)
+
+
+def categories(index: Index) -> tuple[list[Draft], int]:
+    """Every question asking a class's property of a member stated elsewhere, and how many
+    (member, class property) pairs were found. A class is a table cell shared by several rows
+    (the rows its members) that is also the subject of a fact in another sentence."""
+    out, pairs = [], 0
+    for (group, _cls, prop), memberships in class_pairs(index):
+        chosen = 0
+        for member in memberships:
+            pairs += 1
+            if chosen >= MAX_MEMBERS_PER_CLASS:
+                continue
+            relation = _relation_words(member.relation)
+            question = (f"Going by its {relation}, how do the documents describe {member.subject}?" if prop.relation in ("is", "are")
+                        else f"Going by its {relation}, what is the {_relation_words(prop.relation)} of {member.subject}?")
+            if contains(question, prop.value):  # the class may be named: the property is the hop
+                continue
+            chosen += 1
+            out.append(Draft("category", class_cluster(member, prop), question, prop.value, ("class", f"{group}\x1f{prop.relation}"),
+                             (member, prop)))
     return out, pairs
 
 

@@ -49,6 +49,8 @@ def check_spend(backend, answering: Answering, requests: Sequence[tuple[str, str
         todo = answering.loglikelihood.uncached(asked)
         what = f"{len(todo):,} log-likelihood requests ({len(asked) - len(todo):,} cached)"
         estimate = lambda: backend.estimate_scoring_usd(todo)  # noqa: E731
+    if not todo:
+        return None  # nothing to ask: nothing to bill, priced or not
     reference = backend.price_reference()
     if reference is None:
         return unpriced(f"{what} on {backend.name}", max_usd)
