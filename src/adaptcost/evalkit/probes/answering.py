@@ -19,14 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sqlite3
 import urllib.parse
 from typing import Sequence
 
 from adaptcost.errors import AdaptcostError
-from adaptcost.paths import cache_dir
 from ..backends.protocol import NoPromptLogprobs
-from ..scoring.runner import ScoreCache, missing_once
+from ..scoring.runner import ScoreCache, missing_once, scores_db
 from .replies import REPLY_TOKENS, choice_prompt, match_reply
 
 LOGLIKELIHOOD = "loglikelihood"
@@ -59,13 +57,7 @@ class _Store:
     """Replies and endpoint refusals in the harness's cache file (tables beside ScoreCache's)."""
 
     def __init__(self, enabled: bool) -> None:
-        self.db = None
-        if enabled:
-            path = cache_dir() / "eval-scores.sqlite3"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-            self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS refusals (key TEXT PRIMARY KEY, note TEXT)")
+        self.db = scores_db("replies (key TEXT PRIMARY KEY, text TEXT)", "refusals (key TEXT PRIMARY KEY, note TEXT)") if enabled else None
 
     @staticmethod
     def key(*parts) -> str:

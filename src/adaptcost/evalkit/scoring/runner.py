@@ -64,6 +64,17 @@ VARIANTS = ("covers", "held-out")  # oracle augmentation variants (see datasets.
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+def scores_db(*tables: str) -> sqlite3.Connection:
+    """The harness's one cache file of scores (and, beside them, the probe arms' replies), with
+    `tables` ("name (columns)") created where missing."""
+    path = cache_dir() / "eval-scores.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30)
+    for table in tables:
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table}")
+    return db
+
+
 def missing_once(keys: Sequence[str], found) -> list[int]:
     """The index of the first occurrence of every key not in `found`: what a cache must still
     compute, each once (a request asked twice in one call is computed once)."""
@@ -91,12 +102,7 @@ class ScoreCache:
 
     def __init__(self, model_id: str, enabled: bool = True):
         self.model_id = model_id
-        self.db = None
-        if enabled:
-            path = cache_dir() / "eval-scores.sqlite3"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-            self.db.execute("CREATE TABLE IF NOT EXISTS ll (key TEXT PRIMARY KEY, ll REAL, n INTEGER)")
+        self.db = scores_db("ll (key TEXT PRIMARY KEY, ll REAL, n INTEGER)") if enabled else None
         self.hits = 0
         self.misses = 0
 
