@@ -648,3 +648,22 @@ def test_finetune_until_recall_stops_at_the_cap_below_the_ceiling(tiny, tmp_path
     assert tuned.trained_steps == 7 and tuned.reached_ceiling is False
     with pytest.raises(AdaptcostError, match="ceiling"):
         UntilRecall(ceiling=1.5, every=1, cap=1, items="x", measure=lambda s: 0.0)
+
+
+def test_bf16_scoring_is_a_copy_named_apart_and_close(tiny, tiny_model):
+    # precision bf16 scores with a bfloat16 copy of the weights: the float32 weights (what training
+    # uses) stay, the backend's name (its score cache's key) says so, and the scores stay close
+    import torch
+
+    from adaptcost.evalkit.backends.local import LocalBackend
+
+    half = get_backend("local", model=str(tiny_model), batch_size=4, precision="bf16")
+    assert half.name == tiny.name + "@bf16" and half.precision == "bf16"
+    assert next(half.scoring_model.parameters()).dtype == torch.bfloat16
+    assert next(half.model.parameters()).dtype == torch.float32 and tiny.scoring_model is tiny.model
+    requests = [("The capital of France is", " Paris"), ("The cat sat on the", " mat.")]
+    exact, fast = tiny.loglikelihood(requests), half.loglikelihood(requests)
+    assert [n for _, n in exact] == [n for _, n in fast]
+    assert all(abs(a - b) < 0.5 for (a, _), (b, _) in zip(exact, fast))
+    with pytest.raises(AdaptcostError, match="--precision must be one of fp32, bf16"):
+        LocalBackend(model=str(tiny_model), precision="fp16")

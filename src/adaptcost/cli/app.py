@@ -457,6 +457,7 @@ def probe_run(
     until_recall: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="--arms finetune*: train each fine-tuned model until its accuracy on the recall probes reaches this, checked every epoch of the sentences (default 0.9; 0: a fixed budget of --cap-epochs epochs).")] = None,
     cap_epochs: Annotated[Optional[int], typer.Option(min=1, help="--arms finetune*: stop at this many epochs of the sentences at the latest (default 30, as eval's); an arm below the ceiling then is descriptive only.")] = None,
     api_finetune: Annotated[bool, typer.Option(help="--backend openai: really run (and pay for) the provider's fine-tuning jobs; without it the fine-tuned arms are a dry run that states their cost.")] = False,
+    precision: Annotated[str, typer.Option(help="--backend local: score in fp32 (exact, the default) or bf16 (a bfloat16 copy of the weights: about 3x faster on CPUs with AMX; log-probabilities differ by about 0.04 nats a token). The file records it.")] = "fp32",
     device: DeviceOpt = "auto",
     include: IncludeOpt = None, exclude: ExcludeOpt = None, gitignore: GitignoreOpt = True,
     max_file_mb: MaxMbOpt = DEFAULT_MAX_FILE_MB, cache: ProbeCacheOpt = True, extract: ExtractOpt = None,
@@ -484,7 +485,11 @@ def probe_run(
         given = {"until_recall": until_recall, "cap_epochs": cap_epochs}
         tuning = TuningRequest(**{k: v for k, v in given.items() if v is not None}, api_finetune=api_finetune,
                                settings=FinetuneSettings(seed=seed))
+        if precision != "fp32" and backend.partition(":")[0] != "local":
+            raise AdaptcostError(f"--precision {precision}: only the local backend scores on this machine (an endpoint "
+                                 "scores at its own precision)")
         model_backend = get_backend(backend, device=device, **({"model": model} if model else {}),
+                                    **({"precision": precision} if precision != "fp32" else {}),
                                     **_endpoint_options(backend, base_url, api_key_env))
     started = time.perf_counter()
     with _Progress(transient=False, lines=True) as bar:

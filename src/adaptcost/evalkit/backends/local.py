@@ -51,6 +51,7 @@ __all__ = ["DEFAULT_GGUF", "LocalBackend", "default_model_path", "resolve_device
 # a small model), so its calls are larger. The training batch size is not touched: it is part of
 # the protocol (in the tuned-weights cache key).
 SCORING_SCALE = {"cpu": 1, "mps": 2, "cuda": 8}
+PRECISIONS = ("fp32", "bf16")  # the scoring model's weights (LocalBackend.scoring_model)
 
 
 class LocalBackend(TreeScoring, Training):
@@ -71,9 +72,12 @@ class LocalBackend(TreeScoring, Training):
         batch_size: int = 8,
         threads: int | None = None,
         device: str = "auto",
+        precision: str = "fp32",
     ) -> None:
         if batch_size < 1:
             raise AdaptcostError(f"batch_size must be at least 1, got {batch_size}")
+        if precision not in PRECISIONS:
+            raise AdaptcostError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         resolved = resolve_device(device)  # before any work: a device torch cannot use is one clear error
         torch.set_num_threads(threads or os.cpu_count() or 1)
         _limit_malloc_arenas()
@@ -96,7 +100,8 @@ class LocalBackend(TreeScoring, Training):
                 f"no model at {path}: pass a local Hugging Face folder (with config.json) or a .gguf file"
                 " (nothing is downloaded)"
             )
-        self._setup(lm, tokenizer, f"local:{_display_name(path)}", batch_size, str(resolved))
+        suffix = "" if precision == "fp32" else f"@{precision}"  # scores of another precision are other scores
+        self._setup(lm, tokenizer, f"local:{_display_name(path)}{suffix}", batch_size, str(resolved), precision)
         self.load_seconds = time.perf_counter() - started
 
     # ---------------------------------------------------------------- construction
@@ -122,9 +127,11 @@ class LocalBackend(TreeScoring, Training):
         _atomic_folder(cached, write)
         return lm, tokenizer
 
-    def _setup(self, lm, tokenizer, name: str, batch_size: int, device: str) -> None:
+    def _setup(self, lm, tokenizer, name: str, batch_size: int, device: str, precision: str = "fp32") -> None:
         self.name = name
         self.model = lm.to(device).eval()
+        self.precision = precision
+        self._scoring_copy = None
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.device = torch.device(device)
@@ -154,8 +161,22 @@ class LocalBackend(TreeScoring, Training):
         child._source_dir = None
         child._model_id = model_id
         child.load_seconds = 0.0
-        child._setup(lm, parent.tokenizer, name, parent.batch_size, str(parent.device))
+        child._setup(lm, parent.tokenizer, name, parent.batch_size, str(parent.device), parent.precision)
         return child
+
+    @property
+    def scoring_model(self):
+        """The model that scores and generates: the weights themselves in float32 (the default), or a
+        bfloat16 copy of them under ``precision="bf16"`` (on CPUs with AMX about 3x faster; per-token
+        log-probabilities differ from float32 by 0.04 nats on average, 0.8 at most, measured on
+        2,048 tokens of the bundled examples). Training always runs on the float32 weights."""
+        if self.precision == "fp32":
+            return self.model
+        if self._scoring_copy is None:
+            import copy
+
+            self._scoring_copy = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+        return self._scoring_copy
 
     @property
     def model_id(self) -> str:
@@ -223,7 +244,7 @@ class LocalBackend(TreeScoring, Training):
                 batch = encoded[start : start + self.batch_size]
                 input_ids, mask = self._pad([ids for _, ids in batch], left=True)
                 with _quiet():
-                    out = self.model.generate(input_ids=input_ids, attention_mask=mask, generation_config=config)
+                    out = self.scoring_model.generate(input_ids=input_ids, attention_mask=mask, generation_config=config)
                 new = out[:, input_ids.shape[1] :]
                 for row, (index, _) in enumerate(batch):
                     outputs[index] = tok.decode(new[row], skip_special_tokens=True)

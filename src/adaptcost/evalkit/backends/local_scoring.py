@@ -185,7 +185,7 @@ class TreeScoring:
         """Run `ids` once: their key/value cache and the log-probabilities of the token after them."""
         with torch.inference_mode():
             extra = {"logits_to_keep": 1} if self._keeps_logits else {}
-            out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, **extra)
+            out = self.scoring_model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, **extra)
             last = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         cache = out.cache if self._cache_kwarg == "cache" else out.past_key_values  # renamed in transformers 5.x
         return _Prefix(cache, len(ids), last)
@@ -215,7 +215,7 @@ class TreeScoring:
                     raise AdaptcostError(f"{len(ids)} tokens: more than {self.name}'s context window of {self.context_window()}")
                 values: list[float | None] = [None] * len(ids)
                 if len(ids) > 1:
-                    logits = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=False).logits[0, :-1]
+                    logits = self.scoring_model(input_ids=torch.tensor([ids], device=self.device), use_cache=False).logits[0, :-1]
                     picked = torch.log_softmax(logits.float(), dim=-1)[torch.arange(len(ids) - 1, device=self.device), torch.tensor(ids[1:], device=self.device)]
                     values[1:] = [float(v) for v in picked.cpu()]
                 out.append([(s, e, values[k]) for k, (s, e) in enumerate(offsets) if e > s])
@@ -318,7 +318,7 @@ class TreeScoring:
         """Float32 log-probabilities of the next token after each trie node in ``needed``."""
         n = len(trie.tokens)
         offset = 0 if prefix is None else prefix.offset
-        dtype = next(self.model.parameters()).dtype
+        dtype = next(self.scoring_model.parameters()).dtype
         mask = torch.zeros((1, 1, n, offset + n), dtype=dtype, device=self.device)  # built where it is used
         mask[0, 0, :, offset:].masked_fill_(torch.from_numpy(~trie.ancestry()).to(self.device), torch.finfo(dtype).min)
         inputs = {"input_ids": torch.tensor([trie.tokens], device=self.device),
@@ -330,9 +330,9 @@ class TreeScoring:
             inputs["use_cache"] = False
         keep = torch.tensor(needed, device=self.device)
         if self._keeps_logits:
-            logits = self.model(**inputs, logits_to_keep=keep).logits[0]
+            logits = self.scoring_model(**inputs, logits_to_keep=keep).logits[0]
         else:
-            logits = self.model(**inputs).logits[0, keep]
+            logits = self.scoring_model(**inputs).logits[0, keep]
         return torch.log_softmax(logits.float(), dim=-1)
 
     def _pad(self, rows: Sequence[Sequence[int]], *, left: bool) -> tuple[torch.Tensor, torch.Tensor]:

@@ -531,6 +531,7 @@ def _section(backend, probes: list[dict], results: dict[str, ArmScores], request
     return {
         "backend": backend.name,
         **({"endpoint": endpoint_of(base_url)} if base_url else {}),
+        **({"precision": backend.precision} if getattr(backend, "precision", None) else {}),
         "scoring": ", ".join(modes),
         **_scoring_text(GENERATION in modes),
         "probes": {"measured": len(probes), "of": len(recall.measured), "guessable_left_out": recall.counts["guessable"],
