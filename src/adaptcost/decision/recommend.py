@@ -124,7 +124,8 @@ def retrieval_recall(estimate: Estimate, curves: Curves, retriever: str | None) 
     notes = []
     if curves.accuracy_from:
         which = "every figure not measured on this corpus" if curves.probed else "every strategy's accuracy"
-        notes.append(f"accuracy figures: {curves.path} has no accuracy table of its own (it measures retrieval only); "
+        kind = "a probe run's: retrieval and the arms it measured" if curves.probed or curves.probed_descriptive else "it measures retrieval only"
+        notes.append(f"accuracy figures: {curves.path} has no accuracy table of its own ({kind}); "
                      f"{which} comes from {curves.accuracy_from}")
     notes += [f"accuracy figure fell back: {line}" for line in curves.fallbacks]
     measured = curves.retrieval
