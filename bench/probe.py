@@ -9,6 +9,7 @@ prints the probes per type, the guessable share and the seconds. The target (iss
 and ≥ 300 probes on 2 cores.
 
     python bench/probe.py run [--corpus examples/corpus] [--limit 200] [--arms base,icl,rag] [--retrievers bm25]
+                              [--precision fp32|bf16]
 
 run: `adaptcost probe build` then `adaptcost probe run --arms ... --limit N` with the local model,
 as a user runs them, from an empty cache (a temporary cache folder), and prints each command's
@@ -178,7 +179,7 @@ def run(args) -> None:
         timed = []
         for argv in (["build", "--corpus", args.corpus, "--output", str(probes)],
                      ["run", str(probes), "--corpus", args.corpus, "--output", str(curves), "--arms", args.arms,
-                      "--retrievers", args.retrievers, "--limit", str(args.limit)]):
+                      "--retrievers", args.retrievers, "--limit", str(args.limit), "--precision", args.precision]):
             start = time.perf_counter()
             done = subprocess.run(command + argv, env=env, capture_output=True, text=True)
             timed.append((argv[0], time.perf_counter() - start))
@@ -210,6 +211,7 @@ def main() -> None:
     r.add_argument("--limit", type=int, default=200)
     r.add_argument("--arms", default="base,icl,rag")
     r.add_argument("--retrievers", default="bm25")
+    r.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
     r.set_defaults(run=run)
     args = parser.parse_args()
     args.run(args)
