@@ -240,6 +240,7 @@ def test_an_arm_stops_at_the_first_check_at_the_ceiling(tmp_path, monkeypatch):
 
 
 def test_every_tuned_arm_and_rag_per_retriever(tmp_path, monkeypatch):
+    pytest.importorskip("bm25s")  # the second retriever (the eval extra)
     arms = parse_arms("base,rag,finetune,finetune+rag,finetune+local,finetune+global")
     section, recall = tuned_run(tmp_path, monkeypatch, arms, ceiling=0.95, retrievers=("words", "bm25"))
     assert list(section["arms"]) == ["base", "rag", "rag (bm25)", "finetune", "finetune+rag", "finetune+local",
