@@ -260,11 +260,16 @@ def test_the_local_model_on_ten_probes(tmp_path, monkeypatch):
     recall = measure_recall(RecallRequest(path, [str(folder)], ("words",), 1))
     recall.measured[:] = (recall.measured * 2)[:10]  # ten probes (each twice: the same credit twice)
     recall.rankings["words"][:] = (recall.rankings["words"] * 2)[:10]
+    recall.needed[:] = (recall.needed * 2)[:10]
     section = measure_arms(recall, get_backend("local"), ArmsRequest(("base", "icl", "rag"), 1))
     assert section["backend"].startswith("local:") and section["arms"]["icl"]["context"] == "whole corpus"
+    kept = section["probes"]["headline"]  # those the model does not answer without the corpus
+    assert kept == 10 - section["probes"]["model_guessable"]["either"] and kept > 0
     for arm in section["arms"].values():
-        assert arm["accuracy"]["n"] == 10 and 0.0 <= arm["accuracy"]["mean"] <= 1.0
-    assert len(section["paired"]) == 3 and np.isfinite([t["p_holm"] for t in section["paired"]]).all()
+        assert arm["accuracy"]["n"] == kept and 0.0 <= arm["accuracy"]["mean"] <= 1.0
+        assert arm["all_measured_probes"]["n"] == 10
+    # base, the filter, is compared with nothing once it left probes out: icl and rag alone, else all three
+    assert len(section["paired"]) == (1 if kept < 10 else 3) and np.isfinite([t["p_holm"] for t in section["paired"]]).all()
 
 
 def test_a_limit_spreads_through_the_file():
