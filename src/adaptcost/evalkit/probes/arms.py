@@ -194,17 +194,8 @@ def _model_baselines(score, probes: list[dict], progress: Progress, base: ArmSco
     its answer from the options alone (no question: which option the model favours anyway)."""
     out = {"question_only": (base or _base(score, probes, progress)).credits}
     if loglikelihood:
-        rows = []
-        for start in range(0, len(probes), BATCH):
-            progress("options only (no question)", start, len(probes))
-            part = probes[start:start + BATCH]
-            items = [ProbeItem(ANSWER_CUE.lstrip(), tuple(" " + o for o in p["options"]), p["answer"]) for p in part]
-            scores = option_scores(score, [""], items)
-            padded = np.full((len(part), 5), -np.inf)
-            padded[:, : scores.shape[1]] = scores
-            rows.append(padded)
-        progress("options only (no question)", len(probes), len(probes))
-        out["options_only"] = _credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes)
+        options_only = lambda p: ProbeItem(ANSWER_CUE.lstrip(), item_of(p).options, p["answer"])  # noqa: E731
+        out["options_only"] = _without_context(score, probes, progress, "options only (no question)", options_only)
     return out
 
 
@@ -302,9 +293,10 @@ def _training_section(trained: Trained, request: ArmsRequest) -> dict:
     }
 
 
-def _scored(score, contexts: Sequence[str], probes: Sequence[dict]) -> np.ndarray:
-    """option_scores over `contexts` (averaged), padded to the widest probe of the file (5 options)."""
-    scores = option_scores(score, contexts, [item_of(p) for p in probes])
+def _scored(score, contexts: Sequence[str], probes: Sequence[dict], make: Callable[[dict], ProbeItem] | None = None) -> np.ndarray:
+    """option_scores over `contexts` (averaged) of each probe as `make` asks it (default: item_of),
+    padded to the widest probe of the file (5 options)."""
+    scores = option_scores(score, contexts, [(make or item_of)(p) for p in probes])
     out = np.full((len(probes), 5), -np.inf)
     out[:, : scores.shape[1]] = scores
     return out
@@ -319,12 +311,19 @@ def _credits(scores: np.ndarray, probes: Sequence[dict]) -> np.ndarray:
 
 
 def _base(score, probes: list[dict], progress: Progress, stage: str = "base (closed book)") -> ArmScores:
+    return ArmScores(_without_context(score, probes, progress, stage), {"context": "none (closed book)"})
+
+
+def _without_context(score, probes: list[dict], progress: Progress, stage: str,
+                     make: Callable[[dict], ProbeItem] | None = None) -> np.ndarray:
+    """Each probe's credit with no context, asked as `make` asks it (default: the question), BATCH
+    probes a call with a progress line each."""
     rows = []
     for start in range(0, len(probes), BATCH):
         progress(stage, start, len(probes))
-        rows.append(_scored(score, [""], probes[start:start + BATCH]))
+        rows.append(_scored(score, [""], probes[start:start + BATCH], make))
     progress(stage, len(probes), len(probes))
-    return ArmScores(_credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes), {"context": "none (closed book)"})
+    return _credits(np.vstack(rows) if rows else np.zeros((0, 5)), probes)
 
 
 def _icl(score, backend, recall: RecallResult, probes: list[dict], progress: Progress) -> ArmScores:
