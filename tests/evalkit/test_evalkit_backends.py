@@ -665,5 +665,6 @@ def test_bf16_scoring_is_a_copy_named_apart_and_close(tiny, tiny_model):
     exact, fast = tiny.loglikelihood(requests), half.loglikelihood(requests)
     assert [n for _, n in exact] == [n for _, n in fast]
     assert all(abs(a - b) < 0.5 for (a, _), (b, _) in zip(exact, fast))
+    assert exact != fast  # the bfloat16 copy scored them, not the float32 weights
     with pytest.raises(AdaptcostError, match="--precision must be one of fp32, bf16"):
         LocalBackend(model=str(tiny_model), precision="fp16")
