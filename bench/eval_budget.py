@@ -60,8 +60,9 @@ def by_kind(spans: dict[str, tuple[float, float]]) -> dict[str, float]:
     return totals
 
 
-def run_profile(profile: str, device: str, verbose: bool) -> dict:
-    """One `adaptcost eval` from empty caches: wall seconds, exit status, progress lines, device."""
+def run_profile(profile: str, device: str, verbose: bool, keep: Path | None = None) -> dict:
+    """One `adaptcost eval` from empty caches: wall seconds, exit status, progress lines, device.
+    `keep`: a folder that receives the curves file the run wrote (curves-PROFILE.yaml)."""
     with tempfile.TemporaryDirectory(prefix=f"eval-budget-{profile}-") as tmp:
         env = {**os.environ, "ADAPTCOST_CACHE_DIR": str(Path(tmp) / "cache"), "PYTHONUNBUFFERED": "1"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
@@ -81,6 +82,9 @@ def run_profile(profile: str, device: str, verbose: bool) -> dict:
             import yaml
 
             where = (yaml.safe_load(output.read_text()).get("settings") or {}).get("device")
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                (keep / output.name).write_text(output.read_text())
     return {"profile": profile, "device": device, "ran_on": where, "exit_status": status, "wall_s": round(wall, 1),
             "budget_s": BUDGET_S.get(profile), "ratio": round(wall / BUDGET_S[profile], 3) if profile in BUDGET_S else None,
             "stages_s": {k: round(v, 1) for k, v in by_kind(stage_seconds(lines)).items()},
@@ -115,11 +119,12 @@ def main() -> None:
                         help="repeatable (default: quick, default)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="a folder to keep each run's curves file in (curves-PROFILE.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="echo the progress lines as they come")
     args = parser.parse_args()
     results = []
     for profile in args.profile or ["quick", "default"]:
-        result = run_profile(profile, args.device, args.verbose)
+        result = run_profile(profile, args.device, args.verbose, args.keep)
         report(result)
         results.append(result)
     if args.json:

@@ -141,6 +141,24 @@ def test_nonsense_words(seed, n):
 
 # ---------------------------------------------------------------- reversal checker
 
+
+@pytest.mark.parametrize("name", ds.DATASETS)
+def test_trained_form_recall_is_a_training_sentence(quick, name):
+    """A recall item of the trained form asks the fact in the words a fine-tuned arm trained on:
+    its prompt and answer make one training sentence, from its start (a fact after a lead-in,
+    "Researchers report that femp are ...", is asked with that lead-in, not from a bare "femp are",
+    which the model never saw begin a sentence)."""
+    from adaptcost.evalkit.scoring.runner import sentences_of
+
+    for data in (quick[name], ds.generate(name, 1, "default")):
+        sentences = set(sentences_of(data.docs))
+        recall = [it for it in data.items if it.split == "recall" and it.form == "trained"]
+        assert recall
+        for it in recall:
+            assert it.prompt + it.options[it.answer] in sentences, it.id
+            # and no distractor is a training sentence
+            assert not any(it.prompt + o in sentences for k, o in enumerate(it.options) if k != it.answer), it.id
+
 _COMPARISON = re.compile(r"^(\w+) are (.+) than (\w+)\.$")
 
 
@@ -158,7 +176,7 @@ def test_reversal_answers(quick):
             assert it.prompt.endswith(f"{subject} are")
             if it.split == "recall":
                 assert subject == a
-                want = f" {rel} than {b}."
+                want = f" {rel} than {b}" + (it.options[it.answer][-1] if it.form == "trained" else ".")
             else:
                 assert subject == b
                 want = f" {opposite[rel]} than {a}."

@@ -238,9 +238,30 @@ def test_shipped_measured_curves_load():
     assert document["paired"] == [] or all(p["b"] == "base" or p["split"] == "recall" for p in document["paired"])
     assert document["splits"] and document["per_item"]
     assert all(v["exact"] == 0 and v["ngram"] == 0 for v in checks["leaks"].values())
-    # the default file predates the claim bar: shown by eval show, but no row of it is used
-    old = load_curves(folder / "smollm2-135m-default.yaml")
-    assert old.fallbacks and all(PREDATES_CLAIMS in line for line in old.fallbacks)
+    for where, training in checks["trainings"].items():  # every arm but the unsplit one reached the ceiling
+        assert training["recall_at_ceiling"] == ("unsplit" not in where), where
+    # the default file: the same protocol, 3 dataset seeds pooled; every split carries claims
+    path = folder / "smollm2-135m-default.yaml"
+    default = load_curves(path)
+    document = yaml.safe_load(path.read_text())
+    assert document["settings"]["profile"] == "default" and len(document["settings"]["dataset_seeds"]) == 3
+    claims = document["checks"]["claims"]["splits"]
+    assert len(claims) == 9 and all(split["carries_claim"] for split in claims)
+    assert all(v["exact"] == 0 and v["ngram"] == 0 for v in document["checks"]["leaks"].values())
+    trainings = document["checks"]["trainings"]
+    assert len(trainings) == 48
+    below = {where for where, t in trainings.items() if not t["recall_at_ceiling"]}
+    # the three unsplit arms and two covers arms: their cells are descriptive, out of the paired tests
+    assert len(below) == 5 and all("unsplit" in w or "(covers)" in w for w in below)
+    for where in below:
+        dataset, arm = where.split(" seed ")[0], where.split(" · ")[1]
+        split = next(r for r in document["splits"] if r["dataset"] == dataset and r["split"] != "recall" and arm in r["arms"])
+        assert split["arms"][arm].get("descriptive"), where
+        assert not any(p["dataset"] == dataset and p["split"] != "recall" and arm in (p["a"], p["b"]) for p in document["paired"])
+    # the accuracy table's rows (held-out augmented arms, all at the ceiling) are all used, none falls back
+    assert not default.fallbacks and PREDATES_CLAIMS not in str(document["accuracy"])
+    assert default.table["rag"]["rephrasing"].mean == document["accuracy"]["rag"]["rephrasing"]["mean"]
+    assert any(p["significant"] for p in document["paired"])
 
 
 def test_accuracy_against_augmentation_amount(ft):
@@ -506,3 +527,27 @@ def test_a_fixed_budget_below_the_ceiling_is_descriptive_too(low_bar):
     assert doc["accuracy"]["finetune"]["reversal"]["descriptive"] == (
         "finetune recalls 0.50 < 0.9 of its trained facts after 5 steps on reversal seed 0")
     assert doc["checks"]["until_recall"] == {"applied": False}
+
+
+def test_the_ceiling_reads_the_models_own_pick_not_the_calibrated_credit():
+    """Measured on the quick semantic set after plain fine-tuning (mean log-probability per token):
+    "kliev are a kind of" -> the trained answer scores -0.0, the distractors -8.3, -7.1, -7.4; the
+    untuned model gave -24.6, -38.3, -24.0, -31.8. The model reproduces the training sentence, so
+    its own pick is right (recall 1); the calibrated credit picks the option the training raised
+    most, distractor 1 (-8.3 + 38.3 = 30.0 > -0.0 + 24.6 = 24.6), and scores 0."""
+    from types import SimpleNamespace
+
+    from adaptcost.evalkit.scoring.ceiling import own_recall, recall_of
+
+    tuned = np.array([[-0.0, -8.3, -7.1, -7.4]])
+    untuned = np.array([[-24.6, -38.3, -24.0, -31.8]])
+    item = SimpleNamespace(prompt="kliev are a kind of", options=(" fruk.", " lauv.", " dimp.", " nauz."), answer=0)
+    assert scoring.credit(tuned, untuned, [0]).tolist() == [0.0]
+    assert own_recall(tuned, [item]) == 1.0
+    # a tie between the answer and one distractor shares the credit; no items: not measured
+    assert own_recall(np.array([[-1.0, -1.0, -3.0, -4.0]]), [item]) == 0.5
+    assert math.isnan(own_recall(np.zeros((0, 4)), []))
+    # a backend being trained is scored the same way, request by request (sum of log-probs, tokens)
+    per_token = {" fruk.": (-0.0, 2), " lauv.": (-16.6, 2), " dimp.": (-14.2, 2), " nauz.": (-14.8, 2)}
+    backend = SimpleNamespace(loglikelihood=lambda requests: [per_token[option] for _, option in requests])
+    assert recall_of(backend, [item]) == 1.0

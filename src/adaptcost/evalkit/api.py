@@ -31,17 +31,17 @@ PROFILE_TOP_KS = {"tiny": (1, 4), "quick": (4,), "default": (1, 4), "paper": (1,
 HEADLINE_K = 4
 # --until-recall (the default): each fine-tuned arm trains until its recall of trained facts
 # reaches the ceiling, checked every epoch of the plain set, stopping at this many epochs of it
-# (the step cap). Measured on quick reversal seed 0 (LoRA r16, lr 1e-3, batch 8): plain
-# fine-tuning reached 0.92 after 7 epochs of the plain set (21 steps), +global held-out after 12
-# (36), +local held-out after 18 (54): about 9-12 epochs of each arm's own texts, so the larger
-# covers sets need about 15-21 plain epochs. 30 leaves room for them and for the default
-# profile's larger augmentation sets (up to 26 plain epochs at 12 of their own).
+# (the step cap). Measured on the quick profile, seed 0 (LoRA r16, lr 1e-3, batch 8; recall read as
+# the model's own pick on the training sentences, scoring.ceiling): the arms that reached 0.9 took
+# 7-16 epochs of the plain set (reversal 21-48 steps, syllogism 24-30, semantic 77-165), the
+# covers arms, with the most texts, the most. 30 leaves room for the default profile's larger
+# augmentation sets.
 DEFAULT_UNTIL_RECALL = 0.9
 PROFILE_CAP_EPOCHS = {"tiny": 10, "quick": 30, "default": 30, "paper": 30}
 # Checks without a new best recall before an arm stops: off. Replayed on the quick curves file's
-# recorded checks (2026-12-04), patience 8 would have cut its 2,445 steps to 1,632 but stopped 3 of
-# the 5 arms that later reached the ceiling (4: 551 steps, 5 lost): recall on 8-12 items is too noisy
-# to call a plateau early.
+# recorded checks (2026-12-04, bench/eval_patience.py), patience 6-10 would save 4-5% of its 957
+# steps and patience 4 25%, stopping 6 of the 15 arms that later reached the ceiling: recall on
+# 8-12 items is too noisy to call a plateau early.
 DEFAULT_PATIENCE = 0
 # Epochs where no step budget applies.
 MAX_STEPS = 10**9  # one step budget: far past any run on one machine

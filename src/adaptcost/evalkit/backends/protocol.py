@@ -39,8 +39,9 @@ class FinetuneSettings:
     seed: int = 0
     max_length: int = 128  # tokens per training example
     # Training arithmetic: "bf16" = bfloat16 autocast (weights and optimizer state stay float32);
-    # "auto" = bf16 where the hardware computes it natively, else fp32 (a backend resolves it
-    # before training, and results record the resolved value). Scoring is always float32.
+    # "auto" = bf16 on a GPU that computes it natively, else fp32 (on a CPU fp32 is the faster,
+    # measured: local_training.auto_precision; a backend resolves it before training, and results
+    # record the resolved value). Scoring is float32 unless the backend's own --precision says bf16.
     precision: str = "auto"
     # A step budget: when set, training runs exactly this many optimizer steps (reshuffling the
     # examples at each pass) whatever the number of examples; `epochs` then only names the

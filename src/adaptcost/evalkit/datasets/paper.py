@@ -82,7 +82,8 @@ class Item:
 
     split: "recall" | "rephrasing" | "reversal" | "syllogism" | "category".
     form: "trained" -- a declarative statement completion in the documents' sentence style (for
-    recall, a wording used in the documents; for the other splits a documents-style sentence that
+    recall, the training sentence that states the fact, from its start, as a fine-tuned arm trained
+    on it; for the other splits a documents-style sentence that
     the documents never contain); "question" -- a "Question: ...\\nAnswer: ..." prompt.
     """
 
@@ -372,13 +373,16 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
             local[doc.id] = (rephrased, reversed_)
             # The facts are independent: the only inference from a document is its reversal.
             glob[doc.id] = (f"Of {a} and {b}, it is {b} that are {anti}.",)
+        lead, end = _trained_wording(contexts[0].format(fact=fact), fact)
         for split, subj, obj, good, bad in (("recall", a, b, rel, anti), ("reversal", b, a, anti, rel)):
             rule = f"{split} of {fid}"
             for form in FORMS:
-                stem = f"{subj} are"
+                stem, stop = f"{subj} are", "."
                 if form == "question":
                     stem = f"Question: How do {subj} compare with {obj} in {dim}?\nAnswer: {subj} are"
-                options, answer = _shuffled_options(rng, f" {good} than {obj}.", [f" {bad} than {obj}."])
+                elif split == "recall":  # the trained sentence itself: its lead-in and its end
+                    stem, stop = f"{lead}{subj} are", end
+                options, answer = _shuffled_options(rng, f" {good} than {obj}{stop}", [f" {bad} than {obj}{stop}"])
                 items.append(Item(f"{fid}.{split}.{form}", split, form, stem, options, answer, rule, (fid,),
                                   fid, f"{split}:{fid}"))
     rng.shuffle(docs)
@@ -387,6 +391,17 @@ def reversal(seed: int, n_facts: int = 100, n_features: int = 28, docs_per_fact:
                 "dropped": {}}
     return Dataset("reversal", seed, settings, tuple(docs), tuple(_balance_positions(rng, items, held_out)), facts,
                    local, glob, tuple(words), keys, held_out)
+
+
+def _trained_wording(text: str, fact: str) -> tuple[str, str]:
+    """What comes before `fact` in the training sentence of `text` that states it (a fine-tuned arm
+    trains on the documents' sentences, each from its start), and the punctuation that ends it: a
+    recall item of the trained form asks the fact in the very words the model trained on ("Researchers
+    report that femp are" ... "."; "Did you know that femp are" ... "?"), so that recall of trained
+    facts measures memory of the training text, not a transfer to another context."""
+    sentence = next(s for s in split_sentences(text) if fact in s)
+    start = sentence.index(fact)
+    return sentence[:start], sentence[start + len(fact):][:1] or "."
 
 
 # --------------------------------------------------------------------------------------------
@@ -587,7 +602,11 @@ def _syllogism_items(rng: random.Random, pair, group) -> list[Item]:
         head = f"{capitalize(quantifier)} {names[head_role]} are"
         wrong = [f" {p[1][answer_role]}." for p in others]
         for form in FORMS:
-            stem = (f"{rng.choice(SYLLOGISM_CONTEXTS)}\n{head}" if form == "trained"
+            context = rng.choice(SYLLOGISM_CONTEXTS) if form == "trained" else ""  # drawn as before: the rest stays
+            # recall, trained form: the premise as the model trained on it, a sentence of its own (the
+            # documents' context line is a sentence before it); the conclusion, never in the documents,
+            # under a context line like theirs
+            stem = ((head if split == "recall" else f"{context}\n{head}") if form == "trained"
                     else f"Question: What follows about {names[head_role]}?\nAnswer: {head}" if split == "syllogism"
                     else f"Question: What is stated about {names[head_role]}?\nAnswer: {head}")
             options, answer = _shuffled_options(rng, f" {names[answer_role]}.", wrong)
@@ -1492,8 +1511,9 @@ PROFILES: dict[str, dict[str, dict]] = {
         "semantic": {"n_categories": 16, "n_docs": 16, "items_per_split": 1, "max_props": 2,
                      "stated_inherited": 0.0},
     },
-    # Every arm on a 135M model in about 3 minutes on 2 CPU cores: a first look, one dataset seed
-    # (descriptive only: `split_support`).
+    # Every arm on a 135M model, one dataset seed: a first look (descriptive only: `split_support`).
+    # 11 min 23 s on 2 CPU cores from empty caches (2026-12-04, bench/eval_budget.py), against a
+    # budget of 4: training the 16 arms to the recall ceiling is 527 s of it.
     "quick": {
         "reversal": {"n_facts": 12, "docs_per_fact": 1},
         "syllogism": {"n_pairs": 8},

@@ -40,7 +40,7 @@ import numpy as np
 
 from adaptcost.errors import AdaptcostError
 from ..backends.protocol import FinetuneSettings, UntilRecall
-from ..scoring.ceiling import check_steps, items_key, reason_for, shortfall
+from ..scoring.ceiling import check_steps, items_key, reason_for, recall_of, shortfall
 from ..scoring.credit import credit, option_scores
 from ..scoring.runner import _criterion_record, sentences_of
 from .facts import Fact, bare, read_facts
@@ -309,16 +309,7 @@ def _criterion(backend, tuning: TuningRequest, settings, texts, plain: int, item
     if not items:
         return None, "cannot be checked: the probes file has no measured recall probe"
     every, cap = check_steps(tuning, settings, texts, plain)
-    return UntilRecall(tuning.until_recall, every, cap, items_key(items), lambda scorer: recall_of(scorer, items)), ""
-
-
-def recall_of(scorer, items: Sequence[_Checked]) -> float:
-    """Accuracy on the checked recall probes, scored as the arms score (each option's mean
-    log-probability, no calibration; ties share credit), with no disk cache: weights change."""
-    if not items:
-        return float("nan")
-    scores = option_scores(lambda requests, prefix="": scorer.loglikelihood(requests), [""], items)
-    return float(np.mean(credit(scores, None, [i.answer for i in items])))
+    return UntilRecall(tuning.until_recall, every, cap, items_key(items, "own pick"), lambda scorer: recall_of(scorer, items)), ""
 
 
 def _record(model: str, tuned, until, why: str, counts: dict, texts: Sequence[str], items, checked, tuning: TuningRequest) -> dict:

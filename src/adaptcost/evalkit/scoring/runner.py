@@ -452,7 +452,7 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                         job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
                         label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
                         scored_by, _, _ = _tune(backend, dataset, texts, job_settings, config, jobs[(scale, "finetune", "", None)][2],
-                                                items, baseline, label, report)
+                                                label, report)
                 result.records += _rag(strategy, scored_by or backend, score if scored_by is None else None, docs, items,
                                        baseline, dataset, scale, config, rankings)
             elif strategy == "base":
@@ -704,7 +704,7 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
     stop. `keep`: a dict that receives the tuned model (finetune+rag)."""
     arm = arm_label(strategy, variant)
     label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
-    tuned, until, why = _tune(backend, dataset, texts, settings, config, scored, items, baseline, label, report)
+    tuned, until, why = _tune(backend, dataset, texts, settings, config, scored, label, report)
     if keep is not None:
         keep[_texts_key(texts)] = tuned
     tuned_score = ScoreCache(tuned.name, config.cache)
@@ -715,22 +715,23 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
         tuned_score.close()
     record = _record(dataset, strategy, variant, scale, scored, scores, baseline[rows], docs=n_docs,
                      augmentations=extra, aug_share=aug_share)
-    from .ceiling import recall_items
+    from .ceiling import own_recall, recall_items
 
-    recall = [record.credits[i.id] for i in recall_items(scored)]
+    checked = recall_items(scored)
+    # recall of trained facts as the ceiling reads it (the model's own pick), not the cell's credit
+    recall = own_recall(scores[[scored.index(i) for i in checked]], checked) if checked else None
     steps = getattr(tuned, "trained_steps", None) if until is not None else (
         settings.total_steps(len(texts)) if hasattr(settings, "total_steps") else None)
     if aug_share is None and scale == max(config.scales):
-        mean = float(np.mean(recall)) if recall else None
         result.trainings[_where(dataset, arm)] = {
             "examples": len(texts), "augmentations": extra, "steps": steps,
-            "recall_trained_form": None if mean is None else round(mean, 4),
-            "recall_at_ceiling": None if mean is None else mean >= config.recall_ceiling,
+            "recall_trained_form": None if recall is None else round(recall, 4),
+            "recall_at_ceiling": None if recall is None else recall >= config.recall_ceiling,
             "until_recall": _criterion_record(tuned, until, why)}
     return record
 
 
-def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, items, baseline, label: str, report: Progress):
+def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, label: str, report: Progress):
     """Fine-tune `backend` on `texts` (loaded from the cache when trained already): until its recall
     of trained facts (among `scored`) reaches the ceiling where the config asks and the backend can
     check it, else at the settings' step budget. Returns the tuned backend, the criterion (None
@@ -739,8 +740,7 @@ def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, items, 
 
     from .ceiling import criterion
 
-    rows = [items.index(i) for i in scored]
-    until, why = criterion(backend, config, settings, texts, len(sentences_of(dataset.docs)), scored, baseline[rows])
+    until, why = criterion(backend, config, settings, texts, len(sentences_of(dataset.docs)), scored)
     progress = lambda done, total: report(label, done, total)  # noqa: E731
     if until is None:
         return backend.finetune(texts, settings, progress=progress), None, why
