@@ -39,9 +39,10 @@ def main() -> None:
             backend._train_loop(model, examples, job, None)
             best[precision] = min(best[precision], (time.perf_counter() - started) / args.steps)
     where = backend.device_info()
-    print(f"{where['type']}: {where['name']}, {where.get('threads', '?')} threads, torch {where['torch']}: " + ", ".join(f"{k} {v:.3f} s a step" for k, v in best.items())
-          + f"; fp32 is {best['bf16'] / best['fp32']:.2f}x bf16's speed; auto resolves to "
-          + backend.resolve_settings(FinetuneSettings()).precision, flush=True)
+    steps = ", ".join(f"{k} {v:.3f} s a step" for k, v in best.items())
+    auto = backend.resolve_settings(FinetuneSettings()).precision
+    print(f"{where['type']}: {where['name']}, {where.get('threads', '?')} threads, torch {where['torch']}: {steps}; "
+          f"fp32 is {best['bf16'] / best['fp32']:.2f}x bf16's speed; auto resolves to {auto}", flush=True)
 
 
 if __name__ == "__main__":

@@ -418,7 +418,7 @@ def test_packed_training_batch_equals_the_padded_batch(tiny):
         assert torch.allclose(p.grad, g, atol=1e-5)
 
 
-def test_precision_is_validated_and_resolved(tiny):
+def test_precision_is_validated_and_resolved(tiny, monkeypatch):
     with pytest.raises(AdaptcostError, match=r"unknown precision 'bf61'; did you mean bf16"):
         FinetuneSettings(precision="bf61")
     resolved = tiny.resolve_settings(FinetuneSettings())
@@ -427,6 +427,15 @@ def test_precision_is_validated_and_resolved(tiny):
     from adaptcost.evalkit.backends.local_training import auto_precision
 
     assert auto_precision(tiny.device) == "fp32"
+    # a GPU that computes bfloat16 natively trains in bf16, one that does not in fp32
+    import torch
+
+    from adaptcost.evalkit.backends import local_training
+
+    for native, want in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(local_training, "native_bf16", lambda device, native=native: native)
+        assert auto_precision(torch.device("cuda")) == want
+        assert auto_precision(torch.device("cpu")) == "fp32"
     assert tiny.resolve_settings(FinetuneSettings(precision="fp32")).precision == "fp32"
 
 

@@ -262,6 +262,15 @@ def test_shipped_measured_curves_load():
     assert not default.fallbacks and PREDATES_CLAIMS not in str(document["accuracy"])
     assert default.table["rag"]["rephrasing"].mean == document["accuracy"]["rag"]["rephrasing"]["mean"]
     assert any(p["significant"] for p in document["paired"])
+    # both files measured the datasets the code builds now: regenerated, each has the recorded fingerprint
+    from adaptcost.evalkit.datasets.paper import generate
+
+    for name, profile in (("smollm2-135m-quick", "quick"), ("smollm2-135m-default", "default")):
+        recorded = yaml.safe_load((folder / f"{name}.yaml").read_text())["settings"]["dataset_fingerprints"]
+        assert len(recorded) == (3 if profile == "quick" else 9)
+        for label, fingerprint in recorded.items():
+            dataset, _, seed = label.partition("@")
+            assert generate(dataset, int(seed or 0), profile).fingerprint() == fingerprint, (name, label)
 
 
 def test_accuracy_against_augmentation_amount(ft):

@@ -602,13 +602,16 @@ def _syllogism_items(rng: random.Random, pair, group) -> list[Item]:
         head = f"{capitalize(quantifier)} {names[head_role]} are"
         wrong = [f" {p[1][answer_role]}." for p in others]
         for form in FORMS:
-            context = rng.choice(SYLLOGISM_CONTEXTS) if form == "trained" else ""  # drawn as before: the rest stays
-            # recall, trained form: the premise as the model trained on it, a sentence of its own (the
-            # documents' context line is a sentence before it); the conclusion, never in the documents,
-            # under a context line like theirs
-            stem = ((head if split == "recall" else f"{context}\n{head}") if form == "trained"
-                    else f"Question: What follows about {names[head_role]}?\nAnswer: {head}" if split == "syllogism"
-                    else f"Question: What is stated about {names[head_role]}?\nAnswer: {head}")
+            if form == "trained":
+                context = rng.choice(SYLLOGISM_CONTEXTS)  # drawn for recall too: every later draw stays as it was
+                # recall: the premise as the model trained on it, a sentence of its own (the documents'
+                # context line is the sentence before it); the conclusion, never in the documents, under
+                # a context line like theirs
+                stem = head if split == "recall" else f"{context}\n{head}"
+            elif split == "syllogism":
+                stem = f"Question: What follows about {names[head_role]}?\nAnswer: {head}"
+            else:
+                stem = f"Question: What is stated about {names[head_role]}?\nAnswer: {head}"
             options, answer = _shuffled_options(rng, f" {names[answer_role]}.", wrong)
             suffix = "" if split == "syllogism" else f".{premise}"
             out.append(Item(f"{sid}{suffix}.{split}.{form}", split, form, stem, options, answer, rule, fact_ids,

@@ -41,7 +41,6 @@ import numpy as np
 from adaptcost.errors import AdaptcostError
 from ..backends.protocol import FinetuneSettings, UntilRecall
 from ..scoring.ceiling import check_steps, items_key, reason_for, recall_of, shortfall
-from ..scoring.credit import credit, option_scores
 from ..scoring.runner import _criterion_record, sentences_of
 from .facts import Fact, bare, read_facts
 from .questions import Index, _relation_words, class_cluster, class_pairs, hop_cluster, hop_pairs
