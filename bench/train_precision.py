@@ -20,14 +20,21 @@ from adaptcost.evalkit.datasets.paper import generate
 from adaptcost.evalkit.scoring.runner import sentences_of
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--repeats", type=int, default=2)
+def training_bench(doc: str, steps: int, **counts: int):
+    """The training benches' start: their options (--steps, --repeats, --device, and each of
+    `counts` as --NAME with its default), the bundled model's backend on that device, and the quick
+    profile's semantic and reversal sentences to train on."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, default in {"steps": steps, **counts, "repeats": 2}.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    backend = get_backend("local", device=args.device)
     texts = [s for name in ("semantic", "reversal") for s in sentences_of(generate(name, 0, "quick").docs)]
+    return args, get_backend("local", device=args.device), texts
+
+
+def main() -> None:
+    args, backend, texts = training_bench(__doc__, steps=30)
     settings = dataclasses.replace(FinetuneSettings(), steps=args.steps)
     examples = backend._examples(texts, settings)
     best = {"bf16": float("inf"), "fp32": float("inf")}

@@ -444,6 +444,24 @@ def test_recommend_fits_the_terminal_and_one_screen(width, recommendation_json):
     assert "extraction: svg=text" in result.stdout and "Assumptions" in result.stdout
 
 
+@pytest.mark.parametrize("width", [80, 120])
+def test_recommend_on_one_small_file_says_why_no_break_even(width, tmp_path):
+    # one 49-sentence file: two RAG chunks (no retrieval), fine-tuning not possible over the
+    # horizon, so ICL alone is priced: no break-even heading left empty, "1 document"
+    corpus = tmp_path / "one"
+    corpus.mkdir()
+    first = sorted(p for p in Path(EXAMPLES).rglob("*") if p.is_file() and p.suffix == ".md")[0]
+    shutil.copy(first, corpus / first.name)
+    result = invoke_at(width, "recommend", "--corpus", corpus, "--queries-per-day", 5000)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Break-even volumes: none: fewer than two strategies are possible." in text
+    assert ": 1 document," in text and "1 documents" not in text
+    md = invoke_at(width, "recommend", "--corpus", corpus, "--queries-per-day", 5000, "--format", "markdown").stdout
+    assert "## Break-even volumes\n\nNone: fewer than two strategies are possible.\n" in md and "1 document," in md
+    assert all(len(line) <= width for line in result.stdout.splitlines())
+
+
 def test_recommend_detail_shows_components_and_every_assumption():
     result = invoke_at(120, "recommend", "--corpus", EXAMPLES, "--queries-per-day", 5000, "--detail",
                        "--lifecycle-dates", "stated")  # every strategy priced: the widest table

@@ -218,6 +218,8 @@ def test_eval_show_command_at_80_and_120_columns(width):
     assert result.exit_code == 0, result.output
     _check_fits(result.stdout, width, _bundled("smollm2-135m-default"))
     assert "Per split" in result.stdout and "Paired comparisons" in result.stdout
+    # which file, once: a bundled one by its name (its own name "measured" is only its kind)
+    assert result.stdout.startswith("smollm2-135m-default (bundled, measured) — model")
 
 
 def test_eval_show_gives_per_arm_baselines_and_descriptive_splits():
@@ -245,6 +247,7 @@ def test_eval_show_of_a_written_curves_file(tmp_path):
     assert result.exit_code == 0, result.output
     _check_fits(result.stdout, 80, document)
     assert "measured on cuda: NVIDIA H200, torch 2.11.0+cu130" in result.stdout
+    assert " ".join(result.stdout.split()).startswith(f"{path} (measured) — model")
 
 
 def test_the_budget_bench_reads_the_progress_lines(log):

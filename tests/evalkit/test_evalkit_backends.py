@@ -6,6 +6,7 @@ import copy
 import importlib.util
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -454,19 +455,47 @@ def test_bf16_finetune_learns_about_as_much_as_fp32(tiny):
 def test_finetune_many_trains_in_parallel_like_one_at_a_time(tiny, tmp_path, monkeypatch):
     # two jobs trained at once (one torch thread each) give what training each alone gives,
     # and finetune() then loads them from the cache
+    from adaptcost.evalkit.backends.protocol import TrainingJob
+
     settings = FinetuneSettings(method="lora", epochs=2, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, seed=7)
-    jobs = [SENTENCES[:4], SENTENCES[2:], SENTENCES[:4]]  # a repeated job trains once
+    texts = [SENTENCES[:4], SENTENCES[2:], SENTENCES[:4]]  # a repeated job trains once
+    jobs = [TrainingJob(tuple(t), settings) for t in texts]
     monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "parallel"))
     seen = []
-    assert tiny.finetune_many(jobs, settings, progress=lambda done, total: seen.append((done, total)), workers=2) == 2
+    assert tiny.finetune_many(jobs, progress=lambda done, total: seen.append((done, total)), workers=2) == 2
     assert seen[-1] == (8, 8) and len(seen) == 8  # 2 jobs x 2 epochs x 2 batches
-    parallel = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    parallel = [tiny.finetune(t, settings) for t in texts[:2]]
     assert all(t.finetune_from_cache for t in parallel)
-    assert tiny.finetune_many(jobs, settings) == 0  # all cached
+    assert tiny.finetune_many(jobs) == 0  # all cached
     monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "alone"))
-    alone = [tiny.finetune(texts, settings) for texts in jobs[:2]]
+    alone = [tiny.finetune(t, settings) for t in texts[:2]]
     assert not any(t.finetune_from_cache for t in alone)
     for a, b in zip(parallel, alone):
+        for (x, n), (y, m) in zip(a.loglikelihood(REQUESTS), b.loglikelihood(REQUESTS)):
+            assert n == m and x == pytest.approx(y, abs=1e-3)
+
+
+def test_finetune_many_trains_to_each_criterion_like_one_at_a_time(tiny, tmp_path, monkeypatch):
+    # trainings under a recall criterion side by side: each is checked at its own steps and stops
+    # where it would alone (the checks, the steps and the weights); finetune(until=...) then loads
+    # it with its checks; the progress total is the caps, reached when the last job stops
+    from adaptcost.evalkit.backends.protocol import TrainingJob, UntilRecall
+
+    settings = FinetuneSettings(method="lora", epochs=1, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, seed=3)
+    texts = [SENTENCES[:4], SENTENCES[2:]]
+    untils = [UntilRecall(1.0, 2, 40, f"job {k}", _learned_share(tiny, t)) for k, t in enumerate(texts)]
+    jobs = [TrainingJob(tuple(t), replace(settings, steps=40), u) for t, u in zip(texts, untils)]
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "parallel"))
+    seen = []
+    assert tiny.finetune_many(jobs, progress=lambda done, total: seen.append((done, total)), workers=2) == 2
+    assert seen[-1] == (80, 80) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    parallel = [tiny.finetune(j.texts, j.settings, until=j.until) for j in jobs]
+    assert all(t.finetune_from_cache for t in parallel)
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "alone"))
+    alone = [tiny.finetune(j.texts, j.settings, until=j.until) for j in jobs]
+    assert not any(t.finetune_from_cache for t in alone)
+    for a, b in zip(parallel, alone):
+        assert a.recall_checks == b.recall_checks and a.trained_steps == b.trained_steps < 40 and a.reached_ceiling
         for (x, n), (y, m) in zip(a.loglikelihood(REQUESTS), b.loglikelihood(REQUESTS)):
             assert n == m and x == pytest.approx(y, abs=1e-3)
 
@@ -681,3 +710,30 @@ def test_bf16_scoring_is_a_copy_named_apart_and_close(tiny, tiny_model):
     assert exact != fast  # the bfloat16 copy scored them, not the float32 weights
     with pytest.raises(AdaptcostError, match="--precision must be one of fp32, bf16"):
         LocalBackend(model=str(tiny_model), precision="fp16")
+
+
+def test_gradients_are_clipped_to_the_settings_norm_before_each_step(tiny, tmp_path, monkeypatch):
+    # max_grad_norm clips the trained parameters' gradients before every optimizer step (None:
+    # never), and is part of the tuned-weights cache key
+    import torch
+
+    monkeypatch.setenv("ADAPTCOST_CACHE_DIR", str(tmp_path / "clip"))
+    calls = []
+    real = torch.nn.utils.clip_grad_norm_
+
+    def spy(params, norm, *a, **k):
+        params = list(params)
+        calls.append((norm, len(params), all(p.requires_grad for p in params)))
+        return real(params, norm, *a, **k)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy)
+    clipped = FinetuneSettings(method="lora", steps=3, learning_rate=2e-2, batch_size=2, lora_r=4, lora_alpha=8, max_grad_norm=0.5)
+    tiny.finetune(SENTENCES[:4], clipped)
+    assert len(calls) == 3 and all(norm == 0.5 and n > 0 and trainable for norm, n, trainable in calls)
+    unclipped = replace(clipped, max_grad_norm=None)
+    tiny.finetune(SENTENCES[:4], unclipped)
+    assert len(calls) == 3
+    assert tiny.finetune_key(SENTENCES[:4], clipped) != tiny.finetune_key(SENTENCES[:4], unclipped)
+    assert FinetuneSettings().max_grad_norm == 1.0
+    with pytest.raises(AdaptcostError, match="max_grad_norm"):
+        FinetuneSettings(max_grad_norm=0)

@@ -238,8 +238,9 @@ def test_shipped_measured_curves_load():
     assert document["paired"] == [] or all(p["b"] == "base" or p["split"] == "recall" for p in document["paired"])
     assert document["splits"] and document["per_item"]
     assert all(v["exact"] == 0 and v["ngram"] == 0 for v in checks["leaks"].values())
-    for where, training in checks["trainings"].items():  # every arm but the unsplit one reached the ceiling
-        assert training["recall_at_ceiling"] == ("unsplit" not in where), where
+    for where, training in checks["trainings"].items():  # every arm reached the ceiling, the unsplit one too
+        assert training["recall_at_ceiling"] and training["until_recall"]["reached"], where
+    assert settings["finetune"]["max_grad_norm"] == 1.0  # the protocol's clipping, recorded
     # the default file: the same protocol, 3 dataset seeds pooled; every split carries claims
     path = folder / "smollm2-135m-default.yaml"
     default = load_curves(path)
@@ -250,15 +251,13 @@ def test_shipped_measured_curves_load():
     assert all(v["exact"] == 0 and v["ngram"] == 0 for v in document["checks"]["leaks"].values())
     trainings = document["checks"]["trainings"]
     assert len(trainings) == 48
-    below = {where for where, t in trainings.items() if not t["recall_at_ceiling"]}
-    # the three unsplit arms and two covers arms: their cells are descriptive, out of the paired tests
-    assert len(below) == 5 and all("unsplit" in w or "(covers)" in w for w in below)
-    for where in below:
-        dataset, arm = where.split(" seed ")[0], where.split(" · ")[1]
-        split = next(r for r in document["splits"] if r["dataset"] == dataset and r["split"] != "recall" and arm in r["arms"])
-        assert split["arms"][arm].get("descriptive"), where
-        assert not any(p["dataset"] == dataset and p["split"] != "recall" and arm in (p["a"], p["b"]) for p in document["paired"])
-    # the accuracy table's rows (held-out augmented arms, all at the ceiling) are all used, none falls back
+    # every training reached the ceiling (the unsplit arms asked from their pages' start): no arm's
+    # cells are descriptive for their training, and the unsplit and covers arms are in the paired tests
+    assert all(t["recall_at_ceiling"] and t["until_recall"]["reached"] for t in trainings.values())
+    assert not any("ceiling" in str(arm.get("descriptive", "")) for r in document["splits"] for arm in r["arms"].values())
+    for arm in ("finetune (unsplit)", "finetune+local (covers)", "finetune+global (covers)"):
+        assert any(p["split"] != "recall" and arm in (p["a"], p["b"]) for p in document["paired"]), arm
+    # the accuracy table's rows are all used, none falls back
     assert not default.fallbacks and PREDATES_CLAIMS not in str(document["accuracy"])
     assert default.table["rag"]["rephrasing"].mean == document["accuracy"]["rag"]["rephrasing"]["mean"]
     assert any(p["significant"] for p in document["paired"])
@@ -288,13 +287,16 @@ def test_accuracy_against_augmentation_amount(ft):
     assert curve["points"][-1][1] == pytest.approx(full.accuracy.mean, abs=1e-4)
 
 
-def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
-    # a backend that can train several models at once gets every distinct training job of a
-    # dataset up front: plain fine-tuning at each scale; augmented fine-tuning at full scale only,
-    # once per augmentation share (covers oracle) and once with the held-out oracle
+def test_all_trainings_of_a_run_are_handed_over_at_once(ft):
+    # a backend that can train several models at once gets every distinct training job of the
+    # run up front, in one call: plain fine-tuning at each scale; augmented fine-tuning at full
+    # scale only, once per augmentation share (covers oracle) and once with the held-out oracle
     class Parallel(KnowledgeMock):
-        def finetune_many(self, jobs, settings, progress=None):
-            self.jobs = [list(j) for j in jobs]
+        pools = 0
+
+        def finetune_many(self, jobs, progress=None):
+            self.pools += 1
+            self.jobs = [list(j.texts) for j in jobs]
             return len(jobs)
 
     backend = Parallel(name="mock-parallel")
@@ -302,6 +304,10 @@ def test_all_trainings_of_a_dataset_are_handed_over_at_once(ft):
     result = run_eval(backend, config, ft)
     sizes = sorted(len(j) for j in backend.jobs)
     assert len(backend.jobs) == 8  # finetune x 2 scales + (local, global) x (half, all, held-out)
+    assert backend.pools == 1
+    two = Parallel(name="mock-parallel-seeds")
+    run_eval(two, quick(strategies=("finetune",), seeds=(0, 1), datasets=("reversal", "syllogism")), ft)
+    assert two.pools == 1 and len(two.jobs) == 4  # 2 datasets x 2 seeds, in one pool
     full = [c for c in result.cells if c.strategy.startswith("finetune+")]
     assert full and all(c.scale == 1.0 for c in full)
     plain = {c.scale for c in result.cells if c.strategy == "finetune"}
@@ -356,7 +362,7 @@ class CeilingMock(KnowledgeMock):
     def __init__(self, learns_after, **kw):
         super().__init__(**kw)
         self.learns_after = learns_after
-        self.trained = []
+        self.trained, self.trained_texts = [], []
 
     def _at(self, texts, step):
         learned = step >= self.learns_after(texts)
@@ -365,6 +371,7 @@ class CeilingMock(KnowledgeMock):
 
     def finetune(self, texts, settings, progress=None, until=None):
         self.trained.append((len(texts), settings, until))
+        self.trained_texts.append((list(texts), settings, until))
         if until is None:
             return self._at(texts, settings.total_steps(len(texts)))
         checks = []
@@ -382,8 +389,12 @@ def test_each_arm_trains_until_its_recall_reaches_the_ceiling():
     from adaptcost.evalkit.backends.registry import FinetuneSettings
 
     backend = CeilingMock(lambda texts: len(texts) // 2, name="mock-ceiling")
-    backend.finetune_many = lambda *a, **k: pytest.fail("parallel training has no criterion: bypassed")
+    handed = []
+    backend.finetune_many = lambda jobs, progress=None: handed.extend(jobs) or 0  # trains nothing ahead here
     result = run_eval(backend, quick(until_recall=True, cap_epochs=20), FinetuneSettings())
+    # every training is handed to the pool with its criterion, and the cap as its step budget
+    assert len(handed) == len(result.trainings) and all(j.until is not None and j.settings.steps == 60 for j in handed)
+    assert {tuple(j.texts) for j in handed} == {tuple(t) for t, s, u in backend.trained_texts}
     # quick reversal: 17 training sentences, batch 8 -> one epoch of the plain set = 3 steps: a
     # check every 3 steps, the cap 20 epochs = 60 steps. Plain fine-tuning (17 texts) learns at
     # step 8, so at the check of step 9: checks at 3 and 6 score chance (0.5: an unknown fact ties both options), 9 scores 1.
@@ -560,3 +571,33 @@ def test_the_ceiling_reads_the_models_own_pick_not_the_calibrated_credit():
     per_token = {" fruk.": (-0.0, 2), " lauv.": (-16.6, 2), " dimp.": (-14.2, 2), " nauz.": (-14.8, 2)}
     backend = SimpleNamespace(loglikelihood=lambda requests: [per_token[option] for _, option in requests])
     assert recall_of(backend, [item]) == 1.0
+
+
+def test_an_arm_trained_on_pages_is_asked_from_its_pages_start():
+    # the unsplit arm trained on whole pages: its recall item "goul are" + " nans." is asked after
+    # the page text before that sentence, as it trained on it; a sentence-split arm is asked the
+    # item unchanged (the sentence is its training text's start); an item no text states stays
+    from types import SimpleNamespace
+
+    from adaptcost.evalkit.backends.protocol import FinetuneSettings
+    from adaptcost.evalkit.datasets.paper import Item, generate
+    from adaptcost.evalkit.scoring.ceiling import as_trained, criterion, recall_items
+    from adaptcost.evalkit.scoring.runner import sentences_of
+
+    one = Item("r1", "recall", "trained", "goul are", (" okaf.", " nans."), 1, "recall", ("f1",))
+    page = "Goul\nLittle else is recorded about goul. goul are nans. One trait of goul is that they are kuno."
+    (asked,) = as_trained([one], [page])
+    assert asked.prompt == "Goul\nLittle else is recorded about goul. goul are" and asked.options == one.options
+    assert as_trained([one], ["goul are nans.", page]) == [one]  # a text that starts with it: unchanged
+    assert as_trained([one], ["nothing here."]) == [one]
+    # the default semantic set: every recall item gets its page's lead for the unsplit arm, none for
+    # the sentence arm, and the criterion checks the unsplit arm on the page form (another cache key)
+    data = generate("semantic", 0, "default")
+    checked, pages, sentences = recall_items(data.items), [d.text for d in data.docs], sentences_of(data.docs)
+    assert all(a.prompt != c.prompt and a.prompt.endswith(c.prompt) for a, c in zip(as_trained(checked, pages), checked))
+    assert as_trained(checked, sentences) == checked
+    config = SimpleNamespace(until_recall=True, recall_ceiling=0.9, check_epochs=1.0, cap_epochs=30, patience=0)
+    backend = SimpleNamespace(finetune=lambda texts, settings, progress=None, until=None: None)
+    whole, _ = criterion(backend, config, FinetuneSettings(), pages, len(sentences), list(data.items))
+    split, _ = criterion(backend, config, FinetuneSettings(), sentences, len(sentences), list(data.items))
+    assert whole.items != split.items

@@ -371,7 +371,7 @@ def eval_run(
     from .views import print_curves
     from ..evalkit.results.curvesfile import to_curves_document
 
-    print_curves(_out(), to_curves_document(result))
+    print_curves(_out(), to_curves_document(result), path=str(path))
 
 
 @eval_app.command("show")
@@ -381,8 +381,8 @@ def eval_show(file: Annotated[Path, typer.Argument(help="A curves file (adaptcos
     from .views import print_curves
     from ..decision.curves import load_curves, read_curves_document, resolve_curves
 
-    load_curves(file)  # validates, with a clear error
-    print_curves(_out(), read_curves_document(resolve_curves(file)))
+    label = load_curves(file).path  # validates, with a clear error
+    print_curves(_out(), read_curves_document(resolve_curves(file)), path=label)
 
 
 probe_app = typer.Typer(help="Measure quality on your own corpus with probes (questions whose evidence is known).",

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..corpus.discover import CorpusProfile, summarize_skipped
 from ..decision.recommend import Recommendation
 from ..money import money
-from ..outputs.serialise import grouped_models
+from ..outputs.serialise import NO_BREAKEVEN, curves_title, grouped_models
 from ..prices.book import AUDIENCE_WORDS, ModelPrice, PricedRow, PriceBook
 from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
 from .terminal import inert
@@ -21,7 +21,7 @@ from .terminal import inert
 def _quality_source(curves: dict) -> str:
     """Where the accuracy figures come from: the curves file, or, for a file that measures retrieval
     only, the reference it falls back to (and the file for the recall)."""
-    source = f"{inert(curves['name'])} ({curves['kind']})"
+    source = inert(curves_title(curves))
     if curves.get("accuracy_from"):
         source = f"accuracy {inert(curves['accuracy_from'])}, retrieval recall {source}"
     if curves.get("measured_accuracy"):
@@ -108,6 +108,9 @@ def _print_breakevens(console: Console, d: dict, detail: bool) -> None:
     """The volumes where two strategies' totals cross. Unless `detail`: the pick's crossings not
     already under "What would change the answer", and the rest counted in one line."""
     rec = d["recommendation"]
+    if not d["breakevens"]:
+        console.print(f"[bold]Break-even volumes[/]: {NO_BREAKEVEN[0].lower()}{NO_BREAKEVEN[1:]}")
+        return
     shown, crossing, never = [], 0, 0
     for b in d["breakevens"]:
         for line in b["text"]:
@@ -136,7 +139,7 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     c = d["corpus"]
     console.print("[bold]Assumptions[/]")
     console.print(f"  adaptcost {d['tool']['version']}; decision date {d['pricing']['decision_date']}; corpus "
-                  f"{inert(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks")
+                  f"{inert(', '.join(c['inputs']))}: {c['documents']} document{'' if c['documents'] == 1 else 's'}, {c['chunks']:,} sentences/chunks")
     console.print(f"  [dim]extraction: {inert(profile.extraction)} (--extract)[/]")
     for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
@@ -532,9 +535,11 @@ def _r2(fit: dict) -> str:
     return "" if r2 is None else f", r²={r2:.2f}"
 
 
-def print_curves(console: Console, document: dict) -> None:
-    """A curves file: the accuracy table, then each measured curve as a small bar chart."""
-    console.print(f"[bold]{inert(document.get('name', ''))}[/] ({document.get('kind')}) — model {inert(str(document.get('model', '')))}")
+def print_curves(console: Console, document: dict, path: str | None = None) -> None:
+    """A curves file (read from `path`, its label: a bundled one by name): the accuracy table, then
+    each measured curve as a small bar chart."""
+    title = curves_title({"name": str(document.get("name", "")), "kind": str(document.get("kind", "")), "path": path})
+    console.print(f"[bold]{inert(title)}[/] — model {inert(str(document.get('model', '')))}")
     if document.get("basis"):
         console.print(f"[dim]{inert(document['basis'])}[/]")
     device = (document.get("settings") or {}).get("device")

@@ -35,13 +35,15 @@ HEADLINE_K = 4
 # the model's own pick on the training sentences, scoring.ceiling): the arms that reached 0.9 took
 # 7-16 epochs of the plain set (reversal 21-48 steps, syllogism 24-30, semantic 77-165), the
 # covers arms, with the most texts, the most. 30 leaves room for the default profile's larger
-# augmentation sets.
+# augmentation sets: there (2026-12-05, gradients clipped) the semantic arms took 6-16 epochs
+# (72-208 steps, caps 360-390), the unsplit arm 8-10 epochs of its pages.
 DEFAULT_UNTIL_RECALL = 0.9
 PROFILE_CAP_EPOCHS = {"tiny": 10, "quick": 30, "default": 30, "paper": 30}
-# Checks without a new best recall before an arm stops: off. Replayed on the quick curves file's
-# recorded checks (2026-12-04, bench/eval_patience.py), patience 6-10 would save 4-5% of its 957
-# steps and patience 4 25%, stopping 6 of the 15 arms that later reached the ceiling: recall on
-# 8-12 items is too noisy to call a plateau early.
+# Checks without a new best recall before an arm stops: off. Replayed on the shipped curves files'
+# recorded checks (2026-12-05, bench/eval_patience.py; every arm reached the ceiling), patience 8-10
+# would save nothing, patience 6 9% of the quick file's 936 steps and patience 4 22%, stopping 2
+# and 5 of its 16 arms before the ceiling they later reached: recall on 8-16 items is too noisy
+# to call a plateau early.
 DEFAULT_PATIENCE = 0
 # Epochs where no step budget applies.
 MAX_STEPS = 10**9  # one step budget: far past any run on one machine

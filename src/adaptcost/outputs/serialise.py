@@ -24,6 +24,22 @@ def grouped_models(d: dict) -> list[tuple[str, dict]]:
     return [(", ".join(roles), m) for roles, m in groups.values()]
 
 
+NO_BREAKEVEN = "None: fewer than two strategies are possible."  # a recommendation with no break-even to show
+
+
+def curves_title(curves: dict) -> str:
+    """Which curves file a recommendation's quality figures come from, in a few words: its path
+    (a bundled file by its name), then "bundled" and its kind in brackets, and its own name where
+    the path does not already show it ("smollm2-135m-default (bundled, measured)")."""
+    path = curves.get("path") or curves["name"]
+    bundled = path.endswith(" (bundled)")
+    base = path.removesuffix(" (bundled)")
+    named = curves["name"] not in (curves["kind"], base) and curves["name"] not in base
+    if base == curves["kind"]:
+        return base
+    return (f"{curves['name']}: " if named else "") + f"{base} ({'bundled, ' if bundled else ''}{curves['kind']})"
+
+
 def to_json(rec: Recommendation) -> str:
     return json.dumps(rec.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
@@ -58,7 +74,7 @@ def to_markdown(rec: Recommendation) -> str:
             lines += [f"### {md(st['name'])}", "", "| component | kind | USD | formula |", "|---|---|---:|---|"]
             lines += [f"| {md(c['label'])} | {md(c['kind'])} | {money(c['usd'])} | {md(c['formula'])} |" for c in st["components"]]
             lines += _items(st["notes"]) + [""]
-    lines += ["## Break-even volumes", ""] + _items(t for b in d["breakevens"] for t in b["text"]) + [""]
+    lines += ["## Break-even volumes", ""] + (_items(t for b in d["breakevens"] for t in b["text"]) or [NO_BREAKEVEN]) + [""]
     lines += _assumptions_md(d, s) + _prices_md(e)
     if d["warnings"]:
         lines += ["## Warnings", ""] + _items(d["warnings"]) + [""]
@@ -74,7 +90,7 @@ def _assumptions_md(d: dict, s) -> list[str]:
     c = d["corpus"]
     lines = ["## Assumptions", "", f"- adaptcost {md(d['tool']['version'])}",
              f"- decision date: {d['pricing']['decision_date']} (prices and lifecycle as known that day)",
-             f"- corpus: {md(', '.join(c['inputs']))}: {c['documents']} documents, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
+             f"- corpus: {md(', '.join(c['inputs']))}: {c['documents']} document{'' if c['documents'] == 1 else 's'}, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
              f"- extraction: {md(c['extraction'])}"]
     lines += [f"- tokens, {md(enc)}: {n:,} — {md(c['tokenizers'][enc])}" for enc, n in c["tokens"].items()]
     for roles, m in grouped_models(d):
@@ -84,7 +100,7 @@ def _assumptions_md(d: dict, s) -> list[str]:
     lines += _retrieval_md(d["retrieval"])
     lines += [f"- {md(k.replace('_', ' '))}: {md(v)}" for k, v in d["scenario"].items()]
     lines.append("- question mix: " + ", ".join(f"{md(k)} {v:.0%}" for k, v in d["recommendation"]["mix"].items()))
-    source = f"{md(d['curves']['name'])} ({md(d['curves']['kind'])}) — {md(d['curves']['citation'])}"
+    source = f"{md(curves_title(d['curves']))} — {md(d['curves']['citation'])}"
     if d["curves"].get("accuracy_from"):  # a file that measures retrieval only: accuracy from the reference
         source = f"accuracy from {md(d['curves']['accuracy_from'])}; retrieval recall from {source}"
     if d["curves"].get("measured_accuracy"):  # probe run: some question types measured on this corpus

@@ -19,7 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from adaptcost.errors import AdaptcostError
-from adaptcost.evalkit.backends.protocol import FinetuneSettings, UntilRecall
+from adaptcost.evalkit.backends.protocol import FinetuneSettings, TrainingJob, UntilRecall
 from adaptcost.paths import cache_dir
 
 from adaptcost.evalkit.backends.local_store import LORA_TARGETS, _CACHE_FORMAT, _atomic_folder, _peft_quiet, _quiet, _texts_sha
@@ -200,13 +200,16 @@ class Training:
         return model.train()
 
     def _train_loop(self, model, examples, settings: FinetuneSettings, progress, threads: Callable[[], int] | None = None,
-                    until: UntilRecall | None = None, checks: list | None = None) -> list[float]:
-        """AdamW over shuffled packed batches (the order from the settings' seed); the losses per step.
+                    until: UntilRecall | None = None, checks: list | None = None, checking=None) -> list[float]:
+        """AdamW over shuffled packed batches (the order from the settings' seed), gradients clipped
+        to the settings' max_grad_norm; the losses per step.
         ``threads()``, when given, is how many torch threads this (Python) thread should use now; it
         is set here because OpenMP keeps that number per calling thread. ``until``: stop once a
         recall check reaches the ceiling, or its recall has plateaued (``until.stops``; each check
-        appended to ``checks`` as (steps, recall))."""
-        optimizer = _adamw([p for p in model.parameters() if p.requires_grad], settings.learning_rate)
+        appended to ``checks`` as (steps, recall)); ``checking``: a lock each check holds (several
+        trainings side by side score one at a time)."""
+        trained = [p for p in model.parameters() if p.requires_grad]
+        optimizer = _adamw(trained, settings.learning_rate)
         order = torch.Generator().manual_seed(settings.seed)
         per_epoch = math.ceil(len(examples) / settings.batch_size)
         total = until.cap if until is not None else settings.total_steps(len(examples))
@@ -222,13 +225,16 @@ class Training:
                 with autocast:
                     loss = model(**self._packed(rows)).loss
                 loss.backward()
+                if settings.max_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(trained, settings.max_grad_norm)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 losses.append(float(loss.detach()))
                 if progress is not None:
                     progress(len(losses), total)
                 if until is not None and until.due(len(losses)):
-                    checks.append((len(losses), self._recall_now(model, until, settings)))
+                    with checking or contextlib.nullcontext():
+                        checks.append((len(losses), self._recall_now(model, until, settings)))
                     if until.stops(checks):
                         return losses
         return losses
@@ -260,44 +266,50 @@ class Training:
 
         _atomic_folder(folder, write)
 
-    def finetune_many(self, jobs: Sequence[Sequence[str]], settings: FinetuneSettings = FinetuneSettings(), *,
-                      progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> int:
-        """Train (into the cache) every job's texts that is not cached yet, several at once; later
-        :meth:`finetune` calls load them. Returns how many were trained.
+    def finetune_many(self, jobs: Sequence[TrainingJob], *, progress: Callable[[int, int], None] | None = None,
+                      workers: int | None = None) -> int:
+        """Train (into the cache) every job that is not cached yet, several at once; later
+        :meth:`finetune` calls with the same texts, settings and criterion load them (checks and
+        steps included). Returns how many were trained.
 
-        On a CPU, small models leave cores idle between small kernels: two trainings on one
-        thread each did 1.28x the work of one on two threads (measured on 2 cores; about 1.1x
-        over a whole run, where one long job dominates). Each job
-        runs on its own Python thread with ``cores / workers`` torch threads; each model is built
-        (seeded adapter initialization) and saved under a lock, so results do not depend on
-        timing, and at most ``workers`` models are in memory.
-        ``progress(steps_done, total_steps)`` counts the steps of all jobs together. Fixed step
-        budgets only: a stopping criterion (``finetune(until=...)``) scores the model between steps,
-        which jobs sharing the cores would slow unevenly; such trainings go one at a time.
+        On a CPU, small models leave cores idle between small kernels: four 24-step trainings
+        side by side took 28.2 s, one at a time on both threads 33.8 s (1.20x; 2 cores,
+        2026-12-05, `python bench/train_parallel.py`). Each job runs on its own Python thread with one torch
+        thread (``cores / workers`` where there are more cores than workers); once no job is
+        waiting, the last ones take the cores the finished ones freed. Each model is built
+        (seeded adapter initialization), checked against its criterion and saved under one lock,
+        so a check scores with nothing else building or scoring, and at most ``workers`` models
+        are in memory. A criterion's checks come at fixed step counts, so a job stops where it
+        would alone. ``progress(steps_done, total_steps)`` counts the steps of all jobs together;
+        the total is each job's budget, or its cap under a criterion (a job that reaches its
+        ceiling early counts the steps it did not need when it stops).
         """
         import threading
         from concurrent.futures import ThreadPoolExecutor
 
-        settings = self.resolve_settings(settings)
-        todo = []
-        for texts in jobs:
-            folder = _adapter_folder(self.finetune_key(list(texts), settings))
-            examples = self._examples(texts, settings)
-            if examples and not folder.is_dir() and all(folder != f for _, _, f in todo):
-                todo.append((list(texts), examples, folder))
-        todo.sort(key=lambda job: -sum(len(ids) for ids in job[1]))  # longest first: the pool ends evenly
+        todo, keys = [], set()
+        for job in jobs:
+            settings = self.resolve_settings(job.settings)
+            key = self.finetune_key(list(job.texts), settings, job.until)
+            examples = self._examples(job.texts, settings)
+            if examples and key not in keys and not _adapter_folder(key).is_dir():
+                keys.add(key)
+                budget = job.until.cap if job.until is not None else settings.total_steps(len(examples))
+                todo.append((examples, settings, job.until, _adapter_folder(key), budget))
+        # longest first (tokens times the budget): the pool ends evenly
+        todo.sort(key=lambda job: -sum(len(ids) for ids in job[0]) * job[4] / max(len(job[0]), 1))
         cores = torch.get_num_threads()
         workers = max(1, min(workers or cores, len(todo), 4)) if self.device.type == "cpu" else 1
         if not todo:
             return 0
-        total = sum(settings.total_steps(len(ex)) for _, ex, _ in todo)
+        total = sum(job[4] for job in todo)
         done = [0]
         lock = threading.Lock()  # the shared step counter
-        build = threading.Lock()  # building and saving models (global RNG, warning filters)
+        build = threading.Lock()  # building, checking and saving models (global RNG, warning filters)
 
-        def step(_done: int, _total: int) -> None:
+        def step(steps: int = 1) -> None:
             with lock:
-                done[0] += 1
+                done[0] += steps
                 if progress is not None:
                     progress(done[0], total)
 
@@ -307,16 +319,20 @@ class Training:
             return max(1, cores // max(running[0] if queued[0] == 0 else workers, 1))
 
         def train(k: int) -> int:
-            texts, examples, folder = todo[k]
+            examples, settings, until, folder, budget = todo[k]
             with build:  # the seeded adapter initialization draws on torch's global generator
                 queued[0] -= 1
                 running[0] += 1
                 model = self._trainable(settings)
             started = time.perf_counter()
+            checks = [] if until is not None else None
             try:
-                losses = self._train_loop(model, examples, settings, step, threads)
+                losses = self._train_loop(model, examples, settings, lambda _d, _t: step(), threads, until=until,
+                                          checks=checks, checking=build)
                 with build:
-                    self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started)
+                    self._save_tuned(model, examples, settings, folder, losses, time.perf_counter() - started, until, checks)
+                if len(losses) < budget:
+                    step(budget - len(losses))  # a criterion met before the cap: the steps it did not need
             finally:
                 with build:
                     running[0] -= 1

@@ -1515,15 +1515,16 @@ PROFILES: dict[str, dict[str, dict]] = {
                      "stated_inherited": 0.0},
     },
     # Every arm on a 135M model, one dataset seed: a first look (descriptive only: `split_support`).
-    # 11 min 23 s on 2 CPU cores from empty caches (2026-12-04, bench/eval_budget.py), against a
-    # budget of 4: training the 16 arms to the recall ceiling is 527 s of it.
+    # 8 min 13 s on 2 CPU cores from empty caches (2026-12-05, bench/eval_budget.py), against a
+    # budget of 4: training the 16 arms to the recall ceiling, two at a time, is 359 s of it.
     "quick": {
         "reversal": {"n_facts": 12, "docs_per_fact": 1},
         "syllogism": {"n_pairs": 8},
         "semantic": {"n_categories": 16, "n_docs": 16, "items_per_split": 2, "max_props": 2,
                      "stated_inherited": 0.0},
     },
-    # Every arm, 3 dataset seeds pooled, within 20 minutes on 2 CPU cores. Each fact is stated
+    # Every arm, 3 dataset seeds pooled, for a budget of 20 minutes on 2 CPU cores (measured
+    # 2026-12-05: 29 min 13 s from empty caches, training 1,185 s of it). Each fact is stated
     # once, so that the step budget buys facts instead of repetitions; no sweeps. Training and
     # scoring on 2 cores are the bound (~0.5 s per step of 8 sentences, ~15 arms per seed trained
     # to the same budget), so the splits stay far smaller than the paper's. Sized so that every

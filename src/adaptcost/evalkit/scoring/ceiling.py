@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -31,6 +32,20 @@ RAG_MODEL = {"finetune+rag": "finetune"}  # strategies answering with another ar
 def recall_items(scored: Sequence) -> list:
     """The items that check the ceiling: recall of trained facts, in the documents' own wording."""
     return [i for i in scored if i.split == RECALL_SPLIT and i.form == TRAINED_FORM]
+
+
+def as_trained(items: Sequence, texts: Sequence[str]) -> list:
+    """Recall items asked as the arm trained on them: from the start of the training text that
+    states each one. A sentence-split arm trained on the sentence itself (the item unchanged); an
+    arm trained on whole pages (the unsplit arm) saw the sentence after the rest of its page, so
+    its prompt is the page up to the sentence. An item no text states stays unchanged."""
+    out = []
+    for item in items:
+        sentence = item.prompt + item.options[item.answer]
+        page = next((t for t in texts if sentence in t), None)
+        lead = page[: page.index(sentence)] if page is not None else ""
+        out.append(replace(item, prompt=lead + item.prompt) if lead else item)
+    return out
 
 
 def items_key(items: Sequence, scoring: str = "") -> str:
@@ -62,7 +77,7 @@ def criterion(backend, config, settings, texts: Sequence[str], sentences: int, i
         return None, "off (a fixed step budget)"
     if "until" not in inspect.signature(backend.finetune).parameters:
         return None, f"not enforced: {getattr(backend, 'name', 'this backend')} cannot check recall while training"
-    checked = recall_items(items)
+    checked = as_trained(recall_items(items), texts)
     if not checked:
         return None, "cannot be checked: no recall items of the trained form among the items this arm is scored on"
     every, cap = check_steps(config, settings, texts, sentences)

@@ -383,7 +383,10 @@ def augmentations(dataset, docs: Sequence, kind: str, source: str, backend, seed
 
 
 def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress | None = None) -> EvalResult:
-    """Measure every dataset × dataset seed × arm; the backend is any :class:`.backends.Backend`."""
+    """Measure every dataset × dataset seed × arm; the backend is any :class:`.backends.Backend`.
+    Every dataset is built and its trainings planned first, so that a backend that trains several
+    models at once (``finetune_many``) gets the whole run's trainings in one pool; the arms then
+    load them from the cache."""
     from ..datasets.paper import check_leaks, generate
 
     report = progress or (lambda stage, done, total: None)
@@ -392,13 +395,18 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
     score = cache.wrap(backend)
     result = EvalResult(backend.name, config, asdict(finetune_settings))
     try:
+        planned = []
         for name in config.datasets:
             for seed in config.dataset_seeds:
                 dataset = generate(name, seed, config.profile)  # fails on an answer leak
                 result.leaks[_where(dataset, "documents and oracle (build)")] = check_leaks(dataset).to_dict()
                 label = name if len(config.dataset_seeds) == 1 else f"{name}@{seed}"
                 result.fingerprints[label] = dataset.fingerprint()
-                _run_dataset(dataset, backend, score, config, finetune_settings, result, report)
+                plans = {scale: subset(dataset, scale, config.seed) for scale in sorted(set(config.scales))}
+                planned.append((dataset, plans, _training_jobs(dataset, backend, config, plans, result)))
+        _train_ahead(backend, planned, config, finetune_settings, report)
+        for dataset, plans, jobs in planned:
+            _run_dataset(dataset, plans, jobs, backend, score, config, finetune_settings, result, report)
         result.cells = pool_cells(result)
     finally:
         result.cache_hits, result.cache_misses = cache.hits, cache.misses
@@ -406,25 +414,35 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
     return result
 
 
+def _train_ahead(backend, planned, config: EvalConfig, settings, report: Progress) -> None:
+    """Hand every training of the run, with its step budget or recall criterion, to a backend that
+    trains several models at once (``finetune_many``), longest first, so no arm waits on another's
+    cores; the arms' own ``finetune`` calls then load the weights and their checks."""
+    many = getattr(backend, "finetune_many", None)
+    if many is None:
+        return
+    from ..backends.protocol import TrainingJob
+
+    jobs = []
+    for dataset, _, dataset_jobs in planned:
+        budget = step_budget(dataset, settings, config)
+        for texts, _, scored in dataset_jobs.values():
+            job_settings, until, _ = _training_plan(backend, dataset, texts, budget, config, scored)
+            jobs.append(TrainingJob(tuple(texts), job_settings, until))
+    if jobs:
+        label = f"training {len({job.texts for job in jobs})} models"
+        many(jobs, progress=lambda done, total: report(label, done, total))
+
+
 def _where(dataset, arm: str) -> str:
     return f"{dataset.name} seed {dataset.seed} · {arm}"
 
 
-def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: EvalResult, report: Progress) -> None:
-    scales = sorted(set(config.scales))
-    plans = {scale: subset(dataset, scale, config.seed) for scale in scales}
+def _run_dataset(dataset, plans: dict, jobs: dict, backend, score, config: EvalConfig, settings, result: EvalResult,
+                 report: Progress) -> None:
+    scales = sorted(plans)
     result.items[(dataset.name, dataset.seed)] = list(dataset.items)
     settings = step_budget(dataset, settings, config)
-    jobs = _training_jobs(dataset, backend, config, plans, result)
-    many = getattr(backend, "finetune_many", None)
-    if many is not None and jobs and not config.until_recall:  # fixed budgets only (finetune_many's docstring)
-        unique = {_texts_key(texts): texts for texts, _, _ in jobs.values()}
-        label = f"{dataset.name} seed {dataset.seed} · training {len(unique)} models"
-        groups: dict = {}
-        for key, texts in unique.items():
-            groups.setdefault(_job_settings(settings, texts, len(sentences_of(dataset.docs)), config), []).append(texts)
-        for job_settings, texts in groups.items():
-            many(texts, job_settings, progress=lambda done, total: report(label, done, total))
     rankings = None  # retriever -> per item, the documents' indices best first (computed once, at full scale)
     tuned_models: dict = {}  # the plain finetune model at full scale, kept for finetune+rag
     for scale in scales:
@@ -449,10 +467,9 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
                     texts = jobs[(scale, "finetune", "", None)][0]
                     scored_by = tuned_models.pop(_texts_key(texts), None)  # the finetune arm's model, when it ran
                     if scored_by is None:
-                        job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
                         label = f"{dataset.name} seed {dataset.seed} · finetune+rag · loading the finetune model"
-                        scored_by, _, _ = _tune(backend, dataset, texts, job_settings, config, jobs[(scale, "finetune", "", None)][2],
-                                                label, report)
+                        scored_by = _tune(backend, dataset, texts, settings, config, jobs[(scale, "finetune", "", None)][2],
+                                          label, report)[0]
                 result.records += _rag(strategy, scored_by or backend, score if scored_by is None else None, docs, items,
                                        baseline, dataset, scale, config, rankings)
             elif strategy == "base":
@@ -464,11 +481,10 @@ def _run_dataset(dataset, backend, score, config: EvalConfig, settings, result: 
             else:
                 for (job_scale, job_strategy, variant, share), (texts, extra, scored) in jobs.items():
                     if (job_scale, job_strategy) == (scale, strategy):
-                        job_settings = _job_settings(settings, texts, len(sentences_of(dataset.docs)), config)
                         keep = tuned_models if (strategy, variant, scale) == ("finetune", "", scales[-1]) and "finetune+rag" in config.strategies else None
                         result.records.append(_train_and_measure(
                             backend, dataset, scored, baseline, items, strategy, variant, scale, len(docs), config,
-                            job_settings, report, texts, extra, share, result, keep))
+                            settings, report, texts, extra, share, result, keep))
             report(f"{dataset.name} seed {dataset.seed} · {strategy} · {scale:g}", 1, 1)
 
 
@@ -704,7 +720,7 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
     stop. `keep`: a dict that receives the tuned model (finetune+rag)."""
     arm = arm_label(strategy, variant)
     label = f"{dataset.name} seed {dataset.seed} · {arm} · training" + (f" ({aug_share:g} of augmentations)" if aug_share else "")
-    tuned, until, why = _tune(backend, dataset, texts, settings, config, scored, label, report)
+    tuned, until, why, settings = _tune(backend, dataset, texts, settings, config, scored, label, report)
     if keep is not None:
         keep[_texts_key(texts)] = tuned
     tuned_score = ScoreCache(tuned.name, config.cache)
@@ -715,11 +731,14 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
         tuned_score.close()
     record = _record(dataset, strategy, variant, scale, scored, scores, baseline[rows], docs=n_docs,
                      augmentations=extra, aug_share=aug_share)
-    from .ceiling import own_recall, recall_items
+    from .ceiling import as_trained, own_recall, recall_items, recall_of
 
     checked = recall_items(scored)
-    # recall of trained facts as the ceiling reads it (the model's own pick), not the cell's credit
-    recall = own_recall(scores[[scored.index(i) for i in checked]], checked) if checked else None
+    asked = as_trained(checked, texts)
+    # recall of trained facts as the ceiling reads it (the model's own pick), not the cell's credit;
+    # an arm trained on whole pages is asked from its pages' start, as its checks asked
+    recall = None if not checked else (own_recall(scores[[scored.index(i) for i in checked]], checked)
+                                       if asked == checked else recall_of(tuned, asked))
     steps = getattr(tuned, "trained_steps", None) if until is not None else (
         settings.total_steps(len(texts)) if hasattr(settings, "total_steps") else None)
     if aug_share is None and scale == max(config.scales):
@@ -731,21 +750,31 @@ def _train_and_measure(backend, dataset, scored, baseline, items, strategy, vari
     return record
 
 
-def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, label: str, report: Progress):
-    """Fine-tune `backend` on `texts` (loaded from the cache when trained already): until its recall
-    of trained facts (among `scored`) reaches the ceiling where the config asks and the backend can
-    check it, else at the settings' step budget. Returns the tuned backend, the criterion (None
-    when not applied) and why not."""
+def _training_plan(backend, dataset, texts, settings, config: EvalConfig, scored):
+    """How one arm trains: its settings (the step budget, or the cap under a criterion), the
+    criterion (None when not applied: the config asks for a fixed budget, the backend cannot
+    check recall while training, or `scored` has no recall items) and why not."""
     from dataclasses import replace
 
     from .ceiling import criterion
 
-    until, why = criterion(backend, config, settings, texts, len(sentences_of(dataset.docs)), scored)
+    sentences = len(sentences_of(dataset.docs))
+    settings = _job_settings(settings, texts, sentences, config)
+    until, why = criterion(backend, config, settings, texts, sentences, scored)
+    if until is None:
+        return settings, None, why
+    return replace(settings, steps=until.cap), until, why  # the shuffled order of every pass is the fixed budget's
+
+
+def _tune(backend, dataset, texts, settings, config: EvalConfig, scored, label: str, report: Progress):
+    """Fine-tune `backend` on `texts` as :func:`_training_plan` says (loaded from the cache when
+    trained already). Returns the tuned backend, the criterion (None when not applied), why not,
+    and the settings it trained with."""
+    settings, until, why = _training_plan(backend, dataset, texts, settings, config, scored)
     progress = lambda done, total: report(label, done, total)  # noqa: E731
     if until is None:
-        return backend.finetune(texts, settings, progress=progress), None, why
-    # the cap as the step budget: the shuffled order of every pass is the fixed budget's
-    return backend.finetune(texts, replace(settings, steps=until.cap), progress=progress, until=until), until, why
+        return backend.finetune(texts, settings, progress=progress), None, why, settings
+    return backend.finetune(texts, settings, progress=progress, until=until), until, why, settings
 
 
 def _criterion_record(tuned, until, why: str) -> dict:
