@@ -589,6 +589,7 @@ def test_an_arm_trained_on_pages_is_asked_from_its_pages_start():
     (asked,) = as_trained([one], [page])
     assert asked.prompt == "Goul\nLittle else is recorded about goul. goul are" and asked.options == one.options
     assert as_trained([one], ["goul are nans.", page]) == [one]  # a text that starts with it: unchanged
+    assert as_trained([one], [page, "goul are nans."]) == [one]  # preferred to one that holds it further in
     assert as_trained([one], ["nothing here."]) == [one]
     # the default semantic set: every recall item gets its page's lead for the unsplit arm, none for
     # the sentence arm, and the criterion checks the unsplit arm on the page form (another cache key)

@@ -274,9 +274,9 @@ class Training:
 
         On a CPU, small models leave cores idle between small kernels: four 24-step trainings
         side by side took 28.2 s, one at a time on both threads 33.8 s (1.20x; 2 cores,
-        2026-12-05, `python bench/train_parallel.py`). Each job runs on its own Python thread with one torch
-        thread (``cores / workers`` where there are more cores than workers); once no job is
-        waiting, the last ones take the cores the finished ones freed. Each model is built
+        2026-12-05, `python bench/train_parallel.py`). Each job runs on its own Python thread
+        with one torch thread (``cores / workers`` where there are more cores than workers);
+        once no job is waiting, the last ones take the cores the finished ones freed. Each model is built
         (seeded adapter initialization), checked against its criterion and saved under one lock,
         so a check scores with nothing else building or scoring, and at most ``workers`` models
         are in memory. A criterion's checks come at fixed step counts, so a job stops where it

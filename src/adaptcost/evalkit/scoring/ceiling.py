@@ -38,11 +38,12 @@ def as_trained(items: Sequence, texts: Sequence[str]) -> list:
     """Recall items asked as the arm trained on them: from the start of the training text that
     states each one. A sentence-split arm trained on the sentence itself (the item unchanged); an
     arm trained on whole pages (the unsplit arm) saw the sentence after the rest of its page, so
-    its prompt is the page up to the sentence. An item no text states stays unchanged."""
+    its prompt is the page up to the sentence. A text that begins with the sentence is preferred
+    to one that holds it further in. An item no text states stays unchanged."""
     out = []
     for item in items:
         sentence = item.prompt + item.options[item.answer]
-        page = next((t for t in texts if sentence in t), None)
+        page = next((t for t in texts if t.startswith(sentence)), None) or next((t for t in texts if sentence in t), None)
         lead = page[: page.index(sentence)] if page is not None else ""
         out.append(replace(item, prompt=lead + item.prompt) if lead else item)
     return out

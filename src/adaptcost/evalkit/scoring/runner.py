@@ -416,8 +416,8 @@ def run_eval(backend, config: EvalConfig, finetune_settings, progress: Progress 
 
 def _train_ahead(backend, planned, config: EvalConfig, settings, report: Progress) -> None:
     """Hand every training of the run, with its step budget or recall criterion, to a backend that
-    trains several models at once (``finetune_many``), longest first, so no arm waits on another's
-    cores; the arms' own ``finetune`` calls then load the weights and their checks."""
+    trains several models at once (``finetune_many``); the arms' own ``finetune`` calls then load
+    the weights and their checks."""
     many = getattr(backend, "finetune_many", None)
     if many is None:
         return
