@@ -12,7 +12,8 @@ each stage from its first line to its last, summed over datasets and seeds by ki
 side before the arms are scored).
 
 Budgets (issue 19), on the project's 2-core machine: quick ≤ 4 min, default ≤ 20 min; tiny and
-paper have none (paper: measure it on a GPU, --device cuda). Default: --profile quick --profile
+paper have none (paper: measure it on a GPU, --device cuda, or estimate it from per-step
+times: bench/paper_estimate.py). Default: --profile quick --profile
 default; a profile takes minutes: run it with the CPU to itself.
 """
 

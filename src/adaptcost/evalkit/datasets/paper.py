@@ -1539,7 +1539,9 @@ PROFILES: dict[str, dict[str, dict]] = {
                      "stated_inherited": 0.0},
     },
     # The paper's sizes throughout, every item (its 110 categories and 2,200 documents rounded
-    # down to a multiple of the semantic world's 4 copies).
+    # down to a multiple of the semantic world's 4 copies). Estimated from per-step times
+    # (2026-12-05, bench/paper_estimate.py): 299,058-439,686 training steps to the ceiling over
+    # its 3 seeds, 70-101 hours on 2 CPU cores, 21-31 hours at 4 steps a second on one GPU.
     "paper": {
         "reversal": {"n_facts": 100, "docs_per_fact": 10},
         "syllogism": {"n_pairs": 69},
