@@ -68,8 +68,8 @@ def paper_arms(backend, seed: int = 0):
     from adaptcost.evalkit.api import EvalRequest, config_of
     from adaptcost.evalkit.backends.protocol import FinetuneSettings
     from adaptcost.evalkit.datasets.paper import DATASETS, generate
-    from adaptcost.evalkit.scoring.ceiling import criterion
-    from adaptcost.evalkit.scoring.runner import EvalResult, _training_jobs, arm_label, sentences_of, subset
+    from adaptcost.evalkit.scoring.runner import (EvalResult, _training_jobs, _training_plan, arm_label, sentences_of,
+                                                  step_budget, subset)
 
     config = config_of(EvalRequest(output=None, profile="paper"))
     settings = backend.resolve_settings(FinetuneSettings())
@@ -79,10 +79,11 @@ def paper_arms(backend, seed: int = 0):
         sentences = len(sentences_of(dataset.docs))
         jobs = _training_jobs(dataset, backend, config, {1.0: subset(dataset, 1.0, config.seed)},
                               EvalResult(backend.name, config, {}))
+        budget = step_budget(dataset, settings, config)
         arms = {}
         for (_, strategy, variant, share), (texts, _, scored) in jobs.items():
-            if share is None:
-                until, why = criterion(backend, config, settings, texts, sentences, scored)
+            if share is None:  # as `adaptcost eval` plans it (runner._train_ahead)
+                _, until, why = _training_plan(backend, dataset, texts, budget, config, scored)
                 arms[arm_label(strategy, variant)] = (list(texts), until, why)
         out[name] = {"sentences": sentences, "docs": len(dataset.docs), "items": len(dataset.items), "arms": arms}
     return out, settings, config
@@ -169,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, help="also the hours at this many steps a second (measured elsewhere)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
+    if args.rate is not None and not args.rate > 0:
+        parser.error(f"--rate must be positive, got {args.rate}")
+    if not args.curves.is_file():
+        parser.error(f"--curves: no file at {args.curves}")
     os.environ["ADAPTCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="paper-estimate-")  # timed from an empty cache
     from adaptcost.evalkit.api import PROFILE_SEEDS
     from adaptcost.evalkit.backends.registry import get_backend

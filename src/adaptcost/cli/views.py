@@ -12,7 +12,7 @@ from rich.table import Table
 from ..corpus.discover import CorpusProfile, summarize_skipped
 from ..decision.recommend import Recommendation
 from ..money import money
-from ..outputs.serialise import NO_BREAKEVEN, curves_title, grouped_models
+from ..outputs.serialise import NO_BREAKEVEN, counted, curves_title, grouped_models
 from ..prices.book import AUDIENCE_WORDS, ModelPrice, PricedRow, PriceBook
 from ..prices.retrieval import SECTIONS, EmbeddingPrice, ReadUnits, RerankerPrice, RetrievalRow, VectorStorePrice
 from .terminal import inert
@@ -139,7 +139,7 @@ def _print_assumptions(console: Console, d: dict, profile: CorpusProfile, detail
     c = d["corpus"]
     console.print("[bold]Assumptions[/]")
     console.print(f"  adaptcost {d['tool']['version']}; decision date {d['pricing']['decision_date']}; corpus "
-                  f"{inert(', '.join(c['inputs']))}: {c['documents']} document{'' if c['documents'] == 1 else 's'}, {c['chunks']:,} sentences/chunks")
+                  f"{inert(', '.join(c['inputs']))}: {counted(c['documents'], 'document')}, {counted(c['chunks'], 'sentence/chunk', 'sentences/chunks')}")
     console.print(f"  [dim]extraction: {inert(profile.extraction)} (--extract)[/]")
     for role, m in grouped_models(d):
         band = f" (range {m['corpus_tokens_low']:,}–{m['corpus_tokens_high']:,})" if not m["exact_tokens"] else ""
@@ -166,7 +166,7 @@ def _print_retrieval(console: Console, d: dict) -> None:
     if r["index_gb"] is None:
         index += f" at ${s['index_usd_per_hour']:g}/h"
     rerank = f", reranker {inert(r['reranker']['name'])}" if "reranker" in r else ""
-    console.print(f"  rag: {r['chunks']:,} chunks of {s['chunk_tokens']:,} tokens ({s['chunk_overlap_tokens']:,} overlap), "
+    console.print(f"  rag: {counted(r['chunks'], 'chunk')} of {s['chunk_tokens']:,} tokens ({s['chunk_overlap_tokens']:,} overlap), "
                   f"top {s['top_k']}; {inert(e['name'])} ({inert(e['tokenizer'])}), prices as of {e['as_of']}; "
                   f"index: {index}{rerank}")
 
@@ -207,7 +207,7 @@ def print_count(console: Console, profile: CorpusProfile, top: int | None = None
                       *(f"{sum(d.tokens[e] for d in others):,}" for e in profile.encodings),
                       f"{sum(d.tokens[first] for d in others) / total:.1%}")
     table.add_section()
-    table.add_row(f"[bold]TOTAL ({profile.n_documents} documents)[/]", f"{profile.size_bytes:,}", f"{profile.n_chunks:,}",
+    table.add_row(f"[bold]TOTAL ({counted(profile.n_documents, 'document')})[/]", f"{profile.size_bytes:,}", f"{profile.n_chunks:,}",
                   *(f"[bold]{profile.tokens(e):,}[/]" for e in profile.encodings), *(["100%"] if top else []))
     console.print(table)
     types = profile.by_type(first)

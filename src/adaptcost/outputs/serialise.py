@@ -27,6 +27,11 @@ def grouped_models(d: dict) -> list[tuple[str, dict]]:
 NO_BREAKEVEN = "None: fewer than two strategies are possible."  # a recommendation with no break-even to show
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 document", "2 documents", "1,200 sentences/chunks": a count and its noun."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def curves_title(curves: dict) -> str:
     """Which curves file a recommendation's quality figures come from, in a few words: its path
     (a bundled file by its name), then "bundled" and its kind in brackets, and its own name where
@@ -34,7 +39,7 @@ def curves_title(curves: dict) -> str:
     path = curves.get("path") or curves["name"]
     bundled = path.endswith(" (bundled)")
     base = path.removesuffix(" (bundled)")
-    named = curves["name"] not in (curves["kind"], base) and curves["name"] not in base
+    named = curves["name"] != curves["kind"] and curves["name"] not in base
     if base == curves["kind"]:
         return base
     return (f"{curves['name']}: " if named else "") + f"{base} ({'bundled, ' if bundled else ''}{curves['kind']})"
@@ -90,7 +95,7 @@ def _assumptions_md(d: dict, s) -> list[str]:
     c = d["corpus"]
     lines = ["## Assumptions", "", f"- adaptcost {md(d['tool']['version'])}",
              f"- decision date: {d['pricing']['decision_date']} (prices and lifecycle as known that day)",
-             f"- corpus: {md(', '.join(c['inputs']))}: {c['documents']} document{'' if c['documents'] == 1 else 's'}, {c['chunks']:,} sentences/chunks, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
+             f"- corpus: {md(', '.join(c['inputs']))}: {counted(c['documents'], 'document')}, {counted(c['chunks'], 'sentence/chunk', 'sentences/chunks')}, {c['bytes']:,} bytes, {len(c['skipped'])} skipped",
              f"- extraction: {md(c['extraction'])}"]
     lines += [f"- tokens, {md(enc)}: {n:,} — {md(c['tokenizers'][enc])}" for enc, n in c["tokens"].items()]
     for roles, m in grouped_models(d):
@@ -116,7 +121,7 @@ def _retrieval_md(r: dict | None) -> list[str]:
         return ["- retrieval: no embedding model priced, so RAG is not priced"]
     e = r["embedding"]
     size = f", {r['index_gb']:,.4f} GB" if r["index_gb"] is not None else ""
-    lines = [f"- retrieval: {r['chunks']:,} chunks ({r['chunk_tokens_embedded']:,} tokens embedded) by {md(e['name'])} "
+    lines = [f"- retrieval: {counted(r['chunks'], 'chunk')} ({r['chunk_tokens_embedded']:,} tokens embedded) by {md(e['name'])} "
              f"({md(e['provider'])}), tokenizer {md(e['tokenizer'])}; index: {md(r['index'])}{size}"]
     if "reranker" in r:
         lines.append(f"- reranker: {md(r['reranker']['name'])} ({md(r['reranker']['provider'])})")
